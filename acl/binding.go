@@ -1,0 +1,262 @@
+package acl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Binding is one Kafka ACL binding: a principal on a host may (ALLOW) or may
+// not (DENY) perform an operation on the resources a pattern matches.
+type Binding struct {
+	Principal    string // "User:alice"; User:* for everyone
+	Host         string // "*" for every host
+	ResourceType ResourceType
+	ResourceName string
+	PatternType  PatternType
+	Operation    Operation
+	Permission   Permission
+}
+
+// String renders a binding on one line, in Kafka's words.
+func (b Binding) String() string {
+	return fmt.Sprintf("%s %s %s on %s %s %q from host %s",
+		b.Principal, b.Permission, b.Operation, b.PatternType, b.ResourceType, b.ResourceName, b.Host)
+}
+
+// Validate checks a binding the way a Kafka broker would before accepting it.
+func (b Binding) Validate() error {
+	if err := ValidatePrincipal(b.Principal); err != nil {
+		return err
+	}
+	if b.Host == "" {
+		return errors.New("empty host (use \"*\" for every host)")
+	}
+	if !b.ResourceType.Valid() {
+		return fmt.Errorf("unknown resource type %s", b.ResourceType)
+	}
+	if !b.PatternType.Valid() {
+		return fmt.Errorf("unknown pattern type %s", b.PatternType)
+	}
+	if !b.Operation.Valid() {
+		return fmt.Errorf("unknown operation %s", b.Operation)
+	}
+	if !b.Permission.Valid() {
+		return fmt.Errorf("unknown permission %s", b.Permission)
+	}
+	if b.ResourceName == "" {
+		return fmt.Errorf("empty resource name for %s", b.ResourceType)
+	}
+	if !b.ResourceType.Allows(b.Operation) {
+		return fmt.Errorf("operation %s is not valid on resource type %s (valid: %s)",
+			b.Operation, b.ResourceType, opList(b.ResourceType.Operations()))
+	}
+	if b.ResourceType == ResourceCluster && (b.ResourceName != ClusterName || b.PatternType != PatternLiteral) {
+		return fmt.Errorf("CLUSTER bindings must be LITERAL %q, not %s %q", ClusterName, b.PatternType, b.ResourceName)
+	}
+	if b.PatternType == PatternPrefixed && b.ResourceName == Wildcard {
+		return errors.New("PREFIXED \"*\" is not a valid pattern (use LITERAL \"*\" for every resource)")
+	}
+	return nil
+}
+
+func opList(ops []Operation) string {
+	names := make([]string, 0, len(ops)+1)
+	names = append(names, "ALL")
+	for _, o := range ops {
+		names = append(names, o.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// ValidatePrincipal checks that p has Kafka's "Type:name" form.
+func ValidatePrincipal(p string) error {
+	if p == "" {
+		return errors.New("empty principal")
+	}
+	typ, name, ok := strings.Cut(p, ":")
+	if !ok || typ == "" {
+		return fmt.Errorf("principal %q has no type prefix (want e.g. \"User:%s\")", p, p)
+	}
+	if name == "" {
+		return fmt.Errorf("principal %q has an empty name", p)
+	}
+	return nil
+}
+
+// Compare orders bindings by principal, resource type, resource name, pattern
+// type, operation, permission and host (enums by Kafka's wire code).
+func Compare(a, b Binding) int {
+	if c := strings.Compare(a.Principal, b.Principal); c != 0 {
+		return c
+	}
+	if a.ResourceType != b.ResourceType {
+		return cmpInt(a.ResourceType, b.ResourceType)
+	}
+	if c := strings.Compare(a.ResourceName, b.ResourceName); c != 0 {
+		return c
+	}
+	if a.PatternType != b.PatternType {
+		return cmpInt(a.PatternType, b.PatternType)
+	}
+	if a.Operation != b.Operation {
+		return cmpInt(a.Operation, b.Operation)
+	}
+	if a.Permission != b.Permission {
+		return cmpInt(a.Permission, b.Permission)
+	}
+	return strings.Compare(a.Host, b.Host)
+}
+
+func cmpInt[T ~int8](a, b T) int {
+	if a < b {
+		return -1
+	}
+	return 1
+}
+
+// jsonBinding is the documented JSON form (docs/design.md).
+type jsonBinding struct {
+	Principal    string `json:"principal"`
+	Host         string `json:"host"`
+	ResourceType string `json:"resource_type"`
+	ResourceName string `json:"resource_name"`
+	PatternType  string `json:"pattern_type"`
+	Operation    string `json:"operation"`
+	Permission   string `json:"permission"`
+}
+
+// MarshalJSON writes the documented form:
+// {"principal":"User:a","host":"*","resource_type":"TOPIC",...}.
+func (b Binding) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonBinding{
+		Principal: b.Principal, Host: b.Host,
+		ResourceType: b.ResourceType.String(), ResourceName: b.ResourceName,
+		PatternType: b.PatternType.String(), Operation: b.Operation.String(), Permission: b.Permission.String(),
+	})
+}
+
+// UnmarshalJSON reads the documented form, rejecting unknown names, unknown
+// fields and invalid combinations. A missing host means "*".
+func (b *Binding) UnmarshalJSON(data []byte) error {
+	var j jsonBinding
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	nb, err := FromStrings(j.Principal, j.Host, j.ResourceType, j.ResourceName, j.PatternType, j.Operation, j.Permission)
+	if err != nil {
+		return err
+	}
+	*b = nb
+	return nil
+}
+
+// FromStrings builds and validates a binding from Kafka names. An empty host
+// means "*", an empty pattern type LITERAL.
+func FromStrings(principal, host, resourceType, resourceName, patternType, operation, permission string) (Binding, error) {
+	if host == "" {
+		host = Wildcard
+	}
+	if patternType == "" {
+		patternType = "LITERAL"
+	}
+	rt, err := ParseResourceType(resourceType)
+	if err != nil {
+		return Binding{}, err
+	}
+	pt, err := ParsePatternType(patternType)
+	if err != nil {
+		return Binding{}, err
+	}
+	op, err := ParseOperation(operation)
+	if err != nil {
+		return Binding{}, err
+	}
+	perm, err := ParsePermission(permission)
+	if err != nil {
+		return Binding{}, err
+	}
+	b := Binding{Principal: principal, Host: host, ResourceType: rt, ResourceName: resourceName, PatternType: pt, Operation: op, Permission: perm}
+	if err := b.Validate(); err != nil {
+		return Binding{}, err
+	}
+	return b, nil
+}
+
+// ParseJSON reads a JSON array of bindings (the `compile -o json` format).
+// Errors name the source, and the line and column or the array index.
+func ParseJSON(source string, data []byte) ([]Binding, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%s: %s", source, describeJSONError(data, err))
+	}
+	out := make([]Binding, 0, len(raw))
+	for i, r := range raw {
+		var b Binding
+		if err := b.UnmarshalJSON(r); err != nil {
+			return nil, fmt.Errorf("%s: binding %d (line %d): %w", source, i, lineOf(data, r), err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func describeJSONError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		l, c := lineCol(data, se.Offset)
+		return fmt.Sprintf("line %d, column %d: malformed JSON: %v", l, c, se)
+	case errors.As(err, &te):
+		l, c := lineCol(data, te.Offset)
+		return fmt.Sprintf("line %d, column %d: want a JSON array of bindings, found %s", l, c, te.Value)
+	}
+	return "malformed JSON: " + err.Error()
+}
+
+func lineCol(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// lineOf finds the line of sub (a slice of data from json.RawMessage) in data.
+func lineOf(data, sub []byte) int {
+	idx := bytes.Index(data, sub)
+	if idx < 0 {
+		return 0
+	}
+	l, _ := lineCol(data, int64(idx))
+	return l
+}
+
+// FormatJSON writes bindings as an indented JSON array, one binding per line.
+func FormatJSON(bs []Binding) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	for i, b := range bs {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n  ")
+		j, err := b.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(j)
+	}
+	if len(bs) > 0 {
+		buf.WriteString("\n")
+	}
+	buf.WriteString("]\n")
+	return buf.Bytes(), nil
+}

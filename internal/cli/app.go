@@ -1,0 +1,193 @@
+// Package cli wires kafkaguard's commands (urfave/cli/v2). Each noun lives in
+// its own file; the commands only parse flags, read files and print: the work
+// is done by the packages they call.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "dev"
+
+// Exit codes, the contract CI jobs rely on (docs/design.md).
+const (
+	ExitOK       = 0 // ran, nothing to report
+	ExitError    = 1 // could not run
+	ExitFindings = 2 // ran and found something
+)
+
+// errFindings is returned by a command that ran and reported findings (policy
+// violations, failing tests, drift, pending changes): exit 2, no error line.
+var errFindings = errors.New("findings reported")
+
+// hintError carries a second line telling the user what to do next.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withHint attaches a "kafkaguard: hint: ..." line to err.
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+// env is what a command may touch of the outside world. Tests build their own.
+type env struct {
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	stdinTTY  bool
+	stdoutTTY bool
+	stderrTTY bool
+	getenv    func(string) string
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Main runs kafkaguard with args (args[0] is the program name) and returns the
+// process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr),
+		getenv: os.Getenv,
+	}
+	return e.run(args)
+}
+
+func (e *env) run(args []string) int {
+	app := newApp(e)
+	err := app.Run(args)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errFindings):
+		return ExitFindings
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(e.stderr, "kafkaguard: error: %s\n", msg)
+	var h *hintError
+	if errors.As(err, &h) && h.hint != "" {
+		fmt.Fprintf(e.stderr, "kafkaguard: hint: %s\n", h.hint)
+	}
+	return ExitError
+}
+
+func newApp(e *env) *ucli.App {
+	app := &ucli.App{
+		Name:      "kafkaguard",
+		Usage:     "security policy engine for Apache Kafka clusters",
+		UsageText: "kafkaguard [global options] command [command options] [arguments...]",
+		Description: `kafkaguard gives a self-managed Kafka cluster a CA for broker and client
+certificates, SASL/SCRAM users, ACLs compiled from Rego policy over a declared
+inventory, terraform-style plan/apply, and a nightly drift audit.
+
+Examples:
+  kafkaguard policy check -f inventory.yaml
+  kafkaguard compile -f inventory.yaml -o json
+  kafkaguard plan -f inventory.yaml --bootstrap-server kafka:9093 --command-config admin.properties
+  kafkaguard apply -f inventory.yaml --command-config admin.properties --auto-approve
+  kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/kafkaguard.prom
+  kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
+
+Exit codes: 0 nothing to report, 1 could not run, 2 findings (violations, drift, pending changes).
+Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
+		Version:              Version,
+		Reader:               e.stdin,
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		EnableBashCompletion: true,
+		HideVersion:          true,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also NO_COLOR)", EnvVars: envVars("no-color")},
+			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "request-level logs on stderr (never secrets)", EnvVars: envVars("verbose")},
+		},
+		Commands: []*ucli.Command{
+			versionCommand(e),
+			accessCommand(e),
+			pkiCommand(e),
+			compileCommand(e),
+			policyCommand(e),
+			planCommand(e),
+			applyCommand(e),
+			usersCommand(e),
+			auditCommand(e),
+			devCommand(e),
+			demoCommand(e),
+			completionCommand(e),
+		},
+		// Usage errors are ordinary errors: one line, exit 1.
+		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {
+			return withHint(err, fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
+		},
+		// Never let urfave/cli call os.Exit: Main owns the exit code.
+		ExitErrHandler: func(*ucli.Context, error) {},
+	}
+	return app
+}
+
+// envVars returns the environment variable for a flag: KAFKAGUARD_<FLAG>.
+func envVars(flag string) []string {
+	return []string{"KAFKAGUARD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+func versionCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "version",
+		Usage:     "print the kafkaguard version",
+		UsageText: "kafkaguard version",
+		Action: func(c *ucli.Context) error {
+			fmt.Fprintf(e.stdout, "kafkaguard %s\n", Version)
+			return nil
+		},
+	}
+}
+
+// useColor reports whether stdout output may be coloured.
+func (e *env) useColor(c *ucli.Context) bool {
+	return e.stdoutTTY && !c.Bool("no-color") && e.getenv("NO_COLOR") == ""
+}
+
+// outputFlag is the -o/--output flag limited to formats.
+func outputFlag(formats ...string) *ucli.StringFlag {
+	return &ucli.StringFlag{
+		Name: "output", Aliases: []string{"o"}, Value: formats[0],
+		Usage:   "output format: " + strings.Join(formats, ", "),
+		EnvVars: envVars("output"),
+		Action: func(c *ucli.Context, v string) error {
+			for _, f := range formats {
+				if v == f {
+					return nil
+				}
+			}
+			return fmt.Errorf("unknown output format %q (want one of %s)", v, strings.Join(formats, ", "))
+		},
+	}
+}
+
+// notYet is the action of a command whose capability has not landed yet.
+func notYet(name string) ucli.ActionFunc {
+	return func(*ucli.Context) error {
+		return fmt.Errorf("%s is not implemented yet", name)
+	}
+}

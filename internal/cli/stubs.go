@@ -1,0 +1,39 @@
+package cli
+
+import ucli "github.com/urfave/cli/v2"
+
+// Each stub below is replaced by the file that owns the noun.
+
+func accessCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "access", Usage: "answer authorization questions offline", Action: notYet("access")}
+}
+func pkiCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "pki", Usage: "run the CA", Action: notYet("pki")}
+}
+func compileCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "compile", Usage: "compile the inventory into ACLs", Action: notYet("compile")}
+}
+func policyCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "policy", Usage: "check the inventory and test policies", Action: notYet("policy")}
+}
+func planCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "plan", Usage: "show what apply would change", Action: notYet("plan")}
+}
+func applyCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "apply", Usage: "apply the plan", Action: notYet("apply")}
+}
+func usersCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "users", Usage: "manage SCRAM users", Action: notYet("users")}
+}
+func auditCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "audit", Usage: "report drift", Action: notYet("audit")}
+}
+func devCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "dev", Usage: "embedded dev cluster", Action: notYet("dev")}
+}
+func demoCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "demo", Usage: "end-to-end demo", Action: notYet("demo")}
+}
+func completionCommand(e *env) *ucli.Command {
+	return &ucli.Command{Name: "completion", Usage: "shell completion", Action: notYet("completion")}
+}

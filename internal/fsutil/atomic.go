@@ -1,0 +1,66 @@
+// Package fsutil writes files the way a security tool must: atomically, with
+// the permissions asked for, and never over an existing file by accident.
+package fsutil
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// SecretPerm is the mode of every file that holds a key or a password.
+const SecretPerm fs.FileMode = 0o600
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so a reader sees either the old file or the new one,
+// never a half-written one. The file gets mode perm regardless of the umask.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	if err := tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok = true
+	return nil
+}
+
+// ErrExists is returned by CheckNotExist for a path that is already there.
+var ErrExists = errors.New("already exists")
+
+// CheckNotExist returns an error wrapping ErrExists when path exists, so
+// commands can refuse to overwrite without --force.
+func CheckNotExist(path string) error {
+	_, err := os.Lstat(path)
+	if err == nil {
+		return fmt.Errorf("%s %w (use --force to overwrite)", path, ErrExists)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return fmt.Errorf("stat %s: %w", path, err)
+}
