@@ -34,6 +34,3 @@ func devCommand(e *env) *ucli.Command {
 func demoCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "demo", Usage: "end-to-end demo", Action: notYet("demo")}
 }
-func completionCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "completion", Usage: "shell completion", Action: notYet("completion")}
-}
