@@ -1,0 +1,129 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// JUnit XML as Jenkins, GitLab and the GitHub test reporters read it: one
+// testsuite for the run, one testcase per check (passing checks included),
+// one <failure> per warning or error finding, info findings in system-out.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string         `xml:"name,attr"`
+	Classname string         `xml:"classname,attr"`
+	Time      string         `xml:"time,attr"`
+	Failures  []junitFailure `xml:"failure"`
+	SystemOut *junitInner    `xml:"system-out,omitempty"`
+}
+
+type junitInner struct {
+	Text string `xml:",innerxml"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",innerxml"` // escaped by xmlText, newlines kept
+}
+
+func renderJUnit(w io.Writer, r Report) error {
+	suiteName := r.Tool
+	if suiteName == "" {
+		suiteName = "kafkaguard"
+	}
+	if r.Cluster != "" {
+		suiteName += " (" + r.Cluster + ")"
+	}
+	secs := fmt.Sprintf("%.3f", r.Duration.Seconds())
+	suite := junitSuite{Name: suiteName, Time: secs}
+	if !r.Started.IsZero() {
+		suite.Timestamp = r.Started.UTC().Format(time.RFC3339)
+	}
+	failed := 0
+	for _, check := range r.AllChecks() {
+		tc := junitCase{Name: check, Classname: suiteName, Time: "0.000"}
+		var info []string
+		for _, f := range r.Findings {
+			if f.Check != check {
+				continue
+			}
+			if f.Severity < SeverityWarning {
+				info = append(info, findingText(f))
+				continue
+			}
+			msg := oneLine(f.Message)
+			if f.ID != "" {
+				msg = f.ID + ": " + msg
+			}
+			tc.Failures = append(tc.Failures, junitFailure{Message: msg, Type: f.Severity.String(), Text: xmlText(findingText(f))})
+		}
+		if len(info) > 0 {
+			tc.SystemOut = &junitInner{Text: xmlText(strings.Join(info, "\n\n"))}
+		}
+		if len(tc.Failures) > 0 {
+			failed++
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	suite.Tests = len(suite.Cases)
+	suite.Failures = failed
+	doc := junitSuites{Name: suiteName, Tests: suite.Tests, Failures: failed, Time: secs, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("render junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// findingText is the multi-line description of f used in junit bodies.
+func findingText(f Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s [%s]: %s", f.Severity, f.ID, f.Check, oneLine(f.Message))
+	if f.Resource != "" {
+		fmt.Fprintf(&b, "\nresource: %s", f.Resource)
+	}
+	if f.Location != "" {
+		fmt.Fprintf(&b, "\nlocation: %s", f.Location)
+	}
+	if f.Fix != "" {
+		fmt.Fprintf(&b, "\nfix: %s", oneLine(f.Fix))
+	}
+	return b.String()
+}
+
+// xmlText escapes s for element content, keeping its newlines readable.
+func xmlText(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return strings.ReplaceAll(b.String(), "&#xA;", "\n")
+}

@@ -1,0 +1,355 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func sampleReport() Report {
+	return Report{
+		Tool:    "kafkaguard audit",
+		Cluster: "prod-eu",
+		Checks:  []string{"acl-drift", "scram-drift", "certificates", "broker-tls", "guardrails"},
+		Findings: []Finding{
+			{ID: "KG101", Check: "acl-drift", Severity: SeverityError, Resource: "User:orders-api ALLOW WRITE TOPIC:LITERAL:orders.events",
+				Message: "binding in policy is missing on the cluster", Fix: "kafkaguard apply -f inventory.yaml", Location: "inventory.yaml:12"},
+			{ID: "KG102", Check: "acl-drift", Severity: SeverityWarning, Resource: "User:analytics ALLOW READ TOPIC:LITERAL:payments",
+				Message: "managed binding on the cluster is not in policy", Fix: "kafkaguard apply -f inventory.yaml"},
+			{ID: "KG204", Check: "scram-drift", Severity: SeverityError, Resource: "User:billing",
+				Message: "login with the stored password failed", Fix: "kafkaguard users apply --rotate billing"},
+			{ID: "KG501", Check: "guardrails", Severity: SeverityWarning, Resource: "User:* ALLOW READ TOPIC:LITERAL:*",
+				Message: "ALLOW to User:* on the cluster, with \"quotes\" & <angle>, 100%, a,b", Fix: "remove the binding"},
+			{ID: "KG302", Check: "certificates", Severity: SeverityInfo, Resource: "serial 1f (client analytics)",
+				Message: "certificate expires in 20 days", Fix: "kafkaguard pki renew --serial 1f"},
+		},
+		Started:  time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Duration: 1234 * time.Millisecond,
+		Rules:    map[string]string{"KG101": "ACL binding missing on the cluster"},
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	clean := Report{Tool: "kafkaguard audit", Cluster: "prod-eu", Checks: []string{"acl-drift", "guardrails"}}
+	cases := []struct {
+		name  string
+		r     Report
+		color bool
+	}{
+		{"findings", sampleReport(), false},
+		{"clean", clean, false},
+	}
+	for _, tc := range cases {
+		for _, format := range Formats {
+			t.Run(tc.name+"/"+format, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := Render(&buf, format, tc.r, tc.color); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join("testdata", tc.name+"."+goldenExt(format)), buf.Bytes())
+			})
+		}
+	}
+}
+
+func goldenExt(format string) string {
+	switch format {
+	case "junit":
+		return "junit.xml"
+	case "sarif":
+		return "sarif.json"
+	case "json":
+		return "json"
+	}
+	return format + ".txt"
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestTextColorsBySeverityOnlyWhenAsked(t *testing.T) {
+	r := sampleReport()
+	var plain, colored bytes.Buffer
+	if err := Render(&plain, "text", r, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(&colored, "text", r, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("plain text contains ANSI escapes")
+	}
+	for _, want := range []string{ansiRed + "error", ansiYellow + "warning", ansiCyan + "info"} {
+		if !strings.Contains(colored.String(), want) {
+			t.Errorf("coloured text lacks %q", want)
+		}
+	}
+}
+
+func TestSARIFIsStructurallyValid(t *testing.T) {
+	for _, r := range []Report{sampleReport(), {Tool: "kafkaguard policy check"}} {
+		var buf bytes.Buffer
+		if err := Render(&buf, "sarif", r, false); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Schema  string `json:"$schema"`
+			Version string `json:"version"`
+			Runs    []struct {
+				Tool struct {
+					Driver struct {
+						Name  string `json:"name"`
+						Rules []struct {
+							ID               string `json:"id"`
+							ShortDescription struct {
+								Text string `json:"text"`
+							} `json:"shortDescription"`
+						} `json:"rules"`
+					} `json:"driver"`
+				} `json:"tool"`
+				Results []struct {
+					RuleID    string `json:"ruleId"`
+					RuleIndex int    `json:"ruleIndex"`
+					Level     string `json:"level"`
+					Message   struct {
+						Text string `json:"text"`
+					} `json:"message"`
+					Locations []struct {
+						PhysicalLocation *struct {
+							ArtifactLocation struct {
+								URI string `json:"uri"`
+							} `json:"artifactLocation"`
+							Region *struct {
+								StartLine int `json:"startLine"`
+							} `json:"region"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatalf("sarif is not JSON: %v", err)
+		}
+		if doc.Version != "2.1.0" || !strings.Contains(doc.Schema, "sarif-2.1.0") {
+			t.Errorf("version %q schema %q, want 2.1.0", doc.Version, doc.Schema)
+		}
+		if len(doc.Runs) != 1 || doc.Runs[0].Tool.Driver.Name == "" {
+			t.Fatalf("want one run with a driver name, got %+v", doc.Runs)
+		}
+		run := doc.Runs[0]
+		ids := map[string]int{}
+		for i, rule := range run.Tool.Driver.Rules {
+			if _, dup := ids[rule.ID]; dup {
+				t.Errorf("rule %s listed twice", rule.ID)
+			}
+			if rule.ShortDescription.Text == "" {
+				t.Errorf("rule %s has no short description", rule.ID)
+			}
+			ids[rule.ID] = i
+		}
+		if len(run.Results) != len(r.Findings) {
+			t.Errorf("%d results for %d findings", len(run.Results), len(r.Findings))
+		}
+		for _, res := range run.Results {
+			i, ok := ids[res.RuleID]
+			if !ok {
+				t.Errorf("result ruleId %s not among the rules", res.RuleID)
+			}
+			if i != res.RuleIndex {
+				t.Errorf("result %s ruleIndex %d, rule is at %d", res.RuleID, res.RuleIndex, i)
+			}
+			switch res.Level {
+			case "error", "warning", "note":
+			default:
+				t.Errorf("result %s level %q", res.RuleID, res.Level)
+			}
+			if res.Message.Text == "" {
+				t.Errorf("result %s has no message", res.RuleID)
+			}
+		}
+		if len(r.Findings) > 0 {
+			pl := run.Results[0].Locations[0].PhysicalLocation
+			if pl == nil || pl.ArtifactLocation.URI != "inventory.yaml" || pl.Region == nil || pl.Region.StartLine != 12 {
+				t.Errorf("first result's location = %+v, want inventory.yaml line 12", pl)
+			}
+		}
+	}
+}
+
+func TestJUnitHasOneTestcasePerCheckIncludingPassingOnes(t *testing.T) {
+	r := sampleReport()
+	r.Findings = append(r.Findings, Finding{ID: "KG999", Check: "extra-check", Severity: SeverityError, Message: "x"})
+	var buf bytes.Buffer
+	if err := Render(&buf, "junit", r, false); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("junit is not XML: %v", err)
+	}
+	s := doc.Suites[0]
+	var names []string
+	fails := map[string]int{}
+	for _, c := range s.Cases {
+		names = append(names, c.Name)
+		fails[c.Name] = len(c.Failures)
+	}
+	want := []string{"acl-drift", "scram-drift", "certificates", "broker-tls", "guardrails", "extra-check"}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("testcases %v, want %v", names, want)
+	}
+	wantFails := map[string]int{"acl-drift": 2, "scram-drift": 1, "certificates": 0, "broker-tls": 0, "guardrails": 1, "extra-check": 1}
+	for k, v := range wantFails {
+		if fails[k] != v {
+			t.Errorf("%s: %d failures, want %d", k, fails[k], v)
+		}
+	}
+	if s.Tests != 6 || s.Failures != 4 {
+		t.Errorf("suite tests=%d failures=%d, want 6 and 4", s.Tests, s.Failures)
+	}
+}
+
+func TestGitHubEscapesDataAndProperties(t *testing.T) {
+	r := Report{Findings: []Finding{{ID: "KG1", Check: "c", Severity: SeverityError, Message: "50% done\nnext", Location: "dir,x/a:b.yaml:7"}}}
+	var buf bytes.Buffer
+	if err := Render(&buf, "github", r, false); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(buf.String(), "\n", 2)[0]
+	want := "::error file=dir%2Cx/a%3Ab.yaml,line=7,title=KG1 c::50% done next"
+	// Message is folded to one line first, so only % needs escaping here.
+	want = strings.Replace(want, "50% done", "50%25 done", 1)
+	if first != want {
+		t.Errorf("got  %s\nwant %s", first, want)
+	}
+}
+
+func TestMaxAndAtLeast(t *testing.T) {
+	r := sampleReport()
+	cases := []struct {
+		name    string
+		r       Report
+		max     Severity
+		atLeast Severity
+		n       int
+	}{
+		{"errors among findings", r, SeverityError, SeverityError, 2},
+		{"warnings and up", r, SeverityError, SeverityWarning, 4},
+		{"everything", r, SeverityError, SeverityInfo, 5},
+		{"no findings", Report{}, SeverityNone, SeverityInfo, 0},
+		{"only info", Report{Findings: []Finding{{Severity: SeverityInfo}}}, SeverityInfo, SeverityWarning, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.r.Max(); got != tc.max {
+				t.Errorf("Max() = %s, want %s", got, tc.max)
+			}
+			if got := len(tc.r.AtLeast(tc.atLeast)); got != tc.n {
+				t.Errorf("len(AtLeast(%s)) = %d, want %d", tc.atLeast, got, tc.n)
+			}
+		})
+	}
+}
+
+func TestParseSeverity(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    Severity
+		wantErr bool
+	}{
+		{"info", SeverityInfo, false},
+		{"WARNING", SeverityWarning, false},
+		{"warn", SeverityWarning, false},
+		{"error", SeverityError, false},
+		{"fatal", SeverityNone, true},
+		{"", SeverityNone, true},
+	}
+	for _, tc := range cases {
+		got, err := ParseSeverity(tc.in)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("ParseSeverity(%q) = %s, %v; want %s, err=%v", tc.in, got, err, tc.want, tc.wantErr)
+		}
+		if err == nil && got.String() != strings.ToLower(tc.in) && tc.in != "warn" {
+			t.Errorf("%s.String() = %q", got, got.String())
+		}
+	}
+}
+
+func TestSplitLocation(t *testing.T) {
+	cases := []struct {
+		in        string
+		file      string
+		line, col int
+	}{
+		{"inventory.yaml:12", "inventory.yaml", 12, 0},
+		{"inventory.yaml:12:5", "inventory.yaml", 12, 5},
+		{"inventory.yaml", "inventory.yaml", 0, 0},
+		{`C:\inv\a.yaml:3`, `C:\inv\a.yaml`, 3, 0},
+		{"policy.rego:abc", "policy.rego:abc", 0, 0},
+		{":12", ":12", 0, 0},
+	}
+	for _, tc := range cases {
+		f, l, c := SplitLocation(tc.in)
+		if f != tc.file || l != tc.line || c != tc.col {
+			t.Errorf("SplitLocation(%q) = %q %d %d; want %q %d %d", tc.in, f, l, c, tc.file, tc.line, tc.col)
+		}
+	}
+}
+
+func TestSortPutsHighestSeverityFirst(t *testing.T) {
+	r := sampleReport()
+	r.Sort()
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.ID)
+	}
+	want := "KG101,KG204,KG102,KG501,KG302"
+	if strings.Join(got, ",") != want {
+		t.Errorf("sorted %v, want %s", got, want)
+	}
+}
+
+func TestRenderRejectsUnknownFormat(t *testing.T) {
+	err := Render(&bytes.Buffer{}, "yaml", Report{}, false)
+	if err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("err = %v, want unknown format naming yaml", err)
+	}
+}
+
+func BenchmarkRenderSARIF10kFindings(b *testing.B) {
+	r := Report{Tool: "kafkaguard audit", Cluster: "big"}
+	for i := range 10000 {
+		r.Findings = append(r.Findings, Finding{ID: "KG10" + string(rune('1'+i%3)), Check: "acl-drift", Severity: Severity(i % 3),
+			Resource: "User:app-" + strings.Repeat("x", i%7), Message: "binding missing", Fix: "kafkaguard apply", Location: "inv.yaml:10"})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Render(&buf, "sarif", r, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(r.Findings))*float64(b.N)/b.Elapsed().Seconds(), "findings/s")
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiGreen  = "\x1b[32m"
+)
+
+func severityColor(s Severity) string {
+	switch s {
+	case SeverityError:
+		return ansiRed
+	case SeverityWarning:
+		return ansiYellow
+	}
+	return ansiCyan
+}
+
+// renderText is the format for people:
+//
+//	error    KG101 acl-drift  User:orders-api: binding missing on the cluster
+//	         fix: kafkaguard apply -f inventory.yaml
+//
+// then one summary line.
+func renderText(w io.Writer, r Report, color bool) error {
+	bw := bufio.NewWriter(w)
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + ansiReset
+	}
+	for _, f := range r.Findings {
+		sev := fmt.Sprintf("%-8s", f.Severity)
+		head := strings.TrimSpace(f.ID + " " + f.Check)
+		fmt.Fprintf(bw, "%s %s", paint(severityColor(f.Severity), sev), paint(ansiBold, head))
+		if f.Resource != "" {
+			fmt.Fprintf(bw, "  %s", f.Resource)
+		}
+		fmt.Fprintln(bw)
+		fmt.Fprintf(bw, "         %s\n", oneLine(f.Message))
+		if f.Location != "" {
+			fmt.Fprintf(bw, "         at: %s\n", f.Location)
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(bw, "         fix: %s\n", oneLine(f.Fix))
+		}
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(bw)
+	}
+	fmt.Fprintln(bw, summaryLine(r, color))
+	return bw.Flush()
+}
+
+// summaryLine: "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s."
+func summaryLine(r Report, color bool) string {
+	var b strings.Builder
+	checks := len(r.AllChecks())
+	if len(r.Findings) == 0 {
+		s := "No findings"
+		if color {
+			s = ansiGreen + s + ansiReset
+		}
+		b.WriteString(s)
+	} else {
+		b.WriteString(plural(len(r.Findings), "finding", "findings"))
+		var parts []string
+		for _, s := range []Severity{SeverityError, SeverityWarning, SeverityInfo} {
+			if n := r.Count(s); n > 0 {
+				parts = append(parts, plural(n, s.String(), s.String()+"s"))
+			}
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	if checks > 0 {
+		fmt.Fprintf(&b, " from %s", plural(checks, "check", "checks"))
+	}
+	if r.Cluster != "" {
+		fmt.Fprintf(&b, " on cluster %s", r.Cluster)
+	}
+	if r.Duration > 0 {
+		fmt.Fprintf(&b, " in %s", r.Duration.Round(time.Millisecond))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
