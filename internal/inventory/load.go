@@ -482,19 +482,21 @@ func (l *loader) grantsBlock(file string, n *yaml.Node) error {
 		what := "grant"
 		var perm string
 		err := l.mapping(file, gn, what, map[string]func(k, v *yaml.Node) error{
-			"principal":         func(_, v *yaml.Node) error { return l.str(file, v, "grant: principal", &g.Principal) },
-			"role":              func(_, v *yaml.Node) error { return l.str(file, v, "grant: role", &g.Role) },
-			"permission":        func(_, v *yaml.Node) error { return l.str(file, v, "grant: permission", &perm) },
-			"topics":            func(_, v *yaml.Node) error { return l.strList(file, v, "grant: topics", &g.Topics) },
-			"groups":            func(_, v *yaml.Node) error { return l.strList(file, v, "grant: groups", &g.Groups) },
-			"transactional_ids": func(_, v *yaml.Node) error { return l.strList(file, v, "grant: transactional_ids", &g.TransactionalIDs) },
-			"operations":        func(_, v *yaml.Node) error { return l.strList(file, v, "grant: operations", &g.Operations) },
-			"hosts":             func(_, v *yaml.Node) error { return l.strList(file, v, "grant: hosts", &g.Hosts) },
-			"create":            func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: create", &g.Create) },
-			"application_id":    func(_, v *yaml.Node) error { return l.str(file, v, "grant: application_id", &g.ApplicationID) },
-			"exactly_once":      func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: exactly_once", &g.ExactlyOnce) },
-			"approved_by":       func(_, v *yaml.Node) error { return l.str(file, v, "grant: approved_by", &g.ApprovedBy) },
-			"reason":            func(_, v *yaml.Node) error { return l.str(file, v, "grant: reason", &g.Reason) },
+			"principal":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: principal", &g.Principal) },
+			"role":       func(_, v *yaml.Node) error { return l.str(file, v, "grant: role", &g.Role) },
+			"permission": func(_, v *yaml.Node) error { return l.str(file, v, "grant: permission", &perm) },
+			"topics":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: topics", &g.Topics) },
+			"groups":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: groups", &g.Groups) },
+			"transactional_ids": func(_, v *yaml.Node) error {
+				return l.strList(file, v, "grant: transactional_ids", &g.TransactionalIDs)
+			},
+			"operations":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: operations", &g.Operations) },
+			"hosts":          func(_, v *yaml.Node) error { return l.strList(file, v, "grant: hosts", &g.Hosts) },
+			"create":         func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: create", &g.Create) },
+			"application_id": func(_, v *yaml.Node) error { return l.str(file, v, "grant: application_id", &g.ApplicationID) },
+			"exactly_once":   func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: exactly_once", &g.ExactlyOnce) },
+			"approved_by":    func(_, v *yaml.Node) error { return l.str(file, v, "grant: approved_by", &g.ApprovedBy) },
+			"reason":         func(_, v *yaml.Node) error { return l.str(file, v, "grant: reason", &g.Reason) },
 			"resource": func(_, v *yaml.Node) error {
 				r := &Resource{}
 				g.Resource = r
