@@ -1,0 +1,248 @@
+package acl
+
+import (
+	"slices"
+	"strings"
+)
+
+// Request is one authorization question: may Principal, connected from Host,
+// perform Operation on the resource ResourceType/ResourceName? Resource names
+// in requests are literal, as in Kafka.
+type Request struct {
+	Principal    string // "User:alice"
+	Host         string // the client's address; "" or "*" = unknown: only host "*" bindings apply
+	Operation    Operation
+	ResourceType ResourceType
+	ResourceName string
+}
+
+// AuthorizerOptions are the broker settings that take part in decisions.
+type AuthorizerOptions struct {
+	SuperUsers           []string // super.users: principals that bypass ACLs
+	AllowEveryoneIfNoACL bool     // allow.everyone.if.no.acl.found
+}
+
+// Reasons a Decision gives.
+const (
+	ReasonDenied       = "denied by DENY binding"
+	ReasonAllowed      = "allowed by ALLOW binding"
+	ReasonSuperUser    = "super user"
+	ReasonNoMatch      = "no ACL matched"
+	ReasonNoACLAllowed = "no ACLs on the resource and allow.everyone.if.no.acl.found=true"
+	ReasonNoACLDenied  = "no ACLs on the resource and allow.everyone.if.no.acl.found=false"
+)
+
+// wildcardPrincipal is Kafka's principal for everyone (WILDCARD_KAFKA_PRINCIPAL).
+const wildcardPrincipal = "User:*"
+
+// Decision is the authorizer's answer. Deciding holds the bindings that
+// decided it, sorted: every matching DENY binding when denied by ACL, every
+// matching ALLOW binding when allowed by ACL, none otherwise.
+type Decision struct {
+	Allowed  bool
+	Reason   string
+	Deciding []Binding
+}
+
+// Authorizer decides requests the way Kafka's StandardAuthorizer does (see
+// docs/design.md, "Kafka semantics to match"). It indexes the set once;
+// a decision costs a few map lookups per distinct prefix length, whatever the
+// number of bindings. It is safe for concurrent use.
+type Authorizer struct {
+	superUsers map[string]struct{}
+	allowIfNo  bool
+	byType     map[ResourceType]*typeIndex
+}
+
+// typeIndex holds the bindings of one resource type by pattern.
+type typeIndex struct {
+	literal     map[string]principalIndex // LITERAL name (not "*")
+	prefixed    map[string]principalIndex // PREFIXED name
+	prefixLens  []int                     // distinct lengths of the PREFIXED names, ascending
+	wildcard    principalIndex            // LITERAL "*"
+	hasWildcard bool
+}
+
+// principalIndex holds the bindings of one resource pattern by principal.
+type principalIndex map[string][]Binding
+
+// NewAuthorizer indexes s for decisions under opts.
+func NewAuthorizer(s Set, opts AuthorizerOptions) *Authorizer {
+	a := &Authorizer{
+		superUsers: make(map[string]struct{}, len(opts.SuperUsers)),
+		allowIfNo:  opts.AllowEveryoneIfNoACL,
+		byType:     make(map[ResourceType]*typeIndex),
+	}
+	for _, u := range opts.SuperUsers {
+		a.superUsers[strings.TrimSpace(u)] = struct{}{}
+	}
+	for _, b := range s.bs {
+		ti := a.byType[b.ResourceType]
+		if ti == nil {
+			ti = &typeIndex{literal: map[string]principalIndex{}, prefixed: map[string]principalIndex{}}
+			a.byType[b.ResourceType] = ti
+		}
+		var pi principalIndex
+		switch {
+		case b.PatternType == PatternLiteral && b.ResourceName == Wildcard:
+			if ti.wildcard == nil {
+				ti.wildcard = principalIndex{}
+				ti.hasWildcard = true
+			}
+			pi = ti.wildcard
+		case b.PatternType == PatternLiteral:
+			pi = ti.literal[b.ResourceName]
+			if pi == nil {
+				pi = principalIndex{}
+				ti.literal[b.ResourceName] = pi
+			}
+		case b.PatternType == PatternPrefixed:
+			pi = ti.prefixed[b.ResourceName]
+			if pi == nil {
+				pi = principalIndex{}
+				ti.prefixed[b.ResourceName] = pi
+				ti.prefixLens = append(ti.prefixLens, len(b.ResourceName))
+			}
+		default:
+			continue // not a pattern Kafka stores
+		}
+		pi[b.Principal] = append(pi[b.Principal], b)
+	}
+	for _, ti := range a.byType {
+		slices.Sort(ti.prefixLens)
+		ti.prefixLens = slices.Compact(ti.prefixLens)
+	}
+	return a
+}
+
+// Authorize decides r: super users are allowed; otherwise a matching DENY
+// binding denies, else a matching ALLOW binding allows; with no binding at
+// all on the resource (any principal, host or operation),
+// allow.everyone.if.no.acl.found decides; else the request is denied.
+func (a *Authorizer) Authorize(r Request) Decision {
+	if _, ok := a.superUsers[r.Principal]; ok {
+		return Decision{Allowed: true, Reason: ReasonSuperUser}
+	}
+	ti := a.byType[r.ResourceType]
+	if ti == nil {
+		return a.noACL()
+	}
+	var m matcher
+	m.r = r
+	if pi, ok := ti.literal[r.ResourceName]; ok {
+		m.check(pi)
+	}
+	for _, l := range ti.prefixLens {
+		if l > len(r.ResourceName) {
+			break
+		}
+		if pi, ok := ti.prefixed[r.ResourceName[:l]]; ok {
+			m.check(pi)
+		}
+	}
+	if ti.hasWildcard {
+		m.check(ti.wildcard)
+	}
+	switch {
+	case len(m.deny) > 0:
+		slices.SortFunc(m.deny, Compare)
+		return Decision{Allowed: false, Reason: ReasonDenied, Deciding: m.deny}
+	case len(m.allow) > 0:
+		slices.SortFunc(m.allow, Compare)
+		return Decision{Allowed: true, Reason: ReasonAllowed, Deciding: m.allow}
+	case !m.hasResourceACLs:
+		return a.noACL()
+	}
+	return Decision{Allowed: false, Reason: ReasonNoMatch}
+}
+
+func (a *Authorizer) noACL() Decision {
+	if a.allowIfNo {
+		return Decision{Allowed: true, Reason: ReasonNoACLAllowed}
+	}
+	return Decision{Allowed: false, Reason: ReasonNoACLDenied}
+}
+
+// matcher collects the bindings of the resource's patterns that decide r.
+type matcher struct {
+	r               Request
+	hasResourceACLs bool
+	allow, deny     []Binding
+}
+
+func (m *matcher) check(pi principalIndex) {
+	if len(pi) == 0 {
+		return
+	}
+	m.hasResourceACLs = true
+	m.add(pi[m.r.Principal])
+	if m.r.Principal != wildcardPrincipal {
+		m.add(pi[wildcardPrincipal])
+	}
+}
+
+func (m *matcher) add(bs []Binding) {
+	for _, b := range bs {
+		if !hostMatches(b.Host, m.r.Host) {
+			continue
+		}
+		switch {
+		case b.Permission == PermDeny && operationMatches(b.Operation, m.r.Operation):
+			m.deny = append(m.deny, b)
+		case b.Permission == PermAllow && allowImplies(b.Operation, m.r.Operation):
+			m.allow = append(m.allow, b)
+		}
+	}
+}
+
+func hostMatches(binding, request string) bool {
+	return binding == Wildcard || binding == request
+}
+
+func operationMatches(binding, request Operation) bool {
+	return binding == OpAll || binding == request
+}
+
+// allowImplies reports whether an ALLOW binding for op grants req: ALL grants
+// everything, READ, WRITE, DELETE and ALTER grant DESCRIBE, ALTER_CONFIGS
+// grants DESCRIBE_CONFIGS (Kafka's AclOperation implication rules).
+func allowImplies(op, req Operation) bool {
+	if op == OpAll || op == req {
+		return true
+	}
+	switch req {
+	case OpDescribe:
+		return op == OpRead || op == OpWrite || op == OpDelete || op == OpAlter
+	case OpDescribeConfigs:
+		return op == OpAlterConfigs
+	}
+	return false
+}
+
+// Matches reports whether b applies to r by the pure match rule: same
+// principal or User:*, same host or "*", same resource type, a pattern that
+// covers the name (LITERAL equal, LITERAL "*", or PREFIXED prefix), and the
+// same operation or ALL. Implied operations (READ => DESCRIBE) are not
+// considered: Authorize applies those for ALLOW bindings.
+func (b Binding) Matches(r Request) bool {
+	return (b.Principal == r.Principal || b.Principal == wildcardPrincipal) &&
+		hostMatches(b.Host, r.Host) &&
+		b.MatchesResource(r.ResourceType, r.ResourceName) &&
+		operationMatches(b.Operation, r.Operation)
+}
+
+// MatchesResource reports whether b's resource pattern covers the resource
+// typ/name: same type, and LITERAL equal name, LITERAL "*", or PREFIXED with a
+// prefix of name.
+func (b Binding) MatchesResource(typ ResourceType, name string) bool {
+	if b.ResourceType != typ {
+		return false
+	}
+	switch b.PatternType {
+	case PatternLiteral:
+		return b.ResourceName == name || b.ResourceName == Wildcard
+	case PatternPrefixed:
+		return strings.HasPrefix(name, b.ResourceName)
+	}
+	return false
+}
