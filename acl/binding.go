@@ -139,13 +139,22 @@ func (b Binding) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the documented form, rejecting unknown names, unknown
-// fields and invalid combinations. A missing host means "*".
+// fields, missing fields and invalid combinations. A missing host means "*",
+// a missing pattern type LITERAL.
 func (b *Binding) UnmarshalJSON(data []byte) error {
 	var j jsonBinding
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
-		return err
+		return describeFieldError(err)
+	}
+	for _, f := range []struct{ name, value string }{
+		{"principal", j.Principal}, {"resource_type", j.ResourceType}, {"resource_name", j.ResourceName},
+		{"operation", j.Operation}, {"permission", j.Permission},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("missing or empty field %q", f.name)
+		}
 	}
 	nb, err := FromStrings(j.Principal, j.Host, j.ResourceType, j.ResourceName, j.PatternType, j.Operation, j.Permission)
 	if err != nil {
@@ -153,6 +162,23 @@ func (b *Binding) UnmarshalJSON(data []byte) error {
 	}
 	*b = nb
 	return nil
+}
+
+const jsonFields = "principal, host, resource_type, resource_name, pattern_type, operation, permission"
+
+// describeFieldError turns encoding/json's errors about one binding object
+// into messages in the documented format's words (no Go type names).
+func describeFieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Errorf("field %q: want a string, found %s", te.Field, te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("want a binding object, found %s", te.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown field %s (want %s)", strings.TrimPrefix(err.Error(), "json: unknown field "), jsonFields)
+	}
+	return err
 }
 
 // FromStrings builds and validates a binding from Kafka names. An empty host
@@ -188,21 +214,53 @@ func FromStrings(principal, host, resourceType, resourceName, patternType, opera
 }
 
 // ParseJSON reads a JSON array of bindings (the `compile -o json` format).
-// Errors name the source, and the line and column or the array index.
+// Errors name the source and the line and column (1-based) of the problem,
+// and for an invalid binding its position in the array (1-based).
 func ParseJSON(source string, data []byte) ([]Binding, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", source, describeJSONError(data, err))
 	}
+	if raw == nil {
+		l, c := lineCol(data, int64(len(data)-len(bytes.TrimLeft(data, " \t\r\n"))))
+		return nil, fmt.Errorf("%s: line %d, column %d: want a JSON array of bindings, found null", source, l, c)
+	}
+	starts := elementOffsets(data, len(raw))
 	out := make([]Binding, 0, len(raw))
 	for i, r := range raw {
 		var b Binding
 		if err := b.UnmarshalJSON(r); err != nil {
-			return nil, fmt.Errorf("%s: binding %d (line %d): %w", source, i, lineOf(data, r), err)
+			l, c := lineCol(data, starts[i])
+			return nil, fmt.Errorf("%s: line %d, column %d: binding %d: %w", source, l, c, i+1, err)
 		}
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// elementOffsets returns the byte offsets where the n elements of the JSON
+// array in data (already known to be valid) begin.
+func elementOffsets(data []byte, n int) []int64 {
+	offs := make([]int64, 0, n)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // [
+		return make([]int64, n)
+	}
+	for dec.More() && len(offs) < n {
+		off := dec.InputOffset()
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		offs = append(offs, off)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			break
+		}
+	}
+	for len(offs) < n {
+		offs = append(offs, 0)
+	}
+	return offs
 }
 
 func describeJSONError(data []byte, err error) string {
@@ -210,33 +268,22 @@ func describeJSONError(data []byte, err error) string {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		l, c := lineCol(data, se.Offset)
+		l, c := lineCol(data, se.Offset-1)
 		return fmt.Sprintf("line %d, column %d: malformed JSON: %v", l, c, se)
 	case errors.As(err, &te):
-		l, c := lineCol(data, te.Offset)
+		l, c := lineCol(data, te.Offset-1)
 		return fmt.Sprintf("line %d, column %d: want a JSON array of bindings, found %s", l, c, te.Value)
 	}
 	return "malformed JSON: " + err.Error()
 }
 
+// lineCol turns a byte offset into a 1-based line and column (in bytes).
 func lineCol(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
+	offset = max(0, min(offset, int64(len(data))))
 	before := data[:offset]
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(offset) - bytes.LastIndexByte(before, '\n')
 	return line, col
-}
-
-// lineOf finds the line of sub (a slice of data from json.RawMessage) in data.
-func lineOf(data, sub []byte) int {
-	idx := bytes.Index(data, sub)
-	if idx < 0 {
-		return 0
-	}
-	l, _ := lineCol(data, int64(idx))
-	return l
 }
 
 // FormatJSON writes bindings as an indented JSON array, one binding per line.
