@@ -1,0 +1,350 @@
+// Package devcluster runs an embedded, secured Kafka cluster on kfake for
+// `kafkaguard dev up`, the demo and tests: TLS with a broker certificate from
+// a local CA, SASL/SCRAM-SHA-512 with a superuser "admin", and ACLs enforced.
+package devcluster
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+)
+
+// AdminUser is the dev cluster's SCRAM-SHA-512 superuser.
+const AdminUser = "admin"
+
+// Mechanism is the SASL mechanism of the admin user.
+const Mechanism = cluster.MechanismSCRAMSHA512
+
+// AdminPropertiesFile is the name of the admin client properties file in Dir.
+const AdminPropertiesFile = "admin.properties"
+
+// Options configure Start.
+type Options struct {
+	// Dir holds the CA (created when absent) and admin.properties. Required.
+	Dir string
+	// Listen is the address to listen on; "127.0.0.1:0" (a free port) when empty.
+	Listen string
+	// DataDir, when set, persists topics, ACLs and SCRAM users across restarts.
+	DataDir string
+	// Logger receives kfake's warnings and errors; nil discards them.
+	Logger io.Writer
+	// ExtraOpts are added to kfake's options (tests).
+	ExtraOpts []kfake.Opt
+}
+
+// Cluster is a running dev cluster.
+type Cluster struct {
+	kf        *kfake.Cluster
+	addr      string
+	dir       string
+	caPath    string
+	propsPath string
+	password  string
+}
+
+// Start starts a one-broker cluster listening with TLS and SASL/SCRAM-SHA-512
+// and ACL enforcement, and writes Dir/admin.properties (mode 0600) for the
+// superuser. The admin password is generated once (192 bits from
+// crypto/rand) and reused from an existing admin.properties.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("dev cluster: no directory given")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("dev cluster: %w", err)
+	}
+	listen := opts.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	host, portStr, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: listen address %q: %w", listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: listen port %q: %w", portStr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ca, err := loadOrCreateCA(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: CA in %s: %w", opts.Dir, err)
+	}
+	tlsCfg, err := ca.brokerTLS([]string{"localhost", "127.0.0.1", "::1", host})
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: broker certificate: %w", err)
+	}
+	propsPath := filepath.Join(opts.Dir, AdminPropertiesFile)
+	password, err := adminPassword(propsPath)
+	if err != nil {
+		return nil, err
+	}
+
+	kopts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.EnableSASL(),
+		kfake.Superuser(Mechanism, AdminUser, password),
+		kfake.EnableACLs(),
+		kfake.ClusterID("kafkaguard-dev"),
+		kfake.DefaultNumPartitions(1),
+		kfake.ListenFn(listenFn(host, tlsCfg)),
+	}
+	if port != 0 {
+		kopts = append(kopts, kfake.Ports(port))
+	}
+	if opts.DataDir != "" {
+		kopts = append(kopts, kfake.DataDir(opts.DataDir))
+	}
+	if opts.Logger != nil {
+		kopts = append(kopts, kfake.WithLogger(kfake.BasicLogger(opts.Logger, kfake.LogLevelWarn)))
+	}
+	kopts = append(kopts, opts.ExtraOpts...)
+	kf, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: start on %s: %w", listen, err)
+	}
+	addrs := kf.ListenAddrs()
+	if len(addrs) == 0 {
+		kf.Close()
+		return nil, errors.New("dev cluster: kfake reports no listen address")
+	}
+	c := &Cluster{kf: kf, addr: addrs[0], dir: opts.Dir, caPath: ca.certPath, propsPath: propsPath, password: password}
+	if err := c.writeAdminProperties(); err != nil {
+		kf.Close()
+		return nil, err
+	}
+	_ = ctx
+	return c, nil
+}
+
+// listenFn is the single place where the broker's TLS is set up: through the
+// compatibility listener (compat.go), which terminates TLS and fixes kfake's
+// SASL answers for librdkafka and KafkaJS clients. To serve plain kfake TLS
+// instead, return net.Listen's listener here and pass kfake.TLS(tlsCfg).
+func listenFn(host string, tlsCfg *tls.Config) func(network, address string) (net.Listener, error) {
+	inner := CompatListenFn(tlsCfg, []string{cluster.MechanismSCRAMSHA256, cluster.MechanismSCRAMSHA512})
+	return func(network, address string) (net.Listener, error) {
+		_, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		return inner(network, net.JoinHostPort(host, port))
+	}
+}
+
+// Addr is the broker's host:port.
+func (c *Cluster) Addr() string { return c.addr }
+
+// AdminProperties is the path of Dir/admin.properties.
+func (c *Cluster) AdminProperties() string { return c.propsPath }
+
+// CAPath is the path of the CA certificate (PEM) clients trust.
+func (c *Cluster) CAPath() string { return c.caPath }
+
+// Kfake is the underlying fake cluster, for tests (ControlKey hooks).
+func (c *Cluster) Kfake() *kfake.Cluster { return c.kf }
+
+// AdminConfig is the connection configuration of the superuser.
+func (c *Cluster) AdminConfig() (*cluster.Config, error) {
+	return cluster.LoadConfig("", c.propsPath)
+}
+
+// UserConfig is a connection configuration for another SCRAM user of the
+// cluster, with the same TLS trust as the admin.
+func (c *Cluster) UserConfig(mechanism, user, password string) (*cluster.Config, error) {
+	admin, err := c.AdminConfig()
+	if err != nil {
+		return nil, err
+	}
+	return admin.WithUser(mechanism, user, password), nil
+}
+
+// Close stops the cluster. admin.properties and the CA stay.
+func (c *Cluster) Close() error {
+	c.kf.Close()
+	return nil
+}
+
+func (c *Cluster) writeAdminProperties() error {
+	caAbs, err := filepath.Abs(c.caPath)
+	if err != nil {
+		return fmt.Errorf("dev cluster: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("# kafkaguard dev cluster: the superuser's client properties. Keep this file secret.\n")
+	fmt.Fprintf(&b, "bootstrap.servers=%s\n", c.addr)
+	b.WriteString("security.protocol=SASL_SSL\n")
+	fmt.Fprintf(&b, "sasl.mechanism=%s\n", Mechanism)
+	fmt.Fprintf(&b, "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";\n", AdminUser, c.password)
+	b.WriteString("ssl.truststore.type=PEM\n")
+	fmt.Fprintf(&b, "ssl.truststore.location=%s\n", escapeProperty(caAbs))
+	if err := fsutil.WriteFileAtomic(c.propsPath, []byte(b.String()), fsutil.SecretPerm); err != nil {
+		return fmt.Errorf("dev cluster: %w", err)
+	}
+	return nil
+}
+
+// escapeProperty escapes backslashes (Windows paths) for a properties value.
+func escapeProperty(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
+
+// adminPassword reuses the password of an existing admin.properties, so a
+// cluster restarted on the same DataDir keeps its superuser, or generates one.
+func adminPassword(propsPath string) (string, error) {
+	if _, err := os.Stat(propsPath); err == nil {
+		cfg, err := cluster.LoadConfig("", propsPath)
+		if err == nil && cfg.Username == AdminUser {
+			if p := cfg.Password(); p != "" {
+				return p, nil
+			}
+		}
+	}
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("dev cluster: generate admin password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// devCA is the dev cluster's certificate authority.
+//
+// TODO(pki): swap for pki.Init/pki.Open + ca.IssueBroker once the pki package
+// lands; this small ECDSA CA keeps the same files (Dir/ca.pem, Dir/ca-key.pem)
+// so that clients' truststores need not change.
+type devCA struct {
+	certPath string
+	cert     *x509.Certificate
+	key      *ecdsa.PrivateKey
+}
+
+func loadOrCreateCA(dir string) (*devCA, error) {
+	certPath := filepath.Join(dir, "ca.pem")
+	keyPath := filepath.Join(dir, "ca-key.pem")
+	certPEM, errC := os.ReadFile(certPath)
+	keyPEM, errK := os.ReadFile(keyPath)
+	if errC == nil && errK == nil {
+		cb, _ := pem.Decode(certPEM)
+		kb, _ := pem.Decode(keyPEM)
+		if cb == nil || kb == nil {
+			return nil, fmt.Errorf("%s or %s is not PEM", certPath, keyPath)
+		}
+		cert, err := x509.ParseCertificate(cb.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", certPath, err)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", keyPath, err)
+		}
+		ek, ok := k.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("%s: not an ECDSA key", keyPath)
+		}
+		return &devCA{certPath: certPath, cert: cert, key: ek}, nil
+	}
+	if !errors.Is(errC, os.ErrNotExist) && errC != nil {
+		return nil, errC
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          randSerial(),
+		Subject:               pkix.Name{CommonName: "kafkaguard dev CA", Organization: []string{"kafkaguard"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), fsutil.SecretPerm); err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	return &devCA{certPath: certPath, cert: cert, key: key}, nil
+}
+
+func randSerial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic(err) // crypto/rand does not fail
+	}
+	return n
+}
+
+// brokerTLS issues a fresh broker certificate for hosts, kept in memory.
+func (ca *devCA) brokerTLS(hosts []string) (*tls.Config, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: randSerial(),
+		Subject:      pkix.Name{CommonName: "kafkaguard-dev-broker", Organization: []string{"kafkaguard"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else if h != "" {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key}},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    certPoolOf(ca.cert),
+	}, nil
+}
+
+func certPoolOf(c *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c)
+	return p
+}
