@@ -5,7 +5,6 @@
 package cluster
 
 import (
-
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -305,4 +304,3 @@ func readPEMSource(l *loader, inlineKey, fileKey string) ([]byte, string, error)
 	}
 	return nil, "", nil
 }
-
