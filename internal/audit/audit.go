@@ -1,0 +1,273 @@
+// Package audit compares a live Kafka cluster with what kafkaguard declares
+// and reports findings: ACL drift, SCRAM drift, certificate expiry and
+// revocation, broker TLS, and guardrails evaluated on the live ACLs.
+//
+// Every input comes through a small interface (ACLReader, SCRAMDescriber,
+// LoginVerifier, CertLister, TLSProber), so each check is a pure function of
+// its inputs and is unit-tested with fakes. A nil interface skips its check;
+// Report.Checks lists the checks that ran.
+package audit
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+// Check names, as they appear in reports, junit testcases and metrics.
+const (
+	CheckACLDrift     = "acl-drift"
+	CheckSCRAMDrift   = "scram-drift"
+	CheckCertificates = "certificates"
+	CheckTLS          = "broker-tls"
+	CheckGuardrails   = "guardrails"
+)
+
+// DefaultWarnWithin is how close to expiry a certificate starts to warn.
+const DefaultWarnWithin = 30 * 24 * time.Hour
+
+// ACLReader reads every ACL binding on the cluster.
+type ACLReader interface {
+	DescribeACLs(ctx context.Context) (acl.Set, error)
+}
+
+// SCRAMCredential is one (user, mechanism) credential the cluster stores.
+type SCRAMCredential struct {
+	User       string
+	Mechanism  string // SCRAM-SHA-256 | SCRAM-SHA-512
+	Iterations int
+}
+
+// SCRAMDescriber lists the cluster's SCRAM credentials (DescribeUserScramCredentials).
+type SCRAMDescriber interface {
+	DescribeSCRAM(ctx context.Context) ([]SCRAMCredential, error)
+}
+
+// LoginStatus is the outcome of logging in as a user with the stored password.
+type LoginStatus string
+
+const (
+	LoginOK            LoginStatus = "ok"
+	LoginWrongPassword LoginStatus = "wrong password"
+	LoginMissing       LoginStatus = "missing on cluster"
+	LoginNoSecret      LoginStatus = "no local secret"
+	LoginError         LoginStatus = "error"
+)
+
+// LoginResult is one user's login check. Detail never holds a secret.
+type LoginResult struct {
+	User      string
+	Mechanism string
+	Status    LoginStatus
+	Detail    string
+}
+
+// LoginVerifier logs in as each user with the password in the secrets store.
+type LoginVerifier interface {
+	VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error)
+}
+
+// Cert is one certificate the CA issued.
+type Cert struct {
+	Serial    string
+	Kind      string // "broker", "client", ...
+	Principal string // the Kafka principal it maps to ("User:x"), "" for brokers
+	Subject   string
+	NotAfter  time.Time
+	Revoked   bool
+}
+
+// CertLister lists every certificate the CA issued.
+type CertLister interface {
+	ListCerts(ctx context.Context) ([]Cert, error)
+}
+
+// TLSProbe is what a TLS handshake with a broker showed.
+type TLSProbe struct {
+	Addr    string              // host:port dialled
+	Version uint16              // tls.VersionTLS12, ...
+	Chain   []*x509.Certificate // as the broker sent it, leaf first
+}
+
+// TLSProber performs a TLS handshake with a broker without verifying it, so
+// the audit can report each problem separately.
+type TLSProber interface {
+	ProbeTLS(ctx context.Context, addr string) (TLSProbe, error)
+}
+
+// PolicyMessage is a deny or warn message from the Rego policy.
+type PolicyMessage struct {
+	Message  string
+	Location string
+}
+
+// Input is everything one cluster's audit needs. Zero-valued parts skip
+// their check (Desired and ACLs are needed for acl-drift and guardrails).
+type Input struct {
+	Cluster string
+
+	ACLs    ACLReader
+	Desired acl.Set   // the compiled policy
+	Scope   acl.Scope // managed principals (ACLs and SCRAM users)
+	// Sources maps a principal ("User:x") to where the inventory declares it.
+	Sources map[string]string
+
+	SCRAM  SCRAMDescriber
+	Users  []scram.DesiredUser
+	Logins LoginVerifier
+
+	Certs CertLister
+
+	TLS      TLSProber
+	Brokers  []string       // bootstrap host:port to probe
+	Roots    *x509.CertPool // the CA brokers must chain to; nil = system roots
+	NoTLS    bool           // the connection is PLAINTEXT/SASL_PLAINTEXT: report it, probe nothing
+	TLSCheck bool           // run broker-tls (with TLS or NoTLS)
+
+	PolicyDeny []PolicyMessage
+	PolicyWarn []PolicyMessage
+
+	Now        time.Time     // zero: time.Now()
+	WarnWithin time.Duration // zero: DefaultWarnWithin
+	// ApplyHint is the command that reconciles this cluster, used in fixes
+	// ("kafkaguard apply -f inventory.yaml --command-config admin.properties").
+	ApplyHint string
+}
+
+// Result is one cluster's audit: the report plus the figures for metrics.
+type Result struct {
+	Report   report.Report
+	Bindings map[string]int // by state: in_sync, missing, extra, unmanaged
+	Users    map[string]int // SCRAM users by state: in_sync, missing, extra, mismatch, login_failed
+	Certs    []CertExpiry
+	Brokers  []CertExpiry
+	Err      error // the checks that could not run, joined; nil when all ran
+}
+
+// CertExpiry is a certificate's time left, negative when expired.
+type CertExpiry struct {
+	Name      string // serial for CA certificates, host:port for brokers
+	Kind      string
+	Principal string
+	Seconds   float64
+}
+
+// Binding states for Result.Bindings.
+const (
+	StateInSync    = "in_sync"
+	StateMissing   = "missing"
+	StateExtra     = "extra"
+	StateUnmanaged = "unmanaged"
+)
+
+// Run audits one cluster. It runs every check it has inputs for, even when
+// one of them fails; Result.Err joins the failures (the CLI exits 1 then,
+// after printing what it found).
+func Run(ctx context.Context, in Input) Result {
+	start := time.Now()
+	now := in.Now
+	if now.IsZero() {
+		now = start
+	}
+	if in.WarnWithin == 0 {
+		in.WarnWithin = DefaultWarnWithin
+	}
+	if in.ApplyHint == "" {
+		in.ApplyHint = "kafkaguard apply -f INVENTORY"
+	}
+	res := Result{
+		Report:   report.Report{Tool: "kafkaguard audit", Cluster: in.Cluster, Started: now, Rules: RuleTitles()},
+		Bindings: map[string]int{},
+		Users:    map[string]int{},
+	}
+	var errs []error
+	add := func(fs ...report.Finding) { res.Report.Findings = append(res.Report.Findings, fs...) }
+	ran := func(c string) { res.Report.Checks = append(res.Report.Checks, c) }
+
+	var live acl.Set
+	liveOK := false
+	if in.ACLs != nil {
+		s, err := in.ACLs.DescribeACLs(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: describe acls: %w", CheckACLDrift, err))
+		} else {
+			live, liveOK = s, true
+		}
+	}
+	if liveOK {
+		ran(CheckACLDrift)
+		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.Sources, in.ApplyHint)
+		add(fs...)
+		res.Bindings = counts
+	}
+
+	if in.SCRAM != nil {
+		ran(CheckSCRAMDrift)
+		creds, err := in.SCRAM.DescribeSCRAM(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: describe scram users: %w", CheckSCRAMDrift, err))
+		} else {
+			var logins []LoginResult
+			if in.Logins != nil {
+				logins, err = in.Logins.VerifyLogins(ctx, in.Users)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: verify logins: %w", CheckSCRAMDrift, err))
+				}
+			}
+			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, in.ApplyHint)
+			add(fs...)
+			res.Users = counts
+		}
+	}
+
+	if in.Certs != nil {
+		ran(CheckCertificates)
+		certs, err := in.Certs.ListCerts(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: list certificates: %w", CheckCertificates, err))
+		} else {
+			var users []string
+			for _, u := range in.Users {
+				users = append(users, u.Principal())
+			}
+			fs, exp := CheckCerts(certs, live, users, now, in.WarnWithin)
+			add(fs...)
+			res.Certs = exp
+		}
+	}
+
+	if in.TLSCheck {
+		ran(CheckTLS)
+		if in.NoTLS {
+			add(plaintextFindings(in.Brokers)...)
+		} else if in.TLS != nil {
+			for _, addr := range in.Brokers {
+				p, err := in.TLS.ProbeTLS(ctx, addr)
+				fs, exp := CheckBrokerTLS(addr, p, err, in.Roots, now, in.WarnWithin)
+				add(fs...)
+				if exp != nil {
+					res.Brokers = append(res.Brokers, *exp)
+				}
+			}
+		}
+	}
+
+	if liveOK || len(in.PolicyDeny)+len(in.PolicyWarn) > 0 {
+		ran(CheckGuardrails)
+		if liveOK {
+			add(CheckGuardrailsOn(live, in.ApplyHint)...)
+		}
+		add(policyFindings(in.PolicyDeny, in.PolicyWarn)...)
+	}
+
+	res.Report.Sort()
+	res.Report.Duration = time.Since(start)
+	res.Err = errors.Join(errs...)
+	return res
+}

@@ -1,0 +1,399 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+var now = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+func b(principal, typ, name, op, perm string) acl.Binding {
+	pt := "LITERAL"
+	if strings.HasSuffix(name, "*") && name != "*" {
+		name, pt = strings.TrimSuffix(name, "*"), "PREFIXED"
+	}
+	x, err := acl.FromStrings(principal, "*", typ, name, pt, op, perm)
+	if err != nil {
+		panic(err)
+	}
+	return x
+}
+
+func ids(fs []report.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mustScope(t *testing.T, p ...string) acl.Scope {
+	t.Helper()
+	s, err := acl.NewScope(p...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestACLDriftReportsMissingExtraAndUnmanaged(t *testing.T) {
+	desired := acl.NewSet(b("User:orders", "TOPIC", "orders", "WRITE", "ALLOW"), b("User:orders", "TOPIC", "orders", "DESCRIBE", "ALLOW"))
+	live := acl.NewSet(
+		b("User:orders", "TOPIC", "orders", "WRITE", "ALLOW"),
+		b("User:orders", "TOPIC", "payments", "READ", "ALLOW"),
+		b("User:legacy", "TOPIC", "old", "READ", "ALLOW"),
+	)
+	fs, counts := CheckACLs(desired, live, mustScope(t, "User:orders"), map[string]string{"User:orders": "inv.yaml:3"}, "kafkaguard apply -f inv.yaml")
+	if got, want := ids(fs), []string{"KG101", "KG102", "KG103"}; !slices.Equal(got, want) {
+		t.Fatalf("ids %v, want %v", got, want)
+	}
+	for _, f := range fs {
+		if f.ID == "KG101" && (f.Location != "inv.yaml:3" || !strings.Contains(f.Resource, "DESCRIBE")) {
+			t.Errorf("missing finding %+v", f)
+		}
+		if f.Fix == "" {
+			t.Errorf("%s has no fix", f.ID)
+		}
+	}
+	want := map[string]int{StateInSync: 1, StateMissing: 1, StateExtra: 1, StateUnmanaged: 1}
+	for k, v := range want {
+		if counts[k] != v {
+			t.Errorf("%s = %d, want %d", k, counts[k], v)
+		}
+	}
+}
+
+func TestSCRAMDrift(t *testing.T) {
+	desired := []scram.DesiredUser{
+		{Name: "alice", Mechanism: scram.SHA512, Iterations: 4096, Source: "inv.yaml:5"},
+		{Name: "bob", Mechanism: scram.SHA256, Iterations: 8192},
+		{Name: "carol", Mechanism: scram.SHA512, Iterations: 4096},
+		{Name: "dave", Mechanism: scram.SHA512, Iterations: 4096},
+		{Name: "erin", Mechanism: scram.SHA256, Iterations: 4096},
+	}
+	scope := mustScope(t, "User:alice", "User:bob", "User:carol", "User:dave", "User:erin", "User:mallory")
+	cases := []struct {
+		name   string
+		live   []SCRAMCredential
+		logins []LoginResult
+		want   []string
+	}{
+		{"all in sync", []SCRAMCredential{
+			{"alice", scram.SHA512, 4096}, {"bob", scram.SHA256, 8192}, {"carol", scram.SHA512, 4096},
+			{"dave", scram.SHA512, 4096}, {"erin", scram.SHA256, 4096}}, nil, nil},
+		{"missing user", []SCRAMCredential{
+			{"bob", scram.SHA256, 8192}, {"carol", scram.SHA512, 4096}, {"dave", scram.SHA512, 4096}, {"erin", scram.SHA256, 4096}},
+			nil, []string{"KG201"}},
+		{"extra managed and unmanaged users", []SCRAMCredential{
+			{"alice", scram.SHA512, 4096}, {"bob", scram.SHA256, 8192}, {"carol", scram.SHA512, 4096},
+			{"dave", scram.SHA512, 4096}, {"erin", scram.SHA256, 4096}, {"mallory", scram.SHA512, 4096}, {"other", scram.SHA256, 4096}},
+			nil, []string{"KG202", "KG207"}},
+		{"wrong mechanism, wrong iterations, extra mechanism", []SCRAMCredential{
+			{"alice", scram.SHA256, 4096}, {"bob", scram.SHA256, 4096}, {"carol", scram.SHA512, 4096}, {"carol", scram.SHA256, 4096},
+			{"dave", scram.SHA512, 4096}, {"erin", scram.SHA256, 4096}},
+			nil, []string{"KG203", "KG203", "KG204"}},
+		{"failed login and no secret", []SCRAMCredential{
+			{"alice", scram.SHA512, 4096}, {"bob", scram.SHA256, 8192}, {"carol", scram.SHA512, 4096},
+			{"dave", scram.SHA512, 4096}, {"erin", scram.SHA256, 4096}},
+			[]LoginResult{{User: "alice", Status: LoginOK}, {User: "dave", Status: LoginWrongPassword}, {User: "erin", Status: LoginNoSecret}},
+			[]string{"KG205", "KG206"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, _ := CheckSCRAM(desired, tc.live, tc.logins, scope, "kafkaguard apply")
+			if got := ids(fs); !slices.Equal(got, tc.want) {
+				t.Errorf("ids %v, want %v (%+v)", got, tc.want, fs)
+			}
+		})
+	}
+}
+
+func TestCertificates(t *testing.T) {
+	day := 24 * time.Hour
+	live := acl.NewSet(b("User:gone", "TOPIC", "t", "READ", "ALLOW"))
+	certs := []Cert{
+		{Serial: "01", Kind: "client", Principal: "User:ok", NotAfter: now.Add(300 * day)},
+		{Serial: "02", Kind: "client", Principal: "User:soon", NotAfter: now.Add(10 * day)},
+		{Serial: "03", Kind: "client", Principal: "User:old", NotAfter: now.Add(-2 * day)},
+		{Serial: "04", Kind: "client", Principal: "User:gone", NotAfter: now.Add(100 * day), Revoked: true},
+		{Serial: "05", Kind: "client", Principal: "User:scram", NotAfter: now.Add(100 * day), Revoked: true},
+		{Serial: "06", Kind: "client", Principal: "User:quiet", NotAfter: now.Add(100 * day), Revoked: true},
+		// renewed: the expired 07 is superseded by 08, and so is revoked 09
+		{Serial: "07", Kind: "broker", Subject: "CN=kafka-0", NotAfter: now.Add(-1 * day)},
+		{Serial: "08", Kind: "broker", Subject: "CN=kafka-0", NotAfter: now.Add(200 * day)},
+		{Serial: "09", Kind: "client", Principal: "User:rotated", NotAfter: now.Add(50 * day), Revoked: true},
+		{Serial: "0a", Kind: "client", Principal: "User:rotated", NotAfter: now.Add(360 * day)},
+	}
+	live = live.Union(acl.NewSet(b("User:rotated", "TOPIC", "t", "READ", "ALLOW")))
+	fs, exp := CheckCerts(certs, live, []string{"User:scram"}, now, 30*day)
+	got := map[string]string{}
+	for _, f := range fs {
+		got[f.Resource] = f.ID
+	}
+	want := map[string]string{
+		"client certificate 02 (User:soon)":  "KG302",
+		"client certificate 03 (User:old)":   "KG301",
+		"client certificate 04 (User:gone)":  "KG303",
+		"client certificate 05 (User:scram)": "KG303",
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %s", k, got[k], v)
+		}
+	}
+	if len(exp) != 6 {
+		t.Errorf("%d expiry samples for 6 unrevoked certificates", len(exp))
+	}
+}
+
+func TestGuardrailsOnLiveACLs(t *testing.T) {
+	live := acl.NewSet(
+		b("User:*", "TOPIC", "public", "READ", "ALLOW"),
+		b("User:ANONYMOUS", "GROUP", "g", "READ", "ALLOW"),
+		b("User:app", "TOPIC", "*", "WRITE", "ALLOW"),
+		b("User:*", "TOPIC", "*", "READ", "DENY"),
+		b("User:app", "TOPIC", "app.*", "WRITE", "ALLOW"),
+	)
+	if got, want := ids(CheckGuardrailsOn(live, "kafkaguard apply")), []string{"KG501", "KG502", "KG503"}; !slices.Equal(got, want) {
+		t.Errorf("ids %v, want %v", got, want)
+	}
+}
+
+// testPKI makes a CA and a broker certificate for host, valid until notAfter.
+func testPKI(t *testing.T, host string, notAfter time.Time) (*x509.CertPool, tls.Certificate) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: now.Add(-48 * time.Hour),
+		NotAfter: now.Add(3650 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, NotBefore: now.Add(-24 * time.Hour),
+		NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else {
+		tmpl.DNSNames = []string{host}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func TestBrokerTLSFindings(t *testing.T) {
+	day := 24 * time.Hour
+	pool, good := testPKI(t, "kafka-0", now.Add(200*day))
+	leaf := func(c tls.Certificate) []*x509.Certificate {
+		x, _ := x509.ParseCertificate(c.Certificate[0])
+		return []*x509.Certificate{x}
+	}
+	otherPool, _ := testPKI(t, "kafka-0", now.Add(200*day))
+	_, soon := testPKI(t, "kafka-0", now.Add(5*day))
+	pool2, expired := testPKI(t, "kafka-0", now.Add(-5*day))
+	_ = pool2
+	cases := []struct {
+		name  string
+		addr  string
+		probe TLSProbe
+		err   error
+		roots *x509.CertPool
+		want  []string
+	}{
+		{"healthy", "kafka-0:9093", TLSProbe{Version: tls.VersionTLS13, Chain: leaf(good)}, nil, pool, nil},
+		{"handshake failed", "kafka-0:9093", TLSProbe{}, errors.New("connection refused"), pool, []string{"KG401"}},
+		{"other CA", "kafka-0:9093", TLSProbe{Version: tls.VersionTLS13, Chain: leaf(good)}, nil, otherPool, []string{"KG402"}},
+		{"wrong host", "kafka-1:9093", TLSProbe{Version: tls.VersionTLS13, Chain: leaf(good)}, nil, pool, []string{"KG403"}},
+		{"expiring", "kafka-0:9093", TLSProbe{Version: tls.VersionTLS12, Chain: leaf(soon)}, nil, nil, []string{"KG402", "KG405"}},
+		{"expired", "kafka-0:9093", TLSProbe{Version: tls.VersionTLS12, Chain: leaf(expired)}, nil, nil, []string{"KG402", "KG404"}},
+		{"old protocol", "kafka-0:9093", TLSProbe{Version: tls.VersionTLS11, Chain: leaf(good)}, nil, pool, []string{"KG406"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, _ := CheckBrokerTLS(tc.addr, tc.probe, tc.err, tc.roots, now, 30*day)
+			if got := ids(fs); !slices.Equal(got, tc.want) {
+				t.Errorf("ids %v, want %v (%+v)", got, tc.want, fs)
+			}
+		})
+	}
+}
+
+func TestDialProberAgainstATLSListener(t *testing.T) {
+	notAfter := time.Now().Add(90 * 24 * time.Hour)
+	pool, cert := testPKI(t, "127.0.0.1", notAfter)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	p, err := DialProber{}.ProbeTLS(context.Background(), ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, exp := CheckBrokerTLS(ln.Addr().String(), p, nil, pool, time.Now(), 30*24*time.Hour)
+	if len(fs) != 0 || exp == nil || exp.Seconds < 80*86400 {
+		t.Errorf("findings %+v, expiry %+v", fs, exp)
+	}
+}
+
+type fakeACLs struct {
+	s   acl.Set
+	err error
+}
+
+func (f fakeACLs) DescribeACLs(context.Context) (acl.Set, error) { return f.s, f.err }
+
+type fakeSCRAM []SCRAMCredential
+
+func (f fakeSCRAM) DescribeSCRAM(context.Context) ([]SCRAMCredential, error) { return f, nil }
+
+func TestRunCollectsChecksAndKeepsGoingWhenOneFails(t *testing.T) {
+	desired := acl.NewSet(b("User:a", "TOPIC", "t", "READ", "ALLOW"))
+	in := Input{
+		Cluster: "c1", ACLs: fakeACLs{s: acl.NewSet(b("User:*", "TOPIC", "t", "READ", "ALLOW"))}, Desired: desired,
+		Scope: mustScope(t, "User:a"), SCRAM: fakeSCRAM{}, Users: []scram.DesiredUser{{Name: "a", Mechanism: scram.SHA512, Iterations: 4096}},
+		TLSCheck: true, NoTLS: true, Brokers: []string{"k:9092"}, Now: now,
+	}
+	res := Run(context.Background(), in)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got, want := res.Report.Checks, []string{CheckACLDrift, CheckSCRAMDrift, CheckTLS, CheckGuardrails}; !slices.Equal(got, want) {
+		t.Errorf("checks %v, want %v", got, want)
+	}
+	if got, want := ids(res.Report.Findings), []string{"KG101", "KG103", "KG201", "KG407", "KG501"}; !slices.Equal(got, want) {
+		t.Errorf("ids %v, want %v", got, want)
+	}
+	if res.Report.Max() != report.SeverityError {
+		t.Errorf("max %s", res.Report.Max())
+	}
+
+	in.ACLs = fakeACLs{err: errors.New("cluster authorization failed")}
+	res = Run(context.Background(), in)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "acl-drift: describe acls") {
+		t.Errorf("err = %v", res.Err)
+	}
+	if slices.Contains(res.Report.Checks, CheckACLDrift) || !slices.Contains(res.Report.Checks, CheckSCRAMDrift) {
+		t.Errorf("checks %v: acl-drift must not be listed as run, scram-drift must", res.Report.Checks)
+	}
+}
+
+func TestEveryRuleIsUniqueAndInItsRange(t *testing.T) {
+	prefix := map[string]string{CheckACLDrift: "KG1", CheckSCRAMDrift: "KG2", CheckCertificates: "KG3", CheckTLS: "KG4", CheckGuardrails: "KG5"}
+	seen := map[string]bool{}
+	for _, r := range Rules {
+		if seen[r.ID] {
+			t.Errorf("%s twice", r.ID)
+		}
+		seen[r.ID] = true
+		if !strings.HasPrefix(r.ID, prefix[r.Check]) {
+			t.Errorf("%s belongs to %s, want %sxx", r.ID, r.Check, prefix[r.Check])
+		}
+	}
+}
+
+func TestPrometheusExposition(t *testing.T) {
+	res := Run(context.Background(), Input{
+		Cluster: `prod "eu"`, ACLs: fakeACLs{s: acl.NewSet()}, Desired: acl.NewSet(b("User:a", "TOPIC", "t", "READ", "ALLOW")), Now: now,
+	})
+	res.Certs = []CertExpiry{{Name: "0a", Kind: "client", Principal: "User:a", Seconds: -86400}}
+	var buf bytes.Buffer
+	err := WritePrometheus(&buf, []ClusterRun{{Cluster: `prod "eu"`, Result: &res}, {Cluster: "down", Err: errors.New("unreachable")}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		`kafkaguard_audit_findings{cluster="prod \"eu\"",check="acl-drift",severity="warning"} 1`,
+		`kafkaguard_audit_findings{cluster="prod \"eu\"",check="guardrails",severity="error"} 0`,
+		`kafkaguard_audit_bindings{cluster="prod \"eu\"",state="missing"} 1`,
+		`kafkaguard_certificate_expiry_seconds{cluster="prod \"eu\"",serial="0a",kind="client",principal="User:a"} -86400`,
+		`kafkaguard_audit_success{cluster="prod \"eu\""} 1`,
+		`kafkaguard_audit_success{cluster="down"} 0`,
+		`kafkaguard_audit_last_run_timestamp_seconds{cluster="down"} 1795575600`,
+		"# TYPE kafkaguard_audit_findings gauge",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+	// Every sample line belongs to a declared metric.
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := line[:strings.IndexAny(line, "{ ")]
+		if !strings.Contains(out, "# TYPE "+name+" gauge") {
+			t.Errorf("sample %q has no TYPE line", line)
+		}
+	}
+}
+
+func TestMergeKeepsClustersApart(t *testing.T) {
+	a := report.Report{Cluster: "a", Checks: []string{"acl-drift"}, Findings: []report.Finding{{ID: "KG101", Check: "acl-drift", Resource: "x"}}}
+	bb := report.Report{Cluster: "b", Checks: []string{"acl-drift"}}
+	m := Merge(a, bb)
+	if !slices.Equal(m.Checks, []string{"a/acl-drift", "b/acl-drift"}) || m.Findings[0].Check != "a/acl-drift" || m.Findings[0].Resource != "a: x" {
+		t.Errorf("merged %+v", m)
+	}
+}
+
+func BenchmarkAuditACLs100kBindings(b *testing.B) {
+	var desired, live []acl.Binding
+	for i := range 100000 {
+		x, _ := acl.FromStrings("User:app-"+itoa(i/20), "*", "TOPIC", "topic-"+itoa(i), "LITERAL", "READ", "ALLOW")
+		desired = append(desired, x)
+		if i%100 != 0 {
+			live = append(live, x)
+		}
+	}
+	ds, ls := acl.NewSet(desired...), acl.NewSet(live...)
+	scope, _ := acl.NewScope("*")
+	b.ResetTimer()
+	for b.Loop() {
+		fs, _ := CheckACLs(ds, ls, scope, nil, "kafkaguard apply")
+		_ = append(fs, CheckGuardrailsOn(ls, "kafkaguard apply")...)
+	}
+	b.ReportMetric(float64(len(desired))*float64(b.N)/b.Elapsed().Seconds(), "bindings/s")
+}
+
+func itoa(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + big.NewInt(int64(i)).String())
+}

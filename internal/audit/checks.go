@@ -1,0 +1,325 @@
+package audit
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"math"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+// CheckACLs reports ACL drift between the compiled policy (desired) and the
+// cluster (live): missing bindings (KG101), extra bindings of managed
+// principals (KG102) and bindings of principals outside the scope (KG103). It
+// also returns the number of bindings in each state.
+func CheckACLs(desired, live acl.Set, scope acl.Scope, sources map[string]string, applyHint string) ([]report.Finding, map[string]int) {
+	p := acl.Diff(desired, live, scope)
+	var out []report.Finding
+	for _, b := range p.Add {
+		out = append(out, finding(KGACLMissing, b.String(), "binding in policy is missing on the cluster",
+			"run "+applyHint+" to create it", sources[b.Principal]))
+	}
+	for _, b := range p.Remove {
+		out = append(out, finding(KGACLExtra, b.String(), "binding on the cluster is not in policy (added outside kafkaguard?)",
+			"run "+applyHint+" to remove it, or declare it in the inventory", sources[b.Principal]))
+	}
+	for _, b := range p.Unmanaged {
+		out = append(out, finding(KGACLUnmanaged, b.String(), "binding of a principal outside the managed scope",
+			"declare "+b.Principal+" in the inventory or add it to managed.principals", ""))
+	}
+	counts := map[string]int{
+		StateInSync: len(p.Unchanged), StateMissing: len(p.Add),
+		StateExtra: len(p.Remove), StateUnmanaged: len(p.Unmanaged),
+	}
+	return out, counts
+}
+
+// CheckSCRAM reports SCRAM drift: users missing on the cluster (KG201),
+// managed users the inventory does not declare (KG202), a different
+// mechanism (KG203) or iteration count (KG204), failed logins with the stored
+// password (KG205), users without a stored password (KG206), and users
+// outside the scope (KG207). logins may be nil (no --secrets-dir).
+func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, applyHint string) ([]report.Finding, map[string]int) {
+	byUser := map[string][]SCRAMCredential{}
+	for _, c := range live {
+		byUser[c.User] = append(byUser[c.User], c)
+	}
+	declared := map[string]bool{}
+	counts := map[string]int{"in_sync": 0, "missing": 0, "extra": 0, "mismatch": 0, "login_failed": 0, "unmanaged": 0}
+	var out []report.Finding
+	usersFix := "run kafkaguard users apply (same inventory and secrets) to set it"
+	for _, d := range desired {
+		declared[d.Name] = true
+		creds := byUser[d.Name]
+		res := d.Principal()
+		if len(creds) == 0 {
+			counts["missing"]++
+			out = append(out, finding(KGUserMissing, res, fmt.Sprintf("%s user is not on the cluster", d.Mechanism), usersFix, d.Source))
+			continue
+		}
+		i := slices.IndexFunc(creds, func(c SCRAMCredential) bool { return c.Mechanism == d.Mechanism })
+		ok := true
+		if i < 0 {
+			ok = false
+			var have []string
+			for _, c := range creds {
+				have = append(have, c.Mechanism)
+			}
+			out = append(out, finding(KGUserMechanism, res,
+				fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(have, ", "), d.Mechanism), usersFix, d.Source))
+		} else if creds[i].Iterations != d.Iterations {
+			ok = false
+			out = append(out, finding(KGUserIterations, res,
+				fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, creds[i].Iterations, d.Iterations), usersFix, d.Source))
+		}
+		for _, c := range creds {
+			if c.Mechanism != d.Mechanism && i >= 0 {
+				ok = false
+				out = append(out, finding(KGUserMechanism, res,
+					fmt.Sprintf("cluster also has a %s credential the inventory does not declare", c.Mechanism),
+					"run kafkaguard users apply --prune to remove it", d.Source))
+			}
+		}
+		if ok {
+			counts["in_sync"]++
+		} else {
+			counts["mismatch"]++
+		}
+	}
+	var extra []string
+	for u := range byUser {
+		if !declared[u] {
+			extra = append(extra, u)
+		}
+	}
+	slices.Sort(extra)
+	for _, u := range extra {
+		p := "User:" + u
+		if scope.Contains(p) {
+			counts["extra"]++
+			out = append(out, finding(KGUserExtra, p, "SCRAM user on the cluster is not declared in the inventory (created outside kafkaguard?)",
+				"run kafkaguard users apply --prune to remove it, or declare it in the inventory", ""))
+		} else {
+			counts["unmanaged"]++
+			out = append(out, finding(KGUserUnmanaged, p, "SCRAM user outside the managed scope",
+				"declare it in the inventory or add it to managed.principals", ""))
+		}
+	}
+	sources := map[string]string{}
+	for _, d := range desired {
+		sources[d.Name] = d.Source
+	}
+	for _, l := range logins {
+		res := "User:" + l.User
+		switch l.Status {
+		case LoginWrongPassword:
+			counts["login_failed"]++
+			out = append(out, finding(KGUserLoginFailed, res, "login with the stored password failed: the password was changed outside kafkaguard",
+				"run kafkaguard users rotate "+l.User+" (new password) or kafkaguard users apply --reset "+l.User+" (stored password)", sources[l.User]))
+		case LoginNoSecret:
+			out = append(out, finding(KGUserNoSecret, res, "no stored password in the secrets directory, so the login was not verified",
+				"run kafkaguard users rotate "+l.User+" to set a password kafkaguard knows", sources[l.User]))
+		case LoginError:
+			counts["login_failed"]++
+			msg := "login failed"
+			if l.Detail != "" {
+				msg += ": " + l.Detail
+			}
+			out = append(out, finding(KGUserLoginFailed, res, msg, "check the user's mechanism and the broker's SASL settings", sources[l.User]))
+		}
+	}
+	return out, counts
+}
+
+// CheckCerts reports CA certificates that expired (KG301) or expire within
+// warnWithin (KG302), and revoked ones whose principal still has live ACLs or
+// a SCRAM user (KG303). A certificate superseded by a newer valid one for the
+// same principal and kind is not reported for expiry or revocation.
+// users are the principals ("User:x") with a SCRAM user.
+func CheckCerts(certs []Cert, live acl.Set, users []string, now time.Time, warnWithin time.Duration) ([]report.Finding, []CertExpiry) {
+	type key struct{ kind, who string }
+	who := func(c Cert) key {
+		w := c.Principal
+		if w == "" {
+			w = c.Subject
+		}
+		return key{c.Kind, w}
+	}
+	newest := map[key]time.Time{} // latest NotAfter of a non-revoked cert
+	for _, c := range certs {
+		if !c.Revoked && c.NotAfter.After(newest[who(c)]) {
+			newest[who(c)] = c.NotAfter
+		}
+	}
+	active := map[string]bool{}
+	for _, b := range live.Bindings() {
+		if b.Permission == acl.PermAllow {
+			active[b.Principal] = true
+		}
+	}
+	for _, u := range users {
+		active[u] = true
+	}
+	var out []report.Finding
+	var exp []CertExpiry
+	for _, c := range certs {
+		res := certResource(c)
+		superseded := newest[who(c)].After(c.NotAfter)
+		left := c.NotAfter.Sub(now)
+		if !c.Revoked {
+			exp = append(exp, CertExpiry{Name: c.Serial, Kind: c.Kind, Principal: c.Principal, Seconds: math.Round(left.Seconds())})
+		}
+		switch {
+		case c.Revoked:
+			if !superseded && c.Principal != "" && active[c.Principal] && left > 0 {
+				out = append(out, finding(KGCertRevoked, res,
+					fmt.Sprintf("certificate is revoked but %s still has ACLs or a SCRAM user", c.Principal),
+					"remove "+c.Principal+" from the inventory and run kafkaguard apply, or issue it a new certificate", ""))
+			}
+		case superseded:
+		case left <= 0:
+			out = append(out, finding(KGCertExpired, res,
+				fmt.Sprintf("certificate expired %s ago (%s)", days(-left), c.NotAfter.UTC().Format(time.DateOnly)),
+				renewFix(c), ""))
+		case left <= warnWithin:
+			out = append(out, finding(KGCertExpiring, res,
+				fmt.Sprintf("certificate expires in %s (%s)", days(left), c.NotAfter.UTC().Format(time.DateOnly)),
+				renewFix(c), ""))
+		}
+	}
+	return out, exp
+}
+
+func certResource(c Cert) string {
+	s := c.Kind + " certificate " + c.Serial
+	if c.Principal != "" {
+		s += " (" + c.Principal + ")"
+	} else if c.Subject != "" {
+		s += " (" + c.Subject + ")"
+	}
+	return strings.TrimSpace(s)
+}
+
+func renewFix(c Cert) string {
+	return "run kafkaguard pki renew " + c.Serial
+}
+
+// days renders a duration as whole days ("1 day", "12 days", "less than a day").
+func days(d time.Duration) string {
+	n := int(d / (24 * time.Hour))
+	switch n {
+	case 0:
+		return "less than a day"
+	case 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// CheckBrokerTLS turns one TLS probe into findings: a failed handshake
+// (KG401), a chain that does not verify against roots (KG402), a host name
+// mismatch (KG403), an expired (KG404) or expiring (KG405) certificate, or a
+// protocol below TLS 1.2 (KG406). It returns the leaf's time left when the
+// handshake succeeded.
+func CheckBrokerTLS(addr string, p TLSProbe, probeErr error, roots *x509.CertPool, now time.Time, warnWithin time.Duration) ([]report.Finding, *CertExpiry) {
+	res := "broker " + addr
+	if probeErr != nil {
+		return []report.Finding{finding(KGTLSHandshake, res, "TLS handshake failed: "+oneLine(probeErr.Error()),
+			"check that the broker listens with TLS on this port and that the client properties match it", "")}, nil
+	}
+	if len(p.Chain) == 0 {
+		return []report.Finding{finding(KGTLSHandshake, res, "broker sent no certificate", "configure ssl.keystore on the broker", "")}, nil
+	}
+	var out []report.Finding
+	leaf := p.Chain[0]
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	inter := x509.NewCertPool()
+	for _, c := range p.Chain[1:] {
+		inter.AddCert(c)
+	}
+	// Verify the chain at a time inside the validity window, so an expired
+	// certificate is reported as expired (KG404), not as a bad chain.
+	at := now
+	if at.After(leaf.NotAfter) {
+		at = leaf.NotAfter.Add(-time.Second)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		out = append(out, finding(KGTLSChain, res, "certificate chain does not verify against the CA: "+oneLine(err.Error()),
+			"issue the broker certificate from this CA (kafkaguard pki issue broker) or point ssl.truststore at the right CA", ""))
+	}
+	if err := leaf.VerifyHostname(host); err != nil {
+		out = append(out, finding(KGTLSHostname, res, "certificate does not match host "+host+": "+oneLine(err.Error()),
+			"reissue the broker certificate with "+host+" among its DNS names or IP addresses", ""))
+	}
+	left := leaf.NotAfter.Sub(now)
+	switch {
+	case left <= 0:
+		out = append(out, finding(KGTLSExpired, res, fmt.Sprintf("certificate expired %s ago (%s)", days(-left), leaf.NotAfter.UTC().Format(time.DateOnly)),
+			"renew the broker certificate (kafkaguard pki renew) and reload the broker's keystore", ""))
+	case left <= warnWithin:
+		out = append(out, finding(KGTLSExpiring, res, fmt.Sprintf("certificate expires in %s (%s)", days(left), leaf.NotAfter.UTC().Format(time.DateOnly)),
+			"renew the broker certificate (kafkaguard pki renew) and reload the broker's keystore", ""))
+	}
+	if p.Version != 0 && p.Version < tls.VersionTLS12 {
+		out = append(out, finding(KGTLSProtocol, res, "broker negotiated "+tls.VersionName(p.Version),
+			"set ssl.enabled.protocols=TLSv1.2,TLSv1.3 on the broker", ""))
+	}
+	return out, &CertExpiry{Name: addr, Kind: "broker", Seconds: math.Round(left.Seconds())}
+}
+
+func plaintextFindings(brokers []string) []report.Finding {
+	res := "cluster connection"
+	if len(brokers) > 0 {
+		res = "broker " + strings.Join(brokers, ",")
+	}
+	return []report.Finding{finding(KGTLSPlaintext, res, "the client properties connect without TLS, so credentials and data cross the network in clear",
+		"use security.protocol=SASL_SSL or SSL with a TLS listener", "")}
+}
+
+// CheckGuardrailsOn evaluates the guardrails on the live ACLs: ALLOW to
+// User:* (KG501), any ALLOW to User:ANONYMOUS (KG502), ALLOW on the literal
+// topic * (KG503). DENY bindings only take access away and are not reported.
+func CheckGuardrailsOn(live acl.Set, applyHint string) []report.Finding {
+	var out []report.Finding
+	for _, b := range live.Bindings() {
+		if b.Permission != acl.PermAllow {
+			continue
+		}
+		switch b.Principal {
+		case "User:" + acl.Wildcard:
+			out = append(out, finding(KGAllowEveryone, b.String(), "ALLOW to User:* lets every authenticated principal in",
+				"grant the principals that need it instead, then run "+applyHint, ""))
+		case "User:ANONYMOUS":
+			out = append(out, finding(KGAllowAnonymous, b.String(), "ALLOW to User:ANONYMOUS lets unauthenticated clients in",
+				"remove the binding and close PLAINTEXT listeners", ""))
+		}
+		if b.ResourceType == acl.ResourceTopic && b.PatternType == acl.PatternLiteral && b.ResourceName == acl.Wildcard {
+			out = append(out, finding(KGWildcardTopic, b.String(), "ALLOW on the literal topic * covers every topic, present and future",
+				"grant named topics or a PREFIXED pattern instead", ""))
+		}
+	}
+	return out
+}
+
+func policyFindings(deny, warn []PolicyMessage) []report.Finding {
+	var out []report.Finding
+	for _, m := range deny {
+		out = append(out, finding(KGPolicyDeny, "inventory", m.Message, "change the inventory so the policy passes (kafkaguard policy check)", m.Location))
+	}
+	for _, m := range warn {
+		out = append(out, finding(KGPolicyWarn, "inventory", m.Message, "review the inventory (kafkaguard policy check)", m.Location))
+	}
+	return out
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
