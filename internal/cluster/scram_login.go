@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -45,8 +48,9 @@ func LoginSCRAM(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	hook := &connectHook{}
+	mech := &xdgMechanism{name: cfg.SASLMechanism, hg: hg, user: cfg.Username, pass: cfg.password}
 	opts = append(opts,
-		kgo.SASL(&xdgMechanism{name: cfg.SASLMechanism, hg: hg, user: cfg.Username, pass: cfg.password}),
+		kgo.SASL(mech),
 		kgo.WithHooks(hook),
 		kgo.RequestRetries(1),
 	)
@@ -77,6 +81,10 @@ func LoginSCRAM(ctx context.Context, cfg *Config) error {
 	switch {
 	case errors.Is(err, kerr.SaslAuthenticationFailed):
 		return fmt.Errorf("login as %s with %s at %s: %w: %w", cfg.Username, cfg.SASLMechanism, addr, ErrLoginRejected, err)
+	case mech.started.Load() && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)):
+		// Some brokers (kfake) close the connection on a failed SCRAM
+		// exchange instead of answering SASL_AUTHENTICATION_FAILED.
+		return fmt.Errorf("login as %s with %s at %s: %w (the broker closed the connection during the SCRAM exchange): %w", cfg.Username, cfg.SASLMechanism, addr, ErrLoginRejected, err)
 	case errors.Is(err, kerr.UnsupportedSaslMechanism), errors.Is(err, kerr.IllegalSaslState),
 		strings.Contains(err.Error(), "SASL") && !errors.As(err, new(*net.OpError)):
 		return fmt.Errorf("login as %s with %s at %s: %w: %w", cfg.Username, cfg.SASLMechanism, addr, ErrSCRAMNotEnabled, err)
@@ -89,6 +97,7 @@ func LoginSCRAM(ctx context.Context, cfg *Config) error {
 // xdg-go/scram's client. The password is used as Kafka's clients use it:
 // its UTF-8 bytes, without SASLprep.
 type xdgMechanism struct {
+	started    atomic.Bool // a SCRAM exchange began (client-first sent)
 	name       string
 	hg         xscram.HashGeneratorFcn
 	user, pass string
@@ -106,6 +115,7 @@ func (m *xdgMechanism) Authenticate(context.Context, string) (sasl.Session, []by
 	if err != nil {
 		return nil, nil, fmt.Errorf("scram client-first for %s: %w", m.user, err)
 	}
+	m.started.Store(true)
 	return &xdgSession{conv: conv}, []byte(first), nil
 }
 

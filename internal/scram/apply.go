@@ -1,0 +1,235 @@
+package scram
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+)
+
+// Admin is what the users applier needs of a cluster connection
+// (*cluster.Client); tests use a fake.
+type Admin interface {
+	DescribeSCRAM(ctx context.Context) (map[string][]cluster.SCRAMCredentialInfo, error)
+	AlterSCRAM(ctx context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error)
+}
+
+// LoginFunc logs in as cfg's SCRAM user (cluster.LoginSCRAM).
+type LoginFunc func(ctx context.Context, cfg *cluster.Config) error
+
+// BatchSize is how many users one AlterUserScramCredentials request carries.
+const BatchSize = 500
+
+// Result is the outcome of one user change (apply, rotate).
+type Result struct {
+	User   string `json:"user"`
+	Action string `json:"action"`
+	Err    error  `json:"-"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Status is "ok" or "failed".
+func (r Result) Status() string {
+	if r.Err != nil {
+		return "failed"
+	}
+	return "ok"
+}
+
+// Applier applies a users plan: upserts (with salted credentials derived
+// here), deletions, and the secrets store kept in step.
+type Applier struct {
+	Admin    Admin
+	Store    *Store
+	Settings ClientSettings // for the client configs written per user
+	Log      io.Writer      // progress lines (never secrets); nil = none
+}
+
+func (a *Applier) logf(format string, args ...any) {
+	if a.Log != nil {
+		fmt.Fprintf(a.Log, "kafkaguard: "+format+"\n", args...)
+	}
+}
+
+// passwordFor returns the stored password of user, or a new one (fresh).
+// A stored file that cannot be used is an error, never silently replaced.
+func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
+	pw, err = store.Password(user)
+	if err == nil {
+		return pw, false, nil
+	}
+	if !errors.Is(err, ErrNoSecret) {
+		return "", false, err
+	}
+	pw, err = GeneratePassword()
+	return pw, true, err
+}
+
+// Apply carries out p's changes: first every upsert (creates, and updates
+// that rewrite a credential) in batches, then every deletion (stale
+// mechanisms of updated users, removed users), so a user changing mechanism
+// always has a credential. A password the store holds is reused (so a
+// person may drop NAME.password in place before apply); otherwise a new one
+// is generated, stored before the upsert, and removed again when the upsert
+// fails. Results are per change, in plan order; one failure never hides
+// another.
+func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
+	results := make([]Result, len(p.Changes))
+	type pending struct {
+		i     int
+		pw    string
+		fresh bool
+	}
+	var ups []pending
+	var upsReq []cluster.SCRAMUpsert
+	for i, c := range p.Changes {
+		results[i] = Result{User: c.User, Action: c.Action}
+		if !c.Upsert {
+			continue
+		}
+		pw, fresh, err := passwordFor(a.Store, c.User)
+		if err == nil {
+			var cred Credential
+			cred, err = Derive(c.Mechanism, pw, c.Iterations)
+			if err == nil && fresh {
+				err = a.Store.WritePassword(c.User, pw)
+			}
+			if err == nil {
+				ups = append(ups, pending{i: i, pw: pw, fresh: fresh})
+				upsReq = append(upsReq, cluster.SCRAMUpsert{User: c.User, Mechanism: c.Mechanism, Iterations: c.Iterations, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword})
+			}
+		}
+		results[i].Err = err
+	}
+	for start := 0; start < len(upsReq); start += BatchSize {
+		end := min(start+BatchSize, len(upsReq))
+		res, err := a.Admin.AlterSCRAM(ctx, nil, upsReq[start:end])
+		errs := map[string]error{}
+		for _, r := range res {
+			errs[r.User] = r.Err
+		}
+		for _, u := range ups[start:end] {
+			c := p.Changes[u.i]
+			uerr := err
+			if uerr == nil {
+				var ok bool
+				if uerr, ok = errs[c.User]; !ok {
+					uerr = errors.New("the cluster did not answer for this user")
+				}
+			}
+			if uerr != nil {
+				results[u.i].Err = fmt.Errorf("%s user %s: %w", verb(c.Action), c.User, uerr)
+				if u.fresh {
+					_ = a.Store.Remove(c.User) // nothing on the cluster uses it
+				}
+				continue
+			}
+			if werr := a.Store.WriteClientConfigs(c.User, c.Mechanism, u.pw, a.Settings); werr != nil {
+				results[u.i].Err = fmt.Errorf("user %s was %sd on the cluster, but its client configs were not written: %w", c.User, c.Action, werr)
+				continue
+			}
+			if u.fresh {
+				results[u.i].Note = "new password in " + a.Store.PasswordPath(c.User)
+			}
+			a.logf("%sd SCRAM user %s (%s, %d iterations)", c.Action, c.User, c.Mechanism, c.Iterations)
+		}
+	}
+	// Deletions, for changes whose upsert (if any) succeeded.
+	var dels []cluster.SCRAMDeletion
+	owner := map[string]int{}
+	for i, c := range p.Changes {
+		if len(c.Delete) == 0 || results[i].Err != nil {
+			continue
+		}
+		owner[c.User] = i
+		for _, m := range c.Delete {
+			dels = append(dels, cluster.SCRAMDeletion{User: c.User, Mechanism: m})
+		}
+	}
+	for start := 0; start < len(dels); start += BatchSize {
+		end := min(start+BatchSize, len(dels))
+		// keep a user's deletions in one request
+		for end < len(dels) && dels[end].User == dels[end-1].User {
+			end++
+		}
+		res, err := a.Admin.AlterSCRAM(ctx, dels[start:end], nil)
+		errs := map[string]error{}
+		for _, r := range res {
+			errs[r.User] = r.Err
+		}
+		done := map[string]bool{}
+		for _, d := range dels[start:end] {
+			if done[d.User] {
+				continue
+			}
+			done[d.User] = true
+			i := owner[d.User]
+			c := p.Changes[i]
+			uerr := err
+			if uerr == nil {
+				var ok bool
+				if uerr, ok = errs[d.User]; !ok {
+					uerr = errors.New("the cluster did not answer for this user")
+				}
+			}
+			if uerr != nil {
+				results[i].Err = fmt.Errorf("%s user %s: delete %v credential: %w", verb(c.Action), c.User, c.Delete, uerr)
+				continue
+			}
+			switch c.Action {
+			case ActionRemove:
+				if err := a.Store.Remove(c.User); err != nil {
+					results[i].Err = fmt.Errorf("user %s was removed from the cluster, but not its local secret: %w", c.User, err)
+					continue
+				}
+				a.logf("removed SCRAM user %s", c.User)
+			case ActionUpdate:
+				if !c.Upsert && a.Store.Has(c.User) {
+					if pw, err := a.Store.Password(c.User); err == nil {
+						if err := a.Store.WriteClientConfigs(c.User, c.Mechanism, pw, a.Settings); err != nil {
+							results[i].Err = fmt.Errorf("user %s was updated, but its client configs were not written: %w", c.User, err)
+							continue
+						}
+					}
+				}
+				a.logf("deleted %v credential of SCRAM user %s", c.Delete, c.User)
+			}
+		}
+	}
+	return results
+}
+
+func verb(action string) string {
+	switch action {
+	case ActionCreate:
+		return "create"
+	case ActionUpdate:
+		return "update"
+	}
+	return "remove"
+}
+
+// ProbeSCRAM checks that the cluster accepts logins with mechanism, by
+// logging in as a random user that does not exist with a random password:
+// a rejected login means the mechanism is enabled. It writes nothing, so a
+// cluster without SCRAM is found before any secret file is written.
+func ProbeSCRAM(ctx context.Context, login LoginFunc, cfg *cluster.Config, mechanism string) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	pw, err := GeneratePassword()
+	if err != nil {
+		return err
+	}
+	err = login(ctx, cfg.WithUser(mechanism, "kafkaguard-probe-"+hex.EncodeToString(b), pw))
+	switch {
+	case err == nil, errors.Is(err, cluster.ErrLoginRejected):
+		return nil
+	case errors.Is(err, cluster.ErrSCRAMNotEnabled):
+		return fmt.Errorf("the cluster does not accept %s logins (enable it in sasl.enabled.mechanisms of a SASL listener): %w", mechanism, err)
+	}
+	return fmt.Errorf("check that the cluster accepts %s logins: %w", mechanism, err)
+}

@@ -1,0 +1,260 @@
+package scram
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+)
+
+// Actions of a user change.
+const (
+	ActionCreate = "create" // +
+	ActionUpdate = "update" // ~
+	ActionRemove = "remove" // -
+)
+
+// UserChange is one change to a SCRAM user.
+type UserChange struct {
+	Action     string                        `json:"action"`
+	User       string                        `json:"user"`
+	Mechanism  string                        `json:"mechanism,omitempty"`  // the declared mechanism (create, update)
+	Iterations int                           `json:"iterations,omitempty"` // the declared iteration count
+	Upsert     bool                          `json:"upsert"`               // that credential is (re)written: needs a password
+	Delete     []string                      `json:"delete,omitempty"`     // mechanisms whose credentials are removed
+	Current    []cluster.SCRAMCredentialInfo `json:"current,omitempty"`    // what the cluster has now
+	Reason     string                        `json:"reason"`
+	Source     string                        `json:"source,omitempty"` // inventory file:line
+	// NewPassword is set (by NoteSecrets) when the upsert uses a newly
+	// generated password because the store has none for the user: its
+	// client configs change.
+	NewPassword bool `json:"new_password,omitempty"`
+}
+
+// LeftAlone is a SCRAM user on the cluster that the plan does not touch
+// although the inventory does not declare it as such.
+type LeftAlone struct {
+	User   string `json:"user"`
+	Reason string `json:"reason"`
+}
+
+// UserPlan is the users diff as pure data: the audit reports missing
+// (create), mismatched (update) and extra (remove, left alone) users from it.
+type UserPlan struct {
+	Changes   []UserChange `json:"changes"`    // sorted: creates, updates, removes, each by user
+	InSync    []string     `json:"in_sync"`    // declared users whose credentials match
+	LeftAlone []LeftAlone  `json:"left_alone"` // extra users not removed, with why
+}
+
+// Counts returns the number of creates, updates and removals.
+func (p UserPlan) Counts() (create, update, remove int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case ActionCreate:
+			create++
+		case ActionUpdate:
+			update++
+		case ActionRemove:
+			remove++
+		}
+	}
+	return
+}
+
+// Empty reports whether the plan changes nothing.
+func (p UserPlan) Empty() bool { return len(p.Changes) == 0 }
+
+// PlanUsers compares the desired users with the cluster's SCRAM credentials.
+// A declared user without credentials is created; one whose credential for
+// its mechanism is missing or has another iteration count, or that has
+// credentials of another mechanism too, is updated. Users the inventory does
+// not declare are removed only with prune, only inside scope, and never the
+// running admin (runningUser); the running admin's own credentials are never
+// changed either. The result does not depend on map order.
+func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentialInfo, scope acl.Scope, prune bool, runningUser string) UserPlan {
+	p := UserPlan{Changes: []UserChange{}, InSync: []string{}, LeftAlone: []LeftAlone{}}
+	declared := make(map[string]bool, len(desired))
+	for _, d := range desired {
+		declared[d.Name] = true
+		cur := sortedInfos(actual[d.Name])
+		if len(cur) == 0 {
+			if d.Name == runningUser {
+				p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin: kafkaguard never changes its own credentials"})
+				continue
+			}
+			p.Changes = append(p.Changes, UserChange{
+				Action: ActionCreate, User: d.Name, Mechanism: d.Mechanism, Iterations: d.Iterations, Upsert: true,
+				Reason: "declared in the inventory, not on the cluster", Source: d.Source,
+			})
+			continue
+		}
+		var reasons, del []string
+		upsert := true
+		for _, c := range cur {
+			if c.Mechanism == d.Mechanism {
+				if c.Iterations == d.Iterations {
+					upsert = false
+				} else {
+					reasons = append(reasons, fmt.Sprintf("iterations %d -> %d", c.Iterations, d.Iterations))
+				}
+				continue
+			}
+			del = append(del, c.Mechanism)
+		}
+		if len(del) > 0 {
+			if upsert && len(reasons) == 0 {
+				reasons = append(reasons, fmt.Sprintf("mechanism %s -> %s", strings.Join(del, ","), d.Mechanism))
+			} else {
+				reasons = append(reasons, "remove "+strings.Join(del, ",")+" credential")
+			}
+		}
+		if !upsert && len(del) == 0 {
+			p.InSync = append(p.InSync, d.Name)
+			continue
+		}
+		if d.Name == runningUser {
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin (" + strings.Join(reasons, ", ") + "): kafkaguard never changes its own credentials"})
+			continue
+		}
+		p.Changes = append(p.Changes, UserChange{Action: ActionUpdate, User: d.Name, Mechanism: d.Mechanism, Iterations: d.Iterations,
+			Upsert: upsert, Delete: del, Current: cur, Reason: strings.Join(reasons, ", "), Source: d.Source})
+	}
+	extras := make([]string, 0)
+	for u, infos := range actual {
+		if !declared[u] && len(infos) > 0 {
+			extras = append(extras, u)
+		}
+	}
+	sort.Strings(extras)
+	for _, u := range extras {
+		cur := sortedInfos(actual[u])
+		switch {
+		case u == runningUser:
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "the running admin"})
+		case !scope.Contains("User:" + u):
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared, outside the managed scope"})
+		case !prune:
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared (use --prune to remove)"})
+		default:
+			var mechs []string
+			for _, c := range cur {
+				mechs = append(mechs, c.Mechanism)
+			}
+			p.Changes = append(p.Changes, UserChange{Action: ActionRemove, User: u, Delete: mechs, Current: cur,
+				Reason: "not declared, inside the managed scope"})
+		}
+	}
+	order := map[string]int{ActionCreate: 0, ActionUpdate: 1, ActionRemove: 2}
+	sort.SliceStable(p.Changes, func(i, j int) bool {
+		a, b := p.Changes[i], p.Changes[j]
+		if order[a.Action] != order[b.Action] {
+			return order[a.Action] < order[b.Action]
+		}
+		return a.User < b.User
+	})
+	sort.Strings(p.InSync)
+	sort.SliceStable(p.LeftAlone, func(i, j int) bool { return p.LeftAlone[i].User < p.LeftAlone[j].User })
+	return p
+}
+
+func sortedInfos(in []cluster.SCRAMCredentialInfo) []cluster.SCRAMCredentialInfo {
+	out := append([]cluster.SCRAMCredentialInfo(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Mechanism < out[j].Mechanism })
+	return out
+}
+
+// NoteSecrets marks the upserts that will use a new password because store
+// holds none for the user.
+func (p *UserPlan) NoteSecrets(store *Store) {
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		c.NewPassword = c.Upsert && c.Action == ActionUpdate && !store.Has(c.User)
+	}
+}
+
+// Summary is the one-line summary of the plan.
+func (p UserPlan) Summary() string {
+	if p.Empty() {
+		return "No user changes. The cluster's SCRAM users match the inventory."
+	}
+	c, u, r := p.Counts()
+	return fmt.Sprintf("Users: %d to create, %d to change, %d to remove.", c, u, r)
+}
+
+const (
+	colorGreen  = "\x1b[32m"
+	colorYellow = "\x1b[33m"
+	colorRed    = "\x1b[31m"
+	colorReset  = "\x1b[0m"
+)
+
+// RenderText writes the plan for people: a "SCRAM users" section with one
+// line per change (+ create, ~ update, - remove), the users left alone, and
+// the summary line. Colour only when color is set.
+func RenderText(w io.Writer, p UserPlan, color bool) error {
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + colorReset
+	}
+	var b strings.Builder
+	b.WriteString("SCRAM users:\n")
+	for _, c := range p.Changes {
+		switch c.Action {
+		case ActionCreate:
+			fmt.Fprintf(&b, "  %s\n", paint(colorGreen, fmt.Sprintf("+ User:%s  %s, %d iterations", c.User, c.Mechanism, c.Iterations)))
+		case ActionUpdate:
+			line := fmt.Sprintf("~ User:%s  %s", c.User, c.Reason)
+			if c.NewPassword {
+				line += " (new password: no local secret)"
+			}
+			fmt.Fprintf(&b, "  %s\n", paint(colorYellow, line))
+		case ActionRemove:
+			fmt.Fprintf(&b, "  %s\n", paint(colorRed, fmt.Sprintf("- User:%s  %s (%s)", c.User, mechList(c.Current), c.Reason)))
+		}
+	}
+	if len(p.LeftAlone) > 0 {
+		b.WriteString("  Left alone:\n")
+		for _, l := range p.LeftAlone {
+			fmt.Fprintf(&b, "    User:%s: %s\n", l.User, l.Reason)
+		}
+	}
+	b.WriteString(p.Summary())
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mechList(infos []cluster.SCRAMCredentialInfo) string {
+	var s []string
+	for _, c := range infos {
+		s = append(s, fmt.Sprintf("%s/%d", c.Mechanism, c.Iterations))
+	}
+	return strings.Join(s, ", ")
+}
+
+// jsonPlan is the stable JSON form of a users plan.
+type jsonPlan struct {
+	UserPlan
+	Summary struct {
+		Create int `json:"create"`
+		Update int `json:"update"`
+		Remove int `json:"remove"`
+	} `json:"summary"`
+}
+
+// RenderJSON writes the plan as JSON: {"changes":[...],"in_sync":[...],
+// "left_alone":[...],"summary":{"create":N,"update":N,"remove":N}}.
+func RenderJSON(w io.Writer, p UserPlan) error {
+	var j jsonPlan
+	j.UserPlan = p
+	j.Summary.Create, j.Summary.Update, j.Summary.Remove = p.Counts()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
+}

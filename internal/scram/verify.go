@@ -1,0 +1,141 @@
+package scram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+)
+
+// Verification statuses.
+const (
+	StatusOK            = "ok"
+	StatusWrongPassword = "wrong password"     // the stored password does not log in: changed elsewhere
+	StatusMissing       = "missing on cluster" // no credential for the declared mechanism
+	StatusNoSecret      = "no local secret"    // the store holds no (usable) password
+)
+
+// VerifyResult is the verification of one declared SCRAM user.
+type VerifyResult struct {
+	User      string `json:"user"`
+	Mechanism string `json:"mechanism"`
+	Status    string `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// OK reports whether the user logged in with its stored password.
+func (r VerifyResult) OK() bool { return r.Status == StatusOK }
+
+// VerifyConcurrency bounds the logins verify runs at once.
+const VerifyConcurrency = 4
+
+// Verify logs in as every SCRAM user inv declares, with its password from
+// store (a real SCRAM handshake and one Metadata request each), and reports
+// per user ok, wrong password, missing on cluster or no local secret, sorted
+// by user. cfg is the admin's connection config: users log in with the same
+// bootstrap servers and TLS settings. An error means verification could not
+// run (cluster unreachable, SCRAM not enabled), not that a user failed.
+func Verify(ctx context.Context, admin *cluster.Client, cfg *cluster.Config, inv *inventory.Inventory, store *Store) ([]VerifyResult, error) {
+	desired, err := DesiredFromInventory(inv)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyUsers(ctx, admin, cluster.LoginSCRAM, cfg, desired, store, runningUser(admin))
+}
+
+func runningUser(admin *cluster.Client) string {
+	if admin == nil {
+		return ""
+	}
+	return strings.TrimPrefix(admin.Principal(), "User:")
+}
+
+// VerifyUsers is Verify for given desired users, admin and login function.
+// The running admin (runningUser), which logs in with the command config, is
+// ok without a local secret.
+func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster.Config, desired []DesiredUser, store *Store, runningUser string) ([]VerifyResult, error) {
+	actual, err := admin.DescribeSCRAM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]VerifyResult, len(desired))
+	type job struct {
+		i  int
+		pw string
+	}
+	var jobs []job
+	for i, d := range desired {
+		r := VerifyResult{User: d.Name, Mechanism: d.Mechanism}
+		has := false
+		var others []string
+		for _, c := range actual[d.Name] {
+			if c.Mechanism == d.Mechanism {
+				has = true
+			} else {
+				others = append(others, c.Mechanism)
+			}
+		}
+		switch {
+		case !has:
+			r.Status = StatusMissing
+			if len(others) > 0 {
+				r.Detail = "the cluster has only " + strings.Join(others, ", ")
+			}
+		default:
+			pw, perr := store.Password(d.Name)
+			switch {
+			case perr == nil:
+				jobs = append(jobs, job{i: i, pw: pw})
+			case d.Name == runningUser && errors.Is(perr, ErrNoSecret):
+				r.Status, r.Detail = StatusOK, "the running admin (logged in with the command config)"
+			case errors.Is(perr, ErrNoSecret):
+				r.Status = StatusNoSecret
+			default:
+				r.Status, r.Detail = StatusNoSecret, perr.Error()
+			}
+		}
+		results[i] = r
+	}
+	var (
+		mu       sync.Mutex
+		fatal    error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, VerifyConcurrency)
+		cctx, cf = context.WithCancel(ctx)
+	)
+	defer cf()
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(j job) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d := desired[j.i]
+			err := login(cctx, cfg.WithUser(d.Mechanism, d.Name, j.pw))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				results[j.i].Status = StatusOK
+			case errors.Is(err, cluster.ErrLoginRejected):
+				results[j.i].Status = StatusWrongPassword
+			default:
+				if fatal == nil {
+					fatal = fmt.Errorf("verify user %s: %w", d.Name, err)
+					cf()
+				}
+			}
+		}(j)
+	}
+	wg.Wait()
+	if fatal != nil {
+		return nil, fatal
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].User < results[j].User })
+	return results, nil
+}
