@@ -1,0 +1,453 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/report"
+)
+
+// DefaultTimeout bounds a policy evaluation when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Options configures Compile.
+type Options struct {
+	PolicyDirs []string      // user policy directories or .rego files, beside the embedded library
+	Timeout    time.Duration // evaluation deadline; 0 = DefaultTimeout
+}
+
+// Result is what the inventory and the policies produce.
+type Result struct {
+	ACLs acl.Set
+	// Provenance names, for every binding, what produced it:
+	// "grant inventory.yaml:14 (role producer)" or
+	// "rule data.mypkg.acls (policies/x.rego:3)".
+	Provenance map[acl.Binding][]string
+	Deny, Warn []report.Finding
+}
+
+// Compile evaluates the embedded library and the user's policies over inv:
+// the ACL bindings the grants (and user `acls` rules) produce, with their
+// provenance, and the deny and warn findings of every package. The query is
+// prepared once and evaluated once.
+//
+// Errors (exit 1): Rego parse and compile errors (file:row:col), grant
+// errors the library reports (unknown role, missing application_id, ...),
+// invalid bindings (naming the grant or rule), and a timeout.
+func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Result, error) {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	mods, err := loadModules(opts.PolicyDirs, false)
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := compileModules(mods, false)
+	if err != nil {
+		return nil, err
+	}
+
+	// One query, one binding per rule of interest. Each is wrapped in a
+	// comprehension so a rule that is undefined (e.g. a boolean deny) cannot
+	// make the whole query undefined.
+	lib := ast.MustParseRef("data.kafkaguard")
+	terms := []queryTerm{
+		{name: "grant_resources", ref: lib.Append(ast.StringTerm("grant_resources"))},
+		{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))},
+	}
+	var userACLs []ruleSite
+	for _, s := range rulesNamed(mods, "acls") {
+		if s.embedded {
+			continue
+		}
+		userACLs = append(userACLs, s)
+		terms = append(terms, queryTerm{name: "acls" + strconv.Itoa(len(userACLs)-1), ref: s.pkg.Append(ast.StringTerm("acls"))})
+	}
+	denies := rulesNamed(mods, "deny")
+	for i, s := range denies {
+		terms = append(terms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
+	}
+	warns := rulesNamed(mods, "warn")
+	for i, s := range warns {
+		terms = append(terms, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
+	}
+	var q strings.Builder
+	for i, t := range terms {
+		if i > 0 {
+			q.WriteString("; ")
+		}
+		fmt.Fprintf(&q, "%s := [x | x := %s]", t.name, t.ref)
+	}
+
+	pq, err := rego.New(
+		rego.Compiler(compiler),
+		rego.Query(q.String()),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, evalError(ctx, timeout, policyError("compile", err))
+	}
+	rs, err := pq.Eval(ctx,
+		rego.EvalParsedInput(InputValue(inv)),
+		rego.EvalRuleIndexing(true),
+		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	)
+	if err != nil {
+		return nil, evalError(ctx, timeout, err)
+	}
+	if len(rs) != 1 {
+		return nil, errors.New("policy evaluation returned no result")
+	}
+	get := func(name string) ast.Value {
+		t, _ := rs[0].Bindings[name].(*ast.Term)
+		if t == nil {
+			return nil
+		}
+		arr, ok := t.Value.(*ast.Array)
+		if !ok || arr.Len() == 0 {
+			return nil
+		}
+		return arr.Elem(0).Value
+	}
+
+	if errs := stringsOf(get("grant_errors")); len(errs) > 0 {
+		sort.Strings(errs)
+		msg := errs[0]
+		if len(errs) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return nil, errors.New(msg)
+	}
+
+	res := &Result{Provenance: map[acl.Binding][]string{}}
+	bindings, err := expandGrants(inv, get("grant_resources"), res.Provenance)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range userACLs {
+		prov := fmt.Sprintf("rule %s.acls (%s)", s.pkg, s.location)
+		bs, err := userBindings(get("acls"+strconv.Itoa(i)), prov)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			if !contains(res.Provenance[b], prov) {
+				res.Provenance[b] = append(res.Provenance[b], prov)
+			}
+		}
+		bindings = append(bindings, bs...)
+	}
+	res.ACLs = acl.NewSet(bindings...)
+
+	for i, s := range denies {
+		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError)...)
+	}
+	for i, s := range warns {
+		res.Warn = append(res.Warn, findingsOf(get("warn"+strconv.Itoa(i)), s, "warn", report.SeverityWarning)...)
+	}
+	sortFindings(res.Deny)
+	sortFindings(res.Warn)
+	return res, nil
+}
+
+type queryTerm struct {
+	name string
+	ref  ast.Ref
+}
+
+func evalError(ctx context.Context, timeout time.Duration, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("policy evaluation did not finish within %s (raise --timeout, or look for a rule that loops over every topic)", timeout)
+	}
+	var pe *PolicyError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("policy evaluation: %s", strings.ReplaceAll(err.Error(), "\n", " "))
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Cached enum lookups: parsing names for every one of 200k bindings shows.
+var (
+	resourceTypeByName = map[string]acl.ResourceType{}
+	patternTypeByName  = map[string]acl.PatternType{}
+	operationByName    = map[string]acl.Operation{}
+)
+
+func init() {
+	for _, rt := range acl.ResourceTypes() {
+		resourceTypeByName[rt.String()] = rt
+	}
+	for _, pt := range []acl.PatternType{acl.PatternLiteral, acl.PatternPrefixed} {
+		patternTypeByName[pt.String()] = pt
+	}
+	for o := acl.OpAll; o <= acl.OpDescribeTokens; o++ {
+		operationByName[o.String()] = o
+	}
+}
+
+// expandGrants multiplies the compact grant_resources entries out into
+// bindings: one per operation and host, with the grant's principal and
+// permission, each validated as Kafka would.
+func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]string) ([]acl.Binding, error) {
+	obj, ok := v.(ast.Object)
+	if v == nil {
+		return nil, nil
+	}
+	if !ok {
+		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources: want an object, got %s", ast.ValueName(v))
+	}
+	out := make([]acl.Binding, 0, obj.Len()*8)
+	var err error
+	obj.Foreach(func(k, rv *ast.Term) {
+		if err != nil {
+			return
+		}
+		n, ok := k.Value.(ast.Number)
+		idx, iok := n.Int()
+		if !ok || !iok || idx < 0 || idx >= len(inv.Grants) {
+			err = fmt.Errorf("rule data.kafkaguard.grant_resources: key %s is not a grant index", k)
+			return
+		}
+		g := inv.Grants[idx]
+		what := "role " + g.Role
+		if g.Role == "" {
+			what = "operations"
+		}
+		p := fmt.Sprintf("grant %s (%s)", g.Source, what)
+		principal := "User:" + g.Principal
+		perm := acl.PermAllow
+		if g.Permission == "DENY" {
+			perm = acl.PermDeny
+		}
+		entries, ok := rv.Value.(*ast.Array)
+		if !ok {
+			err = fmt.Errorf("%s: grant: the role expansion is not a list", g.Source)
+			return
+		}
+		entries.Foreach(func(e *ast.Term) {
+			if err != nil {
+				return
+			}
+			parts, ok := e.Value.(*ast.Array)
+			if !ok || parts.Len() != 4 {
+				err = fmt.Errorf("%s: grant: malformed role expansion entry %s", g.Source, e)
+				return
+			}
+			rtName, _ := parts.Elem(0).Value.(ast.String)
+			name, _ := parts.Elem(1).Value.(ast.String)
+			ptName, _ := parts.Elem(2).Value.(ast.String)
+			rt, ok1 := resourceTypeByName[string(rtName)]
+			pt, ok2 := patternTypeByName[string(ptName)]
+			if !ok1 || !ok2 {
+				err = fmt.Errorf("%s: grant: unknown resource type %s or pattern type %s", g.Source, parts.Elem(0), parts.Elem(2))
+				return
+			}
+			ops, ok := parts.Elem(3).Value.(*ast.Array)
+			if !ok {
+				err = fmt.Errorf("%s: grant: operations must be a list, got %s", g.Source, parts.Elem(3))
+				return
+			}
+			ops.Foreach(func(o *ast.Term) {
+				if err != nil {
+					return
+				}
+				os, _ := o.Value.(ast.String)
+				op, ok := operationByName[strings.ToUpper(string(os))]
+				if !ok {
+					err = fmt.Errorf("%s: grant: unknown operation %s", g.Source, o)
+					return
+				}
+				for _, h := range g.Hosts {
+					b := acl.Binding{Principal: principal, Host: h, ResourceType: rt, ResourceName: string(name), PatternType: pt, Operation: op, Permission: perm}
+					if verr := b.Validate(); verr != nil {
+						err = fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", g.Source, what, verr)
+						return
+					}
+					if ps := prov[b]; !contains(ps, p) {
+						prov[b] = append(ps, p)
+					}
+					out = append(out, b)
+				}
+			})
+		})
+	})
+	return out, err
+}
+
+// userBindings reads a user `acls` rule: a set (or array) of binding objects.
+func userBindings(v ast.Value, rule string) ([]acl.Binding, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var items []*ast.Term
+	switch c := v.(type) {
+	case ast.Set:
+		items = c.Slice()
+	case *ast.Array:
+		for i := 0; i < c.Len(); i++ {
+			items = append(items, c.Elem(i))
+		}
+	default:
+		return nil, fmt.Errorf("%s: want a set of binding objects, got %s", rule, ast.ValueName(v))
+	}
+	out := make([]acl.Binding, 0, len(items))
+	for _, it := range items {
+		obj, ok := it.Value.(ast.Object)
+		if !ok {
+			return nil, fmt.Errorf("%s: produced %s, want a binding object {principal, host, resource_type, resource_name, pattern_type, operation, permission}", rule, it)
+		}
+		field := func(k string) string {
+			t := obj.Get(ast.StringTerm(k))
+			if t == nil {
+				return ""
+			}
+			s, _ := t.Value.(ast.String)
+			return string(s)
+		}
+		var unknown []string
+		obj.Foreach(func(k, _ *ast.Term) {
+			switch s, _ := k.Value.(ast.String); string(s) {
+			case "principal", "host", "resource_type", "resource_name", "pattern_type", "operation", "permission":
+			default:
+				unknown = append(unknown, k.String())
+			}
+		})
+		if len(unknown) > 0 {
+			return nil, fmt.Errorf("%s: binding %s has unknown keys %s", rule, it, strings.Join(unknown, ", "))
+		}
+		perm := field("permission")
+		if perm == "" {
+			perm = "ALLOW"
+		}
+		b, err := acl.FromStrings(field("principal"), field("host"), field("resource_type"), field("resource_name"), field("pattern_type"), field("operation"), perm)
+		if err != nil {
+			return nil, fmt.Errorf("%s: produced a malformed binding %s: %v", rule, it, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func stringsOf(v ast.Value) []string {
+	var out []string
+	each(v, func(t *ast.Term) {
+		if s, ok := t.Value.(ast.String); ok {
+			out = append(out, string(s))
+		} else {
+			out = append(out, t.String())
+		}
+	})
+	return out
+}
+
+func each(v ast.Value, f func(*ast.Term)) {
+	switch c := v.(type) {
+	case ast.Set:
+		c.Foreach(f)
+	case *ast.Array:
+		c.Foreach(f)
+	}
+}
+
+// findingsOf turns deny/warn results (conftest style: strings, or objects
+// with msg and optional id, check, resource, fix, location) into findings.
+func findingsOf(v ast.Value, site ruleSite, kind string, sev report.Severity) []report.Finding {
+	rule := site.pkg.String() + "." + kind
+	var out []report.Finding
+	add := func(t *ast.Term) {
+		f := report.Finding{Severity: sev, Check: strings.TrimPrefix(rule, "data."), Location: site.location}
+		switch x := t.Value.(type) {
+		case ast.String:
+			f.Message = string(x)
+		case ast.Object:
+			get := func(k string) string {
+				if t := x.Get(ast.StringTerm(k)); t != nil {
+					if s, ok := t.Value.(ast.String); ok {
+						return string(s)
+					}
+					return t.String()
+				}
+				return ""
+			}
+			f.Message = get("msg")
+			if f.Message == "" {
+				f.Message = t.String()
+			}
+			f.ID, f.Resource, f.Fix = get("id"), get("resource"), get("fix")
+			if c := get("check"); c != "" {
+				f.Check = c
+			}
+			if l := get("location"); l != "" {
+				f.Location = l
+			}
+		case ast.Boolean:
+			if !x {
+				return
+			}
+			f.Message = "rule " + rule + " is true"
+		default:
+			f.Message = t.String()
+		}
+		out = append(out, f)
+	}
+	switch c := v.(type) {
+	case ast.Set, *ast.Array:
+		each(c, add)
+	case nil:
+	default:
+		add(ast.NewTerm(v))
+	}
+	return out
+}
+
+func sortFindings(fs []report.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		af, al := splitLocation(a.Location)
+		bf, bl := splitLocation(b.Location)
+		if af != bf {
+			return af < bf
+		}
+		if al != bl {
+			return al < bl
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Message < b.Message
+	})
+}
+
+func splitLocation(loc string) (string, int) {
+	i := strings.LastIndexByte(loc, ':')
+	if i < 0 {
+		return loc, 0
+	}
+	n, err := strconv.Atoi(loc[i+1:])
+	if err != nil {
+		return loc, 0
+	}
+	return loc[:i], n
+}
