@@ -101,12 +101,6 @@ type TLSProber interface {
 	ProbeTLS(ctx context.Context, addr string) (TLSProbe, error)
 }
 
-// PolicyMessage is a deny or warn message from the Rego policy.
-type PolicyMessage struct {
-	Message  string
-	Location string
-}
-
 // Input is everything one cluster's audit needs. Zero-valued parts skip
 // their check (Desired and ACLs are needed for acl-drift and guardrails).
 type Input struct {
@@ -130,8 +124,14 @@ type Input struct {
 	NoTLS    bool           // the connection is PLAINTEXT/SASL_PLAINTEXT: report it, probe nothing
 	TLSCheck bool           // run broker-tls (with TLS or NoTLS)
 
-	PolicyDeny []PolicyMessage
-	PolicyWarn []PolicyMessage
+	// BindingSources names where each desired binding comes from ("file:line"),
+	// used as the location of a missing binding (KG101).
+	BindingSources map[acl.Binding]string
+
+	// PolicyFindings are the deny and warn findings of the Rego policy on the
+	// inventory (policies.Compile); reported under guardrails, with KG504
+	// (deny) or KG505 (warn) when they carry no ID of their own.
+	PolicyFindings []report.Finding
 
 	Now        time.Time     // zero: time.Now()
 	WarnWithin time.Duration // zero: DefaultWarnWithin
@@ -202,7 +202,7 @@ func Run(ctx context.Context, in Input) Result {
 	}
 	if liveOK {
 		ran(CheckACLDrift)
-		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.Sources, in.ApplyHint)
+		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.locate, in.ApplyHint)
 		add(fs...)
 		res.Bindings = counts
 	}
@@ -258,16 +258,24 @@ func Run(ctx context.Context, in Input) Result {
 		}
 	}
 
-	if liveOK || len(in.PolicyDeny)+len(in.PolicyWarn) > 0 {
+	if liveOK || len(in.PolicyFindings) > 0 {
 		ran(CheckGuardrails)
 		if liveOK {
 			add(CheckGuardrailsOn(live, in.ApplyHint)...)
 		}
-		add(policyFindings(in.PolicyDeny, in.PolicyWarn)...)
+		add(policyFindings(in.PolicyFindings)...)
 	}
 
 	res.Report.Sort()
 	res.Report.Duration = time.Since(start)
 	res.Err = errors.Join(errs...)
 	return res
+}
+
+// locate is where a binding is declared: its grant, else its principal.
+func (in Input) locate(b acl.Binding) string {
+	if s := in.BindingSources[b]; s != "" {
+		return s
+	}
+	return in.Sources[b.Principal]
 }

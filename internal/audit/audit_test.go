@@ -61,7 +61,12 @@ func TestACLDriftReportsMissingExtraAndUnmanaged(t *testing.T) {
 		b("User:orders", "TOPIC", "payments", "READ", "ALLOW"),
 		b("User:legacy", "TOPIC", "old", "READ", "ALLOW"),
 	)
-	fs, counts := CheckACLs(desired, live, mustScope(t, "User:orders"), map[string]string{"User:orders": "inv.yaml:3"}, "kafkaguard apply -f inv.yaml")
+	fs, counts := CheckACLs(desired, live, mustScope(t, "User:orders"), func(b acl.Binding) string {
+		if b.Principal == "User:orders" {
+			return "inv.yaml:3"
+		}
+		return ""
+	}, "kafkaguard apply -f inv.yaml")
 	if got, want := ids(fs), []string{"KG101", "KG102", "KG103"}; !slices.Equal(got, want) {
 		t.Fatalf("ids %v, want %v", got, want)
 	}

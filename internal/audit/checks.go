@@ -19,16 +19,17 @@ import (
 // cluster (live): missing bindings (KG101), extra bindings of managed
 // principals (KG102) and bindings of principals outside the scope (KG103). It
 // also returns the number of bindings in each state.
-func CheckACLs(desired, live acl.Set, scope acl.Scope, sources map[string]string, applyHint string) ([]report.Finding, map[string]int) {
+// locate gives a binding's location in the inventory ("" when unknown).
+func CheckACLs(desired, live acl.Set, scope acl.Scope, locate func(acl.Binding) string, applyHint string) ([]report.Finding, map[string]int) {
 	p := acl.Diff(desired, live, scope)
 	var out []report.Finding
 	for _, b := range p.Add {
 		out = append(out, finding(KGACLMissing, b.String(), "binding in policy is missing on the cluster",
-			"run "+applyHint+" to create it", sources[b.Principal]))
+			"run "+applyHint+" to create it", where(locate, b)))
 	}
 	for _, b := range p.Remove {
 		out = append(out, finding(KGACLExtra, b.String(), "binding on the cluster is not in policy (added outside kafkaguard?)",
-			"run "+applyHint+" to remove it, or declare it in the inventory", sources[b.Principal]))
+			"run "+applyHint+" to remove it, or declare it in the inventory", where(locate, b)))
 	}
 	for _, b := range p.Unmanaged {
 		out = append(out, finding(KGACLUnmanaged, b.String(), "binding of a principal outside the managed scope",
@@ -311,13 +312,30 @@ func CheckGuardrailsOn(live acl.Set, applyHint string) []report.Finding {
 	return out
 }
 
-func policyFindings(deny, warn []PolicyMessage) []report.Finding {
-	var out []report.Finding
-	for _, m := range deny {
-		out = append(out, finding(KGPolicyDeny, "inventory", m.Message, "change the inventory so the policy passes (kafkaguard policy check)", m.Location))
+func where(locate func(acl.Binding) string, b acl.Binding) string {
+	if locate == nil {
+		return ""
 	}
-	for _, m := range warn {
-		out = append(out, finding(KGPolicyWarn, "inventory", m.Message, "review the inventory (kafkaguard policy check)", m.Location))
+	return locate(b)
+}
+
+// policyFindings files the policy's own findings under guardrails.
+func policyFindings(fs []report.Finding) []report.Finding {
+	var out []report.Finding
+	for _, f := range fs {
+		if f.ID == "" {
+			f.ID = KGPolicyWarn
+			if f.Severity >= report.SeverityError {
+				f.ID = KGPolicyDeny
+			}
+		}
+		if f.Check == "" {
+			f.Check = CheckGuardrails
+		}
+		if f.Fix == "" {
+			f.Fix = "change the inventory so the policy passes (kafkaguard policy check)"
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -1,0 +1,172 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+// Options describe one cluster's live audit as the command line gives it.
+type Options struct {
+	Inventory     []string // inventory files or directories (-f)
+	Bootstrap     string   // --bootstrap-server; "" = from the properties file
+	CommandConfig string   // the admin's client properties
+	PKIDir        string   // the CA directory; "" skips the certificates check
+	SecretsDir    string   // the SCRAM secrets store; "" skips login verification
+	PolicyDirs    []string
+	WarnWithin    time.Duration
+	Now           time.Time
+	Log           io.Writer // progress and request logs; nil discards
+	// Name overrides the inventory's cluster name in the report.
+	Name string
+}
+
+// Live loads the inventory, compiles the policy, connects to the cluster and
+// runs every check. An error means the audit could not start (bad inventory,
+// policy or properties, unreachable cluster); a check that fails later is in
+// Result.Err.
+func Live(ctx context.Context, o Options) (Result, error) {
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	inv, err := inventory.Load(o.Inventory...)
+	if err != nil {
+		return Result{}, err
+	}
+	name := o.Name
+	if name == "" {
+		name = inv.Cluster.Name
+	}
+	desired, bsrc, policyFs, err := compilePolicy(ctx, inv, o.PolicyDirs)
+	if err != nil {
+		return Result{}, err
+	}
+	scope, err := acl.NewScope(inv.ManagedPrincipals()...)
+	if err != nil {
+		return Result{}, fmt.Errorf("inventory managed scope: %w", err)
+	}
+	users, err := scram.DesiredFromInventory(inv)
+	if err != nil {
+		return Result{}, err
+	}
+	cfg, err := cluster.LoadConfig(o.Bootstrap, o.CommandConfig)
+	if err != nil {
+		return Result{}, err
+	}
+	logf("audit %s: connecting to %s", name, strings.Join(cfg.Bootstrap, ","))
+	client, err := cluster.Dial(ctx, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	defer client.Close()
+
+	sources := map[string]string{}
+	for _, p := range inv.Principals {
+		sources[p.KafkaPrincipal()] = p.Source
+	}
+	in := Input{
+		Cluster: name, ACLs: client, Desired: desired, Scope: scope, Sources: sources,
+		SCRAM: liveSCRAM{client}, Users: users,
+		TLSCheck: true, Brokers: cfg.Bootstrap,
+		BindingSources: bsrc, PolicyFindings: policyFs,
+		Now: o.Now, WarnWithin: o.WarnWithin,
+		ApplyHint: applyHint(o),
+	}
+	if cfg.TLS == nil {
+		in.NoTLS = true
+	} else {
+		in.TLS = DialProber{Base: cfg.TLS, Timeout: cfg.Timeout}
+		in.Roots = cfg.TLS.RootCAs
+	}
+	if o.SecretsDir != "" {
+		store, err := scram.OpenStore(o.SecretsDir, false)
+		if err != nil {
+			return Result{}, err
+		}
+		in.Logins = liveLogins{client: client, cfg: cfg, store: store}
+	}
+	if o.PKIDir != "" {
+		lister, roots, err := openCA(o.PKIDir, inv)
+		if err != nil {
+			return Result{}, err
+		}
+		in.Certs = lister
+		if in.Roots == nil {
+			in.Roots = roots
+		}
+	}
+	res := Run(ctx, in)
+	logf("audit %s: %d findings in %s", name, len(res.Report.Findings), res.Report.Duration.Round(time.Millisecond))
+	return res, nil
+}
+
+func applyHint(o Options) string {
+	var b strings.Builder
+	b.WriteString("kafkaguard apply")
+	for _, f := range o.Inventory {
+		b.WriteString(" -f " + f)
+	}
+	if o.CommandConfig != "" {
+		b.WriteString(" --command-config " + o.CommandConfig)
+	}
+	return b.String()
+}
+
+// liveSCRAM adapts cluster.Client to SCRAMDescriber.
+type liveSCRAM struct{ c *cluster.Client }
+
+func (l liveSCRAM) DescribeSCRAM(ctx context.Context) ([]SCRAMCredential, error) {
+	m, err := l.c.DescribeSCRAM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []SCRAMCredential
+	for u, infos := range m {
+		for _, i := range infos {
+			out = append(out, SCRAMCredential{User: u, Mechanism: i.Mechanism, Iterations: i.Iterations})
+		}
+	}
+	return out, nil
+}
+
+// liveLogins adapts scram.VerifyUsers to LoginVerifier.
+type liveLogins struct {
+	client *cluster.Client
+	cfg    *cluster.Config
+	store  *scram.Store
+}
+
+func (l liveLogins) VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error) {
+	running := strings.TrimPrefix(l.client.Principal(), "User:")
+	rs, err := scram.VerifyUsers(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, running)
+	if err != nil {
+		return nil, err
+	}
+	var out []LoginResult
+	for _, r := range rs {
+		lr := LoginResult{User: r.User, Mechanism: r.Mechanism, Detail: r.Detail}
+		switch r.Status {
+		case scram.StatusOK:
+			lr.Status = LoginOK
+		case scram.StatusWrongPassword:
+			lr.Status = LoginWrongPassword
+		case scram.StatusMissing:
+			lr.Status = LoginMissing // already KG201/KG203 from the describe
+		case scram.StatusNoSecret:
+			lr.Status = LoginNoSecret
+		default:
+			lr.Status = LoginError
+		}
+		out = append(out, lr)
+	}
+	return out, nil
+}
