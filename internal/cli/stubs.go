@@ -16,12 +16,6 @@ func compileCommand(e *env) *ucli.Command {
 func policyCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "policy", Usage: "check the inventory and test policies", Action: notYet("policy")}
 }
-func planCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "plan", Usage: "show what apply would change", Action: notYet("plan")}
-}
-func applyCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "apply", Usage: "apply the plan", Action: notYet("apply")}
-}
 func usersCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "users", Usage: "manage SCRAM users", Action: notYet("users")}
 }

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+)
+
+// connFlags are the flags of every command that talks to a cluster:
+// --bootstrap-server, --command-config and --timeout.
+func connFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "bootstrap-server", Usage: "broker `HOST:PORT` list, comma separated (default: bootstrap.servers of --command-config)", EnvVars: envVars("bootstrap-server")},
+		&ucli.StringFlag{Name: "command-config", Usage: "Kafka client properties `FILE` (security.protocol, sasl.*, ssl.*), as for kafka-acls.sh", EnvVars: envVars("command-config")},
+		&ucli.DurationFlag{Name: "timeout", Value: cluster.DefaultTimeout, Usage: "give up connecting or waiting for an answer after `DURATION`", EnvVars: envVars("timeout")},
+	}
+}
+
+// connConfig reads the connection flags into a cluster configuration.
+func connConfig(c *ucli.Context) (*cluster.Config, error) {
+	bootstrap, props := c.String("bootstrap-server"), c.String("command-config")
+	if bootstrap == "" && props == "" {
+		return nil, withHint(errors.New("no cluster given"),
+			"pass --bootstrap-server HOST:PORT and/or --command-config FILE (or set KAFKAGUARD_BOOTSTRAP_SERVER / KAFKAGUARD_COMMAND_CONFIG)")
+	}
+	cfg, err := cluster.LoadConfig(bootstrap, props)
+	if err != nil {
+		return nil, err
+	}
+	if t := c.Duration("timeout"); t > 0 {
+		cfg.Timeout = t
+	}
+	return cfg, nil
+}
+
+// connect dials the cluster named by the connection flags. The caller closes
+// the client. Request-level logs go to stderr with --verbose.
+func (e *env) connect(c *ucli.Context) (*cluster.Client, error) {
+	cfg, err := connConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	var opts []cluster.DialOption
+	if c.Bool("verbose") {
+		opts = append(opts, cluster.WithLog(e.stderr))
+		fmt.Fprintf(e.stderr, "kafkaguard: connecting: %s\n", cfg)
+	}
+	cl, err := cluster.Dial(c.Context, cfg, opts...)
+	if err != nil {
+		return nil, connectHint(err, cfg)
+	}
+	return cl, nil
+}
+
+// connectHint adds what to check next to a connection error.
+func connectHint(err error, cfg *cluster.Config) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "authentication failed"), errors.Is(err, kerr.SaslAuthenticationFailed):
+		return withHint(err, "check the username and password in "+orFlag(cfg.Source, "--command-config")+" (sasl.jaas.config or sasl.username/sasl.password)")
+	case strings.Contains(msg, "TLS verification"):
+		return withHint(err, "check ssl.truststore.* (or ssl.ca.location) in "+orFlag(cfg.Source, "--command-config")+": it must hold the CA that signed the brokers' certificates")
+	case strings.Contains(msg, "cannot reach"), strings.Contains(msg, "no answer"):
+		return withHint(err, "check --bootstrap-server (or bootstrap.servers), that the brokers run and that the port is open; --timeout waits longer")
+	case strings.Contains(msg, "check security.protocol"):
+		return withHint(err, "set security.protocol in "+orFlag(cfg.Source, "--command-config")+" to what the listener expects (SSL, SASL_SSL, ...)")
+	}
+	return err
+}
+
+func orFlag(source, flag string) string {
+	if source != "" {
+		return source
+	}
+	return flag
+}
+
+// timeoutOf is the --timeout value, for commands that bound their own work.
+func timeoutOf(c *ucli.Context) time.Duration {
+	if t := c.Duration("timeout"); t > 0 {
+		return t
+	}
+	return cluster.DefaultTimeout
+}

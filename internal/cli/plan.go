@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/apply"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
+)
+
+// planFlags are the flags plan and apply share.
+func planFlags() []ucli.Flag {
+	flags := []ucli.Flag{
+		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory (repeatable); required", EnvVars: envVars("file")},
+		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
+		&ucli.BoolFlag{Name: "prune-unmanaged", Usage: "also remove bindings of principals outside the managed scope", EnvVars: envVars("prune-unmanaged")},
+	}
+	return append(flags, connFlags()...)
+}
+
+// planInput is what the planners work from: the inventory, what the policies
+// make of it, and a connection to the cluster.
+type planInput struct {
+	inv      *inventory.Inventory
+	compiled *policies.Result
+	scope    acl.Scope
+	client   *cluster.Client
+}
+
+// planners lists the sections of plan and apply, in the order they apply.
+// A new section (SCRAM users go first, then ACLs) is one more entry here:
+// an apply.Planner whose Plan returns an apply.Section.
+func (e *env) planners(c *ucli.Context, in *planInput) ([]apply.Planner, error) {
+	return []apply.Planner{
+		apply.ACLPlanner{Admin: in.client, Desired: in.compiled.ACLs, Scope: in.scope, PruneUnmanaged: c.Bool("prune-unmanaged")},
+	}, nil
+}
+
+// loadPlanInput reads and compiles the inventory (before any connection, so
+// bad input fails fast), then connects. The caller closes in.client.
+func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
+	if c.NArg() > 0 {
+		return nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), fmt.Sprintf("run 'kafkaguard %s --help' for usage", c.Command.Name))
+	}
+	files := c.StringSlice("file")
+	if len(files) == 0 {
+		return nil, withHint(errors.New("no inventory given"), "pass -f inventory.yaml (or set KAFKAGUARD_FILE)")
+	}
+	inv, err := inventory.Load(files...)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := inv.ManagedScope()
+	if err != nil {
+		return nil, err
+	}
+	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy")})
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Deny) > 0 {
+		for _, f := range res.Deny {
+			loc := ""
+			if f.Location != "" {
+				loc = f.Location + ": "
+			}
+			fmt.Fprintf(e.stderr, "kafkaguard: deny: %s%s\n", loc, f.Message)
+		}
+		return nil, withHint(fmt.Errorf("the inventory violates %d policy rule(s); nothing was planned", len(res.Deny)),
+			"run 'kafkaguard policy check -f ...' for details and fix the inventory")
+	}
+	cl, err := e.connect(c)
+	if err != nil {
+		return nil, err
+	}
+	return &planInput{inv: inv, compiled: res, scope: scope, client: cl}, nil
+}
+
+func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *planInput, error) {
+	in, err := e.loadPlanInput(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	planners, err := e.planners(c, in)
+	if err != nil {
+		in.client.Close()
+		return nil, nil, err
+	}
+	p, err := apply.Build(c.Context, planners...)
+	if err != nil {
+		in.client.Close()
+		return nil, nil, err
+	}
+	return p, in, nil
+}
+
+func planCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "plan",
+		Usage:     "show what apply would change on the cluster",
+		UsageText: "kafkaguard plan -f INVENTORY [--policy DIR]... [--bootstrap-server HOST:PORT] [--command-config FILE] [-o text|json] [--detailed-exitcode] [--prune-unmanaged]",
+		Description: `Compiles the inventory with the policies, reads the cluster's ACLs once (one
+DescribeAcls request) and prints the difference, terraform style:
+
+  + a binding policy wants that the cluster lacks
+  - a binding of a managed principal that policy no longer wants
+
+Bindings of principals outside the managed scope (managed.principals, or
+every declared principal) are listed under "Drift outside kafkaguard's scope"
+and never removed, unless --prune-unmanaged. The last line is
+"Plan: N to add, M to remove." or "No changes. The cluster matches policy."
+Nothing is changed. -o json prints the documented plan document
+(docs/cluster.md).
+
+--detailed-exitcode: exit 0 when there are no changes, 2 when there are,
+1 on error (as terraform plan -detailed-exitcode).
+
+Examples:
+  kafkaguard plan -f inventory.yaml --command-config admin.properties
+  kafkaguard plan -f inventory/ --policy policies/ --bootstrap-server kafka:9093 --command-config admin.properties
+  kafkaguard plan -f inventory.yaml --command-config admin.properties --detailed-exitcode || echo "changes pending"
+  KAFKAGUARD_COMMAND_CONFIG=admin.properties kafkaguard plan -f inventory.yaml -o json | jq .summary`,
+		Flags: append(planFlags(),
+			outputFlag("text", "json"),
+			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes (0 none, 1 error)", EnvVars: envVars("detailed-exitcode")},
+		),
+		Action: func(c *ucli.Context) error {
+			p, in, err := e.buildPlan(c)
+			if err != nil {
+				return err
+			}
+			defer in.client.Close()
+			if c.String("output") == "json" {
+				if err := p.WriteJSON(e.stdout); err != nil {
+					return err
+				}
+			} else {
+				p.WriteText(e.stdout, apply.Style{Color: e.useColor(c)})
+			}
+			if c.Bool("detailed-exitcode") && p.HasChanges() {
+				return errFindings
+			}
+			return nil
+		},
+	}
+}
+
+func applyCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "apply",
+		Usage:     "change the cluster to match policy",
+		UsageText: "kafkaguard apply -f INVENTORY [--policy DIR]... [--command-config FILE] [--auto-approve] [--max-removals N] [--prune-unmanaged] [--allow-lockout] [--super-user PRINCIPAL]...",
+		Description: `Computes the plan (see 'kafkaguard plan'), prints it, asks for "yes" on a
+terminal, then creates the missing bindings (one CreateAcls request per 1000)
+and deletes the unwanted ones with exact-match filters (one DeleteAcls request
+per 1000), printing each binding's result. Finally it reads the ACLs back and
+confirms the cluster matches the plan.
+
+Without a terminal on stdin, apply needs --auto-approve. A failure part way
+exits 1 after listing each failed binding; everything else is applied, and
+running apply again converges.
+
+Guards:
+  --max-removals N   refuse a plan that removes more than N bindings (default
+                     100; -1: no limit)
+  lockout            refuse a plan after which the running principal (the
+                     --command-config user) could no longer DESCRIBE or ALTER
+                     on CLUSTER kafka-cluster, when ACLs are what allow it
+                     today. A principal no ACL authorizes today must be a
+                     super user (super.users), which no ACL change affects.
+                     Inventory principals with superuser: true and
+                     --super-user PRINCIPAL are taken as super users.
+                     --allow-lockout skips this guard.
+
+Examples:
+  kafkaguard apply -f inventory.yaml --command-config admin.properties
+  kafkaguard apply -f inventory.yaml --command-config admin.properties --auto-approve
+  kafkaguard apply -f inventory/ --policy policies/ --command-config admin.properties --auto-approve --max-removals 500
+  kafkaguard apply -f inventory.yaml --command-config admin.properties --prune-unmanaged --super-user User:admin`,
+		Flags: append(planFlags(),
+			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation", EnvVars: envVars("auto-approve")},
+			&ucli.IntFlag{Name: "max-removals", Value: 100, Usage: "refuse plans that remove more than `N` bindings (-1: no limit)", EnvVars: envVars("max-removals")},
+			&ucli.BoolFlag{Name: "allow-lockout", Usage: "allow a plan that takes away the running principal's right to manage ACLs", EnvVars: envVars("allow-lockout")},
+			&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the brokers' super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
+		),
+		Action: func(c *ucli.Context) error {
+			p, in, err := e.buildPlan(c)
+			if err != nil {
+				return err
+			}
+			defer in.client.Close()
+			st := apply.Style{Color: e.useColor(c)}
+			p.WriteText(e.stdout, st)
+			if !p.HasChanges() {
+				return nil
+			}
+			guards := apply.Guards{MaxRemovals: c.Int("max-removals"), AllowLockout: c.Bool("allow-lockout"), SuperUsers: superUsers(c, in.inv)}
+			if err := p.Check(guards); err != nil {
+				switch {
+				case errors.Is(err, apply.ErrTooManyRemovals):
+					return withHint(err, "review the plan; raise --max-removals if it is right")
+				case errors.Is(err, apply.ErrLockout):
+					return withHint(err, "keep a grant of DESCRIBE and ALTER on CLUSTER for this principal, pass --super-user if it is in super.users, or --allow-lockout")
+				}
+				return err
+			}
+			if err := e.confirmApply(c); err != nil {
+				return err
+			}
+			var prog apply.Progress
+			if e.stderrTTY {
+				prog = func(section string, done, total int) {
+					fmt.Fprintf(e.stderr, "\rapplying %s: %d/%d", section, done, total)
+					if done == total {
+						fmt.Fprintln(e.stderr)
+					}
+				}
+			}
+			fmt.Fprintln(e.stdout)
+			res, err := p.Apply(c.Context, e.stdout, st, prog)
+			if err != nil {
+				return withHint(fmt.Errorf("apply: %w", err), "fix the cause above and run apply again: it converges")
+			}
+			s := p.Summary()
+			fmt.Fprintf(e.stdout, "\nApply complete: %d added, %d changed, %d removed in %s. The cluster matches the plan.\n",
+				s.Add, s.Change, s.Remove, res.Elapsed.Round(1e6))
+			return nil
+		},
+	}
+}
+
+// superUsers are the --super-user flags (';' separates, as in super.users)
+// and the inventory's superuser principals.
+func superUsers(c *ucli.Context, inv *inventory.Inventory) []string {
+	var out []string
+	for _, v := range c.StringSlice("super-user") {
+		for _, p := range strings.Split(v, ";") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	for _, p := range inv.Principals {
+		if p.Superuser {
+			out = append(out, p.KafkaPrincipal())
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// confirmApply asks for "yes" on a terminal, or needs --auto-approve.
+func (e *env) confirmApply(c *ucli.Context) error {
+	if c.Bool("auto-approve") {
+		return nil
+	}
+	if !e.stdinTTY {
+		return withHint(errors.New("refusing to apply without confirmation: stdin is not a terminal"), "review the plan above and pass --auto-approve to apply it")
+	}
+	fmt.Fprint(e.stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	answer, err := readLine(c.Context, e.stdin)
+	if err != nil {
+		return fmt.Errorf("read confirmation: %w", err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return errors.New("apply cancelled: nothing was changed")
+	}
+	return nil
+}
+
+func readLine(ctx context.Context, r io.Reader) (string, error) {
+	type res struct {
+		s   string
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		s, err := bufio.NewReader(r).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		ch <- res{s, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case r := <-ch:
+		return r.s, r.err
+	}
+}
