@@ -1,0 +1,108 @@
+package pki
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+)
+
+const indexVersion = 1
+
+// index is DIR/index.json: every certificate the CA issued.
+type index struct {
+	Version   int      `json:"version"`
+	CASerial  string   `json:"ca_serial"`
+	CRLNumber int64    `json:"crl_number,omitempty"`
+	Certs     []Record `json:"certs"`
+}
+
+// Record is one issued certificate in DIR/index.json.
+type Record struct {
+	Serial       string     `json:"serial"` // upper-case hex, as openssl prints it
+	Kind         string     `json:"kind"`   // broker or client
+	Name         string     `json:"name"`
+	Subject      string     `json:"subject"` // RFC 2253
+	SANs         []string   `json:"sans,omitempty"`
+	NotBefore    time.Time  `json:"not_before"`
+	NotAfter     time.Time  `json:"not_after"`
+	CertPath     string     `json:"cert_path"`
+	KeyPath      string     `json:"key_path"`
+	PKCS12Path   string     `json:"pkcs12_path,omitempty"`
+	Copy         string     `json:"copy"` // relative to DIR: certs/SERIAL.pem
+	MappingRules string     `json:"mapping_rules,omitempty"`
+	Renews       string     `json:"renews,omitempty"`        // serial this certificate replaced
+	SupersededBy string     `json:"superseded_by,omitempty"` // serial of its renewal
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+}
+
+func loadIndex(dir string) (*index, error) {
+	path := filepath.Join(dir, IndexFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("ca index %s does not exist", path)
+		}
+		return nil, fmt.Errorf("read ca index: %w", err)
+	}
+	var idx index
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&idx); err != nil {
+		return nil, fmt.Errorf("read ca index %s: corrupt: %w", path, err)
+	}
+	if idx.Version != indexVersion {
+		return nil, fmt.Errorf("read ca index %s: unsupported version %d", path, idx.Version)
+	}
+	return &idx, nil
+}
+
+func (idx *index) save(dir string) error {
+	if idx.Certs == nil {
+		idx.Certs = []Record{}
+	}
+	data, err := json.MarshalIndent(idx, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode ca index: %w", err)
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, IndexFile), append(data, '\n'), certFilePerm)
+}
+
+func (idx *index) find(serial string) *Record {
+	for i := range idx.Certs {
+		if idx.Certs[i].Serial == serial {
+			return &idx.Certs[i]
+		}
+	}
+	return nil
+}
+
+// serialHex formats a serial as openssl does: upper-case hex, even length.
+func serialHex(n *big.Int) string {
+	s := strings.ToUpper(n.Text(16))
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	return s
+}
+
+// NormalizeSerial accepts a serial as hex (optionally with colons or a 0x
+// prefix, any case) and returns the index form.
+func NormalizeSerial(s string) (string, error) {
+	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X")
+	t = strings.ReplaceAll(t, ":", "")
+	n, ok := new(big.Int).SetString(t, 16)
+	if !ok || t == "" || n.Sign() <= 0 {
+		return "", fmt.Errorf("serial %q is not a hex number", s)
+	}
+	return serialHex(n), nil
+}

@@ -1,0 +1,486 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cloudflare/cfssl/signer"
+	"github.com/cloudflare/cfssl/signer/local"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+)
+
+// BrokerRequest asks for a broker certificate: server and client auth (brokers
+// also connect to each other), subject CN=Name, SANs from Hosts.
+type BrokerRequest struct {
+	Name   string        // CN and file name stem: NAME.pem, NAME-key.pem
+	Hosts  []string      // DNS names and IP addresses (at least one)
+	Expiry time.Duration // default 1 year; clamped to the CA's NotAfter
+	OutDir string        // default DIR/issued
+	Force  bool          // overwrite existing NAME.pem / NAME-key.pem / NAME.p12
+
+	KeyAlgo string // "ecdsa" (default, P-256) or "rsa" (2048)
+	KeySize int
+	// PKCS12Password, when set, also writes NAME.p12 (key, leaf and CA chain;
+	// go-pkcs12 Modern2023 encoding: AES-256-CBC, PBKDF2, SHA-256 MAC).
+	PKCS12Password string
+}
+
+// ClientRequest asks for a client certificate: client auth only, subject
+// CN=Name[,OU=...][,O=Org] (RFC 2253 order, OUs in the order given).
+type ClientRequest struct {
+	Name         string
+	OUs          []string
+	Org          string
+	Expiry       time.Duration
+	OutDir       string
+	MappingRules string // the brokers' ssl.principal.mapping.rules; "" = DEFAULT
+	Force        bool
+
+	KeyAlgo        string
+	KeySize        int
+	PKCS12Password string
+}
+
+// Issued is a certificate written to disk and recorded in the index.
+type Issued struct {
+	Name, Kind, CertPath, KeyPath string
+	Cert                          *x509.Certificate
+	Principal                     string // Kafka principal, e.g. User:CN=alice,OU=eng
+	Serial                        string // upper-case hex
+	Subject                       string // RFC 2253
+	PKCS12Path                    string // "" when no keystore was written
+	// Clamped is true when the requested expiry ran past the CA's own
+	// NotAfter and the certificate's NotAfter was cut back to the CA's.
+	Clamped bool
+}
+
+// leafSpec is what the signer needs for one certificate.
+type leafSpec struct {
+	kind       string
+	subject    pkix.Name
+	rawSubject []byte // wins over subject (renewal keeps the exact DN)
+	hosts      []string
+	expiry     time.Duration
+	key        crypto.Signer // nil: generate one
+	keyAlgo    string
+	keySize    int
+}
+
+type leaf struct {
+	cert    *x509.Certificate
+	certPEM []byte
+	key     crypto.Signer
+	clamped bool
+}
+
+// now is the clock; tests replace it.
+var now = time.Now
+
+// newLeaf generates a key (unless given), builds a CSR and has cfssl's local
+// signer sign it. Nothing is written.
+func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
+	t := now()
+	if !t.Before(ca.cert.NotAfter) {
+		return nil, fmt.Errorf("the ca certificate expired on %s", ca.cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if spec.expiry == 0 {
+		spec.expiry = DefaultLeafExpiry
+	}
+	if spec.expiry < time.Minute {
+		return nil, fmt.Errorf("expiry %s is too short (minimum 1m)", spec.expiry)
+	}
+	notBefore := t.Add(-backdate).Truncate(time.Second)
+	if notBefore.Before(ca.cert.NotBefore) {
+		notBefore = ca.cert.NotBefore
+	}
+	notAfter := t.Add(spec.expiry).Truncate(time.Second)
+	clamped := false
+	if notAfter.After(ca.cert.NotAfter) {
+		notAfter, clamped = ca.cert.NotAfter, true
+	}
+
+	key := spec.key
+	if key == nil {
+		kr, err := keyRequest(spec.keyAlgo, spec.keySize, false)
+		if err != nil {
+			return nil, err
+		}
+		k, err := kr.Generate()
+		if err != nil {
+			return nil, fmt.Errorf("generate key: %w", err)
+		}
+		key = k.(crypto.Signer)
+	}
+	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: spec.subject, RawSubject: spec.rawSubject,
+	}, key)
+	if err != nil {
+		return nil, fmt.Errorf("create certificate request: %w", err)
+	}
+	profile := spec.kind
+	if _, ok := key.(*rsa.PrivateKey); ok {
+		profile += "-rsa"
+	}
+	var certPEM []byte
+	if spec.rawSubject != nil && !subjectSurvivesCFSSL(spec.rawSubject) {
+		certPEM, err = ca.signExactSubject(csrDER, profile, spec.rawSubject, spec.hosts, notBefore, notAfter)
+	} else {
+		certPEM, err = ca.signer.Sign(signer.SignRequest{
+			Request:   string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})),
+			Hosts:     spec.hosts, // nil for clients: no SANs
+			Profile:   profile,
+			NotBefore: notBefore,
+			NotAfter:  notAfter,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sign certificate: %w", err)
+	}
+	cert, err := ParseCertificatePEM(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("sign certificate: %w", err)
+	}
+	return &leaf{cert: cert, certPEM: certPEM, key: key, clamped: clamped}, nil
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("a certificate name is required")
+	}
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("name %q is not valid: use up to 64 letters, digits, '.', '_' and '-' (it becomes the CN and the file name)", name)
+	}
+	return nil
+}
+
+// CheckHost reports whether h is an IP address or a DNS name (an optional
+// leading "*." wildcard label is allowed).
+func CheckHost(h string) error {
+	if net.ParseIP(h) != nil {
+		return nil
+	}
+	bad := fmt.Errorf("host %q is neither a DNS name nor an IP address", h)
+	if h == "" || len(h) > 253 {
+		return bad
+	}
+	for i, label := range strings.Split(h, ".") {
+		if i == 0 && label == "*" && strings.Contains(h, ".") {
+			continue
+		}
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return bad
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return bad
+			}
+		}
+	}
+	return nil
+}
+
+// output paths for an issued certificate.
+type outPaths struct{ cert, key, p12 string }
+
+func (ca *CA) outPaths(outDir, name string, withP12 bool, force bool) (outPaths, error) {
+	if outDir == "" {
+		outDir = filepath.Join(ca.dir, IssuedDir)
+	}
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return outPaths{}, fmt.Errorf("output directory %s: %w", outDir, err)
+	}
+	p := outPaths{cert: filepath.Join(abs, name+".pem"), key: filepath.Join(abs, name+"-key.pem")}
+	if withP12 {
+		p.p12 = filepath.Join(abs, name+".p12")
+	}
+	if !force {
+		for _, f := range []string{p.cert, p.key, p.p12} {
+			if f == "" {
+				continue
+			}
+			if err := fsutil.CheckNotExist(f); err != nil {
+				return outPaths{}, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// IssueBroker issues, writes and records a broker certificate.
+func (ca *CA) IssueBroker(req BrokerRequest) (*Issued, error) {
+	if err := checkName(req.Name); err != nil {
+		return nil, err
+	}
+	if len(req.Hosts) == 0 {
+		return nil, errors.New("a broker certificate needs at least one host (DNS name or IP address)")
+	}
+	var hosts []string
+	seen := map[string]bool{}
+	for _, h := range req.Hosts {
+		h = strings.TrimSpace(h)
+		if err := CheckHost(h); err != nil {
+			return nil, err
+		}
+		if !seen[strings.ToLower(h)] {
+			seen[strings.ToLower(h)] = true
+			hosts = append(hosts, h)
+		}
+	}
+	spec := leafSpec{
+		kind: KindBroker, subject: pkix.Name{CommonName: req.Name}, hosts: hosts,
+		expiry: req.Expiry, keyAlgo: req.KeyAlgo, keySize: req.KeySize,
+	}
+	return ca.issue(spec, req.Name, req.OutDir, req.Force, "", req.PKCS12Password)
+}
+
+// IssueClient issues, writes and records a client certificate.
+func (ca *CA) IssueClient(req ClientRequest) (*Issued, error) {
+	if err := checkName(req.Name); err != nil {
+		return nil, err
+	}
+	if _, err := ParseMappingRules(req.MappingRules); err != nil {
+		return nil, err
+	}
+	for _, ou := range req.OUs {
+		if strings.TrimSpace(ou) == "" || len(ou) > 64 {
+			return nil, fmt.Errorf("organizational unit %q must be 1 to 64 characters", ou)
+		}
+	}
+	if len(req.Org) > 64 {
+		return nil, fmt.Errorf("organization %q is longer than 64 characters", req.Org)
+	}
+	// One RDN per attribute, printed by a broker as CN=NAME,OU=<first>,...,O=ORG.
+	raw, err := clientSubject(req.Name, req.OUs, req.Org)
+	if err != nil {
+		return nil, fmt.Errorf("encode subject: %w", err)
+	}
+	spec := leafSpec{
+		kind: KindClient, rawSubject: raw,
+		expiry: req.Expiry, keyAlgo: req.KeyAlgo, keySize: req.KeySize,
+	}
+	return ca.issue(spec, req.Name, req.OutDir, req.Force, req.MappingRules, req.PKCS12Password)
+}
+
+// issue signs, writes and records one certificate under the CA lock.
+func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Password string) (*Issued, error) {
+	paths, err := ca.outPaths(outDir, name, p12Password != "", force)
+	if err != nil {
+		return nil, err
+	}
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	unlock, err := lockDir(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := ca.newLeaf(spec)
+	if err != nil {
+		return nil, err
+	}
+	principal, err := PrincipalFromCert(l.cert, rules)
+	if err != nil {
+		return nil, err
+	}
+	rec := newRecord(spec.kind, name, l.cert, paths, rules)
+	if err := ca.prepareDirs(paths); err != nil {
+		return nil, err
+	}
+	for i := range idx.Certs {
+		r := &idx.Certs[i]
+		if r.Name == name && r.Kind == spec.kind && r.SupersededBy == "" && r.RevokedAt == nil {
+			r.SupersededBy = rec.Serial
+		}
+	}
+	idx.Certs = append(idx.Certs, rec)
+	if err := ca.saveLeaf(idx, l, rec, paths, p12Password); err != nil {
+		return nil, err
+	}
+	return &Issued{
+		Name: name, Kind: spec.kind, CertPath: paths.cert, KeyPath: paths.key, Cert: l.cert,
+		Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: paths.p12, Clamped: l.clamped,
+	}, nil
+}
+
+func newRecord(kind, name string, cert *x509.Certificate, paths outPaths, rules string) Record {
+	serial := serialHex(cert.SerialNumber)
+	return Record{
+		Serial: serial, Kind: kind, Name: name, Subject: RFC2253(cert.RawSubject),
+		SANs: certSANs(cert), NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(),
+		CertPath: paths.cert, KeyPath: paths.key, PKCS12Path: paths.p12,
+		Copy: filepath.ToSlash(filepath.Join(CertsDir, serial+".pem")), MappingRules: rules,
+	}
+}
+
+// prepareDirs creates the output directory and DIR/certs; the files
+// themselves are written by saveLeaf, after everything that can fail on bad
+// input has been checked.
+func (ca *CA) prepareDirs(paths outPaths) error {
+	if err := os.MkdirAll(filepath.Dir(paths.cert), 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	return os.MkdirAll(filepath.Join(ca.dir, CertsDir), 0o755)
+}
+
+// saveLeaf writes NAME-key.pem, NAME.pem (leaf + CA), NAME.p12, the copy in
+// DIR/certs and the index; on failure it removes what it wrote.
+func (ca *CA) saveLeaf(idx *index, l *leaf, rec Record, paths outPaths, p12Password string) (err error) {
+	keyPEM, err := encodeKeyPEM(l.key)
+	if err != nil {
+		return err
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+	chain := append(append([]byte{}, l.certPEM...), caPEM...)
+	var p12 []byte
+	if paths.p12 != "" {
+		p12, err = pkcs12.Modern2023.Encode(l.key, l.cert, []*x509.Certificate{ca.cert}, p12Password)
+		if err != nil {
+			return fmt.Errorf("encode pkcs12 keystore: %w", err)
+		}
+	}
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, f := range written {
+				os.Remove(f)
+			}
+		}
+	}()
+	write := func(path string, data []byte, perm os.FileMode) error {
+		if err := fsutil.WriteFileAtomic(path, data, perm); err != nil {
+			return err
+		}
+		written = append(written, path)
+		return nil
+	}
+	if err = write(paths.key, keyPEM, fsutil.SecretPerm); err != nil {
+		return err
+	}
+	if err = write(paths.cert, chain, certFilePerm); err != nil {
+		return err
+	}
+	if paths.p12 != "" {
+		if err = write(paths.p12, p12, fsutil.SecretPerm); err != nil {
+			return err
+		}
+	}
+	if err = write(filepath.Join(ca.dir, filepath.FromSlash(rec.Copy)), l.certPEM, certFilePerm); err != nil {
+		return err
+	}
+	return idx.save(ca.dir)
+}
+
+func certSANs(cert *x509.Certificate) []string {
+	var out []string
+	out = append(out, cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		out = append(out, ip.String())
+	}
+	out = append(out, cert.EmailAddresses...)
+	for _, u := range cert.URIs {
+		out = append(out, u.String())
+	}
+	return out
+}
+
+// subjectSurvivesCFSSL reports whether cfssl's signer, which rebuilds the
+// subject through a pkix.Name, keeps the DN a broker sees. It does not for
+// repeated attributes (Go puts all OUs into one multi-valued RDN, which
+// changes the Kafka principal) or unusual attribute order.
+func subjectSurvivesCFSSL(raw []byte) bool {
+	var rdns pkix.RDNSequence
+	if _, err := asn1.Unmarshal(raw, &rdns); err != nil {
+		return false
+	}
+	var n pkix.Name
+	n.FillFromRDNSequence(&rdns)
+	for _, rdn := range rdns {
+		for _, atv := range rdn {
+			if !isCFSSLCommonAttr(atv.Type) {
+				n.ExtraNames = append(n.ExtraNames, atv)
+			}
+		}
+	}
+	return RFC2253Name(n) == RFC2253(raw)
+}
+
+// isCFSSLCommonAttr mirrors cfssl signer.isCommonAttr.
+func isCFSSLCommonAttr(t asn1.ObjectIdentifier) bool {
+	return len(t) == 4 && t[0] == 2 && t[1] == 5 && t[2] == 4 && (t[3] == 3 || (t[3] >= 5 && t[3] <= 11) || t[3] == 17)
+}
+
+// signExactSubject signs like cfssl's local signer (cfssl parses and checks
+// the CSR and fills in usages, validity and key identifiers from the same
+// profile) but keeps the subject exactly as encoded.
+func (ca *CA) signExactSubject(csrDER []byte, profileName string, rawSubject []byte, hosts []string, notBefore, notAfter time.Time) ([]byte, error) {
+	policy := ca.signer.Policy()
+	profile := policy.Profiles[profileName]
+	tmpl, err := signer.ParseCertificateRequest(ca.signer, profile, csrDER)
+	if err != nil {
+		return nil, err
+	}
+	if hosts != nil {
+		local.OverrideHosts(tmpl, hosts)
+	}
+	serial := make([]byte, 20)
+	if _, err := rand.Read(serial); err != nil {
+		return nil, err
+	}
+	serial[0] &= 0x7F
+	tmpl.SerialNumber = new(big.Int).SetBytes(serial)
+	if err := signer.FillTemplate(tmpl, policy.Default, profile, notBefore, notAfter); err != nil {
+		return nil, err
+	}
+	tmpl.RawSubject = rawSubject
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, tmpl.PublicKey, ca.key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// clientSubject encodes CN=name,OU=ous[0],OU=ous[1],...,O=org (RFC 2253
+// order), one RDN per attribute.
+func clientSubject(name string, ous []string, org string) ([]byte, error) {
+	var rdns pkix.RDNSequence
+	add := func(oid asn1.ObjectIdentifier, v string) {
+		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: v}})
+	}
+	if org != "" {
+		add(oidOrganization, org)
+	}
+	for i := len(ous) - 1; i >= 0; i-- {
+		add(oidOrganizationalUnit, ous[i])
+	}
+	add(oidCommonName, name)
+	return asn1.Marshal(rdns)
+}
+
+var (
+	oidCommonName         = asn1.ObjectIdentifier{2, 5, 4, 3}
+	oidOrganization       = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidOrganizationalUnit = asn1.ObjectIdentifier{2, 5, 4, 11}
+)

@@ -1,0 +1,413 @@
+package pki
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Certificate statuses in List.
+const (
+	StatusValid    = "valid"
+	StatusExpiring = "expiring"
+	StatusExpired  = "expired"
+	StatusRevoked  = "revoked"
+)
+
+// CertInfo describes one issued certificate, for `pki list` and the audit.
+type CertInfo struct {
+	Serial       string     `json:"serial"`
+	Kind         string     `json:"kind"`
+	Name         string     `json:"name"`
+	Subject      string     `json:"subject"`   // RFC 2253
+	Principal    string     `json:"principal"` // with the mapping rules given at issue (DEFAULT if none)
+	SANs         []string   `json:"sans"`
+	NotBefore    time.Time  `json:"not_before"`
+	NotAfter     time.Time  `json:"not_after"`
+	Status       string     `json:"status"` // valid, expiring, expired, revoked
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	CertPath     string     `json:"cert_path"`
+	KeyPath      string     `json:"key_path"`
+	Renews       string     `json:"renews,omitempty"`
+	SupersededBy string     `json:"superseded_by,omitempty"`
+
+	Cert *x509.Certificate `json:"-"` // the issued certificate (from DIR/certs)
+}
+
+// List returns every certificate in the index, in issue order. A certificate
+// is "expiring" when it expires within warnWithin of now.
+func (ca *CA) List(now time.Time, warnWithin time.Duration) ([]CertInfo, error) {
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CertInfo, 0, len(idx.Certs))
+	for _, r := range idx.Certs {
+		cert, err := ca.readCopy(r)
+		if err != nil {
+			return nil, err
+		}
+		principal, err := PrincipalFromCert(cert, r.MappingRules)
+		if err != nil {
+			principal = "" // the recorded rules no longer map it: leave it to the audit
+		}
+		sans := r.SANs
+		if sans == nil {
+			sans = []string{}
+		}
+		out = append(out, CertInfo{
+			Serial: r.Serial, Kind: r.Kind, Name: r.Name, Subject: r.Subject, Principal: principal,
+			SANs: sans, NotBefore: r.NotBefore, NotAfter: r.NotAfter, Status: status(r, now, warnWithin),
+			RevokedAt: r.RevokedAt, Reason: r.Reason, CertPath: r.CertPath, KeyPath: r.KeyPath,
+			Renews: r.Renews, SupersededBy: r.SupersededBy, Cert: cert,
+		})
+	}
+	return out, nil
+}
+
+func status(r Record, now time.Time, warnWithin time.Duration) string {
+	switch {
+	case r.RevokedAt != nil:
+		return StatusRevoked
+	case !now.Before(r.NotAfter):
+		return StatusExpired
+	case r.NotAfter.Sub(now) <= warnWithin:
+		return StatusExpiring
+	}
+	return StatusValid
+}
+
+func (ca *CA) readCopy(r Record) (*x509.Certificate, error) {
+	path := filepath.Join(ca.dir, filepath.FromSlash(r.Copy))
+	cert, err := ReadCertificate(path)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s (%s): %w", r.Serial, r.Name, err)
+	}
+	return cert, nil
+}
+
+// RevokedCert is one entry of the CRL.
+type RevokedCert struct {
+	Serial    string    `json:"serial"`
+	Name      string    `json:"name"`
+	RevokedAt time.Time `json:"revoked_at"`
+	Reason    string    `json:"reason"`
+}
+
+// Revoked lists the revoked certificates.
+func (ca *CA) Revoked() ([]RevokedCert, error) {
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []RevokedCert
+	for _, r := range idx.Certs {
+		if r.RevokedAt != nil {
+			out = append(out, RevokedCert{Serial: r.Serial, Name: r.Name, RevokedAt: *r.RevokedAt, Reason: r.Reason})
+		}
+	}
+	return out, nil
+}
+
+// RenewRequest selects certificates to renew: by Name, or every current
+// (not superseded, not revoked) certificate expiring within ExpiringWithin.
+type RenewRequest struct {
+	Name           string
+	ExpiringWithin time.Duration
+	Expiry         time.Duration // default: the old certificate's validity period
+	ReuseKey       bool          // keep the old key (read from its key file)
+	PKCS12Password string        // needed when the old certificate had a PKCS12 keystore
+}
+
+// Renew issues a new certificate with the same subject, SANs, kind and files
+// for each selected certificate. The old certificates stay valid until they
+// expire (revoke them for a hard cut-over); the index links old and new.
+func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
+	if (req.Name == "") == (req.ExpiringWithin == 0) {
+		return nil, errors.New("renew needs exactly one of a name or an expiring-within duration")
+	}
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	unlock, err := lockDir(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	t := now()
+	var selected []int
+	for i, r := range idx.Certs {
+		if r.SupersededBy != "" || r.RevokedAt != nil {
+			continue
+		}
+		if req.Name != "" && r.Name == req.Name || req.Name == "" && r.NotAfter.Sub(t) <= req.ExpiringWithin {
+			selected = append(selected, i)
+		}
+	}
+	if len(selected) == 0 {
+		if req.Name != "" {
+			return nil, fmt.Errorf("no current certificate named %q in %s", req.Name, filepath.Join(ca.dir, IndexFile))
+		}
+		return nil, nil
+	}
+	// Prepare every renewal before writing anything.
+	type job struct {
+		old   *Record
+		spec  leafSpec
+		paths outPaths
+	}
+	var jobs []job
+	for _, i := range selected {
+		old := &idx.Certs[i]
+		cert, err := ca.readCopy(*old)
+		if err != nil {
+			return nil, err
+		}
+		if old.PKCS12Path != "" && req.PKCS12Password == "" {
+			return nil, fmt.Errorf("certificate %q has a PKCS12 keystore %s: a password file is needed to renew it", old.Name, old.PKCS12Path)
+		}
+		expiry := req.Expiry
+		if expiry == 0 {
+			expiry = old.NotAfter.Sub(old.NotBefore) - backdate
+			if expiry < time.Hour {
+				expiry = old.NotAfter.Sub(old.NotBefore)
+			}
+		}
+		spec := leafSpec{kind: old.Kind, rawSubject: cert.RawSubject, expiry: expiry}
+		if old.Kind == KindBroker {
+			spec.hosts = certSANs(cert)
+		}
+		if req.ReuseKey {
+			data, err := os.ReadFile(old.KeyPath)
+			if err != nil {
+				return nil, fmt.Errorf("renew %s with its old key: %w", old.Name, err)
+			}
+			k, err := parseKeyPEM(data)
+			if err != nil {
+				return nil, fmt.Errorf("renew %s with its old key %s: %w", old.Name, old.KeyPath, err)
+			}
+			if !publicKeysEqual(k.Public(), cert.PublicKey) {
+				return nil, fmt.Errorf("renew %s: key %s does not belong to certificate %s", old.Name, old.KeyPath, old.Serial)
+			}
+			spec.key = k
+		} else {
+			spec.keyAlgo, spec.keySize = keyAlgoOf(cert)
+		}
+		p := outPaths{cert: old.CertPath, key: old.KeyPath}
+		if old.PKCS12Path != "" {
+			p.p12 = old.PKCS12Path
+		}
+		jobs = append(jobs, job{old: old, spec: spec, paths: p})
+	}
+	var out []*Issued
+	for _, j := range jobs {
+		l, err := ca.newLeaf(j.spec)
+		if err != nil {
+			return out, fmt.Errorf("renew %s: %w", j.old.Name, err)
+		}
+		principal, _ := PrincipalFromCert(l.cert, j.old.MappingRules)
+		rec := newRecord(j.old.Kind, j.old.Name, l.cert, j.paths, j.old.MappingRules)
+		rec.Renews = j.old.Serial
+		if err := ca.prepareDirs(j.paths); err != nil {
+			return out, err
+		}
+		idx.Certs = append(idx.Certs, rec)
+		// idx.Certs may have moved: j.old pointed into the old backing array.
+		if r := idx.find(rec.Renews); r != nil {
+			r.SupersededBy = rec.Serial
+		}
+		if err := ca.saveLeaf(idx, l, rec, j.paths, req.PKCS12Password); err != nil {
+			return out, err
+		}
+		out = append(out, &Issued{
+			Name: rec.Name, Kind: rec.Kind, CertPath: rec.CertPath, KeyPath: rec.KeyPath, Cert: l.cert,
+			Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: rec.PKCS12Path, Clamped: l.clamped,
+		})
+	}
+	return out, nil
+}
+
+func keyAlgoOf(cert *x509.Certificate) (string, int) {
+	if cert.PublicKeyAlgorithm == x509.RSA {
+		return "rsa", 0
+	}
+	return "ecdsa", 0
+}
+
+// Revocation reasons (RFC 5280 CRLReason), by the names `pki revoke
+// --reason` accepts.
+var revocationReasons = map[string]int{
+	"unspecified":          0,
+	"keyCompromise":        1,
+	"cACompromise":         2,
+	"affiliationChanged":   3,
+	"superseded":           4,
+	"cessationOfOperation": 5,
+	"certificateHold":      6,
+	"privilegeWithdrawn":   9,
+	"aACompromise":         10,
+}
+
+// ReasonNames lists the accepted revocation reasons.
+func ReasonNames() []string {
+	var out []string
+	for k := range revocationReasons {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return revocationReasons[out[i]] < revocationReasons[out[j]] })
+	return out
+}
+
+// canonicalReason accepts a reason in any case, with or without dashes
+// ("key-compromise", "keyCompromise").
+func canonicalReason(s string) (string, error) {
+	if s == "" {
+		return "unspecified", nil
+	}
+	flat := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(s))
+	for k := range revocationReasons {
+		if strings.ToLower(k) == flat {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown revocation reason %q (want one of %s)", s, strings.Join(ReasonNames(), ", "))
+}
+
+// RevokeRequest selects what to revoke: one serial, or every unrevoked,
+// unexpired certificate with Name.
+type RevokeRequest struct {
+	Name   string
+	Serial string
+	Reason string // RFC 5280 reason name; default unspecified
+}
+
+// Revoke marks certificates revoked in the index and returns them. Write a
+// CRL afterwards (CRL) for brokers to see it.
+func (ca *CA) Revoke(req RevokeRequest) ([]RevokedCert, error) {
+	if (req.Name == "") == (req.Serial == "") {
+		return nil, errors.New("revoke needs exactly one of a name or a serial")
+	}
+	reason, err := canonicalReason(req.Reason)
+	if err != nil {
+		return nil, err
+	}
+	var serial string
+	if req.Serial != "" {
+		if serial, err = NormalizeSerial(req.Serial); err != nil {
+			return nil, err
+		}
+	}
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	unlock, err := lockDir(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	t := now().UTC().Truncate(time.Second)
+	var out []RevokedCert
+	if serial != "" {
+		r := idx.find(serial)
+		if r == nil {
+			return nil, fmt.Errorf("serial %s is not in %s", serial, filepath.Join(ca.dir, IndexFile))
+		}
+		if r.RevokedAt != nil {
+			return nil, fmt.Errorf("serial %s (%s) was already revoked on %s", serial, r.Name, r.RevokedAt.Format(time.RFC3339))
+		}
+		r.RevokedAt, r.Reason = &t, reason
+		out = append(out, RevokedCert{Serial: r.Serial, Name: r.Name, RevokedAt: t, Reason: reason})
+	} else {
+		known := false
+		for i := range idx.Certs {
+			r := &idx.Certs[i]
+			if r.Name != req.Name {
+				continue
+			}
+			known = true
+			if r.RevokedAt != nil || !t.Before(r.NotAfter) {
+				continue
+			}
+			r.RevokedAt, r.Reason = &t, reason
+			out = append(out, RevokedCert{Serial: r.Serial, Name: r.Name, RevokedAt: t, Reason: reason})
+		}
+		if !known {
+			return nil, fmt.Errorf("no certificate named %q in %s", req.Name, filepath.Join(ca.dir, IndexFile))
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("every certificate named %q is already revoked or expired", req.Name)
+		}
+	}
+	if err := idx.save(ca.dir); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DefaultCRLValidity is how long a CRL is valid (its NextUpdate).
+const DefaultCRLValidity = 7 * 24 * time.Hour
+
+// CRL returns a PEM CRL ("X509 CRL") signed by the CA, listing every revoked
+// serial with its reason, valid for validity (default 7 days). Each call takes
+// the next CRL number from the index.
+func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
+	if validity == 0 {
+		validity = DefaultCRLValidity
+	}
+	if validity < 0 {
+		return nil, fmt.Errorf("crl validity %s must be positive", validity)
+	}
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	unlock, err := lockDir(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	var entries []x509.RevocationListEntry
+	for _, r := range idx.Certs {
+		if r.RevokedAt == nil {
+			continue
+		}
+		n, ok := new(big.Int).SetString(r.Serial, 16)
+		if !ok {
+			return nil, fmt.Errorf("ca index: serial %q is not hex", r.Serial)
+		}
+		code := revocationReasons[r.Reason]
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: *r.RevokedAt, ReasonCode: code})
+	}
+	idx.CRLNumber++
+	t := now().UTC().Truncate(time.Second)
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number:                    big.NewInt(idx.CRLNumber),
+		ThisUpdate:                t,
+		NextUpdate:                t.Add(validity),
+		RevokedCertificateEntries: entries,
+	}, ca.cert, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("sign crl: %w", err)
+	}
+	if err := idx.save(ca.dir); err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), nil
+}
