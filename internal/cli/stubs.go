@@ -4,9 +4,6 @@ import ucli "github.com/urfave/cli/v2"
 
 // Each stub below is replaced by the file that owns the noun.
 
-func accessCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "access", Usage: "answer authorization questions offline", Action: notYet("access")}
-}
 func pkiCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "pki", Usage: "run the CA", Action: notYet("pki")}
 }
