@@ -1,0 +1,244 @@
+package devcluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+)
+
+// The client compatibility tests run real clients (kcat, KafkaJS,
+// confluent-kafka for Python) against a dev cluster, logged in as a user
+// provisioned with SCRAM-SHA-512 whose ACLs allow topic "orders" and groups
+// "alice-*" and nothing on topic "payments".
+const (
+	clientUser   = "alice"
+	allowedTopic = "orders"
+	deniedTopic  = "payments"
+)
+
+type clientEnv struct {
+	addr    string
+	ca      string
+	rdkPath string // alice's librdkafka properties, as `users apply` writes them
+}
+
+func startClientEnv(t *testing.T) *clientEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	dc, err := Start(ctx, Options{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("start dev cluster: %v", err)
+	}
+	t.Cleanup(func() { dc.Close() })
+
+	cfg, err := cluster.LoadConfig("", dc.AdminProperties())
+	if err != nil {
+		t.Fatalf("admin config: %v", err)
+	}
+	opts, err := cluster.NewClientOpts(cfg)
+	if err != nil {
+		t.Fatalf("admin client options: %v", err)
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatalf("admin client: %v", err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+
+	if _, err := adm.CreateTopics(ctx, 1, 1, nil, allowedTopic, deniedTopic); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	password := randomPassword(t)
+	res, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: clientUser, Mechanism: kadm.ScramSha512, Iterations: 4096, Password: password}})
+	if err == nil {
+		err = res.Error()
+	}
+	if err != nil {
+		t.Fatalf("create SCRAM user %s: %v", clientUser, err)
+	}
+	for _, b := range []*kadm.ACLBuilder{
+		kadm.NewACLs().Allow("User:"+clientUser).AllowHosts("*").Topics(allowedTopic).
+			Operations(kadm.OpRead, kadm.OpWrite, kadm.OpDescribe).ResourcePatternType(kadm.ACLPatternLiteral),
+		kadm.NewACLs().Allow("User:"+clientUser).AllowHosts("*").Groups(clientUser+"-").
+			Operations(kadm.OpRead, kadm.OpDescribe).ResourcePatternType(kadm.ACLPatternPrefixed),
+	} {
+		results, err := adm.CreateACLs(ctx, b)
+		if err != nil {
+			t.Fatalf("create ACLs: %v", err)
+		}
+		for _, r := range results {
+			if r.Err != nil {
+				t.Fatalf("create ACL %+v: %v", r, r.Err)
+			}
+		}
+	}
+
+	ca, _ := filepath.Abs(dc.CAPath())
+	e := &clientEnv{addr: dc.Addr(), ca: ca, rdkPath: filepath.Join(dir, clientUser+".librdkafka.properties")}
+	props := fmt.Sprintf("bootstrap.servers=%s\nsecurity.protocol=sasl_ssl\nsasl.mechanisms=SCRAM-SHA-512\nsasl.username=%s\nsasl.password=%s\nssl.ca.location=%s\n",
+		e.addr, clientUser, password, ca)
+	if err := os.WriteFile(e.rdkPath, []byte(props), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func randomPassword(t *testing.T) string {
+	buf := make([]byte, 18)
+	if _, err := rand.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// run runs a client command with a deadline and returns its stdout, stderr
+// and error.
+func runClient(t *testing.T, stdin string, name string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%s timed out: %w", name, ctx.Err())
+	}
+	return stdout.String(), stderr.String(), err
+}
+
+func TestKcatOverSASLSSLWithSCRAM(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat is not installed (apt-get install kcat; .ci/run installs it in CI)")
+	}
+	e := startClientEnv(t)
+	// As `dev up` prints it: settings as -X flags, the password from -F.
+	base := []string{"-b", e.addr, "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-512",
+		"-X", "sasl.username=" + clientUser, "-X", "ssl.ca.location=" + e.ca, "-F", e.rdkPath, "-m", "15"}
+	kc := func(stdin string, args ...string) (string, string, error) {
+		return runClient(t, stdin, kcat, append(slices.Clone(base), args...)...)
+	}
+
+	t.Run("lists metadata", func(t *testing.T) {
+		out, stderr, err := kc("", "-L", "-J")
+		if err != nil {
+			t.Fatalf("kcat -L: %v\n%s", err, stderr)
+		}
+		var md struct {
+			Topics []struct {
+				Topic string `json:"topic"`
+			} `json:"topics"`
+		}
+		if err := json.Unmarshal([]byte(out), &md); err != nil {
+			t.Fatalf("kcat -L -J output %q: %v", out, err)
+		}
+		var names []string
+		for _, tp := range md.Topics {
+			names = append(names, tp.Topic)
+		}
+		if !slices.Contains(names, allowedTopic) || slices.Contains(names, deniedTopic) {
+			t.Errorf("kcat sees topics %v, want %s and not %s (no DESCRIBE)", names, allowedTopic, deniedTopic)
+		}
+	})
+
+	t.Run("produces and consumes", func(t *testing.T) {
+		if _, stderr, err := kc("one\ntwo\nthree\n", "-P", "-t", allowedTopic); err != nil {
+			t.Fatalf("kcat -P: %v\n%s", err, stderr)
+		}
+		out, stderr, err := kc("", "-C", "-t", allowedTopic, "-o", "beginning", "-c", "3", "-e", "-f", "%s\n")
+		if err != nil {
+			t.Fatalf("kcat -C: %v\n%s", err, stderr)
+		}
+		if got := strings.Fields(out); !slices.Equal(got, []string{"one", "two", "three"}) {
+			t.Errorf("consumed %q, want one two three", got)
+		}
+	})
+
+	t.Run("is refused without ACLs", func(t *testing.T) {
+		_, stderr, err := kc("secret\n", "-P", "-t", deniedTopic)
+		if err == nil || !strings.Contains(strings.ToLower(stderr), "authorization failed") {
+			t.Errorf("kcat -P to %s: err=%v, stderr %q; want a topic authorization failure", deniedTopic, err, stderr)
+		}
+		_, stderr, err = kc("", "-C", "-t", deniedTopic, "-o", "beginning", "-e")
+		if err == nil || !strings.Contains(strings.ToLower(stderr), "authorization failed") {
+			t.Errorf("kcat -C from %s: err=%v, stderr %q; want a topic authorization failure", deniedTopic, err, stderr)
+		}
+	})
+
+	t.Run("wrong password is refused", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "bad.properties")
+		if err := os.WriteFile(bad, []byte("sasl.password=wrong\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := slices.Clone(base)
+		args[slices.Index(args, e.rdkPath)] = bad
+		args[len(args)-1] = "5" // -m: the metadata wait; kcat retries a failed login until then
+		_, stderr, err := runClient(t, "", kcat, append(args, "-L")...)
+		if err == nil || !strings.Contains(stderr, "SASL") {
+			t.Errorf("kcat with a wrong password: err=%v, stderr %q; want a SASL authentication failure", err, stderr)
+		}
+	})
+}
+
+func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the KafkaJS test needs node and npm")
+	}
+	dir, _ := filepath.Abs(filepath.Join("testdata", "kafkajs"))
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "kafkajs")); err != nil {
+		t.Skipf("KafkaJS is not installed: run 'npm install' in %s (.ci/run does it in CI)", dir)
+	}
+	e := startClientEnv(t)
+	in, _ := json.Marshal(map[string]any{
+		"brokers": []string{e.addr}, "ca": e.ca, "username": clientUser, "passwordFile": e.rdkPath,
+		"topic": allowedTopic, "deniedTopic": deniedTopic, "groupId": clientUser + "-kafkajs",
+		"messages": []string{"one", "two", "three"},
+	})
+	out, stderr, err := runClient(t, "", node, filepath.Join(dir, "client.js"), string(in))
+	if err != nil {
+		t.Fatalf("KafkaJS: %v\n%s", err, stderr)
+	}
+	var got struct {
+		MetadataTopics []string `json:"metadataTopics"`
+		Produced       int      `json:"produced"`
+		Consumed       []string `json:"consumed"`
+		DeniedProduce  string   `json:"deniedProduce"`
+		DeniedConsume  string   `json:"deniedConsume"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("KafkaJS output %q: %v", out, err)
+	}
+	if !slices.Equal(got.MetadataTopics, []string{allowedTopic}) {
+		t.Errorf("metadata topics %v, want [%s]", got.MetadataTopics, allowedTopic)
+	}
+	if !slices.Equal(got.Consumed, []string{"one", "two", "three"}) {
+		t.Errorf("consumed %q, want one two three", got.Consumed)
+	}
+	if got.DeniedProduce != "TOPIC_AUTHORIZATION_FAILED" {
+		t.Errorf("producing to %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedProduce)
+	}
+	if got.DeniedConsume != "TOPIC_AUTHORIZATION_FAILED" {
+		t.Errorf("consuming from %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedConsume)
+	}
+}
