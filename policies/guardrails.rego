@@ -83,17 +83,17 @@ restricted_prefixes[name] := t if {
 # restricted_topics_covered(n) are the restricted topics (as declared) that a
 # grant's topic name n reaches. Literal names are looked up; only prefixed
 # names and restricted prefixes are scanned.
-restricted_topics_covered(n) := {name |
+restricted_topics_covered(n) := ((({name |
 	some name, _ in restricted_literals
 	n == "*"
 } | {name |
 	some name, _ in restricted_prefixes
 	n == "*"
-} | {n | restricted_literals[n]} | {name |
+}) | {n | restricted_literals[n]}) | {name |
 	split_name(n)[1] == "LITERAL"
 	some name, _ in restricted_prefixes
 	startswith(n, split_name(name)[0])
-} | {name |
+}) | {name |
 	[p, "PREFIXED"] = split_name(n)
 	some name, _ in object.union(restricted_literals, restricted_prefixes)
 	overlaps_prefix(p, split_name(name))
@@ -122,7 +122,7 @@ deny contains f if {
 	some g in input.grants
 	g.permission == "ALLOW"
 	not is_superuser(g.principal)
-	some kind, name in wildcard_resources(g)
+	some [kind, name] in wildcard_resources(g)
 	f := finding(
 		"KG202", "wildcard-resource", g.source, kafka_principal(g.principal),
 		sprintf("grant %s gives User:%s every %s (%s \"*\"), but it is not a superuser", [g.source, g.principal, kind, kind]),
@@ -131,7 +131,7 @@ deny contains f if {
 	name == "*"
 }
 
-wildcard_resources(g) := {["topic", t] | some t in g.topics} | {["group", t] | some t in g.groups} | {[lower(g.resource.type), g.resource.name] |
+wildcard_resources(g) := ({["topic", t] | some t in g.topics} | {["group", t] | some t in g.groups}) | {[lower(g.resource.type), g.resource.name] |
 	g.resource.type in {"TOPIC", "GROUP"}
 }
 
@@ -191,7 +191,7 @@ warn contains f if {
 
 topic_is_written([n, "LITERAL"]) if written_literals[n]
 
-topic_is_written([n, "LITERAL"]) if "*" in written_literals
+topic_is_written([_, "LITERAL"]) if "*" in written_literals
 
 topic_is_written([n, "LITERAL"]) if strings.any_prefix_match(n, written_prefixes)
 

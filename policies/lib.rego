@@ -33,7 +33,7 @@ resources_of(g, "application_id_transactional_ids") := {["TRANSACTIONAL_ID", g.a
 # resource, or the names it lists.
 explicit_resources(g) := {[g.resource.type, n[0], n[1]] | n := split_name(g.resource.name)} if g.resource
 
-else := resources_of(g, "topics") | resources_of(g, "groups") | resources_of(g, "transactional_ids")
+else := (resources_of(g, "topics") | resources_of(g, "groups")) | resources_of(g, "transactional_ids")
 
 # entry_applies holds when a role entry has no condition or the grant sets it.
 entry_applies(_, e) if not e["if"]

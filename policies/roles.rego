@@ -13,13 +13,13 @@
 package kafkaguard
 
 # producer: kafka-acls.sh --producer (WRITE, DESCRIBE; CREATE with create: true).
-roles.producer := [
+roles["producer"] := [
 	{"resource": "topics", "operations": ["WRITE", "DESCRIBE"]},
 	{"resource": "topics", "operations": ["CREATE"], "if": "create"},
 ]
 
 # consumer: kafka-acls.sh --consumer (topic READ, DESCRIBE; group READ).
-roles.consumer := [
+roles["consumer"] := [
 	{"resource": "topics", "operations": ["READ", "DESCRIBE"]},
 	{"resource": "groups", "operations": ["READ"]},
 ]

@@ -1,0 +1,39 @@
+package kafkaguard_test
+
+import data.kafkaguard
+
+test_grant_resources_is_compact if {
+	rs := kafkaguard.grant_resources with input as inventory([grant({"role": "producer", "topics": ["t"]})])
+	rs == {0: [["TOPIC", "t", "LITERAL", ["WRITE", "DESCRIBE"]]]}
+}
+
+test_unknown_role_is_an_error if {
+	errs := kafkaguard.grant_errors with input as inventory([grant({"role": "prodcuer", "topics": ["t"]})])
+	some e in errs
+	startswith(e, "inv.yaml:10: grant: unknown role \"prodcuer\" (known roles: consumer, producer")
+}
+
+test_streams_app_without_application_id_is_an_error if {
+	errs := kafkaguard.grant_errors with input as inventory([grant({"role": "streams-app", "topics": ["t"]})])
+	"inv.yaml:10: grant: role \"streams-app\" needs application_id (the Kafka Streams application.id)" in errs
+}
+
+test_role_that_gives_nothing_is_an_error if {
+	errs := kafkaguard.grant_errors with input as inventory([grant({"role": "producer", "groups": ["g"]})])
+	some e in errs
+	contains(e, "gives orders-api nothing here")
+}
+
+test_user_role_with_unknown_selector_is_an_error if {
+	errs := kafkaguard.grant_errors with input as inventory([])
+		with kafkaguard.roles as {"bad": [{"resource": "topic", "operations": ["READ"]}]}
+	some e in errs
+	startswith(e, "role \"bad\": unknown resource selector \"topic\"")
+}
+
+test_valid_grants_have_no_errors if {
+	count(kafkaguard.grant_errors) == 0 with input as inventory([
+		grant({"role": "producer", "topics": ["t"]}),
+		grant({"role": "streams-app", "application_id": "app"}),
+	])
+}

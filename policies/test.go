@@ -1,0 +1,192 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/topdown"
+)
+
+// TestOptions configures Test.
+type TestOptions struct {
+	Run       string        // only tests whose package.name matches this regular expression
+	Coverage  bool          // measure which policy lines the tests evaluate
+	Timeout   time.Duration // per test; 0 = DefaultTimeout
+	NoLibrary bool          // skip the embedded library's own tests
+}
+
+// TestCase is the outcome of one Rego test rule.
+type TestCase struct {
+	Package  string        `json:"package"`  // "data.kafkaguard"
+	Name     string        `json:"name"`     // "test_producer_writes"
+	Location string        `json:"location"` // "file:row" of the test rule
+	Pass     bool          `json:"pass"`
+	Skip     bool          `json:"skip,omitempty"`
+	FailedAt string        `json:"failed_at,omitempty"` // "file:row: expression" of the first failing expression
+	Error    string        `json:"error,omitempty"`     // an evaluation error, when the test could not run
+	Duration time.Duration `json:"duration_ns"`
+	Output   string        `json:"output,omitempty"` // print() output
+}
+
+// TestResult is every test's outcome, sorted by location.
+type TestResult struct {
+	Cases    []TestCase `json:"tests"`
+	Coverage *Coverage  `json:"coverage,omitempty"`
+}
+
+// Coverage is the share of policy lines the tests evaluated.
+type Coverage struct {
+	Percent float64                 `json:"percent"`
+	Files   map[string]FileCoverage `json:"files"`
+}
+
+// FileCoverage is one policy file's coverage.
+type FileCoverage struct {
+	Percent    float64  `json:"percent"`
+	NotCovered []string `json:"not_covered,omitempty"` // "12-14" line ranges
+}
+
+// Passed, Failed and Skipped count the cases by outcome.
+func (r *TestResult) Passed() int { return r.count(func(c TestCase) bool { return c.Pass && !c.Skip }) }
+func (r *TestResult) Failed() int {
+	return r.count(func(c TestCase) bool { return !c.Pass && !c.Skip })
+}
+func (r *TestResult) Skipped() int { return r.count(func(c TestCase) bool { return c.Skip }) }
+
+func (r *TestResult) count(f func(TestCase) bool) int {
+	n := 0
+	for _, c := range r.Cases {
+		if f(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// Test runs the *_test.rego files of the embedded library and of dirs with
+// OPA's tester. Policy parse and compile errors are returned as errors
+// (file:row:col); failing tests are in the result.
+func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, error) {
+	if opts.Run != "" {
+		if _, err := regexp.Compile(opts.Run); err != nil {
+			return nil, fmt.Errorf("--run %q: %w", opts.Run, err)
+		}
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	mods, err := loadModules(dirs, true)
+	if err != nil {
+		return nil, err
+	}
+	if opts.NoLibrary {
+		for name := range mods {
+			if strings.HasPrefix(name, EmbeddedPrefix) && isTestFile(name) {
+				delete(mods, name)
+			}
+		}
+	}
+	runner := tester.NewRunner().
+		SetCompiler(ast.NewCompiler().WithEnablePrintStatements(true).WithDefaultRegoVersion(ast.RegoV1)).
+		SetModules(mods).
+		Filter(opts.Run).
+		SetTimeout(timeout).
+		CapturePrintOutput(true).
+		EnableTracing(true)
+	var cov *cover.Cover
+	if opts.Coverage {
+		cov = cover.New()
+		runner.SetCoverageQueryTracer(cov)
+	}
+	ch, err := runner.RunTests(ctx, nil)
+	if err != nil {
+		return nil, policyError("compile", err)
+	}
+	res := &TestResult{}
+	for r := range ch {
+		c := TestCase{
+			Package:  r.Package,
+			Name:     r.Name,
+			Pass:     r.Pass(),
+			Skip:     r.Skip,
+			Duration: r.Duration,
+			Output:   string(r.Output),
+		}
+		if r.Location != nil {
+			c.Location = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
+		}
+		if r.Error != nil {
+			c.Pass = false
+			c.Error = strings.ReplaceAll(r.Error.Error(), "\n", " ")
+		}
+		if r.Fail {
+			c.FailedAt = failedAt(r)
+		}
+		res.Cases = append(res.Cases, c)
+	}
+	sort.Slice(res.Cases, func(i, j int) bool {
+		af, al := splitLocation(res.Cases[i].Location)
+		bf, bl := splitLocation(res.Cases[j].Location)
+		if af != bf {
+			return af < bf
+		}
+		return al < bl
+	})
+	if cov != nil {
+		rep := cov.Report(nonTestModules(mods))
+		res.Coverage = &Coverage{Percent: rep.Coverage, Files: map[string]FileCoverage{}}
+		for f, fr := range rep.Files {
+			fc := FileCoverage{Percent: fr.Coverage}
+			for _, rg := range fr.NotCovered {
+				if rg.Start.Row == rg.End.Row {
+					fc.NotCovered = append(fc.NotCovered, fmt.Sprint(rg.Start.Row))
+				} else {
+					fc.NotCovered = append(fc.NotCovered, fmt.Sprintf("%d-%d", rg.Start.Row, rg.End.Row))
+				}
+			}
+			res.Coverage.Files[f] = fc
+		}
+	}
+	return res, ctx.Err()
+}
+
+func nonTestModules(mods map[string]*ast.Module) map[string]*ast.Module {
+	out := map[string]*ast.Module{}
+	for n, m := range mods {
+		if !isTestFile(n) {
+			out[n] = m
+		}
+	}
+	return out
+}
+
+// failedAt locates a failing test: OPA's FailedAt when set, else the last
+// expression of the test's file (at or after the test rule) that failed in
+// the trace.
+func failedAt(r *tester.Result) string {
+	loc := ""
+	if r.Location != nil {
+		loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
+	}
+	if r.FailedAt != nil && r.FailedAt.Location != nil {
+		return fmt.Sprintf("%s:%d: %s", r.FailedAt.Location.File, r.FailedAt.Location.Row, r.FailedAt)
+	}
+	for i := len(r.Trace) - 1; i >= 0 && r.Location != nil; i-- {
+		e := r.Trace[i]
+		if e.Op != topdown.FailOp || e.Location == nil || e.Location.File != r.Location.File || e.Location.Row < r.Location.Row {
+			continue
+		}
+		if x, ok := e.Node.(*ast.Expr); ok {
+			return fmt.Sprintf("%s:%d: %s", e.Location.File, e.Location.Row, x)
+		}
+	}
+	return loc + ": test is false or undefined"
+}
