@@ -39,12 +39,16 @@ func connConfig(c *ucli.Context) (*cluster.Config, error) {
 	return cfg, nil
 }
 
-// connect dials the cluster named by the connection flags. The caller closes
-// the client. Request-level logs go to stderr with --verbose.
-func (e *env) connect(c *ucli.Context) (*cluster.Client, error) {
+// connect dials the cluster named by the connection flags, after the
+// optional adjust functions changed the configuration. The caller closes the
+// client. Request-level logs go to stderr with --verbose.
+func (e *env) connect(c *ucli.Context, adjust ...func(*cluster.Config)) (*cluster.Client, error) {
 	cfg, err := connConfig(c)
 	if err != nil {
 		return nil, err
+	}
+	for _, a := range adjust {
+		a(cfg)
 	}
 	var opts []cluster.DialOption
 	if c.Bool("verbose") {

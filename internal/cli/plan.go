@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -79,7 +81,10 @@ func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
 		return nil, withHint(fmt.Errorf("the inventory violates %d policy rule(s); nothing was planned", len(res.Deny)),
 			"run 'kafkaguard policy check -f ...' for details and fix the inventory")
 	}
-	cl, err := e.connect(c)
+	rules := inv.Cluster.SSLPrincipalMappingRules
+	cl, err := e.connect(c, func(cfg *cluster.Config) {
+		cfg.CertPrincipal = func(cert *x509.Certificate) (string, error) { return pki.PrincipalFromCert(cert, rules) }
+	})
 	if err != nil {
 		return nil, err
 	}

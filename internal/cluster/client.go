@@ -26,11 +26,6 @@ import (
 // carries.
 const DefaultBatchSize = 1000
 
-// CertPrincipal maps an mTLS client certificate to the Kafka principal the
-// brokers will see. The CLI sets it (to the pki package's mapping with the
-// inventory's ssl.principal.mapping.rules); when nil, Principal reports "".
-var CertPrincipal func(*x509.Certificate) (string, error)
-
 // Client is a connection to one cluster.
 type Client struct {
 	cfg       *Config
@@ -163,13 +158,13 @@ func (c *Client) Kgo() *kgo.Client { return c.cl }
 func (c *Client) Kadm() *kadm.Client { return c.adm }
 
 // Principal is the Kafka principal the client runs as: "User:<sasl user>", or
-// for mTLS the certificate's principal when CertPrincipal is set, else "".
+// for mTLS the certificate's principal when Config.CertPrincipal is set, else "".
 func (c *Client) Principal() string {
 	if c.cfg.SASLMechanism != "" {
 		return "User:" + c.cfg.Username
 	}
-	if c.cfg.ClientCert != nil && CertPrincipal != nil {
-		if p, err := CertPrincipal(c.cfg.ClientCert); err == nil {
+	if c.cfg.ClientCert != nil && c.cfg.CertPrincipal != nil {
+		if p, err := c.cfg.CertPrincipal(c.cfg.ClientCert); err == nil {
 			return p
 		}
 	}

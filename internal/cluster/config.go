@@ -45,6 +45,10 @@ type Config struct {
 
 	// ClientCert is the leaf of the mTLS client certificate, if any.
 	ClientCert *x509.Certificate
+	// CertPrincipal maps ClientCert to the Kafka principal the brokers see
+	// (the CLI sets pki.PrincipalFromCert with the inventory's
+	// ssl.principal.mapping.rules); when nil, Client.Principal is "" for mTLS.
+	CertPrincipal func(*x509.Certificate) (string, error)
 
 	password string
 }

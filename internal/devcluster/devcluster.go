@@ -5,29 +5,25 @@ package devcluster
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+	"github.com/kafkaguard/kafkaguard/pki"
 )
 
 // AdminUser is the dev cluster's SCRAM-SHA-512 superuser.
@@ -41,7 +37,8 @@ const AdminPropertiesFile = "admin.properties"
 
 // Options configure Start.
 type Options struct {
-	// Dir holds the CA (created when absent) and admin.properties. Required.
+	// Dir holds the CA (created with pki.Init when absent), the broker
+	// certificate (Dir/broker) and admin.properties. Required.
 	Dir string
 	// Listen is the address to listen on; "127.0.0.1:0" (a free port) when empty.
 	Listen string
@@ -89,13 +86,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	ca, err := loadOrCreateCA(opts.Dir)
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if !slices.Contains(hosts, host) {
+		hosts = append(hosts, host)
+	}
+	tlsCfg, caPath, err := brokerTLS(opts.Dir, hosts)
 	if err != nil {
 		return nil, fmt.Errorf("dev cluster: CA in %s: %w", opts.Dir, err)
-	}
-	tlsCfg, err := ca.brokerTLS([]string{"localhost", "127.0.0.1", "::1", host})
-	if err != nil {
-		return nil, fmt.Errorf("dev cluster: broker certificate: %w", err)
 	}
 	propsPath := filepath.Join(opts.Dir, AdminPropertiesFile)
 	password, err := adminPassword(propsPath)
@@ -131,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		kf.Close()
 		return nil, errors.New("dev cluster: kfake reports no listen address")
 	}
-	c := &Cluster{kf: kf, addr: addrs[0], dir: opts.Dir, caPath: ca.certPath, propsPath: propsPath, password: password}
+	c := &Cluster{kf: kf, addr: addrs[0], dir: opts.Dir, caPath: caPath, propsPath: propsPath, password: password}
 	if err := c.writeAdminProperties(); err != nil {
 		kf.Close()
 		return nil, err
@@ -228,123 +225,30 @@ func adminPassword(propsPath string) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(buf), nil
 }
 
-// devCA is the dev cluster's certificate authority.
-//
-// TODO(pki): swap for pki.Init/pki.Open + ca.IssueBroker once the pki package
-// lands; this small ECDSA CA keeps the same files (Dir/ca.pem, Dir/ca-key.pem)
-// so that clients' truststores need not change.
-type devCA struct {
-	certPath string
-	cert     *x509.Certificate
-	key      *ecdsa.PrivateKey
-}
-
-func loadOrCreateCA(dir string) (*devCA, error) {
-	certPath := filepath.Join(dir, "ca.pem")
-	keyPath := filepath.Join(dir, "ca-key.pem")
-	certPEM, errC := os.ReadFile(certPath)
-	keyPEM, errK := os.ReadFile(keyPath)
-	if errC == nil && errK == nil {
-		cb, _ := pem.Decode(certPEM)
-		kb, _ := pem.Decode(keyPEM)
-		if cb == nil || kb == nil {
-			return nil, fmt.Errorf("%s or %s is not PEM", certPath, keyPath)
+// brokerTLS opens the CA in dir (creating it with pki.Init when absent) and
+// issues a fresh broker certificate for hosts into dir/broker.
+func brokerTLS(dir string, hosts []string) (*tls.Config, string, error) {
+	ca, err := pki.Open(dir)
+	if err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, pki.CACertFile)); !errors.Is(statErr, fs.ErrNotExist) {
+			return nil, "", err
 		}
-		cert, err := x509.ParseCertificate(cb.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", certPath, err)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", keyPath, err)
-		}
-		ek, ok := k.(*ecdsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("%s: not an ECDSA key", keyPath)
-		}
-		return &devCA{certPath: certPath, cert: cert, key: ek}, nil
-	}
-	if !errors.Is(errC, os.ErrNotExist) && errC != nil {
-		return nil, errC
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          randSerial(),
-		Subject:               pkix.Name{CommonName: "kafkaguard dev CA", Organization: []string{"kafkaguard"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	if err := fsutil.WriteFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), fsutil.SecretPerm); err != nil {
-		return nil, err
-	}
-	if err := fsutil.WriteFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return nil, err
-	}
-	return &devCA{certPath: certPath, cert: cert, key: key}, nil
-}
-
-func randSerial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		panic(err) // crypto/rand does not fail
-	}
-	return n
-}
-
-// brokerTLS issues a fresh broker certificate for hosts, kept in memory.
-func (ca *devCA) brokerTLS(hosts []string) (*tls.Config, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: randSerial(),
-		Subject:      pkix.Name{CommonName: "kafkaguard-dev-broker", Organization: []string{"kafkaguard"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else if h != "" {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		if ca, err = pki.Init(dir, pki.InitOptions{CN: "kafkaguard dev CA"}); err != nil {
+			return nil, "", err
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	iss, err := ca.IssueBroker(pki.BrokerRequest{Name: "dev-broker", Hosts: hosts, OutDir: filepath.Join(dir, "broker"), Force: true})
 	if err != nil {
-		return nil, err
+		return nil, "", fmt.Errorf("issue broker certificate: %w", err)
+	}
+	pair, err := tls.LoadX509KeyPair(iss.CertPath, iss.KeyPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("load broker certificate: %w", err)
 	}
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key}},
+		Certificates: []tls.Certificate{pair},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    certPoolOf(ca.cert),
-	}, nil
-}
-
-func certPoolOf(c *x509.Certificate) *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(c)
-	return p
+		ClientCAs:    ca.CertPool(),
+	}, ca.CertPath(), nil
 }
