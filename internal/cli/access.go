@@ -61,8 +61,8 @@ apply, and a note on stderr lists host-specific bindings that were skipped.
 principals with ';' as super.users does); --allow-if-no-acl mirrors
 allow.everyone.if.no.acl.found=true.
 
-Flags may come before or after the arguments; use -- before a resource name
-that begins with '-'.
+Flags may come before or after the arguments; a resource name that begins
+with '-' goes after --, as in: User:a READ TOPIC -- -name.
 
 Examples:
   kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
