@@ -111,10 +111,13 @@ func Compare(a, b Binding) int {
 }
 
 func cmpInt[T ~int8](a, b T) int {
-	if a < b {
+	switch {
+	case a < b:
 		return -1
+	case a > b:
+		return 1
 	}
-	return 1
+	return 0
 }
 
 // jsonBinding is the documented JSON form (docs/design.md).
