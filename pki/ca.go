@@ -7,7 +7,8 @@
 //
 //	DIR/ca.pem         the CA certificate
 //	DIR/ca-key.pem     the CA private key (0600)
-//	DIR/index.json     every certificate issued (serial, kind, name, paths, revocation)
+//	DIR/index.json     every certificate issued (serial, kind, name, paths, revocation);
+//	                   a directory without one (a CA made elsewhere) starts empty
 //	DIR/certs/S.pem    a copy of each issued certificate, by serial (hex)
 //	DIR/issued/        default output directory for NAME.pem and NAME-key.pem
 //

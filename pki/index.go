@@ -50,7 +50,9 @@ func loadIndex(dir string) (*index, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("ca index %s does not exist", path)
+			// A CA made elsewhere (ca.pem + ca-key.pem only): start an
+			// empty index, written with the first certificate issued.
+			return &index{Version: indexVersion}, nil
 		}
 		return nil, fmt.Errorf("read ca index: %w", err)
 	}

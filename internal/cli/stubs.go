@@ -4,9 +4,6 @@ import ucli "github.com/urfave/cli/v2"
 
 // Each stub below is replaced by the file that owns the noun.
 
-func pkiCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "pki", Usage: "run the CA", Action: notYet("pki")}
-}
 func compileCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "compile", Usage: "compile the inventory into ACLs", Action: notYet("compile")}
 }
