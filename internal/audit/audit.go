@@ -81,6 +81,9 @@ type Cert struct {
 	Subject   string
 	NotAfter  time.Time
 	Revoked   bool
+	// Superseded is set when the certificate was renewed: its expiry and
+	// revocation are then not reported.
+	Superseded bool
 }
 
 // CertLister lists every certificate the CA issued.

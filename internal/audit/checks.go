@@ -172,7 +172,7 @@ func CheckCerts(certs []Cert, live acl.Set, users []string, now time.Time, warnW
 	var exp []CertExpiry
 	for _, c := range certs {
 		res := certResource(c)
-		superseded := newest[who(c)].After(c.NotAfter)
+		superseded := c.Superseded || newest[who(c)].After(c.NotAfter)
 		left := c.NotAfter.Sub(now)
 		if !c.Revoked {
 			exp = append(exp, CertExpiry{Name: c.Serial, Kind: c.Kind, Principal: c.Principal, Seconds: math.Round(left.Seconds())})

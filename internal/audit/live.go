@@ -18,12 +18,14 @@ type Options struct {
 	Inventory     []string // inventory files or directories (-f)
 	Bootstrap     string   // --bootstrap-server; "" = from the properties file
 	CommandConfig string   // the admin's client properties
-	PKIDir        string   // the CA directory; "" skips the certificates check
-	SecretsDir    string   // the SCRAM secrets store; "" skips login verification
-	PolicyDirs    []string
-	WarnWithin    time.Duration
-	Now           time.Time
-	Log           io.Writer // progress and request logs; nil discards
+	// Config, when set, is used instead of loading Bootstrap/CommandConfig.
+	Config     *cluster.Config
+	PKIDir     string // the CA directory; "" skips the certificates check
+	SecretsDir string // the SCRAM secrets store; "" skips login verification
+	PolicyDirs []string
+	WarnWithin time.Duration
+	Now        time.Time
+	Log        io.Writer // progress and request logs; nil discards
 	// Name overrides the inventory's cluster name in the report.
 	Name string
 }
@@ -58,9 +60,12 @@ func Live(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cfg, err := cluster.LoadConfig(o.Bootstrap, o.CommandConfig)
-	if err != nil {
-		return Result{}, err
+	cfg := o.Config
+	if cfg == nil {
+		cfg, err = cluster.LoadConfig(o.Bootstrap, o.CommandConfig)
+		if err != nil {
+			return Result{}, err
+		}
 	}
 	logf("audit %s: connecting to %s", name, strings.Join(cfg.Bootstrap, ","))
 	client, err := cluster.Dial(ctx, cfg)

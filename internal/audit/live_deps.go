@@ -3,11 +3,8 @@ package audit
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
@@ -51,7 +48,7 @@ func provenanceLocation(p string) string {
 
 // caLister lists the certificates of a kafkaguard CA directory.
 type caLister struct {
-	dir   string
+	ca    *pki.CA
 	rules string // the cluster's ssl.principal.mapping.rules
 }
 
@@ -62,38 +59,26 @@ func openCA(dir string, inv *inventory.Inventory) (CertLister, *x509.CertPool, e
 	if err != nil {
 		return nil, nil, err
 	}
-	return caLister{dir: dir, rules: inv.Cluster.SSLPrincipalMappingRules}, ca.CertPool(), nil
+	return caLister{ca: ca, rules: inv.Cluster.SSLPrincipalMappingRules}, ca.CertPool(), nil
 }
 
-// ListCerts reads the CA's index (DIR/index.json, pki.Record entries). A
-// client certificate's principal is computed from its copy under the CA
-// directory with the mapping rules, as the broker would.
+// ListCerts lists the CA's certificates. A client certificate's principal is
+// what the cluster's mapping rules (the inventory's) make of its subject, as
+// the broker would; without rules, what the rules given at issue made of it.
 func (l caLister) ListCerts(context.Context) ([]Cert, error) {
-	path := filepath.Join(l.dir, pki.IndexFile)
-	data, err := os.ReadFile(path)
+	infos, err := l.ca.List(time.Now(), 0)
 	if err != nil {
-		return nil, fmt.Errorf("read CA index: %w", err)
-	}
-	var idx struct {
-		Certs []pki.Record `json:"certs"`
-	}
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("read CA index %s: %w", path, err)
+		return nil, err
 	}
 	var out []Cert
-	for _, r := range idx.Certs {
-		c := Cert{Serial: r.Serial, Kind: r.Kind, Subject: r.Subject, NotAfter: r.NotAfter, Revoked: r.RevokedAt != nil}
-		if r.Kind == "client" {
-			c.Principal = "User:" + r.Name
-			rules := r.MappingRules
-			if rules == "" {
-				rules = l.rules
-			}
-			if r.Copy != "" {
-				if cert, err := pki.ReadCertificate(filepath.Join(l.dir, r.Copy)); err == nil {
-					if p, err := pki.PrincipalFromCert(cert, rules); err == nil {
-						c.Principal = p
-					}
+	for _, i := range infos {
+		c := Cert{Serial: i.Serial, Kind: i.Kind, Subject: i.Subject, NotAfter: i.NotAfter,
+			Revoked: i.Status == pki.StatusRevoked, Superseded: i.SupersededBy != ""}
+		if i.Kind != "broker" {
+			c.Principal = i.Principal
+			if l.rules != "" && i.Cert != nil {
+				if p, err := pki.PrincipalFromCert(i.Cert, l.rules); err == nil {
+					c.Principal = p
 				}
 			}
 		}

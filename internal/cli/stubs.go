@@ -13,9 +13,6 @@ func policyCommand(e *env) *ucli.Command {
 func usersCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "users", Usage: "manage SCRAM users", Action: notYet("users")}
 }
-func auditCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "audit", Usage: "report drift", Action: notYet("audit")}
-}
 func devCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "dev", Usage: "embedded dev cluster", Action: notYet("dev")}
 }

@@ -64,6 +64,10 @@ func renderText(w io.Writer, r Report, color bool) error {
 	return bw.Flush()
 }
 
+// Summary is the one-line summary the text format ends with:
+// "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s."
+func Summary(r Report) string { return summaryLine(r, false) }
+
 // summaryLine: "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s."
 func summaryLine(r Report, color bool) string {
 	var b strings.Builder
