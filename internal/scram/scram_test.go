@@ -1,0 +1,387 @@
+package scram
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
+	"errors"
+	"hash"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+)
+
+func TestDeriveMatchesXdgStoredKeys(t *testing.T) {
+	for _, tc := range []struct {
+		mech string
+		h    func() hash.Hash
+	}{{SHA256, sha256.New}, {SHA512, sha512.New}} {
+		t.Run(tc.mech, func(t *testing.T) {
+			cred, err := Derive(tc.mech, "correct-horse-battery", 4096)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cred.Salt) != SaltBytes || len(cred.SaltedPassword) != tc.h().Size() {
+				t.Fatalf("salt %d bytes, salted password %d bytes", len(cred.Salt), len(cred.SaltedPassword))
+			}
+			mac := hmac.New(tc.h, cred.SaltedPassword)
+			mac.Write([]byte("Client Key"))
+			ck := mac.Sum(nil)
+			sum := tc.h()
+			sum.Write(ck)
+			stored := sum.Sum(nil)
+			mac = hmac.New(tc.h, cred.SaltedPassword)
+			mac.Write([]byte("Server Key"))
+			server := mac.Sum(nil)
+			wantStored, wantServer, err := StoredKeys(tc.mech, "correct-horse-battery", cred.Salt, 4096)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stored, wantStored) || !bytes.Equal(server, wantServer) {
+				t.Fatal("keys derived from the salted password differ from xdg-go/scram's stored credentials")
+			}
+		})
+	}
+}
+
+func TestDeriveRejectsIterationsOutsideKafkaBounds(t *testing.T) {
+	for _, n := range []int{0, 4095, 16385} {
+		if _, err := Derive(SHA512, "correct-horse-battery", n); err == nil {
+			t.Errorf("iterations %d accepted", n)
+		}
+	}
+	for _, n := range []int{4096, 16384} {
+		if _, err := Derive(SHA256, "correct-horse-battery", n); err != nil {
+			t.Errorf("iterations %d: %v", n, err)
+		}
+	}
+}
+
+func TestGeneratedPasswordsAreLongUniqueAndStorable(t *testing.T) {
+	a, err := GeneratePassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := GeneratePassword()
+	if a == b || len(a) < 43 {
+		t.Fatalf("passwords %d and %d chars, equal=%v", len(a), len(b), a == b)
+	}
+	if err := CheckPassword(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckPasswordErrorsNeverContainThePassword(t *testing.T) {
+	for _, pw := range []string{"", "tiny1", "has space in-it-1234", `quote"in-it-12345`, `back\slash-in-it-1`, "ctl\x01char-in-it-123", "bad-utf8-\xff-123456"} {
+		err := CheckPassword(pw)
+		if err == nil {
+			t.Errorf("%q accepted", pw)
+			continue
+		}
+		if pw != "" && strings.Contains(err.Error(), pw) {
+			t.Errorf("error %q contains the password", err)
+		}
+	}
+}
+
+func TestValidateUserName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"orders-api": true, "svc.billing_2@eu": true, "": false, ".": false, "..": false,
+		"a/b": false, "a b": false, `a"b`: false, "a,b": false, "a=b": false, strings.Repeat("a", 201): false,
+	} {
+		if err := ValidateUserName(name); (err == nil) != ok {
+			t.Errorf("ValidateUserName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}
+
+func mustScope(t *testing.T, patterns ...string) acl.Scope {
+	t.Helper()
+	s, err := acl.NewScope(patterns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type info = cluster.SCRAMCredentialInfo
+
+func ci(m string, n int) info { return info{Mechanism: m, Iterations: n} }
+
+func TestPlanUsers(t *testing.T) {
+	desired := []DesiredUser{
+		{Name: "new", Mechanism: SHA512, Iterations: 4096},
+		{Name: "same", Mechanism: SHA512, Iterations: 4096},
+		{Name: "iters", Mechanism: SHA256, Iterations: 8192},
+		{Name: "mech", Mechanism: SHA512, Iterations: 4096},
+		{Name: "both", Mechanism: SHA512, Iterations: 4096},
+		{Name: "admin", Mechanism: SHA512, Iterations: 8192},
+	}
+	actual := map[string][]info{
+		"same":        {ci(SHA512, 4096)},
+		"iters":       {ci(SHA256, 4096)},
+		"mech":        {ci(SHA256, 4096)},
+		"both":        {ci(SHA512, 4096), ci(SHA256, 4096)},
+		"admin":       {ci(SHA512, 4096)},
+		"orders-old":  {ci(SHA512, 4096)},
+		"outside":     {ci(SHA256, 4096)},
+		"orders-keep": {},
+	}
+	tests := []struct {
+		name    string
+		scope   acl.Scope
+		prune   bool
+		changes []string // action:user:reason
+		alone   []string
+	}{
+		{
+			name: "without prune extras are left alone", scope: mustScope(t, "*"),
+			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512"},
+			alone:   []string{"admin", "orders-old", "outside"},
+		},
+		{
+			name: "prune removes only inside the scope and never the admin", scope: mustScope(t, "User:orders-*", "User:admin"), prune: true,
+			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512", "remove:orders-old:"},
+			alone:   []string{"admin", "outside"},
+		},
+		{
+			name: "prune with everything in scope still spares the admin", scope: mustScope(t, "*"), prune: true,
+			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512", "remove:orders-old:", "remove:outside:"},
+			alone:   []string{"admin"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := PlanUsers(desired, actual, tc.scope, tc.prune, "admin")
+			var got []string
+			for _, c := range p.Changes {
+				r := ""
+				if c.Action == ActionUpdate {
+					r = c.Reason
+				}
+				got = append(got, c.Action+":"+c.User+":"+r)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.changes, "|") {
+				t.Errorf("changes\n got %v\nwant %v", got, tc.changes)
+			}
+			var alone []string
+			for _, l := range p.LeftAlone {
+				alone = append(alone, l.User)
+			}
+			if strings.Join(alone, ",") != strings.Join(tc.alone, ",") {
+				t.Errorf("left alone %v, want %v", alone, tc.alone)
+			}
+			if strings.Join(p.InSync, ",") != "same" {
+				t.Errorf("in sync %v", p.InSync)
+			}
+		})
+	}
+}
+
+func TestPlanUsersMechanismChangeUpsertsThenDeletes(t *testing.T) {
+	p := PlanUsers([]DesiredUser{{Name: "u", Mechanism: SHA512, Iterations: 4096}}, map[string][]info{"u": {ci(SHA256, 4096)}}, acl.Scope{}, false, "")
+	if len(p.Changes) != 1 {
+		t.Fatalf("%+v", p)
+	}
+	c := p.Changes[0]
+	if !c.Upsert || c.Mechanism != SHA512 || len(c.Delete) != 1 || c.Delete[0] != SHA256 {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestRenderTextMarksChangesAndSummarises(t *testing.T) {
+	p := PlanUsers([]DesiredUser{{Name: "a", Mechanism: SHA512, Iterations: 4096}, {Name: "b", Mechanism: SHA512, Iterations: 8192}},
+		map[string][]info{"b": {ci(SHA512, 4096)}, "c": {ci(SHA256, 4096)}}, mustScope(t, "*"), true, "")
+	var buf bytes.Buffer
+	if err := RenderText(&buf, p, false); err != nil {
+		t.Fatal(err)
+	}
+	want := `SCRAM users:
+  + User:a  SCRAM-SHA-512, 4096 iterations
+  ~ User:b  iterations 4096 -> 8192
+  - User:c  SCRAM-SHA-256/4096 (not declared, inside the managed scope)
+Users: 1 to create, 1 to change, 1 to remove.
+`
+	if buf.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+	buf.Reset()
+	_ = RenderText(&buf, PlanUsers(nil, nil, acl.Scope{}, false, ""), false)
+	if !strings.Contains(buf.String(), "No user changes.") {
+		t.Fatal(buf.String())
+	}
+}
+
+func TestStoreRefusesADirectoryOthersCanRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "secrets")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	if _, err := OpenStore(dir, true); err == nil || !strings.Contains(err.Error(), "chmod 700") {
+		t.Fatalf("loose dir: %v", err)
+	}
+}
+
+func TestStoreWritesSecretFilesPrivately(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "secrets")
+	s, err := OpenStore(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := ClientSettings{Bootstrap: []string{"k:9093"}, SecurityProtocol: "SASL_SSL", Trust: [][2]string{{"ssl.truststore.type", "PEM"}, {"ssl.truststore.location", "/ca.pem"}}, CALocation: "/ca.pem"}
+	if err := s.Write("app", SHA512, "pw-0123456789abc", cs); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(dir)
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode %o", fi.Mode().Perm())
+	}
+	for _, p := range []string{s.PasswordPath("app"), s.PropertiesPath("app"), s.LibrdkafkaPath("app")} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", p, err, fi)
+		}
+	}
+	rdk, _ := os.ReadFile(s.LibrdkafkaPath("app"))
+	for _, want := range []string{"bootstrap.servers=k:9093", "security.protocol=sasl_ssl", "sasl.mechanisms=SCRAM-SHA-512", "sasl.username=app", "sasl.password=pw-0123456789abc", "ssl.ca.location=/ca.pem"} {
+		if !strings.Contains(string(rdk), want+"\n") {
+			t.Errorf("librdkafka file lacks %s", want)
+		}
+	}
+	if pw, err := s.Password("app"); err != nil || pw != "pw-0123456789abc" {
+		t.Fatalf("read back: %v", err)
+	}
+	os.Chmod(s.PasswordPath("app"), 0o644)
+	if _, err := s.Password("app"); err == nil {
+		t.Fatal("loose password file accepted")
+	}
+	if _, err := s.Password("nobody"); !errors.Is(err, ErrNoSecret) {
+		t.Fatalf("missing: %v", err)
+	}
+}
+
+func TestReadPasswordFileRejectsEmptyAndUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	if _, err := ReadPasswordFile(empty); err == nil || !strings.Contains(err.Error(), empty) {
+		t.Errorf("empty: %v", err)
+	}
+	if _, err := ReadPasswordFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file accepted")
+	}
+	good := filepath.Join(dir, "good")
+	os.WriteFile(good, []byte("a-good-password-1\r\n"), 0o600)
+	if pw, err := ReadPasswordFile(good); err != nil || pw != "a-good-password-1" {
+		t.Errorf("good: %v", err)
+	}
+}
+
+// fakeAdmin is an in-memory cluster for apply's error paths.
+type fakeAdmin struct {
+	creds map[string][]cluster.SCRAMCredentialInfo
+	fail  map[string]error
+}
+
+func (f *fakeAdmin) DescribeSCRAM(context.Context) (map[string][]cluster.SCRAMCredentialInfo, error) {
+	return f.creds, nil
+}
+
+func (f *fakeAdmin) AlterSCRAM(_ context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error) {
+	var out []cluster.SCRAMResult
+	for _, u := range up {
+		if err := f.fail[u.User]; err != nil {
+			out = append(out, cluster.SCRAMResult{User: u.User, Err: err})
+			continue
+		}
+		f.creds[u.User] = append(f.creds[u.User], cluster.SCRAMCredentialInfo{Mechanism: u.Mechanism, Iterations: u.Iterations})
+		out = append(out, cluster.SCRAMResult{User: u.User})
+	}
+	for _, d := range del {
+		out = append(out, cluster.SCRAMResult{User: d.User})
+	}
+	return out, nil
+}
+
+func TestApplyLeavesNoSecretWhenTheUpsertFails(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	fa := &fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{}, fail: map[string]error{"bad": errors.New("UNACCEPTABLE_CREDENTIAL")}}
+	p := PlanUsers([]DesiredUser{{Name: "bad", Mechanism: SHA512, Iterations: 4096}, {Name: "good", Mechanism: SHA512, Iterations: 4096}}, nil, acl.Scope{}, false, "")
+	res := (&Applier{Admin: fa, Store: store}).Apply(context.Background(), p)
+	if res[0].Err == nil || res[1].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if store.Has("bad") {
+		t.Error("password file of the failed user kept")
+	}
+	if !store.Has("good") {
+		t.Error("password file of the created user missing")
+	}
+}
+
+func TestApplyReusesAPasswordFilePutInPlace(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	if err := store.WritePassword("mine", "my-own-password-42"); err != nil {
+		t.Fatal(err)
+	}
+	fa := &fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{}}
+	p := PlanUsers([]DesiredUser{{Name: "mine", Mechanism: SHA256, Iterations: 4096}}, nil, acl.Scope{}, false, "")
+	if res := (&Applier{Admin: fa, Store: store}).Apply(context.Background(), p); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	if pw, _ := store.Password("mine"); pw != "my-own-password-42" {
+		t.Fatal("password file replaced")
+	}
+}
+
+func BenchmarkDeriveSHA512(b *testing.B) {
+	const n = 20 // derivations per iteration, so -benchtime=1x is meaningful
+	for b.Loop() {
+		for range n {
+			if _, err := Derive(SHA512, "correct-horse-battery", 4096); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/derive")
+}
+
+func BenchmarkPlanUsers10k(b *testing.B) {
+	const n = 10000
+	desired := make([]DesiredUser, n)
+	actual := make(map[string][]cluster.SCRAMCredentialInfo, n)
+	for i := range n {
+		name := "svc-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "-" + itoa(i)
+		desired[i] = DesiredUser{Name: name, Mechanism: SHA512, Iterations: 4096}
+		if i%3 != 0 {
+			actual[name] = []cluster.SCRAMCredentialInfo{{Mechanism: SHA512, Iterations: 4096 + 4096*(i%2)}}
+		}
+		actual["extra-"+itoa(i)] = []cluster.SCRAMCredentialInfo{{Mechanism: SHA256, Iterations: 4096}}
+	}
+	scope, _ := acl.NewScope("*")
+	for b.Loop() {
+		PlanUsers(desired, actual, scope, true, "admin")
+	}
+	b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "users/s")
+}
+
+func itoa(i int) string {
+	var buf [20]byte
+	n := len(buf)
+	for {
+		n--
+		buf[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			break
+		}
+	}
+	return string(buf[n:])
+}
