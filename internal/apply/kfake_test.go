@@ -1,0 +1,267 @@
+package apply_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/apply"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
+)
+
+type env struct {
+	dc      *devcluster.Cluster
+	admin   *cluster.Client
+	desired acl.Set
+	scope   acl.Scope
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := cluster.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(admin.Close)
+	inv, err := inventory.Load("testdata/inventory.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := policies.Compile(ctx, inv, policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope, err := inv.ManagedScope()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{dc: dc, admin: admin, desired: res.ACLs, scope: scope}
+}
+
+func (e *env) plan(t *testing.T) *apply.Plan {
+	t.Helper()
+	p, err := apply.Build(context.Background(), apply.ACLPlanner{Admin: e.admin, Desired: e.desired, Scope: e.scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) apply(t *testing.T) *apply.Plan {
+	t.Helper()
+	p := e.plan(t)
+	if err := p.Check(apply.Guards{MaxRemovals: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Apply(context.Background(), &bytes.Buffer{}, apply.Style{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// userClient creates SCRAM user name (4096 iterations, as kfake requires)
+// and returns a franz-go client logged in as it.
+func (e *env) userClient(t *testing.T, name string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	ctx := context.Background()
+	const pass = "test-password-of-user"
+	res, err := e.admin.Kadm().AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: name, Mechanism: kadm.ScramSha512, Iterations: 4096, Password: pass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Error(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := e.dc.UserConfig(cluster.MechanismSCRAMSHA512, name, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := cluster.NewClientOpts(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(append(base, kgo.RecordDeliveryTimeout(3*time.Second), kgo.RetryTimeout(3*time.Second)), opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+func produce(cl *kgo.Client, topic string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("v")}).FirstErr()
+}
+
+// consume polls until a record arrives or the first error.
+func consume(cl *kgo.Client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) {
+			if ferr == nil {
+				ferr = err
+			}
+		})
+		if ferr != nil {
+			return ferr
+		}
+		if fs.NumRecords() > 0 {
+			return nil
+		}
+	}
+}
+
+func TestApplyLetsInventoryUsersProduceAndConsumeExactlyWherePolicyAllows(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	if _, err := e.admin.Kadm().CreateTopics(ctx, 1, 1, nil, "orders.events", "invoices"); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.apply(t); p.Summary().Add != e.desired.Len() {
+		t.Fatalf("first apply added %d, want %d", p.Summary().Add, e.desired.Len())
+	}
+
+	producer := e.userClient(t, "orders-api")
+	if err := produce(producer, "orders.events"); err != nil {
+		t.Fatalf("orders-api cannot produce to orders.events: %v", err)
+	}
+	if err := produce(producer, "invoices"); !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		t.Fatalf("orders-api producing to invoices: err = %v, want TOPIC_AUTHORIZATION_FAILED", err)
+	}
+
+	consumer := e.userClient(t, "analytics", kgo.ConsumeTopics("orders.events"), kgo.ConsumerGroup("analytics-daily"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err := consume(consumer); err != nil {
+		t.Fatalf("analytics cannot consume orders.events in group analytics-daily: %v", err)
+	}
+	// Without WRITE on any topic, the idempotent producer's InitProducerId
+	// already fails (as on Kafka >= 2.8).
+	if err := produce(e.userClient(t, "analytics"), "orders.events"); !errors.Is(err, kerr.ClusterAuthorizationFailed) {
+		t.Fatalf("analytics producing: err = %v, want CLUSTER_AUTHORIZATION_FAILED", err)
+	}
+	wrongGroup := e.userClient(t, "analytics", kgo.ConsumeTopics("orders.events"), kgo.ConsumerGroup("billing-daily"))
+	if err := consume(wrongGroup); !errors.Is(err, kerr.GroupAuthorizationFailed) {
+		t.Fatalf("analytics in group billing-daily: err = %v, want GROUP_AUTHORIZATION_FAILED", err)
+	}
+	wrongTopic := e.userClient(t, "analytics", kgo.ConsumeTopics("invoices"), kgo.ConsumerGroup("analytics-x"))
+	if err := consume(wrongTopic); !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		t.Fatalf("analytics reading invoices: err = %v, want TOPIC_AUTHORIZATION_FAILED", err)
+	}
+}
+
+func TestPlanShowsHandMadeDriftAndApplyHealsIt(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.apply(t)
+	if p := e.plan(t); p.HasChanges() {
+		t.Fatalf("second plan not empty: %+v", p.Summary())
+	}
+
+	stray, _ := acl.FromStrings("User:orders-api", "*", "TOPIC", "invoices", "LITERAL", "READ", "ALLOW")
+	foreign, _ := acl.FromStrings("User:legacy", "*", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
+	wanted := e.desired.Bindings()[0]
+	for _, r := range e.admin.CreateACLs(ctx, []acl.Binding{stray, foreign}) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	for _, r := range e.admin.DeleteACLs(ctx, []acl.Binding{wanted}) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+
+	p := e.plan(t)
+	var out bytes.Buffer
+	p.WriteText(&out, apply.Style{})
+	for _, want := range []string{"  + " + wanted.String(), "  - " + stray.String(), "  ~ " + foreign.String(), "Plan: 1 to add, 1 to remove."} {
+		if !bytes.Contains(out.Bytes(), []byte(want+"\n")) {
+			t.Errorf("plan lacks %q:\n%s", want, out.String())
+		}
+	}
+	e.apply(t)
+	p = e.plan(t)
+	if p.HasChanges() {
+		t.Fatalf("after heal: %+v", p.Summary())
+	}
+	got, _ := e.admin.DescribeACLs(ctx)
+	if !got.Contains(foreign) {
+		t.Error("apply removed an unmanaged binding")
+	}
+	var again bytes.Buffer
+	if _, err := p.Apply(ctx, &again, apply.Style{}, nil); err != nil || again.Len() != 0 {
+		t.Fatalf("no-op apply: err %v, output %q", err, again.String())
+	}
+}
+
+func TestLockoutGuardOnARealCluster(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	// ops manages ACLs through ACLs, not as a super user.
+	manage := []acl.Binding{}
+	for _, op := range []string{"ALTER", "DESCRIBE"} {
+		b, _ := acl.FromStrings("User:ops", "*", "CLUSTER", "kafka-cluster", "LITERAL", op, "ALLOW")
+		manage = append(manage, b)
+	}
+	for _, r := range e.admin.CreateACLs(ctx, manage) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	e.userClient(t, "ops").Close()
+	cfg, _ := e.dc.UserConfig(cluster.MechanismSCRAMSHA512, "ops", "test-password-of-user")
+	ops, err := cluster.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ops.Close()
+	if _, err := ops.DescribeACLs(ctx); err != nil {
+		t.Fatalf("ops cannot describe ACLs through its grant: %v", err)
+	}
+	scope, _ := acl.NewScope("User:ops")
+	p, err := apply.Build(ctx, apply.ACLPlanner{Admin: ops, Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(apply.Guards{MaxRemovals: 100}); !errors.Is(err, apply.ErrLockout) {
+		t.Fatalf("err = %v, want lockout", err)
+	}
+	if err := p.Check(apply.Guards{MaxRemovals: 1}); !errors.Is(err, apply.ErrTooManyRemovals) {
+		t.Fatalf("err = %v, want too many removals", err)
+	}
+	// The dev cluster's admin is a super user with no ACL: it cannot be locked out.
+	p, err = apply.Build(ctx, apply.ACLPlanner{Admin: e.admin, Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(apply.Guards{MaxRemovals: 100}); err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+}
