@@ -34,6 +34,31 @@ type Result struct {
 	// "rule data.mypkg.acls (policies/x.rego:3)".
 	Provenance map[acl.Binding][]string
 	Deny, Warn []report.Finding
+	// Checks names every check that ran: the library's (LibraryChecks) and
+	// "<package>.deny" / "<package>.warn" for each user package.
+	Checks []string
+}
+
+// LibraryChecks are the checks of the embedded guardrails, by rule ID.
+var LibraryChecks = map[string]string{
+	"KG201": "allow-everyone",
+	"KG202": "wildcard-resource",
+	"KG203": "restricted-cross-team-read",
+	"KG204": "superuser-weak-auth",
+	"KG251": "principal-without-grants",
+	"KG252": "topic-without-writer",
+	"KG253": "prefix-matches-nothing",
+}
+
+// LibraryRules are one-line titles of the embedded guardrails, by rule ID.
+var LibraryRules = map[string]string{
+	"KG201": "No ALLOW binding for every principal (User:*)",
+	"KG202": "No literal \"*\" topic or group for principals that are not superusers",
+	"KG203": "Reading another team's restricted topic needs approved_by",
+	"KG204": "Superusers authenticate with SCRAM or mTLS",
+	"KG251": "Every principal has a grant",
+	"KG252": "Every declared topic has a writer",
+	"KG253": "Every granted topic prefix matches a declared topic",
 }
 
 // Compile evaluates the embedded library and the user's policies over inv:
@@ -160,6 +185,20 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	}
 	sortFindings(res.Deny)
 	sortFindings(res.Warn)
+	for _, c := range LibraryChecks {
+		res.Checks = append(res.Checks, c)
+	}
+	for _, s := range denies {
+		if !s.embedded || s.pkg.String() != "data.kafkaguard" {
+			res.Checks = append(res.Checks, strings.TrimPrefix(s.pkg.String(), "data.")+".deny")
+		}
+	}
+	for _, s := range warns {
+		if !s.embedded || s.pkg.String() != "data.kafkaguard" {
+			res.Checks = append(res.Checks, strings.TrimPrefix(s.pkg.String(), "data.")+".warn")
+		}
+	}
+	sort.Strings(res.Checks)
 	return res, nil
 }
 

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
+)
+
+// policyInputFlags are the flags every command that compiles the inventory
+// shares: the inventory, user policies and the evaluation deadline.
+func policyInputFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory of *.yaml (repeatable); required", EnvVars: envVars("file")},
+		&ucli.StringSliceFlag{Name: "policy", Usage: "`DIR` (or .rego file) of your own policies: deny/warn rules, roles, acls (repeatable)", EnvVars: envVars("policy")},
+		&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up policy evaluation after this long", EnvVars: envVars("timeout")},
+	}
+}
+
+// compileInventory loads the inventory and compiles it with the policies.
+func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, error) {
+	if c.NArg() > 0 {
+		return nil, nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the inventory with -f FILE")
+	}
+	files := c.StringSlice("file")
+	if len(files) == 0 {
+		return nil, nil, withHint(errors.New("no inventory given"), "pass -f inventory.yaml or -f DIR (or set KAFKAGUARD_FILE)")
+	}
+	inv, err := inventory.Load(files...)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Timeout: c.Duration("timeout")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, res, nil
+}
+
+func compileCommand(e *env) *ucli.Command {
+	flags := append(policyInputFlags(),
+		outputFlag("text", "json", "kafka-acls"),
+		&ucli.BoolFlag{Name: "explain", Usage: "show which grant or rule produced each binding (text and json)", EnvVars: envVars("explain")},
+		&ucli.StringFlag{Name: "bootstrap-server", Value: "localhost:9092", Usage: "broker address written into -o kafka-acls command lines", EnvVars: envVars("bootstrap-server")},
+		&ucli.StringFlag{Name: "command-config", Usage: "client properties `FILE` named in -o kafka-acls command lines (not read)", EnvVars: envVars("command-config")},
+	)
+	return &ucli.Command{
+		Name:      "compile",
+		Usage:     "compile the inventory and policies into ACL bindings",
+		UsageText: "kafkaguard compile -f INVENTORY [--policy DIR]... [-o text|json|kafka-acls] [--explain] [--timeout 30s]",
+		Description: `Expands every grant of the inventory through its role (producer, consumer,
+transactional-producer, streams-app, your own) or explicit operations, adds
+the bindings of your policies' acls rules, and prints the result sorted by
+principal, resource type, resource name, pattern type, operation, permission
+and host, without duplicates. Nothing connects to a cluster.
+
+Formats:
+  text        one binding per line (--explain adds where it came from)
+  json        the documented binding array (docs/design.md); with --explain
+              each binding also has "provenance": ["grant inv.yaml:14 (role producer)"]
+  kafka-acls  equivalent 'kafka-acls.sh --add' command lines, one per
+              principal, host, permission and resource
+
+The guardrails run too: deny findings are printed on stderr and the exit
+code is 2 (the bindings are still printed). Use 'kafkaguard policy check'
+for the full report.
+
+Examples:
+  kafkaguard compile -f inventory.yaml
+  kafkaguard compile -f inventory/ --policy policies/ -o json > acls.json
+  kafkaguard compile -f inventory.yaml -o json --explain | jq '.[] | select(.principal=="User:orders-api")'
+  kafkaguard compile -f inventory.yaml -o kafka-acls --bootstrap-server kafka:9093 --command-config admin.properties > acls.sh`,
+		Flags: flags,
+		Action: func(c *ucli.Context) error {
+			start := time.Now()
+			inv, res, err := compileInventory(c)
+			if err != nil {
+				return err
+			}
+			bw := bufio.NewWriter(e.stdout)
+			switch c.String("output") {
+			case "json":
+				err = writeCompileJSON(bw, res, c.Bool("explain"))
+			case "kafka-acls":
+				err = writeKafkaACLs(bw, res.ACLs.Bindings(), c.String("bootstrap-server"), c.String("command-config"))
+			default:
+				err = writeCompileText(bw, res, c.Bool("explain"))
+			}
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err != nil {
+				return fmt.Errorf("write bindings: %w", err)
+			}
+			if c.Bool("verbose") || e.stderrTTY {
+				fmt.Fprintf(e.stderr, "kafkaguard: %d bindings from %d grants and %d principals in %s\n",
+					res.ACLs.Len(), len(inv.Grants), len(inv.Principals), time.Since(start).Round(time.Millisecond))
+			}
+			for _, f := range res.Deny {
+				loc := ""
+				if f.Location != "" {
+					loc = f.Location + ": "
+				}
+				fmt.Fprintf(e.stderr, "kafkaguard: deny: %s%s\n", loc, f.Message)
+			}
+			if len(res.Deny) > 0 {
+				fmt.Fprintf(e.stderr, "kafkaguard: hint: the inventory violates %d policy rule(s); run 'kafkaguard policy check' for details\n", len(res.Deny))
+				return errFindings
+			}
+			return nil
+		},
+	}
+}
+
+func writeCompileText(w io.Writer, res *policies.Result, explain bool) error {
+	for _, b := range res.ACLs.Bindings() {
+		line := fmt.Sprintf("%s %s %s %s %s %s host=%s", b.Principal, b.Permission, b.Operation, b.ResourceType, b.PatternType, b.ResourceName, b.Host)
+		if explain {
+			line += "  # " + strings.Join(res.Provenance[b], "; ")
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCompileJSON(w io.Writer, res *policies.Result, explain bool) error {
+	bs := res.ACLs.Bindings()
+	if !explain {
+		out, err := acl.FormatJSON(bs)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(out)
+		return err
+	}
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	for i, b := range bs {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n  ")
+		j, err := b.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		prov := res.Provenance[b]
+		if prov == nil {
+			prov = []string{}
+		}
+		p, err := json.Marshal(prov)
+		if err != nil {
+			return err
+		}
+		buf.Write(j[:len(j)-1])
+		buf.WriteString(`,"provenance":`)
+		buf.Write(p)
+		buf.WriteString("}")
+	}
+	if len(bs) > 0 {
+		buf.WriteString("\n")
+	}
+	buf.WriteString("]\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// kafkaACLsOperation is the spelling kafka-acls.sh documents (--operation Write).
+var kafkaACLsOperation = map[acl.Operation]string{
+	acl.OpAll: "All", acl.OpRead: "Read", acl.OpWrite: "Write", acl.OpCreate: "Create", acl.OpDelete: "Delete",
+	acl.OpAlter: "Alter", acl.OpDescribe: "Describe", acl.OpClusterAction: "ClusterAction",
+	acl.OpDescribeConfigs: "DescribeConfigs", acl.OpAlterConfigs: "AlterConfigs",
+	acl.OpIdempotentWrite: "IdempotentWrite", acl.OpCreateTokens: "CreateTokens", acl.OpDescribeTokens: "DescribeTokens",
+}
+
+// writeKafkaACLs prints one kafka-acls.sh --add command per principal, host,
+// permission and resource, with all its operations.
+func writeKafkaACLs(w io.Writer, bs []acl.Binding, bootstrap, commandConfig string) error {
+	type key struct {
+		principal, host string
+		perm            acl.Permission
+		rt              acl.ResourceType
+		name            string
+		pt              acl.PatternType
+	}
+	var order []key
+	ops := map[key][]acl.Operation{}
+	for _, b := range bs {
+		k := key{b.Principal, b.Host, b.Permission, b.ResourceType, b.ResourceName, b.PatternType}
+		if _, ok := ops[k]; !ok {
+			order = append(order, k)
+		}
+		ops[k] = append(ops[k], b.Operation)
+	}
+	fmt.Fprintf(w, "#!/bin/sh\n# %d bindings as kafka-acls.sh commands, generated by kafkaguard compile.\nset -e\n", len(bs))
+	for _, k := range order {
+		var cmd []string
+		cmd = append(cmd, "kafka-acls.sh", "--bootstrap-server", shellQuote(bootstrap))
+		if commandConfig != "" {
+			cmd = append(cmd, "--command-config", shellQuote(commandConfig))
+		}
+		cmd = append(cmd, "--add")
+		side := "allow"
+		if k.perm == acl.PermDeny {
+			side = "deny"
+		}
+		cmd = append(cmd, "--"+side+"-principal", shellQuote(k.principal))
+		if k.host != acl.Wildcard {
+			cmd = append(cmd, "--"+side+"-host", shellQuote(k.host))
+		}
+		kops := ops[k]
+		sort.Slice(kops, func(i, j int) bool { return kops[i] < kops[j] })
+		for _, op := range kops {
+			cmd = append(cmd, "--operation", kafkaACLsOperation[op])
+		}
+		switch k.rt {
+		case acl.ResourceTopic:
+			cmd = append(cmd, "--topic", shellQuote(k.name))
+		case acl.ResourceGroup:
+			cmd = append(cmd, "--group", shellQuote(k.name))
+		case acl.ResourceCluster:
+			cmd = append(cmd, "--cluster")
+		case acl.ResourceTransactionalID:
+			cmd = append(cmd, "--transactional-id", shellQuote(k.name))
+		case acl.ResourceDelegationToken:
+			cmd = append(cmd, "--delegation-token", shellQuote(k.name))
+		case acl.ResourceUser:
+			cmd = append(cmd, "--user-principal", shellQuote(k.name))
+		}
+		if k.rt != acl.ResourceCluster {
+			cmd = append(cmd, "--resource-pattern-type", strings.ToLower(k.pt.String()))
+		}
+		if _, err := fmt.Fprintln(w, strings.Join(cmd, " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it has anything but safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-:/=@+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
