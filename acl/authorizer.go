@@ -51,8 +51,11 @@ type Decision struct {
 type Authorizer struct {
 	superUsers map[string]struct{}
 	allowIfNo  bool
-	byType     map[ResourceType]*typeIndex
+	byType     [maxResourceType + 1]*typeIndex // by wire code
 }
+
+// maxResourceType is the largest resource type wire code kafkaguard knows.
+const maxResourceType = ResourceUser
 
 // typeIndex holds the bindings of one resource type by pattern.
 type typeIndex struct {
@@ -71,12 +74,14 @@ func NewAuthorizer(s Set, opts AuthorizerOptions) *Authorizer {
 	a := &Authorizer{
 		superUsers: make(map[string]struct{}, len(opts.SuperUsers)),
 		allowIfNo:  opts.AllowEveryoneIfNoACL,
-		byType:     make(map[ResourceType]*typeIndex),
 	}
 	for _, u := range opts.SuperUsers {
 		a.superUsers[strings.TrimSpace(u)] = struct{}{}
 	}
 	for _, b := range s.bs {
+		if b.ResourceType < 0 || b.ResourceType > maxResourceType {
+			continue // not a type Kafka stores
+		}
 		ti := a.byType[b.ResourceType]
 		if ti == nil {
 			ti = &typeIndex{literal: map[string]principalIndex{}, prefixed: map[string]principalIndex{}}
@@ -109,6 +114,9 @@ func NewAuthorizer(s Set, opts AuthorizerOptions) *Authorizer {
 		pi[b.Principal] = append(pi[b.Principal], b)
 	}
 	for _, ti := range a.byType {
+		if ti == nil {
+			continue
+		}
 		slices.Sort(ti.prefixLens)
 		ti.prefixLens = slices.Compact(ti.prefixLens)
 	}
@@ -123,7 +131,10 @@ func (a *Authorizer) Authorize(r Request) Decision {
 	if _, ok := a.superUsers[r.Principal]; ok {
 		return Decision{Allowed: true, Reason: ReasonSuperUser}
 	}
-	ti := a.byType[r.ResourceType]
+	var ti *typeIndex
+	if r.ResourceType >= 0 && r.ResourceType <= maxResourceType {
+		ti = a.byType[r.ResourceType]
+	}
 	if ti == nil {
 		return a.noACL()
 	}
