@@ -242,3 +242,93 @@ func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
 		t.Errorf("consuming from %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedConsume)
 	}
 }
+
+// confluentKafkaScript is the confluent-kafka (Python, librdkafka) client: it
+// configures itself from the user's librdkafka properties file as it is.
+const confluentKafkaScript = `
+import json, sys
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient
+
+cfg = json.loads(sys.argv[1])
+conf = {}
+for line in open(cfg["properties"]):
+    line = line.strip()
+    if line and not line.startswith("#"):
+        k, v = line.split("=", 1)
+        conf[k] = v
+out = {}
+out["metadataTopics"] = sorted(t for t in AdminClient(conf).list_topics(timeout=20).topics if not t.startswith("__"))
+
+errors = []
+def report(err, msg):
+    if err is not None:
+        errors.append(err.name())
+p = Producer(dict(conf, **{"message.timeout.ms": 10000}))
+for m in cfg["messages"]:
+    p.produce(cfg["topic"], m.encode(), on_delivery=report)
+p.flush(30)
+out["produceErrors"] = errors
+errors = []
+p.produce(cfg["deniedTopic"], b"no", on_delivery=report)
+p.flush(30)
+out["deniedProduce"] = errors[0] if errors else "no error"
+
+c = Consumer(dict(conf, **{"group.id": cfg["groupId"], "auto.offset.reset": "earliest"}))
+c.subscribe([cfg["topic"]])
+got = []
+for _ in range(60):
+    msg = c.poll(0.5)
+    if msg is None:
+        continue
+    if msg.error():
+        out["consumeError"] = msg.error().name()
+        break
+    got.append(msg.value().decode())
+    if len(got) == len(cfg["messages"]):
+        break
+c.close()
+out["consumed"] = got
+print(json.dumps(out))
+`
+
+func TestConfluentKafkaPythonOverSASLSSLWithSCRAM(t *testing.T) {
+	python := ""
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import confluent_kafka").Run() == nil {
+			python = path
+			break
+		}
+	}
+	if python == "" {
+		t.Skip("confluent-kafka for Python is not installed (optional: apt-get install python3-confluent-kafka)")
+	}
+	e := startClientEnv(t)
+	in, _ := json.Marshal(map[string]any{
+		"properties": e.rdkPath, "topic": allowedTopic, "deniedTopic": deniedTopic,
+		"groupId": clientUser + "-python", "messages": []string{"one", "two", "three"},
+	})
+	out, stderr, err := runClient(t, "", python, "-c", confluentKafkaScript, string(in))
+	if err != nil {
+		t.Fatalf("confluent-kafka: %v\n%s", err, stderr)
+	}
+	var got struct {
+		MetadataTopics []string `json:"metadataTopics"`
+		ProduceErrors  []string `json:"produceErrors"`
+		DeniedProduce  string   `json:"deniedProduce"`
+		Consumed       []string `json:"consumed"`
+		ConsumeError   string   `json:"consumeError"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("confluent-kafka output %q: %v", out, err)
+	}
+	if !slices.Equal(got.MetadataTopics, []string{allowedTopic}) {
+		t.Errorf("metadata topics %v, want [%s]", got.MetadataTopics, allowedTopic)
+	}
+	if len(got.ProduceErrors) > 0 || got.ConsumeError != "" || !slices.Equal(got.Consumed, []string{"one", "two", "three"}) {
+		t.Errorf("produce errors %v, consume error %q, consumed %q; want one two three", got.ProduceErrors, got.ConsumeError, got.Consumed)
+	}
+	if got.DeniedProduce != "TOPIC_AUTHORIZATION_FAILED" {
+		t.Errorf("producing to %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedProduce)
+	}
+}
