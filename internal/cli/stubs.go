@@ -7,9 +7,6 @@ import ucli "github.com/urfave/cli/v2"
 func demoCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "demo", Usage: "end-to-end demo", Action: notYet("demo")}
 }
-func usersCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "users", Usage: "manage SCRAM users", Action: notYet("users")}
-}
 func devCommand(e *env) *ucli.Command {
 	return &ucli.Command{Name: "dev", Usage: "embedded dev cluster", Action: notYet("dev")}
 }

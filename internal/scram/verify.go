@@ -92,7 +92,7 @@ func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster
 			case perr == nil:
 				jobs = append(jobs, job{i: i, pw: pw})
 			case d.Name == runningUser && errors.Is(perr, ErrNoSecret):
-				r.Status, r.Detail = StatusOK, "the running admin (logged in with the command config)"
+				r.Status, r.Detail = StatusOK, "the running admin, logged in with the command config"
 			case errors.Is(perr, ErrNoSecret):
 				r.Status = StatusNoSecret
 			default:

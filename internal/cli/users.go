@@ -1,0 +1,571 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+func usersCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "users",
+		Usage:     "manage SASL/SCRAM users: plan, apply, verify by login, rotate",
+		UsageText: "kafkaguard users plan|apply|verify|rotate -f INVENTORY --command-config FILE [command options]",
+		Description: `Every principal of the inventory with auth: scram-sha-256 or scram-sha-512
+becomes a SCRAM user on the cluster (AlterUserScramCredentials, KIP-554). The
+credentials are salted here (xdg-go/scram); the cluster never sees a password.
+
+For each user the secrets store (--secrets-dir, default .kafkaguard/secrets,
+mode 0700) holds NAME.password, NAME.properties (a Java client config) and
+NAME.librdkafka.properties (for kcat -F), all 0600 and written atomically.
+Passwords are 256 random bits unless NAME.password is already there before
+the user is created. Passwords never appear in any output.
+
+'kafkaguard plan' and 'kafkaguard apply' show and apply the same user changes
+in their own section, before the ACLs.
+
+Examples:
+  kafkaguard users plan -f inventory.yaml --command-config admin.properties
+  kafkaguard users apply -f inventory.yaml --command-config admin.properties --auto-approve
+  kafkaguard users verify -f inventory.yaml --command-config admin.properties -o json
+  kafkaguard users rotate orders-api -f inventory.yaml --command-config admin.properties
+  kcat -F .kafkaguard/secrets/orders-api.librdkafka.properties -L`,
+		Subcommands: []*ucli.Command{
+			usersPlanCommand(e),
+			usersApplyCommand(e),
+			usersVerifyCommand(e),
+			usersRotateCommand(e),
+		},
+	}
+}
+
+// usersConnFlags are the flags every users subcommand shares.
+func usersConnFlags() []ucli.Flag {
+	flags := []ucli.Flag{
+		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory (repeatable; required)", EnvVars: envVars("file")},
+	}
+	flags = append(flags, connFlags()...)
+	return append(flags, usersSecretsDirFlag())
+}
+
+func usersSecretsDirFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "secrets-dir", Value: scram.DefaultSecretsDir, Usage: "secrets store `DIR` (passwords and client configs, mode 0700)", EnvVars: envVars("secrets-dir")}
+}
+
+func usersPruneFlag() ucli.Flag {
+	return &ucli.BoolFlag{Name: "prune", Usage: "remove SCRAM users the inventory does not declare (only inside the managed scope, never the running admin)", EnvVars: envVars("prune")}
+}
+
+// usersSession is what a users subcommand works with.
+type usersSession struct {
+	e       *env
+	ctx     context.Context
+	inv     *inventory.Inventory
+	desired []scram.DesiredUser
+	cfg     *cluster.Config
+	admin   *cluster.Client
+	store   *scram.Store
+	verbose bool
+}
+
+func (s *usersSession) logf(format string, args ...any) {
+	if s.verbose {
+		fmt.Fprintf(s.e.stderr, "kafkaguard: "+format+"\n", args...)
+	}
+}
+
+func (s *usersSession) close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+}
+
+// openUsersSession loads the inventory, opens the secrets store and connects.
+func openUsersSession(e *env, c *ucli.Context) (*usersSession, error) {
+	s := &usersSession{e: e, ctx: c.Context, verbose: c.Bool("verbose")}
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
+	files := c.StringSlice("file")
+	if len(files) == 0 {
+		return nil, withHint(errors.New("no inventory given"), "pass -f INVENTORY (a YAML file or a directory)")
+	}
+	inv, err := inventory.Load(files...)
+	if err != nil {
+		return nil, err
+	}
+	s.inv = inv
+	if s.desired, err = scram.DesiredFromInventory(inv); err != nil {
+		return nil, err
+	}
+	if s.store, err = scram.OpenStore(c.String("secrets-dir"), false); err != nil {
+		return nil, err
+	}
+	s.logf("the inventory declares %d SCRAM users", len(s.desired))
+	if s.admin, err = e.connect(c); err != nil {
+		return nil, err
+	}
+	s.cfg = s.admin.Config()
+	return s, nil
+}
+
+func (s *usersSession) runningUser() string {
+	return strings.TrimPrefix(s.admin.Principal(), "User:")
+}
+
+// planUsers computes the users plan of the session.
+func (s *usersSession) planUsers(prune bool) (scram.UserPlan, error) {
+	scope, err := s.inv.ManagedScope()
+	if err != nil {
+		return scram.UserPlan{}, err
+	}
+	actual, err := s.admin.DescribeSCRAM(s.ctx)
+	if err != nil {
+		return scram.UserPlan{}, err
+	}
+	s.logf("the cluster has %d SCRAM users; the inventory declares %d", len(actual), len(s.desired))
+	p := scram.PlanUsers(s.desired, actual, scope, prune, s.runningUser())
+	p.NoteSecrets(s.store)
+	return p, nil
+}
+
+func renderUsersPlan(e *env, c *ucli.Context, p scram.UserPlan) error {
+	if c.String("output") == "json" {
+		return scram.RenderJSON(e.stdout, p)
+	}
+	return scram.RenderText(e.stdout, p, e.useColor(c))
+}
+
+func usersPlanCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "plan",
+		Usage:     "show which SCRAM users apply would create, change or remove",
+		UsageText: "kafkaguard users plan -f INVENTORY --command-config FILE [--secrets-dir DIR] [--prune] [--detailed-exitcode] [-o text|json]",
+		Description: `Compares the inventory's SCRAM principals with DescribeUserScramCredentials:
+  + create   declared, not on the cluster
+  ~ change   mechanism or iteration count differs (iterations: 4096-16384, default 4096)
+  - remove   on the cluster, not declared: only with --prune, only inside the
+             managed scope (managed.principals), never the running admin
+Exit code 0, or with --detailed-exitcode 2 when there are changes; 1 on error.
+
+Examples:
+  kafkaguard users plan -f inventory.yaml --command-config admin.properties
+  kafkaguard users plan -f inventory.yaml --command-config admin.properties --prune --detailed-exitcode
+  kafkaguard users plan -f inv/ --bootstrap-server kafka:9093 --command-config admin.properties -o json | jq .summary`,
+		Flags: append(usersConnFlags(),
+			usersPruneFlag(),
+			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes", EnvVars: envVars("detailed-exitcode")},
+			outputFlag("text", "json"),
+		),
+		Action: func(c *ucli.Context) error {
+			s, err := openUsersSession(e, c)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			p, err := s.planUsers(c.Bool("prune"))
+			if err != nil {
+				return err
+			}
+			if err := renderUsersPlan(e, c, p); err != nil {
+				return err
+			}
+			if c.Bool("detailed-exitcode") && !p.Empty() {
+				return errFindings
+			}
+			return nil
+		},
+	}
+}
+
+// confirm asks on the terminal; without one it refuses.
+func (e *env) confirm(question string) (bool, error) {
+	if !e.stdinTTY {
+		return false, withHint(errors.New("refusing to apply: no terminal to confirm on"), "review the plan, then run again with --auto-approve")
+	}
+	fmt.Fprintf(e.stderr, "%s Only 'yes' will be accepted: ", question)
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("read answer: %w", err)
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func usersApplyCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "apply",
+		Usage:     "create, change and (with --prune) remove SCRAM users, and write their secrets",
+		UsageText: "kafkaguard users apply -f INVENTORY --command-config FILE [--secrets-dir DIR] [--prune] [--auto-approve] [-o text|json]",
+		Description: `Shows the users plan and applies it: upserts first, then deletions, so a
+user that changes mechanism always has a credential. A new user gets the
+password in DIR/NAME.password when that file already exists (put your own
+there before apply), else a new random one. Asks for confirmation on a
+terminal; without one, --auto-approve is required. Before writing anything it
+checks that the cluster accepts logins with the mechanisms it will use.
+Exit code 0 when every change succeeded, 1 otherwise.
+
+Examples:
+  kafkaguard users apply -f inventory.yaml --command-config admin.properties
+  kafkaguard users apply -f inventory.yaml --command-config admin.properties --auto-approve --secrets-dir /etc/kafkaguard/secrets
+  kafkaguard users apply -f inventory.yaml --command-config admin.properties --prune --auto-approve`,
+		Flags: append(usersConnFlags(),
+			usersPruneFlag(),
+			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking", EnvVars: envVars("auto-approve")},
+			outputFlag("text", "json"),
+		),
+		Action: func(c *ucli.Context) error {
+			s, err := openUsersSession(e, c)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			p, err := s.planUsers(c.Bool("prune"))
+			if err != nil {
+				return err
+			}
+			json := c.String("output") == "json"
+			if !json {
+				if err := renderUsersPlan(e, c, p); err != nil {
+					return err
+				}
+			}
+			if p.Empty() {
+				if json {
+					return writeUsersApplyJSON(e, nil)
+				}
+				return nil
+			}
+			if !c.Bool("auto-approve") {
+				ok, err := e.confirm("Apply these user changes?")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("apply cancelled")
+				}
+			}
+			results, err := s.applyUsers(p)
+			if err != nil {
+				return err
+			}
+			if json {
+				if err := writeUsersApplyJSON(e, results); err != nil {
+					return err
+				}
+			} else {
+				writeUsersApplyText(e, c, results)
+			}
+			return resultsError(results)
+		},
+	}
+}
+
+// applyUsers checks the mechanisms, opens (creating) the store and applies p.
+func (s *usersSession) applyUsers(p scram.UserPlan) ([]scram.Result, error) {
+	start := time.Now()
+	mechs := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.Upsert && !mechs[ch.Mechanism] {
+			mechs[ch.Mechanism] = true
+			s.logf("checking that the cluster accepts %s logins", ch.Mechanism)
+			if err := scram.ProbeSCRAM(s.ctx, cluster.LoginSCRAM, s.cfg, ch.Mechanism); err != nil {
+				return nil, err
+			}
+		}
+	}
+	store, err := scram.OpenStore(s.store.Dir, true)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := scram.ClientSettingsFrom(s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &scram.Applier{Admin: s.admin, Store: store, Settings: settings}
+	if s.verbose {
+		a.Log = s.e.stderr
+	}
+	results := a.Apply(s.ctx, p)
+	failed := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	fmt.Fprintf(s.e.stderr, "kafkaguard: applied %d user changes (%d failed) in %s\n", len(results), failed, time.Since(start).Round(time.Millisecond))
+	return results, nil
+}
+
+func resultsError(results []scram.Result) error {
+	failed := 0
+	var first error
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			if first == nil {
+				first = r.Err
+			}
+		}
+	}
+	switch failed {
+	case 0:
+		return nil
+	case 1:
+		return first
+	}
+	return fmt.Errorf("%d of %d user changes failed; first: %w", failed, len(results), first)
+}
+
+func writeUsersApplyText(e *env, c *ucli.Context, results []scram.Result) {
+	var created, changed, removed, failed int
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(e.stdout, "  ! User:%s %s failed: %s\n", r.User, r.Action, strings.ReplaceAll(r.Err.Error(), "\n", " "))
+			continue
+		}
+		switch r.Action {
+		case scram.ActionCreate:
+			created++
+		case scram.ActionUpdate:
+			changed++
+		case scram.ActionRemove:
+			removed++
+		}
+		line := fmt.Sprintf("  User:%s %s", r.User, map[string]string{scram.ActionCreate: "created", scram.ActionUpdate: "changed", scram.ActionRemove: "removed"}[r.Action])
+		if r.Note != "" {
+			line += " (" + r.Note + ")"
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	fmt.Fprintf(e.stdout, "Users applied: %d created, %d changed, %d removed, %d failed.\n", created, changed, removed, failed)
+}
+
+type jsonResult struct {
+	User   string `json:"user"`
+	Action string `json:"action"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+func toJSONResults(results []scram.Result) []jsonResult {
+	out := make([]jsonResult, 0, len(results))
+	for _, r := range results {
+		j := jsonResult{User: r.User, Action: r.Action, Status: r.Status(), Note: r.Note}
+		if r.Err != nil {
+			j.Error = r.Err.Error()
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func writeUsersApplyJSON(e *env, results []scram.Result) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"results": toJSONResults(results)})
+}
+
+func usersVerifyCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "verify",
+		Usage:     "log in as every SCRAM user with its stored password",
+		UsageText: "kafkaguard users verify -f INVENTORY --command-config FILE [--secrets-dir DIR] [-o text|json]",
+		Description: `For every SCRAM principal of the inventory: a real SCRAM login with the
+stored password (and one Metadata request), reported as
+  ok                  the stored password logs in
+  wrong password      it does not: the password was changed elsewhere
+  missing on cluster  no credential for the declared mechanism
+  no local secret     no usable NAME.password in the secrets store
+Exit code 0 when all are ok, 2 when any is not, 1 when verification could
+not run (cluster unreachable, SCRAM not enabled).
+
+Note: users stored with more than 4096 iterations cannot log in to kfake (the
+dev cluster) and show as wrong password there; real brokers are fine.
+
+Examples:
+  kafkaguard users verify -f inventory.yaml --command-config admin.properties
+  kafkaguard users verify -f inventory.yaml --command-config admin.properties -o json | jq '.[] | select(.status != "ok")'`,
+		Flags: append(usersConnFlags(), outputFlag("text", "json")),
+		Action: func(c *ucli.Context) error {
+			s, err := openUsersSession(e, c)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			start := time.Now()
+			s.logf("logging in as %d SCRAM users", len(s.desired))
+			results, err := scram.VerifyUsers(s.ctx, s.admin, cluster.LoginSCRAM, s.cfg, s.desired, s.store, s.runningUser())
+			if err != nil {
+				return err
+			}
+			bad := 0
+			for _, r := range results {
+				if !r.OK() {
+					bad++
+				}
+			}
+			if c.String("output") == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if results == nil {
+					results = []scram.VerifyResult{}
+				}
+				if err := enc.Encode(results); err != nil {
+					return err
+				}
+			} else {
+				writeVerifyText(e.stdout, results)
+			}
+			fmt.Fprintf(e.stderr, "kafkaguard: verified %d users (%d not ok) in %s\n", len(results), bad, time.Since(start).Round(time.Millisecond))
+			if bad > 0 {
+				return errFindings
+			}
+			return nil
+		},
+	}
+}
+
+func writeVerifyText(w io.Writer, results []scram.VerifyResult) {
+	if len(results) == 0 {
+		fmt.Fprintln(w, "No SCRAM users declared in the inventory.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tMECHANISM\tSTATUS")
+	counts := map[string]int{}
+	for _, r := range results {
+		status := r.Status
+		if r.Detail != "" {
+			status += " (" + r.Detail + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.User, r.Mechanism, status)
+		counts[r.Status]++
+	}
+	tw.Flush()
+	var parts []string
+	for _, st := range []string{scram.StatusOK, scram.StatusWrongPassword, scram.StatusMissing, scram.StatusNoSecret} {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+	}
+	fmt.Fprintf(w, "Verified %d users: %s.\n", len(results), strings.Join(parts, ", "))
+}
+
+func usersRotateCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "rotate",
+		Usage:     "give SCRAM users new passwords, verified by login before the secrets are replaced",
+		UsageText: "kafkaguard users rotate NAME... | --all -f INVENTORY --command-config FILE [--secrets-dir DIR] [--password-file FILE]",
+		Description: `For each user: a new random password (or the one in --password-file, for a
+single NAME), upserted with the inventory's mechanism and iterations; then a
+login with the new password; only when it works are NAME.password and the
+client configs replaced (atomically). When the login fails the old files stay,
+the old password is set again on the cluster if the store had it, and the
+exit code is 1. The running admin is never rotated (its password is in the
+command config: change it there).
+
+Examples:
+  kafkaguard users rotate orders-api -f inventory.yaml --command-config admin.properties
+  kafkaguard users rotate --all -f inventory.yaml --command-config admin.properties
+  kafkaguard users rotate billing --password-file ./billing.pw -f inventory.yaml --command-config admin.properties`,
+		Flags: append(usersConnFlags(),
+			&ucli.BoolFlag{Name: "all", Usage: "rotate every SCRAM user of the inventory", EnvVars: envVars("all")},
+			&ucli.StringFlag{Name: "password-file", Usage: "read the new password from `FILE` (one NAME only)", EnvVars: envVars("password-file")},
+			outputFlag("text", "json"),
+		),
+		Action: func(c *ucli.Context) error {
+			names, err := trailingFlags(c)
+			if errors.Is(err, errHelpShown) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			all := c.Bool("all")
+			switch {
+			case all && len(names) > 0:
+				return withHint(errors.New("give user names or --all, not both"), "run 'kafkaguard users rotate --help' for usage")
+			case !all && len(names) == 0:
+				return withHint(errors.New("no user to rotate"), "name the users, or pass --all")
+			case c.String("password-file") != "" && (all || len(names) != 1):
+				return errors.New("--password-file needs exactly one user name")
+			}
+			var newPW func(string) (string, error)
+			if f := c.String("password-file"); f != "" {
+				pw, err := scram.ReadPasswordFile(f)
+				if err != nil {
+					return err
+				}
+				newPW = func(string) (string, error) { return pw, nil }
+			}
+			s, err := openUsersSession(e, c)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			users, err := scram.Select(s.desired, names)
+			if err != nil {
+				return err
+			}
+			running := s.runningUser()
+			for _, u := range users {
+				if u.Name == running && !all {
+					return fmt.Errorf("user %s is the running admin: kafkaguard does not rotate its own password (change it in the command config and on the cluster)", u.Name)
+				}
+			}
+			store, err := scram.OpenStore(s.store.Dir, true)
+			if err != nil {
+				return err
+			}
+			settings, err := scram.ClientSettingsFrom(s.cfg)
+			if err != nil {
+				return err
+			}
+			r := &scram.Rotator{Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.cfg, Store: store, Settings: settings, NewPassword: newPW}
+			if s.verbose {
+				r.Log = s.logf
+			}
+			start := time.Now()
+			var results []scram.Result
+			for _, u := range users {
+				if u.Name == running {
+					fmt.Fprintf(e.stderr, "kafkaguard: skipping %s: the running admin\n", u.Name)
+					continue
+				}
+				results = append(results, r.Rotate(s.ctx, u))
+			}
+			if c.String("output") == "json" {
+				if err := writeUsersApplyJSON(e, results); err != nil {
+					return err
+				}
+			} else {
+				ok := 0
+				for _, res := range results {
+					if res.Err != nil {
+						fmt.Fprintf(e.stdout, "  ! User:%s rotate failed: %s\n", res.User, res.Err)
+						continue
+					}
+					ok++
+					fmt.Fprintf(e.stdout, "  User:%s rotated (%s)\n", res.User, res.Note)
+				}
+				fmt.Fprintf(e.stdout, "Rotated %d of %d users.\n", ok, len(results))
+			}
+			fmt.Fprintf(e.stderr, "kafkaguard: rotated %d users in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+			return resultsError(results)
+		},
+	}
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+)
+
+const usersInventory = `cluster: {name: dev}
+principals:
+  orders-api: {auth: scram-sha-512, team: orders}
+  billing:    {auth: scram-sha-256, team: billing}
+  reports:    {auth: scram-sha-512, team: data, iterations: 8192}
+  admin:      {auth: scram-sha-512, team: platform, superuser: true}
+  analytics:  {auth: mtls, team: data}
+`
+
+// usersRun runs kafkaguard in-process and keeps everything it printed.
+type usersRun struct {
+	t      *testing.T
+	all    bytes.Buffer // stdout and stderr of every run
+	stdout string
+	stderr string
+}
+
+func (r *usersRun) run(args ...string) int {
+	r.t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := e.run(append([]string{"kafkaguard", "-v"}, args...))
+	r.stdout, r.stderr = out.String(), errb.String()
+	r.all.WriteString(r.stdout)
+	r.all.WriteString(r.stderr)
+	return code
+}
+
+func (r *usersRun) want(code int, args ...string) {
+	r.t.Helper()
+	if got := r.run(args...); got != code {
+		r.t.Fatalf("kafkaguard %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), got, code, r.stdout, r.stderr)
+	}
+}
+
+// TestUsersFullRunNeverPrintsAPassword runs plan, apply, verify and rotate
+// with -v against the dev cluster, checks what they report, and then looks
+// for every password the run created or used in everything it printed.
+func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
+	dir := t.TempDir()
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte(usersInventory), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets := filepath.Join(dir, "secrets")
+	conn := []string{"-f", inv, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets}
+	r := &usersRun{t: t}
+	passwords := map[string]bool{}
+	collect := func() {
+		files, _ := filepath.Glob(filepath.Join(secrets, "*.password"))
+		for _, f := range files {
+			pw, err := scram.ReadPasswordFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			passwords[pw] = true
+		}
+	}
+	adminCfg, err := dc.AdminConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r.want(ExitFindings, append([]string{"users", "plan", "--detailed-exitcode"}, conn...)...)
+	for _, want := range []string{"+ User:billing  SCRAM-SHA-256, 4096 iterations", "+ User:orders-api", "+ User:reports  SCRAM-SHA-512, 8192 iterations", "Users: 3 to create, 0 to change, 0 to remove."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r.want(ExitError, append([]string{"users", "apply"}, conn...)...) // no terminal, no --auto-approve
+	if !strings.Contains(r.stderr, "refusing to apply") {
+		t.Errorf("no refusal: %s", r.stderr)
+	}
+	if _, err := os.Stat(secrets); err == nil {
+		t.Error("refused apply created the secrets dir")
+	}
+	r.want(ExitOK, append([]string{"users", "apply", "--auto-approve"}, conn...)...)
+	collect()
+	r.want(ExitOK, append([]string{"users", "plan", "--detailed-exitcode"}, conn...)...)
+
+	// kfake cannot log in users stored with more than 4096 iterations.
+	r.want(ExitFindings, append([]string{"users", "verify"}, conn...)...)
+	if !strings.Contains(r.stdout, "reports     SCRAM-SHA-512  wrong password") || !strings.Contains(r.stdout, "orders-api  SCRAM-SHA-512  ok") {
+		t.Errorf("verify:\n%s", r.stdout)
+	}
+
+	// A password changed behind kafkaguard's back.
+	const elsewhere = "changed-elsewhere-Qw81"
+	passwords[elsewhere] = true
+	admin, err := cluster.Dial(context.Background(), adminCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	cred, _ := scram.Derive(scram.SHA512, elsewhere, 4096)
+	if _, err := admin.AlterSCRAM(context.Background(), nil, []cluster.SCRAMUpsert{{User: "orders-api", Mechanism: scram.SHA512, Iterations: 4096, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword}}); err != nil {
+		t.Fatal(err)
+	}
+	r.want(ExitFindings, append([]string{"users", "verify", "-o", "json"}, conn...)...)
+	if !strings.Contains(r.stdout, `"user": "orders-api",
+    "mechanism": "SCRAM-SHA-512",
+    "status": "wrong password"`) {
+		t.Errorf("verify json:\n%s", r.stdout)
+	}
+
+	old, _ := scram.ReadPasswordFile(filepath.Join(secrets, "billing.password"))
+	r.want(ExitOK, append([]string{"users", "rotate", "orders-api", "billing"}, conn...)...)
+	collect()
+	if now, _ := scram.ReadPasswordFile(filepath.Join(secrets, "billing.password")); now == old {
+		t.Error("billing not rotated")
+	}
+	r.want(ExitError, append([]string{"users", "rotate", "reports"}, conn...)...)
+	if !strings.Contains(r.stderr, "old secret files kept") {
+		t.Errorf("rotate of an unverifiable user: %s", r.stderr)
+	}
+	r.want(ExitError, append([]string{"users", "rotate", "admin"}, conn...)...)
+	r.want(ExitFindings, append([]string{"users", "verify"}, conn...)...)
+	if strings.Contains(r.stdout, "orders-api  SCRAM-SHA-512  wrong") {
+		t.Errorf("rotated user still wrong:\n%s", r.stdout)
+	}
+	collect()
+
+	if testing.Verbose() {
+		t.Log(r.all.String())
+	}
+	passwords[adminCfg.Password()] = true
+	out := r.all.String()
+	if len(passwords) < 5 {
+		t.Fatalf("only %d passwords collected", len(passwords))
+	}
+	for pw := range passwords {
+		if strings.Contains(out, pw) {
+			t.Errorf("a password (%d chars) appears in the output", len(pw))
+		}
+	}
+}
