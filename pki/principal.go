@@ -4,12 +4,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -126,11 +124,7 @@ func writeAVA(b *strings.Builder, atv attributeTypeAndValue) error {
 		b.WriteString(hex.EncodeToString(v.FullBytes))
 		return nil
 	}
-	s, err := derString(v)
-	if err != nil {
-		return fmt.Errorf("parse distinguished name: %s: %w", kw, err)
-	}
-	b.WriteString(escapeRFC2253(s))
+	b.WriteString(escapeRFC2253(derString(v)))
 	return nil
 }
 
@@ -142,32 +136,18 @@ func isDERString(tag int) bool {
 	return false
 }
 
-// derString decodes a string value as Java's DerValue.getAsString does.
-func derString(v asn1.RawValue) (string, error) {
-	switch v.Tag {
-	case tagBMPString:
-		if len(v.Bytes)%2 != 0 {
-			return "", errors.New("odd-length BMPString")
-		}
-		u := make([]uint16, len(v.Bytes)/2)
-		for i := range u {
-			u[i] = binary.BigEndian.Uint16(v.Bytes[2*i:])
-		}
-		return string(utf16.Decode(u)), nil
-	case tagT61String, tagGeneralString:
-		// Java decodes these as ISO-8859-1.
-		r := make([]rune, len(v.Bytes))
-		for i, c := range v.Bytes {
-			r[i] = rune(c)
-		}
-		return string(r), nil
-	case tagUTF8String:
-		if !utf8.Valid(v.Bytes) {
-			return strings.ToValidUTF8(string(v.Bytes), "\uFFFD"), nil
-		}
+// derString decodes a string value as Java 17's AVA.toRFC2253String does:
+// the content bytes as UTF-8 whatever the string type (so a BMPString shows
+// its zero bytes as \00), each invalid byte becoming U+FFFD.
+func derString(v asn1.RawValue) string {
+	if utf8.Valid(v.Bytes) {
+		return string(v.Bytes)
 	}
-	// PrintableString and IA5String are ASCII (Java decodes them as such).
-	return string(v.Bytes), nil
+	var b strings.Builder
+	for _, r := range string(v.Bytes) {
+		b.WriteRune(r) // an invalid byte ranges as utf8.RuneError, width 1
+	}
+	return b.String()
 }
 
 // escapeRFC2253 escapes a value as sun.security.x509.AVA.toRFC2253String:
