@@ -55,7 +55,7 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 	declared := map[string]bool{}
 	counts := map[string]int{"in_sync": 0, "missing": 0, "extra": 0, "mismatch": 0, "login_failed": 0, "unmanaged": 0}
 	var out []report.Finding
-	usersFix := "run kafkaguard users apply (same inventory and secrets) to set it"
+	usersFix := "run " + usersCmd(applyHint, "apply") + " to set it"
 	for _, d := range desired {
 		declared[d.Name] = true
 		creds := byUser[d.Name]
@@ -85,7 +85,7 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 				ok = false
 				out = append(out, finding(KGUserMechanism, res,
 					fmt.Sprintf("cluster also has a %s credential the inventory does not declare", c.Mechanism),
-					"run kafkaguard users apply --prune to remove it", d.Source))
+					"run "+usersCmd(applyHint, "apply")+" --prune to remove it", d.Source))
 			}
 		}
 		if ok {
@@ -106,7 +106,7 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		if scope.Contains(p) {
 			counts["extra"]++
 			out = append(out, finding(KGUserExtra, p, "SCRAM user on the cluster is not declared in the inventory (created outside kafkaguard?)",
-				"run kafkaguard users apply --prune to remove it, or declare it in the inventory", ""))
+				"run "+usersCmd(applyHint, "apply")+" --prune to remove it, or declare it in the inventory", ""))
 		} else {
 			counts["unmanaged"]++
 			out = append(out, finding(KGUserUnmanaged, p, "SCRAM user outside the managed scope",
@@ -123,10 +123,10 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		case LoginWrongPassword:
 			counts["login_failed"]++
 			out = append(out, finding(KGUserLoginFailed, res, "login with the stored password failed: the password was changed outside kafkaguard",
-				"run kafkaguard users rotate "+l.User+" (new password) or kafkaguard users apply --reset "+l.User+" (stored password)", sources[l.User]))
+				"run "+usersCmd(applyHint, "rotate "+l.User)+" to set a new password and store it", sources[l.User]))
 		case LoginNoSecret:
 			out = append(out, finding(KGUserNoSecret, res, "no stored password in the secrets directory, so the login was not verified",
-				"run kafkaguard users rotate "+l.User+" to set a password kafkaguard knows", sources[l.User]))
+				"run "+usersCmd(applyHint, "rotate "+l.User)+" to set a password kafkaguard knows", sources[l.User]))
 		case LoginError:
 			counts["login_failed"]++
 			msg := "login failed"
@@ -341,3 +341,8 @@ func policyFindings(fs []report.Finding) []report.Finding {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// usersCmd turns "kafkaguard apply ARGS" into "kafkaguard users VERB ARGS".
+func usersCmd(applyHint, verb string) string {
+	return strings.Replace(applyHint, "kafkaguard apply", "kafkaguard users "+verb, 1)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 )
 
@@ -185,9 +186,14 @@ func (e *env) audit(c *ucli.Context) error {
 	return nil
 }
 
+// label names a cluster whose audit could not run: its name in the clusters
+// file, else the inventory's cluster name, else the inventory files.
 func (t auditTarget) label() string {
 	if t.Name != "" {
 		return t.Name
+	}
+	if inv, err := inventory.Load(t.File...); err == nil && inv.Cluster.Name != "" {
+		return inv.Cluster.Name
 	}
 	return strings.Join(t.File, ",")
 }
