@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -120,10 +121,21 @@ Examples:
 			outputFlag("text", "json", "junit"),
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
 			&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up a test after this long", EnvVars: envVars("timeout")},
+			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
 		},
 		Action: func(c *ucli.Context) error {
 			start := time.Now()
-			res, err := policies.Test(c.Context, c.Args().Slice(), policies.TestOptions{
+			dirs, err := trailingFlags(c) // "policy test DIR --coverage" works too
+			if errors.Is(err, errHelpShown) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if f := c.String("output"); f != "text" && f != "json" && f != "junit" {
+				return fmt.Errorf("unknown output format %q (want one of text, json, junit)", f)
+			}
+			res, err := policies.Test(c.Context, dirs, policies.TestOptions{
 				Run: c.String("run"), Coverage: c.Bool("coverage"), Timeout: c.Duration("timeout"),
 			})
 			if err != nil {
