@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
 // Certificate statuses in List.
@@ -175,8 +177,13 @@ func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
 		if err != nil {
 			return nil, err
 		}
-		if old.PKCS12Path != "" && req.PKCS12Password == "" {
-			return nil, fmt.Errorf("certificate %q has a PKCS12 keystore %s: a password file is needed to renew it", old.Name, old.PKCS12Path)
+		if old.PKCS12Path != "" {
+			if req.PKCS12Password == "" {
+				return nil, fmt.Errorf("certificate %q has a PKCS12 keystore %s: a password file is needed to renew it", old.Name, old.PKCS12Path)
+			}
+			if err := checkKeystorePassword(old.PKCS12Path, req.PKCS12Password); err != nil {
+				return nil, err
+			}
 		}
 		expiry := req.Expiry
 		if expiry == 0 {
@@ -410,4 +417,23 @@ func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), nil
+}
+
+// checkKeystorePassword makes sure password opens the existing keystore, so
+// a renewal never silently changes a keystore's password.
+func checkKeystorePassword(path, password string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // gone: the renewal writes a new one
+	}
+	if err != nil {
+		return fmt.Errorf("read pkcs12 keystore: %w", err)
+	}
+	if _, _, _, err := pkcs12.DecodeChain(data, password); err != nil {
+		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
+			return fmt.Errorf("the password file does not open the pkcs12 keystore %s (wrong password)", path)
+		}
+		return fmt.Errorf("read pkcs12 keystore %s: %w", path, err)
+	}
+	return nil
 }
