@@ -27,6 +27,7 @@ func planFlags() []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		&ucli.BoolFlag{Name: "prune-unmanaged", Usage: "also remove bindings of principals outside the managed scope", EnvVars: envVars("prune-unmanaged")},
 	}
+	flags = append(flags, usersPlanFlags()...) // SCRAM users section: --secrets-dir, --prune-users (users.go)
 	return append(flags, connFlags()...)
 }
 
@@ -43,7 +44,12 @@ type planInput struct {
 // A new section (SCRAM users go first, then ACLs) is one more entry here:
 // an apply.Planner whose Plan returns an apply.Section.
 func (e *env) planners(c *ucli.Context, in *planInput) ([]apply.Planner, error) {
+	users, err := e.usersPlanner(c, in.inv, in.scope, in.client) // SCRAM users section (users.go)
+	if err != nil {
+		return nil, err
+	}
 	return []apply.Planner{
+		users,
 		apply.ACLPlanner{Admin: in.client, Desired: in.compiled.ACLs, Scope: in.scope, PruneUnmanaged: c.Bool("prune-unmanaged")},
 	}, nil
 }

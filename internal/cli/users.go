@@ -13,6 +13,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
@@ -568,4 +570,32 @@ Examples:
 			return resultsError(results)
 		},
 	}
+}
+
+// usersPlanFlags are the flags 'kafkaguard plan' and 'apply' add for their
+// SCRAM users section.
+func usersPlanFlags() []ucli.Flag {
+	return []ucli.Flag{
+		usersSecretsDirFlag(),
+		&ucli.BoolFlag{Name: "prune-users", Usage: "remove SCRAM users the inventory does not declare (only inside the managed scope, never the running admin)", EnvVars: envVars("prune-users")},
+	}
+}
+
+// usersPlanner is the SCRAM users section of 'kafkaguard plan' and 'apply'
+// (it applies before the ACLs).
+func (e *env) usersPlanner(c *ucli.Context, inv *inventory.Inventory, scope acl.Scope, client *cluster.Client) (apply.Planner, error) {
+	desired, err := scram.DesiredFromInventory(inv)
+	if err != nil {
+		return nil, err
+	}
+	p := &scram.Planner{
+		Admin: client, Login: cluster.LoginSCRAM, Config: client.Config(),
+		Desired: desired, Scope: scope, Prune: c.Bool("prune-users"),
+		RunningUser: strings.TrimPrefix(client.Principal(), "User:"),
+		SecretsDir:  c.String("secrets-dir"),
+	}
+	if c.Bool("verbose") {
+		p.Log = e.stderr
+	}
+	return p, nil
 }

@@ -154,3 +154,59 @@ func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
 		}
 	}
 }
+
+const planInventory = `cluster: {name: dev}
+principals:
+  orders-api: {auth: scram-sha-512, team: orders}
+topics:
+  orders.events: {team: orders, classification: internal}
+grants:
+  - {principal: orders-api, role: producer, topics: [orders.events]}
+`
+
+func TestPlanAndApplyHandleUsersBeforeACLs(t *testing.T) {
+	dir := t.TempDir()
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte(planInventory), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets := filepath.Join(dir, "secrets")
+	conn := []string{"-f", inv, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets}
+	r := &usersRun{t: t}
+	r.want(ExitFindings, append([]string{"plan", "--detailed-exitcode"}, conn...)...)
+	users, acls := strings.Index(r.stdout, "SCRAM users:\n  + User:orders-api  SCRAM-SHA-512, 4096 iterations"), strings.Index(r.stdout, "ACLs:")
+	if users < 0 || acls < 0 || users > acls {
+		t.Fatalf("plan (users %d, acls %d):\n%s", users, acls, r.stdout)
+	}
+	if strings.Contains(r.stdout, "User:admin") {
+		t.Errorf("plan mentions the running admin:\n%s", r.stdout)
+	}
+	if testing.Verbose() {
+		t.Log(r.stdout)
+	}
+	r.want(ExitOK, append([]string{"plan", "-o", "json"}, conn...)...)
+	if !strings.Contains(r.stdout, `"users": {`) || !strings.Contains(r.stdout, `"action": "create"`) {
+		t.Errorf("plan json:\n%s", r.stdout)
+	}
+	r.want(ExitOK, append([]string{"apply", "--auto-approve"}, conn...)...)
+	if !strings.Contains(r.stdout, "+ created  User:orders-api") {
+		t.Errorf("apply:\n%s", r.stdout)
+	}
+	cfg, err := cluster.LoadConfig("", filepath.Join(secrets, "orders-api.properties"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.LoginSCRAM(context.Background(), cfg); err != nil {
+		t.Fatalf("login with the written config: %v", err)
+	}
+	r.want(ExitOK, append([]string{"plan", "--detailed-exitcode"}, conn...)...)
+	pw, _ := scram.ReadPasswordFile(filepath.Join(secrets, "orders-api.password"))
+	if pw == "" || strings.Contains(r.all.String(), pw) {
+		t.Error("password missing from the store or present in the output")
+	}
+}

@@ -68,6 +68,8 @@ func (p UserPlan) Counts() (create, update, remove int) {
 // Empty reports whether the plan changes nothing.
 func (p UserPlan) Empty() bool { return len(p.Changes) == 0 }
 
+const reasonRunningAdmin = "the running admin"
+
 // PlanUsers compares the desired users with the cluster's SCRAM credentials.
 // A declared user without credentials is created; one whose credential for
 // its mechanism is missing or has another iteration count, or that has
@@ -134,7 +136,7 @@ func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentia
 		cur := sortedInfos(actual[u])
 		switch {
 		case u == runningUser:
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "the running admin"})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: reasonRunningAdmin})
 		case !scope.Contains("User:" + u):
 			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared, outside the managed scope"})
 		case !prune:
