@@ -28,6 +28,9 @@ type Options struct {
 	Log        io.Writer // progress and request logs; nil discards
 	// Name overrides the inventory's cluster name in the report.
 	Name string
+	// ApplyHint overrides the command the fixes name (built from the
+	// inventory and properties paths when empty).
+	ApplyHint string
 }
 
 // Live loads the inventory, compiles the policy, connects to the cluster and
@@ -115,6 +118,9 @@ func Live(ctx context.Context, o Options) (Result, error) {
 }
 
 func applyHint(o Options) string {
+	if o.ApplyHint != "" {
+		return o.ApplyHint
+	}
 	var b strings.Builder
 	b.WriteString("kafkaguard apply")
 	for _, f := range o.Inventory {

@@ -1,0 +1,679 @@
+// Package demo is the story `kafkaguard demo` (and `make run`) tells: from
+// nothing to an audited, secured Kafka cluster in a temporary directory, with
+// no setup and no network. Each step checks its own expectation and the run
+// stops at the first step that did not behave as stated, so the end-to-end
+// test runs the same story and asserts every step.
+//
+// The demo drives real Kafka clients (franz-go, through
+// cluster.NewClientOpts) to show what the ACLs allow and refuse; that is why
+// it imports kgo and kerr besides internal/cluster.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/apply"
+	"github.com/kafkaguard/kafkaguard/internal/audit"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/pki"
+	"github.com/kafkaguard/kafkaguard/policies"
+)
+
+//go:embed inventory.yaml
+var Inventory []byte
+
+// Topic is the topic the demo's clients use.
+const Topic = "orders.events"
+
+// Options configure Run.
+type Options struct {
+	Dir   string    // working directory (created); the CLI passes a temporary one
+	Out   io.Writer // the story, for a person
+	Color bool
+}
+
+// StepResult is one step of the story.
+type StepResult struct {
+	N       int
+	Title   string
+	Err     error // nil: the step behaved as stated
+	Elapsed time.Duration
+}
+
+// Outcome is the whole story, for tests.
+type Outcome struct {
+	Steps []StepResult
+	// DriftFindings is what the audit found after the cluster was changed
+	// behind kafkaguard's back; CleanFindings what it found after apply.
+	DriftFindings []report.Finding
+	CleanFindings []report.Finding
+}
+
+// Failed returns the first failed step, nil when every step behaved.
+func (o *Outcome) Failed() *StepResult {
+	for i := range o.Steps {
+		if o.Steps[i].Err != nil {
+			return &o.Steps[i]
+		}
+	}
+	return nil
+}
+
+// state is what the steps share.
+type state struct {
+	o       Options
+	out     io.Writer
+	pkiDir  string
+	secrets string
+	invPath string
+
+	ca       *pki.CA
+	broker   *pki.Issued
+	dc       *devcluster.Cluster
+	adminCfg *cluster.Config
+	admin    *cluster.Client
+	inv      *inventory.Inventory
+	compiled *policies.Result
+	scope    acl.Scope
+	store    *scram.Store
+	settings scram.ClientSettings
+	outcome  *Outcome
+}
+
+type step struct {
+	title string
+	run   func(s *state, ctx context.Context) error
+}
+
+var steps = []step{
+	{"Create a certificate authority", (*state).createCA},
+	{"Issue the broker's certificate", (*state).issueBroker},
+	{"Start a secured Kafka cluster (TLS + SASL/SCRAM + ACLs)", (*state).startCluster},
+	{"Check and compile the policy", (*state).compilePolicy},
+	{"Provision the SCRAM users", (*state).provisionUsers},
+	{"Plan the ACLs", (*state).plan},
+	{"Apply the plan", (*state).apply},
+	{"Real clients meet the ACLs", (*state).clients},
+	{"Change the cluster behind kafkaguard's back", (*state).drift},
+	{"Audit: every change is a finding", (*state).auditDrift},
+	{"Apply again: ACLs restored, password rotated", (*state).heal},
+	{"Audit again: clean", (*state).auditClean},
+}
+
+// Run tells the story in o.Dir. It returns the outcome and, when a step did
+// not behave as stated, an error naming it.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo directory: %w", err)
+	}
+	s := &state{
+		o: o, out: o.Out, outcome: &Outcome{},
+		pkiDir:  filepath.Join(o.Dir, "pki"),
+		secrets: filepath.Join(o.Dir, "secrets"),
+		invPath: filepath.Join(o.Dir, "inventory.yaml"),
+	}
+	defer s.close()
+	start := time.Now()
+	fmt.Fprintf(s.out, "%s\n", s.bold("kafkaguard demo: from nothing to an audited, secured Kafka cluster"))
+	fmt.Fprintf(s.out, "working in %s (no network, nothing outside it is touched)\n", o.Dir)
+	for i, st := range steps {
+		fmt.Fprintf(s.out, "\n%s %s\n", s.bold(fmt.Sprintf("[%d/%d]", i+1, len(steps))), s.bold(st.title))
+		t0 := time.Now()
+		err := st.run(s, ctx)
+		r := StepResult{N: i + 1, Title: st.title, Err: err, Elapsed: time.Since(t0)}
+		s.outcome.Steps = append(s.outcome.Steps, r)
+		if err != nil {
+			fmt.Fprintf(s.out, "      %s %v\n", s.paint("31", "FAILED:"), err)
+			return s.outcome, fmt.Errorf("demo step %d (%s) did not behave as stated: %w", i+1, st.title, err)
+		}
+	}
+	fmt.Fprintf(s.out, "\n%s every step behaved as stated, in %s.\n", s.paint("32", "Done:"), time.Since(start).Round(100*time.Millisecond))
+	return s.outcome, nil
+}
+
+func (s *state) close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	if s.dc != nil {
+		s.dc.Close()
+	}
+}
+
+func (s *state) paint(code, text string) string {
+	if !s.o.Color {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func (s *state) bold(text string) string { return s.paint("1", text) }
+
+// say prints a line of the story; ok a line that states a checked expectation.
+func (s *state) say(format string, args ...any) {
+	fmt.Fprintf(s.out, "      "+format+"\n", args...)
+}
+
+func (s *state) ok(format string, args ...any) {
+	fmt.Fprintf(s.out, "      %s "+format+"\n", append([]any{s.paint("32", "ok")}, args...)...)
+}
+
+// indent prints text under the step, indented.
+func (s *state) indent(text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(s.out, "        %s\n", line)
+	}
+}
+
+func (s *state) rel(p string) string {
+	if r, err := filepath.Rel(s.o.Dir, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+// 1
+func (s *state) createCA(context.Context) error {
+	ca, err := pki.Init(s.pkiDir, pki.InitOptions{CN: "kafkaguard demo CA"})
+	if err != nil {
+		return err
+	}
+	s.ca = ca
+	fi, err := os.Stat(filepath.Join(s.pkiDir, pki.CAKeyFile))
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm() != 0o600 {
+		return fmt.Errorf("CA key has mode %04o, want 0600", fi.Mode().Perm())
+	}
+	c := ca.Certificate()
+	s.say("kafkaguard pki init --dir %s", s.rel(s.pkiDir))
+	s.ok("CA %q valid until %s; its key is mode 0600", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
+	return nil
+}
+
+// 2
+func (s *state) issueBroker(context.Context) error {
+	iss, err := s.ca.IssueBroker(pki.BrokerRequest{Name: "broker-0", Hosts: []string{"localhost", "127.0.0.1"}, OutDir: filepath.Join(s.o.Dir, "issued")})
+	if err != nil {
+		return err
+	}
+	s.broker = iss
+	if _, err := iss.Cert.Verify(x509.VerifyOptions{Roots: s.ca.CertPool(), DNSName: "127.0.0.1"}); err != nil {
+		return fmt.Errorf("broker certificate does not verify for 127.0.0.1: %w", err)
+	}
+	s.say("kafkaguard pki issue broker broker-0 --host localhost --host 127.0.0.1")
+	s.ok("serial %s for %s, valid until %s, verifies against the CA", iss.Serial, iss.Subject, iss.Cert.NotAfter.UTC().Format(time.DateOnly))
+	return nil
+}
+
+// 3
+func (s *state) startCluster(ctx context.Context) error {
+	pair, err := tls.LoadX509KeyPair(s.broker.CertPath, s.broker.KeyPath)
+	if err != nil {
+		return fmt.Errorf("load broker certificate: %w", err)
+	}
+	brokerTLS := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	// The dev cluster shares the CA directory (it reads ca.pem and
+	// ca-key.pem there) and serves the certificate just issued.
+	dc, err := devcluster.Start(ctx, devcluster.Options{
+		Dir:       s.pkiDir,
+		ExtraOpts: []kfake.Opt{kfake.ListenFn(devcluster.CompatListenFn(brokerTLS, []string{scram.SHA256, scram.SHA512}))},
+	})
+	if err != nil {
+		return err
+	}
+	s.dc = dc
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		return err
+	}
+	s.adminCfg = cfg
+	admin, err := cluster.Dial(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	s.admin = admin
+	acls, err := admin.DescribeACLs(ctx)
+	if err != nil {
+		return err
+	}
+	s.say("broker on %s: TLS with broker-0's certificate, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
+	s.ok("the superuser logs in over TLS (%s); the cluster has %d ACLs", s.rel(dc.AdminProperties()), acls.Len())
+	return nil
+}
+
+// 4
+func (s *state) compilePolicy(ctx context.Context) error {
+	if err := os.WriteFile(s.invPath, Inventory, 0o644); err != nil {
+		return err
+	}
+	inv, err := inventory.Load(s.invPath)
+	if err != nil {
+		return err
+	}
+	s.inv = inv
+	res, err := policies.Compile(ctx, inv, policies.Options{})
+	if err != nil {
+		return err
+	}
+	s.compiled = res
+	if s.scope, err = inv.ManagedScope(); err != nil {
+		return err
+	}
+	s.say("kafkaguard policy check -f inventory.yaml && kafkaguard compile -f inventory.yaml")
+	for _, g := range inv.Grants {
+		what := g.Role
+		if what == "" {
+			what = strings.Join(g.Operations, ",")
+		}
+		s.say("  grant %-10s %-9s on %s%s", g.Principal, what, strings.Join(g.Topics, ","), groupsNote(g.Groups))
+	}
+	if len(res.Deny) > 0 {
+		return fmt.Errorf("the demo inventory violates the policy: %s", res.Deny[0].Message)
+	}
+	if res.ACLs.Len() == 0 {
+		return errors.New("the policy compiled to no ACLs")
+	}
+	if len(res.Warn) > 0 {
+		return fmt.Errorf("the demo inventory has policy warnings: %s", res.Warn[0].Message)
+	}
+	s.ok("no policy violations or warnings; %d ACL bindings compiled", res.ACLs.Len())
+	return nil
+}
+
+func groupsNote(gs []string) string {
+	if len(gs) == 0 {
+		return ""
+	}
+	return " (groups " + strings.Join(gs, ",") + ")"
+}
+
+// 5
+func (s *state) provisionUsers(ctx context.Context) error {
+	store, err := scram.OpenStore(s.secrets, true)
+	if err != nil {
+		return err
+	}
+	s.store = store
+	if s.settings, err = scram.ClientSettingsFrom(s.adminCfg); err != nil {
+		return err
+	}
+	desired, err := scram.DesiredFromInventory(s.inv)
+	if err != nil {
+		return err
+	}
+	actual, err := s.admin.DescribeSCRAM(ctx)
+	if err != nil {
+		return err
+	}
+	plan := scram.PlanUsers(desired, actual, s.scope, false, devcluster.AdminUser)
+	a := scram.Applier{Admin: s.admin, Store: store, Settings: s.settings}
+	var made []string
+	for _, r := range a.Apply(ctx, plan) {
+		if r.Err != nil {
+			return r.Err
+		}
+		made = append(made, r.User)
+	}
+	slices.Sort(made)
+	if want := []string{"analytics", "orders-api"}; !slices.Equal(made, want) {
+		return fmt.Errorf("created users %v, want %v", made, want)
+	}
+	for _, u := range made {
+		if _, err := os.Stat(store.PropertiesPath(u)); err != nil {
+			return err
+		}
+	}
+	s.say("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
+	s.ok("SCRAM-SHA-512 users %s created; passwords and client configs in %s (0600, never printed)", strings.Join(made, ", "), s.rel(s.secrets))
+	return nil
+}
+
+func (s *state) aclPlan(ctx context.Context) (*apply.Plan, error) {
+	return apply.Build(ctx, apply.ACLPlanner{Admin: s.admin, Desired: s.compiled.ACLs, Scope: s.scope})
+}
+
+// 6
+func (s *state) plan(ctx context.Context) error {
+	p, err := s.aclPlan(ctx)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	p.WriteText(&buf, apply.Style{Color: s.o.Color})
+	s.say("kafkaguard plan -f inventory.yaml --command-config pki/admin.properties")
+	s.indent(buf.String())
+	sum := p.Summary()
+	if sum.Add != s.compiled.ACLs.Len() || sum.Remove != 0 {
+		return fmt.Errorf("plan adds %d and removes %d, want %d and 0", sum.Add, sum.Remove, s.compiled.ACLs.Len())
+	}
+	s.ok("%d bindings to add, nothing to remove", sum.Add)
+	return nil
+}
+
+// applyACLs applies the ACL plan and checks the cluster then matches it.
+func (s *state) applyACLs(ctx context.Context) (apply.Summary, error) {
+	p, err := s.aclPlan(ctx)
+	if err != nil {
+		return apply.Summary{}, err
+	}
+	if err := p.Check(apply.Guards{MaxRemovals: 100, SuperUsers: []string{"User:" + devcluster.AdminUser}}); err != nil {
+		return apply.Summary{}, err
+	}
+	var buf bytes.Buffer
+	if _, err := p.Apply(ctx, &buf, apply.Style{Color: s.o.Color}, nil); err != nil {
+		s.indent(buf.String())
+		return apply.Summary{}, err
+	}
+	s.indent(buf.String())
+	again, err := s.aclPlan(ctx)
+	if err != nil {
+		return apply.Summary{}, err
+	}
+	if again.HasChanges() {
+		return apply.Summary{}, fmt.Errorf("after apply the plan still has changes: %s", again.SummaryLine())
+	}
+	return p.Summary(), nil
+}
+
+// 7
+func (s *state) apply(ctx context.Context) error {
+	s.say("kafkaguard apply -f inventory.yaml --command-config pki/admin.properties --auto-approve")
+	sum, err := s.applyACLs(ctx)
+	if err != nil {
+		return err
+	}
+	s.ok("%d bindings created; planning again: no changes, the cluster matches policy", sum.Add)
+	return nil
+}
+
+// userClient is a franz-go client configured from the user's written
+// properties file, as an application would be.
+func (s *state) userClient(user string, opts ...kgo.Opt) (*kgo.Client, error) {
+	cfg, err := cluster.LoadConfig("", s.store.PropertiesPath(user))
+	if err != nil {
+		return nil, err
+	}
+	base, err := cluster.NewClientOpts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	base = append(base, kgo.RecordDeliveryTimeout(5*time.Second), kgo.RetryTimeout(5*time.Second))
+	return kgo.NewClient(append(base, opts...)...)
+}
+
+func produce(ctx context.Context, cl *kgo.Client, value string) error {
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+	defer cancel()
+	return cl.ProduceSync(ctx, &kgo.Record{Topic: Topic, Value: []byte(value)}).FirstErr()
+}
+
+// consumeOne polls until a record arrives or the first error.
+func consumeOne(ctx context.Context, cl *kgo.Client) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) {
+			if ferr == nil {
+				ferr = err
+			}
+		})
+		if ferr != nil {
+			return "", ferr
+		}
+		var v string
+		fs.EachRecord(func(r *kgo.Record) {
+			if v == "" {
+				v = string(r.Value)
+			}
+		})
+		if v != "" {
+			return v, nil
+		}
+	}
+}
+
+// 8
+func (s *state) clients(ctx context.Context) error {
+	if _, err := s.admin.Kadm().CreateTopics(ctx, 1, 1, nil, Topic); err != nil {
+		return fmt.Errorf("create topic %s: %w", Topic, err)
+	}
+	s.say("the admin creates topic %s; each application uses its own secrets/NAME.properties", Topic)
+
+	producer, err := s.userClient("orders-api")
+	if err != nil {
+		return err
+	}
+	defer producer.Close()
+	if err := produce(ctx, producer, "order 42 placed"); err != nil {
+		return fmt.Errorf("orders-api could not produce to %s: %w", Topic, err)
+	}
+	s.ok("orders-api produces to %s: allowed (WRITE)", Topic)
+
+	consumer, err := s.userClient("analytics", kgo.ConsumeTopics(Topic), kgo.ConsumerGroup("analytics-daily"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return err
+	}
+	defer consumer.Close()
+	v, err := consumeOne(ctx, consumer)
+	if err != nil {
+		return fmt.Errorf("analytics could not consume %s in group analytics-daily: %w", Topic, err)
+	}
+	s.ok("analytics consumes %q in group analytics-daily: allowed (READ)", v)
+
+	// Without idempotence, so the broker's answer is about the topic (an
+	// idempotent producer is refused earlier, at InitProducerId, for lack
+	// of IDEMPOTENT_WRITE on the cluster).
+	writer, err := s.userClient("analytics", kgo.DisableIdempotentWrite())
+	if err != nil {
+		return err
+	}
+	defer writer.Close()
+	err = produce(ctx, writer, "not mine to write")
+	if !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		return fmt.Errorf("analytics writing to %s: got %v, want an authorization error", Topic, err)
+	}
+	s.ok("analytics writes to %s: denied (%s)", Topic, kerrName(err))
+
+	err = cluster.LoginSCRAM(ctx, s.adminCfg.WithUser(scram.SHA512, "mallory", "a-guessed-password-123"))
+	if !errors.Is(err, cluster.ErrLoginRejected) {
+		return fmt.Errorf("unknown user mallory: got %v, want the login refused", err)
+	}
+	s.ok("mallory, a user nobody created, is refused at login")
+	return nil
+}
+
+func kerrName(err error) string {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Message
+	}
+	return err.Error()
+}
+
+// The drift the demo makes behind kafkaguard's back.
+var (
+	driftExtra, _ = acl.FromStrings("User:orders-api", "*", "TOPIC", "payments.cards", "LITERAL", "READ", "ALLOW")
+)
+
+// driftRemoved is the binding the demo deletes: analytics' READ on its group.
+func (s *state) driftRemoved() (acl.Binding, error) {
+	for _, b := range s.compiled.ACLs.Bindings() {
+		if b.Principal == "User:analytics" && b.ResourceType == acl.ResourceGroup && b.Operation == acl.OpRead {
+			return b, nil
+		}
+	}
+	return acl.Binding{}, errors.New("the policy has no READ on a group for analytics")
+}
+
+// 9
+func (s *state) drift(ctx context.Context) error {
+	s.say("someone with the admin password uses kafka-acls.sh and kafka-configs.sh:")
+	for _, r := range s.admin.CreateACLs(ctx, []acl.Binding{driftExtra}) {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	s.say("  + %s", driftExtra)
+	gone, err := s.driftRemoved()
+	if err != nil {
+		return err
+	}
+	for _, r := range s.admin.DeleteACLs(ctx, []acl.Binding{gone}) {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	s.say("  - %s", gone)
+	cred, err := scram.Derive(scram.SHA512, "changed-by-hand-7Qx2", 4096)
+	if err != nil {
+		return err
+	}
+	rs, err := s.admin.AlterSCRAM(ctx, nil, []cluster.SCRAMUpsert{{User: "orders-api", Mechanism: scram.SHA512, Iterations: 4096, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword}})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	s.say("  ~ orders-api's password set by hand")
+	p, err := s.aclPlan(ctx)
+	if err != nil {
+		return err
+	}
+	if sum := p.Summary(); sum.Add != 1 || sum.Remove != 1 {
+		return fmt.Errorf("after the changes the plan adds %d and removes %d, want 1 and 1", sum.Add, sum.Remove)
+	}
+	s.ok("the cluster no longer matches the inventory")
+	return nil
+}
+
+func (s *state) runAudit(ctx context.Context) (audit.Result, error) {
+	res, err := audit.Live(ctx, audit.Options{
+		Inventory: []string{s.invPath}, Config: s.adminCfg, CommandConfig: s.dc.AdminProperties(),
+		PKIDir: s.pkiDir, SecretsDir: s.secrets,
+		ApplyHint: "kafkaguard apply -f inventory.yaml --command-config pki/admin.properties",
+	})
+	if err != nil {
+		return res, err
+	}
+	if res.Err != nil {
+		return res, res.Err
+	}
+	return res, nil
+}
+
+// 10
+func (s *state) auditDrift(ctx context.Context) error {
+	s.say("kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets")
+	res, err := s.runAudit(ctx)
+	if err != nil {
+		return err
+	}
+	s.outcome.DriftFindings = res.Report.Findings
+	var buf bytes.Buffer
+	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
+		return err
+	}
+	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
+	var got []string
+	for _, f := range res.Report.Findings {
+		got = append(got, f.ID)
+	}
+	slices.Sort(got)
+	want := []string{audit.KGACLMissing, audit.KGACLExtra, audit.KGUserLoginFailed}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("audit found %v, want %v", got, want)
+	}
+	s.ok("%s missing ACL, %s extra ACL, %s password changed by hand: exit code 2", audit.KGACLMissing, audit.KGACLExtra, audit.KGUserLoginFailed)
+	return nil
+}
+
+// 11
+func (s *state) heal(ctx context.Context) error {
+	s.say("kafkaguard apply -f inventory.yaml --command-config pki/admin.properties --auto-approve")
+	sum, err := s.applyACLs(ctx)
+	if err != nil {
+		return err
+	}
+	if sum.Add != 1 || sum.Remove != 1 {
+		return fmt.Errorf("apply added %d and removed %d, want 1 and 1", sum.Add, sum.Remove)
+	}
+	s.say("kafkaguard users rotate orders-api -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets")
+	desired, err := scram.DesiredFromInventory(s.inv)
+	if err != nil {
+		return err
+	}
+	sel, err := scram.Select(desired, []string{"orders-api"})
+	if err != nil {
+		return err
+	}
+	rot := scram.Rotator{Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.adminCfg, Store: s.store, Settings: s.settings}
+	if r := rot.Rotate(ctx, sel[0]); r.Err != nil {
+		return r.Err
+	}
+	producer, err := s.userClient("orders-api")
+	if err != nil {
+		return err
+	}
+	defer producer.Close()
+	if err := produce(ctx, producer, "order 43 placed"); err != nil {
+		return fmt.Errorf("orders-api could not produce with its new password: %w", err)
+	}
+	s.ok("1 binding restored, 1 removed; orders-api has a new password, stored, and produces again")
+	return nil
+}
+
+// 12
+func (s *state) auditClean(ctx context.Context) error {
+	s.say("kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets")
+	res, err := s.runAudit(ctx)
+	if err != nil {
+		return err
+	}
+	s.outcome.CleanFindings = res.Report.Findings
+	var buf bytes.Buffer
+	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
+		return err
+	}
+	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
+	if len(res.Report.Findings) > 0 {
+		return fmt.Errorf("the audit still finds %d things", len(res.Report.Findings))
+	}
+	s.ok("ACLs, SCRAM users, certificates, broker TLS and guardrails all pass: exit code 0")
+	return nil
+}
