@@ -402,3 +402,24 @@ func BenchmarkAuditACLs100kBindings(b *testing.B) {
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + big.NewInt(int64(i)).String())
 }
+
+func TestPolicyFindingsKeepTheirOwnNamespace(t *testing.T) {
+	in := []report.Finding{
+		{ID: "KG201", Check: "allow-everyone", Severity: report.SeverityError, Message: "grant to *"},
+		{Severity: report.SeverityError, Message: "custom deny"},
+		{Severity: report.SeverityWarning, Message: "custom warn"},
+	}
+	got := policyFindings(in)
+	want := []string{"policy/KG201", KGPolicyDeny, KGPolicyWarn}
+	for i, f := range got {
+		if f.ID != want[i] {
+			t.Errorf("finding %d: id %s, want %s", i, f.ID, want[i])
+		}
+		if f.Fix == "" || f.Check == "" {
+			t.Errorf("finding %d lacks a fix or check: %+v", i, f)
+		}
+	}
+	if got[0].Check != "allow-everyone" || got[1].Check != CheckGuardrails {
+		t.Errorf("checks %s, %s", got[0].Check, got[1].Check)
+	}
+}

@@ -319,11 +319,17 @@ func where(locate func(acl.Binding) string, b acl.Binding) string {
 	return locate(b)
 }
 
-// policyFindings files the policy's own findings under guardrails.
+// policyFindings brings in the policy's own findings. Their IDs are the
+// policy library's (or a user policy's), a namespace of their own: they are
+// reported as "policy/<ID>" so they never collide with the audit's IDs in
+// SARIF rules or dashboards. Without an ID they become KG504 (deny) or
+// KG505 (warn).
 func policyFindings(fs []report.Finding) []report.Finding {
 	var out []report.Finding
 	for _, f := range fs {
-		if f.ID == "" {
+		if f.ID != "" {
+			f.ID = "policy/" + f.ID
+		} else {
 			f.ID = KGPolicyWarn
 			if f.Severity >= report.SeverityError {
 				f.ID = KGPolicyDeny
