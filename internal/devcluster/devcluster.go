@@ -107,6 +107,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		kfake.EnableACLs(),
 		kfake.ClusterID("kafkaguard-dev"),
 		kfake.DefaultNumPartitions(1),
+		kfake.AllowAutoTopicCreation(), // as Kafka's auto.create.topics.enable=true default
 		kfake.ListenFn(listenFn(host, tlsCfg)),
 	}
 	if port != 0 {
