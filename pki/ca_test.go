@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"net"
@@ -699,6 +700,35 @@ func TestNormalizeSerial(t *testing.T) {
 	for _, in := range []string{"", "xyz", "0", "-1"} {
 		if _, err := NormalizeSerial(in); err == nil {
 			t.Errorf("NormalizeSerial(%q) accepted", in)
+		}
+	}
+}
+
+// The direct path (keys generated here) and cfssl's CSR path must produce
+// the same certificate contents.
+func TestDirectSigningMatchesCFSSLLocalSigner(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	specs := []leafSpec{
+		{kind: KindBroker, subject: pkix.Name{CommonName: "b"}, hosts: []string{"kafka.example.com", "10.0.0.1"}, expiry: time.Hour},
+		{kind: KindClient, rawSubject: mustClientSubject(t, "c", "eng"), expiry: time.Hour},
+		{kind: KindClient, rawSubject: mustClientSubject(t, "c", "eng", "data"), expiry: time.Hour}, // exact-subject path
+		{kind: KindBroker, subject: pkix.Name{CommonName: "r"}, hosts: []string{"h"}, keyAlgo: "rsa", expiry: time.Hour},
+	}
+	for _, spec := range specs {
+		direct, err := ca.newLeaf(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.viaCSR = true
+		viaCSR, err := ca.newLeaf(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, c := direct.cert, viaCSR.cert
+		if !bytes.Equal(d.RawSubject, c.RawSubject) || d.KeyUsage != c.KeyUsage || !slices.Equal(d.ExtKeyUsage, c.ExtKeyUsage) ||
+			!slices.Equal(certSANs(d), certSANs(c)) || d.IsCA != c.IsCA || d.SignatureAlgorithm != c.SignatureAlgorithm ||
+			len(d.Extensions) != len(c.Extensions) || d.SerialNumber.BitLen() < 64 || c.SerialNumber.BitLen() < 64 {
+			t.Errorf("%s %s: direct and CSR certificates differ:\n%+v\n%+v", spec.kind, RFC2253(d.RawSubject), d, c)
 		}
 	}
 }
