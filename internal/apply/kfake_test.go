@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
@@ -263,5 +265,49 @@ func TestLockoutGuardOnARealCluster(t *testing.T) {
 	}
 	if err := p.Check(apply.Guards{MaxRemovals: 100}); err != nil {
 		t.Fatalf("admin: %v", err)
+	}
+}
+
+func TestFailedCreateBatchOnTheClusterConvergesOnRerun(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	kf := e.dc.Kfake()
+	// The first CreateAcls request is refused for every creation in it.
+	kf.ControlKey(int16(kmsg.CreateACLs), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r := req.(*kmsg.CreateACLsRequest)
+		resp := r.ResponseKind().(*kmsg.CreateACLsResponse)
+		for range r.Creations {
+			res := kmsg.NewCreateACLsResponseResult()
+			res.ErrorCode = kerr.PolicyViolation.Code
+			res.ErrorMessage = kmsg.StringPtr("refused by test")
+			resp.Results = append(resp.Results, res)
+		}
+		return resp, nil, true
+	})
+	planner := apply.ACLPlanner{Admin: e.admin, Desired: e.desired, Scope: e.scope, Chunk: 2}
+	p, err := apply.Build(ctx, planner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := p.Apply(ctx, &out, apply.Style{}, nil)
+	if err == nil || res.Failed != 2 {
+		t.Fatalf("first apply: failed %d, err %v", res.Failed, err)
+	}
+	if got := strings.Count(out.String(), "POLICY_VIOLATION"); got != 2 {
+		t.Errorf("%d failure lines name the Kafka error, want 2:\n%s", got, out.String())
+	}
+	p, err = apply.Build(ctx, planner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Summary(); s.Add != 2 || s.Remove != 0 {
+		t.Fatalf("re-plan %+v, want the 2 failed additions", s)
+	}
+	if _, err := p.Apply(ctx, &bytes.Buffer{}, apply.Style{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e.plan(t).HasChanges() {
+		t.Fatal("not converged")
 	}
 }
