@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,6 +95,9 @@ func (s *usersSession) close() {
 
 // openUsersSession loads the inventory, opens the secrets store and connects.
 func openUsersSession(e *env, c *ucli.Context) (*usersSession, error) {
+	if c.Command.Name != "rotate" && c.NArg() > 0 {
+		return nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
+	}
 	s := &usersSession{e: e, ctx: c.Context, verbose: c.Bool("verbose")}
 	if s.ctx == nil {
 		s.ctx = context.Background()
@@ -192,19 +194,6 @@ Examples:
 	}
 }
 
-// confirm asks on the terminal; without one it refuses.
-func (e *env) confirm(question string) (bool, error) {
-	if !e.stdinTTY {
-		return false, withHint(errors.New("refusing to apply: no terminal to confirm on"), "review the plan, then run again with --auto-approve")
-	}
-	fmt.Fprintf(e.stderr, "%s Only 'yes' will be accepted: ", question)
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, fmt.Errorf("read answer: %w", err)
-	}
-	return strings.TrimSpace(line) == "yes", nil
-}
-
 func usersApplyCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "apply",
@@ -249,14 +238,8 @@ Examples:
 				}
 				return nil
 			}
-			if !c.Bool("auto-approve") {
-				ok, err := e.confirm("Apply these user changes?")
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return errors.New("apply cancelled")
-				}
+			if err := e.confirmApply(c); err != nil { // plan.go: --auto-approve, or "yes" on a terminal
+				return err
 			}
 			results, err := s.applyUsers(p)
 			if err != nil {

@@ -88,7 +88,7 @@ func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
 		}
 	}
 	r.want(ExitError, append([]string{"users", "apply"}, conn...)...) // no terminal, no --auto-approve
-	if !strings.Contains(r.stderr, "refusing to apply") {
+	if !strings.Contains(r.stderr, "refusing to apply without confirmation") {
 		t.Errorf("no refusal: %s", r.stderr)
 	}
 	if _, err := os.Stat(secrets); err == nil {
