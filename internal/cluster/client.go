@@ -122,7 +122,7 @@ func Dial(ctx context.Context, cfg *Config, options ...DialOption) (*Client, err
 	hook := &connectHook{}
 	opts = append(opts, kgo.WithHooks(hook))
 	if do.log != nil {
-		opts = append(opts, kgo.WithLogger(kgo.BasicLogger(do.log, kgo.LogLevelInfo, func() string { return "kafkaguard: kgo: " })))
+		opts = append(opts, kgo.WithLogger(kgo.BasicLogger(do.log, kgo.LogLevelDebug, func() string { return "kafkaguard: kgo: " })))
 	}
 	opts = append(opts, do.kopt...)
 	cl, err := kgo.NewClient(opts...)
