@@ -2,39 +2,39 @@
 package kafkaguard
 
 # grant_resources[i] lists, for input.grants[i], the resources and operations
-# its role or operations give: [resource_type, name, pattern_type, [ops]].
-# kafkaguard's compiler reads this compact form; `acls` below is the same as
-# binding objects.
-grant_resources[i] := rs if {
-	some i, g in input.grants
-	g.role != ""
-	role := roles[g.role]
-	rs := [[r[0], r[1], r[2], e.operations] |
-		some e in role
-		entry_applies(g, e)
-		some r in resources_of(g, e.resource)
-	]
-}
+# its role or operations give: [resource_type, name as written, [ops]] (a
+# trailing "*" on the name means PREFIXED). kafkaguard's compiler reads this
+# compact form; `acls` below is the same as binding objects. (An array
+# comprehension, not a partial object rule: OPA checks every new key of a
+# partial object against the others, which is quadratic.)
+grant_resources := [grant_expansion(g) | some g in input.grants]
 
-grant_resources[i] := rs if {
-	some i, g in input.grants
-	g.role == ""
-	rs := [[r[0], r[1], r[2], g.operations] | some r in explicit_resources(g)]
-}
+# grant_expansion is what one grant gives, by role or by operations. The
+# selector names are built once per grant; an entry applies when it has no
+# "if" or the grant sets that flag.
+grant_expansion(g) := [[selectors[e.resource], name, e.operations] |
+	names := selected_names(g)
+	some e in roles[g.role]
+	object.get(g, object.get(e, "if", "_always"), true) == true
+	some name in names[e.resource]
+] if {
+	g.role != ""
+} else := [[r[0], r[1], g.operations] | some r in explicit_names(g)]
 
 # acls is every binding the grants produce, as documented objects.
 acls contains b if {
 	some i, rs in grant_resources
 	g := input.grants[i]
-	some r in rs
-	some op in r[3]
+	some [resource_type, name, ops] in rs
+	n := split_name(name)
+	some op in ops
 	some host in g.hosts
 	b := {
 		"principal": kafka_principal(g.principal),
 		"host": host,
-		"resource_type": r[0],
-		"resource_name": r[1],
-		"pattern_type": r[2],
+		"resource_type": resource_type,
+		"resource_name": n[0],
+		"pattern_type": n[1],
 		"operation": op,
 		"permission": g.permission,
 	}
@@ -52,9 +52,14 @@ grant_errors contains msg if {
 grant_errors contains msg if {
 	some g in input.grants
 	g.application_id == ""
-	some e in roles[g.role]
-	e.resource in application_id_selectors
+	g.role in roles_needing_application_id
 	msg := sprintf("%s: grant: role %q needs application_id (the Kafka Streams application.id)", [g.source, g.role])
+}
+
+roles_needing_application_id := {name |
+	some name, role in roles
+	some e in role
+	e.resource in application_id_selectors
 }
 
 grant_errors contains msg if {

@@ -4,7 +4,7 @@ import data.kafkaguard
 
 test_grant_resources_is_compact if {
 	rs := kafkaguard.grant_resources with input as inventory([grant({"role": "producer", "topics": ["t"]})])
-	rs == {0: [["TOPIC", "t", "LITERAL", ["WRITE", "DESCRIBE"]]]}
+	rs == [[["TOPIC", "t", ["WRITE", "DESCRIBE"]]]]
 }
 
 test_unknown_role_is_an_error if {

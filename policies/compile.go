@@ -246,29 +246,22 @@ func init() {
 	}
 }
 
-// expandGrants multiplies the compact grant_resources entries out into
+// expandGrants multiplies the compact grant_resources entries
+// ([resource_type, name as written, [ops]]) out into
 // bindings: one per operation and host, with the grant's principal and
 // permission, each validated as Kafka would.
 func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]string) ([]acl.Binding, error) {
-	obj, ok := v.(ast.Object)
 	if v == nil {
 		return nil, nil
 	}
-	if !ok {
-		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources: want an object, got %s", ast.ValueName(v))
+	arr, ok := v.(*ast.Array)
+	if !ok || arr.Len() != len(inv.Grants) {
+		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources: want an array with one entry per grant, got %s", ast.ValueName(v))
 	}
-	out := make([]acl.Binding, 0, obj.Len()*8)
+	out := make([]acl.Binding, 0, arr.Len()*8)
 	var err error
-	obj.Foreach(func(k, rv *ast.Term) {
-		if err != nil {
-			return
-		}
-		n, ok := k.Value.(ast.Number)
-		idx, iok := n.Int()
-		if !ok || !iok || idx < 0 || idx >= len(inv.Grants) {
-			err = fmt.Errorf("rule data.kafkaguard.grant_resources: key %s is not a grant index", k)
-			return
-		}
+	for idx := 0; idx < arr.Len() && err == nil; idx++ {
+		rv := arr.Elem(idx)
 		g := inv.Grants[idx]
 		what := "role " + g.Role
 		if g.Role == "" {
@@ -283,29 +276,28 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 		entries, ok := rv.Value.(*ast.Array)
 		if !ok {
 			err = fmt.Errorf("%s: grant: the role expansion is not a list", g.Source)
-			return
+			break
 		}
 		entries.Foreach(func(e *ast.Term) {
 			if err != nil {
 				return
 			}
 			parts, ok := e.Value.(*ast.Array)
-			if !ok || parts.Len() != 4 {
+			if !ok || parts.Len() != 3 {
 				err = fmt.Errorf("%s: grant: malformed role expansion entry %s", g.Source, e)
 				return
 			}
 			rtName, _ := parts.Elem(0).Value.(ast.String)
-			name, _ := parts.Elem(1).Value.(ast.String)
-			ptName, _ := parts.Elem(2).Value.(ast.String)
+			written, ok2 := parts.Elem(1).Value.(ast.String)
 			rt, ok1 := resourceTypeByName[string(rtName)]
-			pt, ok2 := patternTypeByName[string(ptName)]
 			if !ok1 || !ok2 {
-				err = fmt.Errorf("%s: grant: unknown resource type %s or pattern type %s", g.Source, parts.Elem(0), parts.Elem(2))
+				err = fmt.Errorf("%s: grant: unknown resource type %s or name %s", g.Source, parts.Elem(0), parts.Elem(1))
 				return
 			}
-			ops, ok := parts.Elem(3).Value.(*ast.Array)
+			name, pt := inventory.SplitName(string(written))
+			ops, ok := parts.Elem(2).Value.(*ast.Array)
 			if !ok {
-				err = fmt.Errorf("%s: grant: operations must be a list, got %s", g.Source, parts.Elem(3))
+				err = fmt.Errorf("%s: grant: operations must be a list, got %s", g.Source, parts.Elem(2))
 				return
 			}
 			ops.Foreach(func(o *ast.Term) {
@@ -319,7 +311,7 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 					return
 				}
 				for _, h := range g.Hosts {
-					b := acl.Binding{Principal: principal, Host: h, ResourceType: rt, ResourceName: string(name), PatternType: pt, Operation: op, Permission: perm}
+					b := acl.Binding{Principal: principal, Host: h, ResourceType: rt, ResourceName: name, PatternType: pt, Operation: op, Permission: perm}
 					if verr := b.Validate(); verr != nil {
 						err = fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", g.Source, what, verr)
 						return
@@ -331,7 +323,7 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 				}
 			})
 		})
-	})
+	}
 	return out, err
 }
 

@@ -41,9 +41,16 @@ explicit_topic_names(g) := [g.resource.name] if {
 # Topic names (as written) some ALLOW grant may write, split by pattern.
 written_names contains name if {
 	some g in input.grants
-	g.permission == "ALLOW"
 	g.role in topic_writing_roles
-	some name in array.concat(g.topics, application_id_prefix(g))
+	g.permission == "ALLOW"
+	some name in g.topics
+}
+
+written_names contains concat("", [g.application_id, "*"]) if {
+	some g in input.grants
+	g.application_id != ""
+	g.role in topic_writing_roles
+	g.permission == "ALLOW"
 }
 
 written_names contains name if {
@@ -55,49 +62,45 @@ written_names contains name if {
 	some name in explicit_topic_names(g)
 }
 
-application_id_prefix(g) := [concat("", [g.application_id, "*"])] if g.application_id != ""
+written_literals := {n | some n in written_names; not endswith(n, "*")} | {"*" | "*" in written_names}
 
-else := []
+written_prefixes := {trim_suffix(n, "*") | some n in written_names; endswith(n, "*"); n != "*"}
 
-written_literals := {n | some n in written_names; split_name(n)[1] == "LITERAL"}
+# Declared topics by pattern ("*" alone is never declared); restricted ones
+# separately.
+declared_bases := {trim_suffix(name, "*") | some name, _ in input.topics}
 
-written_prefixes := {p | some n in written_names; [p, "PREFIXED"] = split_name(n)}
+declared_prefixes := {trim_suffix(name, "*") | some name, _ in input.topics; endswith(name, "*")}
 
-# Declared topics by pattern; restricted ones separately.
-declared_bases := {split_name(name)[0] | some name, _ in input.topics}
-
-declared_prefixes := {p | some name, _ in input.topics; [p, "PREFIXED"] = split_name(name)}
-
-restricted_literals[name] := t if {
+restricted_literals := {name: t |
 	some name, t in input.topics
 	t.classification == "restricted"
 	split_name(name)[1] == "LITERAL"
 }
 
-restricted_prefixes[name] := t if {
+restricted_prefixes := {name: t |
 	some name, t in input.topics
 	t.classification == "restricted"
 	split_name(name)[1] == "PREFIXED"
 }
 
 # restricted_topics_covered(n) are the restricted topics (as declared) that a
-# grant's topic name n reaches. Literal names are looked up; only prefixed
-# names and restricted prefixes are scanned.
-restricted_topics_covered(n) := ((({name |
-	some name, _ in restricted_literals
+# grant's topic name n reaches. Literal names are looked up; only restricted
+# prefixes (and, for a prefixed or "*" name, restricted topics) are scanned.
+restricted_topics_covered(n) := {name | n == "*"; some name, _ in restricted_topics} if {
 	n == "*"
-} | {name |
+} else := {n | restricted_literals[n]} | {name |
 	some name, _ in restricted_prefixes
-	n == "*"
-}) | {n | restricted_literals[n]}) | {name |
+	startswith(n, trim_suffix(name, "*"))
+} if {
 	split_name(n)[1] == "LITERAL"
-	some name, _ in restricted_prefixes
-	startswith(n, split_name(name)[0])
-}) | {name |
-	[p, "PREFIXED"] = split_name(n)
-	some name, _ in object.union(restricted_literals, restricted_prefixes)
+} else := {name |
+	p := trim_suffix(n, "*")
+	some name, _ in restricted_topics
 	overlaps_prefix(p, split_name(name))
 }
+
+restricted_topics := object.union(restricted_literals, restricted_prefixes)
 
 overlaps_prefix(p, [base, _]) if startswith(base, p)
 
@@ -120,18 +123,23 @@ deny contains f if {
 # A literal "*" topic or group gives every present and future resource.
 deny contains f if {
 	some g in input.grants
+	some kind in wildcard_kinds(g)
 	g.permission == "ALLOW"
 	not is_superuser(g.principal)
-	some [kind, name] in wildcard_resources(g)
 	f := finding(
 		"KG202", "wildcard-resource", g.source, kafka_principal(g.principal),
 		sprintf("grant %s gives User:%s every %s (%s \"*\"), but it is not a superuser", [g.source, g.principal, kind, kind]),
 		sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
 	)
-	name == "*"
 }
 
-wildcard_resources(g) := ({["topic", t] | some t in g.topics} | {["group", t] | some t in g.groups}) | {[lower(g.resource.type), g.resource.name] |
+# wildcard_kinds(g) is the set of resource kinds ("topic", "group") grant g
+# names with a literal "*".
+wildcard_kinds(g) := {kind |
+	some kind, names in {"topic": g.topics, "group": g.groups}
+	"*" in names
+} | {lower(g.resource.type) |
+	g.resource.name == "*"
 	g.resource.type in {"TOPIC", "GROUP"}
 }
 
@@ -181,7 +189,8 @@ warn contains f if {
 
 warn contains f if {
 	some name, t in input.topics
-	not topic_is_written(split_name(name))
+	not written_literals[name]
+	not topic_is_written(name)
 	f := finding(
 		"KG252", "topic-without-writer", t.source, concat("", ["Topic:", name]),
 		sprintf("no principal may write topic %s (%s)", [name, t.source]),
@@ -189,33 +198,51 @@ warn contains f if {
 	)
 }
 
-topic_is_written([n, "LITERAL"]) if written_literals[n]
+# topic_is_written(name) holds when an ALLOW grant writes the declared topic
+# name (as written) or, for a prefix, some topic under it.
+topic_is_written(_) if "*" in written_literals
 
-topic_is_written([_, "LITERAL"]) if "*" in written_literals
+topic_is_written(name) if {
+	not endswith(name, "*")
+	strings.any_prefix_match(name, written_prefixes)
+}
 
-topic_is_written([n, "LITERAL"]) if strings.any_prefix_match(n, written_prefixes)
+topic_is_written(name) if {
+	endswith(name, "*")
+	p := trim_suffix(name, "*")
+	some written in [written_literals, written_prefixes]
+	strings.any_prefix_match(written, p)
+}
 
-topic_is_written([p, "PREFIXED"]) if strings.any_prefix_match(written_literals, p)
-
-topic_is_written([p, "PREFIXED"]) if strings.any_prefix_match(written_prefixes, p)
-
-topic_is_written([p, "PREFIXED"]) if strings.any_prefix_match(p, written_prefixes)
+topic_is_written(name) if {
+	endswith(name, "*")
+	strings.any_prefix_match(trim_suffix(name, "*"), written_prefixes)
+}
 
 warn contains f if {
 	some g in input.grants
-	some name in explicit_topic_names_or_topics(g)
-	[p, "PREFIXED"] = split_name(name)
-	not prefix_matches_declared(p)
-	f := finding(
-		"KG253", "prefix-matches-nothing", g.source, concat("", ["Topic:", name]),
-		sprintf("grant %s: prefix %s matches no declared topic", [g.source, name]),
-		"declare the topics under it, or fix the prefix",
-	)
+	some name in g.topics
+	endswith(name, "*")
+	name != "*"
+	not prefix_matches_declared(trim_suffix(name, "*"))
+	f := prefix_matches_nothing(g, name)
 }
 
-explicit_topic_names_or_topics(g) := explicit_topic_names(g) if g.role == ""
+warn contains f if {
+	some g in input.grants
+	g.resource.type == "TOPIC"
+	name := g.resource.name
+	endswith(name, "*")
+	name != "*"
+	not prefix_matches_declared(trim_suffix(name, "*"))
+	f := prefix_matches_nothing(g, name)
+}
 
-else := g.topics
+prefix_matches_nothing(g, name) := finding(
+	"KG253", "prefix-matches-nothing", g.source, concat("", ["Topic:", name]),
+	sprintf("grant %s: prefix %s matches no declared topic", [g.source, name]),
+	"declare the topics under it, or fix the prefix",
+)
 
 prefix_matches_declared(p) if declared_bases[p]
 

@@ -8,37 +8,28 @@ split_name(s) := [trim_suffix(s, "*"), "PREFIXED"] if {
 	endswith(s, "*")
 } else := [s, "LITERAL"]
 
-# resources_of(g, selector) is the set of [resource_type, name, pattern_type]
-# a role entry's selector picks from grant g.
-resources_of(g, "topics") := {["TOPIC", n[0], n[1]] | some t in g.topics; n := split_name(t)}
-
-resources_of(g, "groups") := {["GROUP", n[0], n[1]] | some t in g.groups; n := split_name(t)}
-
-resources_of(g, "transactional_ids") := {["TRANSACTIONAL_ID", n[0], n[1]] |
-	some t in g.transactional_ids
-	n := split_name(t)
+# selected_names(g) maps each role selector to the names (as written, so
+# "x*" is PREFIXED) it picks from grant g.
+selected_names(g) := {
+	"topics": g.topics,
+	"groups": g.groups,
+	"transactional_ids": g.transactional_ids,
+	"cluster": ["kafka-cluster"],
+	"application_id_topics": app,
+	"application_id_groups": app,
+	"application_id_transactional_ids": app,
+} if {
+	app := [concat("", [g.application_id, "*"]) | g.application_id != ""]
 }
 
-resources_of(_, "cluster") := {["CLUSTER", "kafka-cluster", "LITERAL"]}
+# explicit_names(g) are the [resource_type, name as written] pairs of a
+# grant with operations: its resource, or the names it lists.
+explicit_names(g) := [[g.resource.type, g.resource.name]] if g.resource
 
-resources_of(g, "application_id_topics") := {["TOPIC", g.application_id, "PREFIXED"]} if g.application_id != ""
-
-resources_of(g, "application_id_groups") := {["GROUP", g.application_id, "PREFIXED"]} if g.application_id != ""
-
-resources_of(g, "application_id_transactional_ids") := {["TRANSACTIONAL_ID", g.application_id, "PREFIXED"]} if {
-	g.application_id != ""
-}
-
-# explicit_resources(g) are the resources of a grant with operations: its
-# resource, or the names it lists.
-explicit_resources(g) := {[g.resource.type, n[0], n[1]] | n := split_name(g.resource.name)} if g.resource
-
-else := (resources_of(g, "topics") | resources_of(g, "groups")) | resources_of(g, "transactional_ids")
-
-# entry_applies holds when a role entry has no condition or the grant sets it.
-entry_applies(_, e) if not e["if"]
-
-entry_applies(g, e) if g[e["if"]] == true
+else := array.concat(
+	array.concat([["TOPIC", n] | some n in g.topics], [["GROUP", n] | some n in g.groups]),
+	[["TRANSACTIONAL_ID", n] | some n in g.transactional_ids],
+)
 
 # kafka_principal is the Kafka principal of a grant's principal name.
 kafka_principal(name) := concat("", ["User:", name])

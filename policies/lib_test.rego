@@ -14,22 +14,21 @@ test_split_name_plain_is_literal if {
 	kafkaguard.split_name("orders") == ["orders", "LITERAL"]
 }
 
-test_resources_of_cluster if {
-	kafkaguard.resources_of(grant({}), "cluster") == {["CLUSTER", "kafka-cluster", "LITERAL"]}
-}
-
-test_explicit_resources_prefer_resource if {
+test_explicit_names_prefer_resource if {
 	g := grant({"operations": ["READ"], "resource": {"type": "TOPIC", "name": "audit.*"}})
-	kafkaguard.explicit_resources(g) == {["TOPIC", "audit.", "PREFIXED"]}
+	kafkaguard.explicit_names(g) == [["TOPIC", "audit.*"]]
 }
 
-test_entry_applies_without_condition if {
-	kafkaguard.entry_applies(grant({}), {"resource": "topics", "operations": ["READ"]})
+test_explicit_names_list_every_kind if {
+	g := grant({"operations": ["DESCRIBE"], "topics": ["t"], "groups": ["g"], "transactional_ids": ["x*"]})
+	kafkaguard.explicit_names(g) == [["TOPIC", "t"], ["GROUP", "g"], ["TRANSACTIONAL_ID", "x*"]]
 }
 
-test_entry_with_condition_needs_flag if {
-	not kafkaguard.entry_applies(grant({}), {"resource": "topics", "operations": ["CREATE"], "if": "create"})
-	kafkaguard.entry_applies(grant({"create": true}), {"resource": "topics", "operations": ["CREATE"], "if": "create"})
+test_selected_names_of_application_id_are_prefixes if {
+	names := kafkaguard.selected_names(grant({"application_id": "app"}))
+	names.application_id_topics == ["app*"]
+	kafkaguard.selected_names(grant({})).application_id_groups == []
+	kafkaguard.selected_names(grant({})).cluster == ["kafka-cluster"]
 }
 
 test_team_of_unknown_principal_is_empty if {
