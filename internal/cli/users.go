@@ -260,6 +260,9 @@ Examples:
 // applyUsers checks the mechanisms, opens (creating) the store and applies p.
 func (s *usersSession) applyUsers(p scram.UserPlan) ([]scram.Result, error) {
 	start := time.Now()
+	if err := scram.Precheck(p, s.store); err != nil {
+		return nil, err
+	}
 	mechs := map[string]bool{}
 	for _, ch := range p.Changes {
 		if ch.Upsert && !mechs[ch.Mechanism] {

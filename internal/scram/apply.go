@@ -213,6 +213,21 @@ func verb(action string) string {
 	return "remove"
 }
 
+// Precheck refuses a plan whose upserts would use a password file of the
+// store that cannot be used (empty, unreadable, too loose), before anything
+// is changed: bad input is one error, not a half-applied plan.
+func Precheck(p UserPlan, store *Store) error {
+	for _, c := range p.Changes {
+		if !c.Upsert || !store.Has(c.User) {
+			continue
+		}
+		if _, err := store.Password(c.User); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ProbeSCRAM checks that the cluster accepts logins with mechanism, by
 // logging in as a random user that does not exist with a random password:
 // a rejected login means the mechanism is enabled. It writes nothing, so a

@@ -385,3 +385,13 @@ func itoa(i int) string {
 	}
 	return string(buf[n:])
 }
+
+func TestPrecheckRefusesAnUnusablePasswordFileBeforeAnyChange(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	os.WriteFile(store.PasswordPath("b"), nil, 0o600)
+	p := PlanUsers([]DesiredUser{{Name: "a", Mechanism: SHA512, Iterations: 4096}, {Name: "b", Mechanism: SHA512, Iterations: 4096}}, nil, acl.Scope{}, false, "")
+	err := Precheck(p, store)
+	if err == nil || !strings.Contains(err.Error(), "b.password: empty password") {
+		t.Fatalf("precheck: %v", err)
+	}
+}

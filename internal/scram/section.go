@@ -121,6 +121,9 @@ func (s *Section) Apply(ctx context.Context, out io.Writer, st apply.Style, prog
 	if total == 0 {
 		return 0, nil
 	}
+	if err := Precheck(s.plan, &Store{Dir: p.SecretsDir}); err != nil {
+		return total, err
+	}
 	checked := map[string]bool{}
 	for _, c := range s.plan.Changes {
 		if c.Upsert && !checked[c.Mechanism] {
