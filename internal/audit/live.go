@@ -28,6 +28,8 @@ type Options struct {
 	Log        io.Writer // progress and request logs; nil discards
 	// Name overrides the inventory's cluster name in the report.
 	Name string
+	// DialOptions are passed to cluster.Dial (request logs with --verbose).
+	DialOptions []cluster.DialOption
 	// ApplyHint overrides the command the fixes name (built from the
 	// inventory and properties paths when empty).
 	ApplyHint string
@@ -71,7 +73,7 @@ func Live(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	logf("audit %s: connecting to %s", name, strings.Join(cfg.Bootstrap, ","))
-	client, err := cluster.Dial(ctx, cfg)
+	client, err := cluster.Dial(ctx, cfg, o.DialOptions...)
 	if err != nil {
 		return Result{}, err
 	}

@@ -138,8 +138,10 @@ func escapeLabel(s string) string {
 }
 
 // Merge combines several clusters' reports into one, each check named
-// "<cluster>/<check>", so every renderer (junit testcases, SARIF rules) keeps
-// the clusters apart. One report is returned as it is.
+// "<cluster>/<check>" and each resource prefixed with the cluster, so every
+// renderer (junit testcases, SARIF rules) keeps the clusters apart. One
+// report is returned as it is; use Prefix for a multi-cluster run in which
+// only one cluster could be audited.
 func Merge(reports ...report.Report) report.Report {
 	if len(reports) == 1 {
 		return reports[0]
@@ -152,17 +154,29 @@ func Merge(reports ...report.Report) report.Report {
 			out.Started = r.Started
 		}
 		out.Duration += r.Duration
-		for _, c := range r.AllChecks() {
-			out.Checks = append(out.Checks, r.Cluster+"/"+c)
-		}
-		for _, f := range r.Findings {
-			f.Check = r.Cluster + "/" + f.Check
-			if f.Resource != "" {
-				f.Resource = r.Cluster + ": " + f.Resource
-			}
-			out.Findings = append(out.Findings, f)
-		}
+		p := Prefix(r)
+		out.Checks = append(out.Checks, p.Checks...)
+		out.Findings = append(out.Findings, p.Findings...)
 	}
 	out.Cluster = strings.Join(names, ", ")
+	return out
+}
+
+// Prefix names r's checks "<cluster>/<check>" and prefixes its resources
+// with "<cluster>: ".
+func Prefix(r report.Report) report.Report {
+	out := r
+	out.Checks = nil
+	out.Findings = nil
+	for _, c := range r.AllChecks() {
+		out.Checks = append(out.Checks, r.Cluster+"/"+c)
+	}
+	for _, f := range r.Findings {
+		f.Check = r.Cluster + "/" + f.Check
+		if f.Resource != "" {
+			f.Resource = r.Cluster + ": " + f.Resource
+		}
+		out.Findings = append(out.Findings, f)
+	}
 	return out
 }

@@ -122,6 +122,9 @@ func (e *env) audit(c *ucli.Context) error {
 			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, PolicyDirs: t.Policy,
 			WarnWithin: warnWithin, Now: now, Log: logw, Name: t.Name,
 		}
+		if c.Bool("verbose") {
+			opts.DialOptions = []cluster.DialOption{cluster.WithLog(e.stderr)}
+		}
 		var cfg *cluster.Config
 		if t.Bootstrap == "" && t.CommandConfig == "" {
 			errs = append(errs, clusterErr(t, withHint(errors.New("no cluster given"),
@@ -153,7 +156,10 @@ func (e *env) audit(c *ucli.Context) error {
 
 	var buf bytes.Buffer
 	var merged report.Report
-	if len(reports) > 0 {
+	switch {
+	case len(reports) == 1 && len(targets) > 1:
+		merged = audit.Prefix(reports[0])
+	case len(reports) > 0:
 		merged = audit.Merge(reports...)
 	}
 	switch {
