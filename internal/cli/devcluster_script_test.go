@@ -111,3 +111,35 @@ func cmdDevcluster(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: devcluster start | acl add|delete PRINCIPAL TYPE NAME PATTERN OP PERM | user NAME")
 	}
 }
+
+// TestApplyAsksForYesOnATerminal drives apply as a person at a terminal would.
+func TestApplyAsksForYesOnATerminal(t *testing.T) {
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	inv := filepath.Join(t.TempDir(), "inventory.yaml")
+	if err := os.WriteFile(inv, []byte("principals:\n  app: {auth: mtls, team: a}\ntopics:\n  t: {team: a, classification: internal}\ngrants:\n  - {principal: app, role: consumer, topics: [t]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(answer string) (int, string, string) {
+		var stdout, stderr strings.Builder
+		e := &env{stdin: strings.NewReader(answer), stdout: &stdout, stderr: &stderr, stdinTTY: true,
+			getenv: func(string) string { return "" }}
+		code := e.run([]string{"kafkaguard", "apply", "-f", inv, "--command-config", dc.AdminProperties()})
+		return code, stdout.String(), stderr.String()
+	}
+	code, stdout, stderr := run("no\n")
+	if code != ExitError || !strings.Contains(stderr, "Only 'yes' will be accepted") || !strings.Contains(stderr, "kafkaguard: error: apply cancelled: nothing was changed") {
+		t.Fatalf("answer no: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run("yes\n")
+	if code != ExitOK || !strings.Contains(stdout, "Apply complete: 2 added, 0 changed, 0 removed") {
+		t.Fatalf("answer yes: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run("")
+	if code != ExitOK || !strings.Contains(stdout, "No changes. The cluster matches policy.") {
+		t.Fatalf("after apply: exit %d\n%s", code, stdout)
+	}
+}
