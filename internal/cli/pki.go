@@ -479,8 +479,10 @@ func pkiRevokeCommand(e *env) *ucli.Command {
 		UsageText: "kafkaguard pki revoke --dir DIR (--name NAME | --serial SERIAL) [--reason REASON]",
 		Description: `Marks certificates revoked in DIR/index.json: one --serial (hex, as 'pki
 list' and openssl print it; colons allowed), or every unexpired certificate
-with --name. Brokers only see it in a CRL: run 'kafkaguard pki crl' next and
-point ssl.crl (or your TLS terminator) at it.
+with --name. Publish it with 'kafkaguard pki crl'. Kafka brokers have no CRL
+setting of their own (the JVM checks revocation only when configured to), so
+also remove the principal's ACLs: 'kafkaguard audit' reports revoked
+certificates whose principals still hold ACLs.
 
 Reasons (RFC 5280): unspecified, key-compromise, ca-compromise,
 affiliation-changed, superseded, cessation-of-operation, certificate-hold,
