@@ -159,6 +159,11 @@ func (s *ACLSection) Check(g Guards) error {
 	if g.AllowLockout || !s.Summary().HasChanges() {
 		return nil
 	}
+	// Only CLUSTER bindings decide CLUSTER requests.
+	touchesCluster := func(b acl.Binding) bool { return b.ResourceType == acl.ResourceCluster }
+	if !slices.ContainsFunc(s.diff.Add, touchesCluster) && !slices.ContainsFunc(s.remove, touchesCluster) {
+		return nil
+	}
 	principal := s.planner.Admin.Principal()
 	if slices.Contains(g.SuperUsers, principal) {
 		return nil
@@ -167,14 +172,36 @@ func (s *ACLSection) Check(g Guards) error {
 		return fmt.Errorf("%w check: cannot tell which principal this client runs as (an mTLS certificate without mapping), so cannot check it keeps ALTER and DESCRIBE on CLUSTER %s", ErrLockout, acl.ClusterName)
 	}
 	before := acl.NewAuthorizer(s.actual, acl.AuthorizerOptions{})
-	after := acl.NewAuthorizer(s.After(), acl.AuthorizerOptions{})
-	for _, op := range manageOps {
-		req := acl.Request{Principal: principal, Host: acl.Wildcard, Operation: op, ResourceType: acl.ResourceCluster, ResourceName: acl.ClusterName}
-		if before.Authorize(req).Allowed && !after.Authorize(req).Allowed {
-			return fmt.Errorf("%w: after this plan %s could no longer %s on CLUSTER %s, so kafkaguard could not manage ACLs any more", ErrLockout, principal, op, acl.ClusterName)
+	afterSet := s.After()
+	after := acl.NewAuthorizer(afterSet, acl.AuthorizerOptions{})
+	// The client's address is unknown: ask from every host a CLUSTER binding
+	// of the principal (or User:*) names, before or after, and from "*".
+	for _, host := range clusterHosts(principal, s.actual, afterSet) {
+		for _, op := range manageOps {
+			req := acl.Request{Principal: principal, Host: host, Operation: op, ResourceType: acl.ResourceCluster, ResourceName: acl.ClusterName}
+			if before.Authorize(req).Allowed && !after.Authorize(req).Allowed {
+				from := ""
+				if host != acl.Wildcard {
+					from = " from host " + host
+				}
+				return fmt.Errorf("%w: after this plan %s could no longer %s on CLUSTER %s%s, so kafkaguard could not manage ACLs any more", ErrLockout, principal, op, acl.ClusterName, from)
+			}
 		}
 	}
 	return nil
+}
+
+func clusterHosts(principal string, sets ...acl.Set) []string {
+	hosts := []string{acl.Wildcard}
+	for _, set := range sets {
+		for _, b := range set.Bindings() {
+			if b.ResourceType == acl.ResourceCluster && (b.Principal == principal || b.Principal == "User:*") && b.Host != acl.Wildcard {
+				hosts = append(hosts, b.Host)
+			}
+		}
+	}
+	slices.Sort(hosts)
+	return slices.Compact(hosts)
 }
 
 func (s *ACLSection) chunk() int {

@@ -210,6 +210,9 @@ func TestLockoutGuard(t *testing.T) {
 	all := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW")
 	denyAlter := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
 	other := b(t, "User:ops", "TOPIC", "t", "LITERAL", "READ", "ALLOW")
+	hostAlter := alter
+	hostAlter.Host = "10.0.0.5"
+	denyAll := b(t, "User:*", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
 	tests := []struct {
 		name            string
 		principal       string
@@ -224,7 +227,10 @@ func TestLockoutGuard(t *testing.T) {
 		{"super user by hint", "User:ops", []acl.Binding{alter}, nil, Guards{SuperUsers: []string{"User:ops"}}, false},
 		{"allowed explicitly", "User:ops", []acl.Binding{alter}, nil, Guards{AllowLockout: true}, false},
 		{"no ACL today means super user", "User:admin", []acl.Binding{b(t, "User:admin", "TOPIC", "t", "LITERAL", "READ", "ALLOW")}, nil, Guards{}, false},
-		{"unknown principal refuses", "", []acl.Binding{other}, nil, Guards{}, true},
+		{"unknown principal refuses a CLUSTER change", "", []acl.Binding{alter}, nil, Guards{}, true},
+		{"unknown principal may change topics", "", []acl.Binding{other}, nil, Guards{}, false},
+		{"removing a host-specific grant", "User:ops", []acl.Binding{hostAlter, describe}, []acl.Binding{describe}, Guards{}, true},
+		{"a DENY for everyone", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, denyAll}, Guards{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
