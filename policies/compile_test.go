@@ -1,0 +1,217 @@
+package policies
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+)
+
+func mustLoad(t *testing.T, paths ...string) *inventory.Inventory {
+	t.Helper()
+	inv, err := inventory.Load(paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func parseInv(t *testing.T, yaml string) *inventory.Inventory {
+	t.Helper()
+	inv, err := inventory.Parse("inv.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func binding(t *testing.T, principal, rt, name, pt, op, perm string) acl.Binding {
+	t.Helper()
+	b, err := acl.FromStrings(principal, "*", rt, name, pt, op, perm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCompileDesignExampleMatchesRoleSemantics(t *testing.T) {
+	res, err := Compile(context.Background(), mustLoad(t, "../testdata/inventory/design.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := acl.NewSet(
+		binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
+		binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
+		binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "DESCRIBE", "ALLOW"),
+		binding(t, "User:analytics", "GROUP", "analytics-", "PREFIXED", "READ", "ALLOW"),
+		binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "WRITE", "ALLOW"),
+		binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "DESCRIBE", "ALLOW"),
+		binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "WRITE", "ALLOW"),
+		binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "DESCRIBE", "ALLOW"),
+		binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW"),
+		binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"),
+		binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY"),
+	)
+	if !res.ACLs.Equal(want) {
+		t.Errorf("got %d bindings:\n%v\nwant:\n%v", res.ACLs.Len(), res.ACLs.Bindings(), want.Bindings())
+	}
+	deny := binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY")
+	if got := res.Provenance[deny]; len(got) != 1 || got[0] != "grant ../testdata/inventory/design.yaml:19 (operations)" {
+		t.Errorf("provenance of the DENY binding = %q", got)
+	}
+	for _, b := range res.ACLs.Bindings() {
+		if len(res.Provenance[b]) == 0 {
+			t.Errorf("%s has no provenance", b)
+		}
+	}
+}
+
+func TestCompileExampleInventoryIsClean(t *testing.T) {
+	res, err := Compile(context.Background(), mustLoad(t, "../examples/inventory"), Options{PolicyDirs: []string{"../testdata/policies/acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Deny) != 0 {
+		t.Errorf("deny findings: %+v", res.Deny)
+	}
+	if res.ACLs.Len() < 50 {
+		t.Errorf("only %d bindings", res.ACLs.Len())
+	}
+	// The streams app with exactly_once gets its transactional ids.
+	b := binding(t, "User:orders-enricher", "TRANSACTIONAL_ID", "orders-enricher", "PREFIXED", "WRITE", "ALLOW")
+	if !res.ACLs.Contains(b) {
+		t.Errorf("missing %s", b)
+	}
+	if !strings.Contains(strings.Join(res.Checks, ","), "acme.rules.deny") {
+		t.Errorf("checks = %v", res.Checks)
+	}
+}
+
+func TestUserACLRulesCarryTheirProvenance(t *testing.T) {
+	inv := parseInv(t, "principals:\n  ops: {auth: mtls, team: platform}\n  app: {auth: mtls, team: orders}\ngrants:\n  - {principal: ops, resource: {type: CLUSTER}, operations: [DESCRIBE]}\n")
+	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{"../testdata/policies/extra-acls"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
+	got := strings.Join(res.Provenance[b], " | ")
+	want := "grant inv.yaml:5 (operations) | rule data.acme.extra.acls (../testdata/policies/extra-acls/acls.rego:5)"
+	if got != want {
+		t.Errorf("provenance = %q, want %q", got, want)
+	}
+	if res.ACLs.Len() != 1 {
+		t.Errorf("bindings = %v (want the two sources deduplicated)", res.ACLs.Bindings())
+	}
+}
+
+func TestUserRolesAndRules(t *testing.T) {
+	inv := parseInv(t, `principals:
+  audit: {auth: mtls, team: sec}
+topics:
+  secret: {classification: restricted}
+grants:
+  - {principal: audit, role: auditor, topics: [secret]}
+`)
+	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{"../testdata/policies/acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := binding(t, "User:audit", "TOPIC", "secret", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"); !res.ACLs.Contains(want) || res.ACLs.Len() != 2 {
+		t.Errorf("bindings = %v", res.ACLs.Bindings())
+	}
+	if len(res.Deny) != 1 || res.Deny[0].ID != "ACME001" || res.Deny[0].Location != "inv.yaml:4" {
+		t.Errorf("deny = %+v", res.Deny)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Dir(p)
+	}
+	ok := "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: producer, topics: [t]}\n"
+	tests := []struct {
+		name, inv, policy, want string
+		timeout                 time.Duration
+	}{
+		{name: "unknown role", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: reader, topics: [t]}\n",
+			want: `inv.yaml:4: grant: unknown role "reader"`},
+		{name: "streams app without application id", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: streams-app, topics: [t]}\n",
+			want: `inv.yaml:4: grant: role "streams-app" needs application_id`},
+		{name: "invalid combination", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, operations: [READ], transactional_ids: [x]}\n",
+			want: "inv.yaml:4: grant (operations) produces an invalid binding: operation READ is not valid on resource type TRANSACTIONAL_ID"},
+		{name: "rego parse error", inv: ok, policy: write("p1/x.rego", "package x\n\ndeny contains msg if {\n"),
+			want: "policy parse error: " + dir + "/p1/x.rego:"},
+		{name: "rego compile error", inv: ok, policy: write("p2/x.rego", "package x\n\ndeny contains msg if {\n\tmsg := nope\n}\n"),
+			want: "policy compile error: " + dir + "/p2/x.rego:4:"},
+		{name: "malformed binding", inv: ok, policy: write("p3/x.rego", "package x\n\nacls contains {\"principal\": \"alice\"}\n"),
+			want: "rule data.x.acls (" + dir + "/p3/x.rego:3): produced a malformed binding"},
+		{name: "user role with bad selector", inv: ok, policy: write("p4/x.rego", "package kafkaguard\n\nroles.bad := [{\"resource\": \"topic\", \"operations\": [\"READ\"]}]\n"),
+			want: `role "bad": unknown resource selector "topic"`},
+		{name: "timeout", inv: ok, timeout: 100 * time.Millisecond,
+			policy: write("p5/x.rego", "package x\n\nwarn contains n if {\n\tn := count([x | some x in numbers.range(1, 100000000)])\n}\n"),
+			want:   "policy evaluation did not finish within 100ms"},
+		{name: "missing policy dir", inv: ok, policy: filepath.Join(dir, "nope"), want: "read policies: stat "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dirs []string
+			if tt.policy != "" {
+				dirs = []string{tt.policy}
+			}
+			start := time.Now()
+			_, err := Compile(context.Background(), parseInv(t, tt.inv), Options{PolicyDirs: dirs, Timeout: tt.timeout})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+			if tt.timeout > 0 && time.Since(start) > 5*time.Second {
+				t.Errorf("timeout took %s", time.Since(start))
+			}
+		})
+	}
+}
+
+func TestUserTestsRunBesideTheLibrary(t *testing.T) {
+	res, err := Test(context.Background(), []string{"../testdata/policies/acme"}, TestOptions{Run: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Passed() != 4 || res.Failed() != 0 {
+		t.Errorf("passed %d, failed %d: %+v", res.Passed(), res.Failed(), res.Cases)
+	}
+}
+
+func TestFailingTestIsLocated(t *testing.T) {
+	dir := t.TempDir()
+	src := "package y_test\n\nimport data.kafkaguard\n\ntest_wrong if {\n\tkafkaguard.split_name(\"a*\") == [\"a\", \"LITERAL\"]\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "y_test.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Test(context.Background(), []string{dir}, TestOptions{Run: "y_test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 1 {
+		t.Fatalf("failed = %d", res.Failed())
+	}
+	c := res.Cases[0]
+	if c.Location != filepath.Join(dir, "y_test.rego")+":5" || !strings.HasPrefix(c.FailedAt, filepath.Join(dir, "y_test.rego")+":6: ") {
+		t.Errorf("location %q, failed at %q", c.Location, c.FailedAt)
+	}
+}
