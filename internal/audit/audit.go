@@ -141,6 +141,8 @@ type Input struct {
 	// ApplyHint is the command that reconciles this cluster, used in fixes
 	// ("kafkaguard apply -f inventory.yaml --command-config admin.properties").
 	ApplyHint string
+	// SecretsDir is named in the fixes of SCRAM findings (--secrets-dir).
+	SecretsDir string
 }
 
 // Result is one cluster's audit: the report plus the figures for metrics.
@@ -223,7 +225,11 @@ func Run(ctx context.Context, in Input) Result {
 					errs = append(errs, fmt.Errorf("%s: verify logins: %w", CheckSCRAMDrift, err))
 				}
 			}
-			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, in.ApplyHint)
+			hint := in.ApplyHint
+			if in.SecretsDir != "" {
+				hint += " --secrets-dir " + in.SecretsDir
+			}
+			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, hint)
 			add(fs...)
 			res.Users = counts
 		}

@@ -89,7 +89,7 @@ func Live(ctx context.Context, o Options) (Result, error) {
 		TLSCheck: true, Brokers: cfg.Bootstrap,
 		BindingSources: bsrc, PolicyFindings: policyFs,
 		Now: o.Now, WarnWithin: o.WarnWithin,
-		ApplyHint: applyHint(o),
+		ApplyHint: applyHint(o), SecretsDir: o.SecretsDir,
 	}
 	if cfg.TLS == nil {
 		in.NoTLS = true
