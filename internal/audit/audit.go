@@ -212,9 +212,21 @@ func Run(ctx context.Context, in Input) Result {
 		res.Bindings = counts
 	}
 
+	// Principals with a SCRAM user on the cluster (the inventory's when the
+	// cluster's could not be read), for KG303.
+	var scramPrincipals []string
+	for _, u := range in.Users {
+		scramPrincipals = append(scramPrincipals, u.Principal())
+	}
 	if in.SCRAM != nil {
 		ran(CheckSCRAMDrift)
 		creds, err := in.SCRAM.DescribeSCRAM(ctx)
+		if err == nil {
+			scramPrincipals = scramPrincipals[:0]
+			for _, c := range creds {
+				scramPrincipals = append(scramPrincipals, "User:"+c.User)
+			}
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: describe scram users: %w", CheckSCRAMDrift, err))
 		} else {
@@ -241,11 +253,7 @@ func Run(ctx context.Context, in Input) Result {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: list certificates: %w", CheckCertificates, err))
 		} else {
-			var users []string
-			for _, u := range in.Users {
-				users = append(users, u.Principal())
-			}
-			fs, exp := CheckCerts(certs, live, users, now, in.WarnWithin)
+			fs, exp := CheckCerts(certs, live, scramPrincipals, now, in.WarnWithin)
 			add(fs...)
 			res.Certs = exp
 		}
