@@ -51,6 +51,10 @@ type ClientRequest struct {
 	OutDir       string
 	MappingRules string // the brokers' ssl.principal.mapping.rules; "" = DEFAULT
 	Force        bool
+	// DN, when set, is the whole subject in RFC 2253 form (e.g. an
+	// inventory principal's dn: "CN=analytics,OU=data,O=Acme"); OUs and Org
+	// must then be empty. See ParseDN.
+	DN string
 
 	KeyAlgo        string
 	KeySize        int
@@ -341,9 +345,17 @@ func (ca *CA) IssueClient(req ClientRequest) (*Issued, error) {
 	if len(req.Org) > 64 {
 		return nil, fmt.Errorf("organization %q is longer than 64 characters", req.Org)
 	}
-	// One RDN per attribute, printed by a broker as CN=NAME,OU=<first>,...,O=ORG.
-	raw, err := clientSubject(req.Name, req.OUs, req.Org)
-	if err != nil {
+	var raw []byte
+	var err error
+	if req.DN != "" {
+		if len(req.OUs) > 0 || req.Org != "" {
+			return nil, errors.New("give either a DN or organizational units and an organization, not both")
+		}
+		if raw, err = ParseDN(req.DN); err != nil {
+			return nil, err
+		}
+	} else if raw, err = clientSubject(req.Name, req.OUs, req.Org); err != nil {
+		// One RDN per attribute, printed by a broker as CN=NAME,OU=<first>,...,O=ORG.
 		return nil, fmt.Errorf("encode subject: %w", err)
 	}
 	spec := leafSpec{

@@ -280,20 +280,23 @@ func pkiIssueClientCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "client",
 		Usage:     "issue a client certificate (client auth only) and print its Kafka principal",
-		UsageText: "kafkaguard pki issue client --dir DIR --name NAME [--ou OU]... [--o ORG] [--out OUTDIR] [--expiry DURATION] [--mapping-rules RULES] [--force]",
+		UsageText: "kafkaguard pki issue client --dir DIR --name NAME [--ou OU]... [--o ORG | --dn DN] [--out OUTDIR] [--expiry DURATION] [--mapping-rules RULES] [--force]",
 		Description: `A client certificate allows client authentication only, with subject
 CN=NAME[,OU=OU...][,O=ORG] (as a broker prints it: OUs in the order given,
-one RDN each). The command prints the Kafka principal the certificate maps to
+one RDN each), or --dn as written (RFC 2253: most specific first, \, escapes,
+#hex values). The command prints the Kafka principal the certificate maps to
 under --mapping-rules (the brokers' ssl.principal.mapping.rules, default
 DEFAULT); a certificate no rule maps is refused, as a broker would refuse it.
 
 Examples:
   kafkaguard pki issue client --dir ./ca --name analytics --ou data --o Acme
   kafkaguard pki issue client --dir ./ca --name analytics --ou data --mapping-rules 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT'
-  kafkaguard pki issue client --dir ./ca --name ops --out ./secrets --expiry 90d`,
+  kafkaguard pki issue client --dir ./ca --name ops --out ./secrets --expiry 90d
+  kafkaguard pki issue client --dir ./ca --name analytics --dn 'CN=analytics,OU=data,O=Acme,C=US'`,
 		Flags: append(pkiIssueFlags(),
 			&ucli.StringSliceFlag{Name: "ou", Usage: "organizational `UNIT` (repeatable, in DN order)", EnvVars: envVars("ou")},
 			&ucli.StringFlag{Name: "o", Usage: "`ORGANIZATION`", EnvVars: envVars("o")},
+			&ucli.StringFlag{Name: "dn", Usage: "the whole subject `DN` in RFC 2253 form (instead of --ou/--o), e.g. an inventory principal's dn", EnvVars: envVars("dn")},
 			pkiMappingRulesFlag(),
 		),
 		Action: func(c *ucli.Context) error {
@@ -304,7 +307,7 @@ Examples:
 			req := pki.ClientRequest{
 				Name: c.String("name"), OUs: c.StringSlice("ou"), Org: c.String("o"), Expiry: expiry,
 				OutDir: c.String("out"), MappingRules: c.String("mapping-rules"), Force: c.Bool("force"),
-				KeyAlgo: c.String("key-algo"),
+				KeyAlgo: c.String("key-algo"), DN: c.String("dn"),
 			}
 			if _, err := pki.ParseMappingRules(req.MappingRules); err != nil {
 				return err
