@@ -732,3 +732,32 @@ func TestDirectSigningMatchesCFSSLLocalSigner(t *testing.T) {
 		}
 	}
 }
+
+// Two handles on one CA directory (as two kafkaguard processes) issuing at
+// the same time lose no index entry: the index is updated under flock.
+func TestConcurrentIssuersKeepEveryIndexEntry(t *testing.T) {
+	_, dir := newTestCA(t, InitOptions{})
+	const perHandle = 15
+	errs := make(chan error, 2*perHandle)
+	for h := 0; h < 2; h++ {
+		ca, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func(h int) {
+			for i := 0; i < perHandle; i++ {
+				_, err := ca.IssueClient(ClientRequest{Name: "c" + string(rune('a'+h)) + strings.Repeat("x", i)})
+				errs <- err
+			}
+		}(h)
+	}
+	for i := 0; i < 2*perHandle; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, err := loadIndex(dir)
+	if err != nil || len(idx.Certs) != 2*perHandle {
+		t.Fatalf("index holds %d certificates, want %d (%v)", len(idx.Certs), 2*perHandle, err)
+	}
+}

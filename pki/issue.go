@@ -367,10 +367,6 @@ func (ca *CA) IssueClient(req ClientRequest) (*Issued, error) {
 
 // issue signs, writes and records one certificate under the CA lock.
 func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Password string) (*Issued, error) {
-	paths, err := ca.outPaths(outDir, name, p12Password != "", force)
-	if err != nil {
-		return nil, err
-	}
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	unlock, err := lockDir(ca.dir)
@@ -378,6 +374,11 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 		return nil, err
 	}
 	defer unlock()
+	// Checked under the lock, so two issuers of one name cannot both pass.
+	paths, err := ca.outPaths(outDir, name, p12Password != "", force)
+	if err != nil {
+		return nil, err
+	}
 	idx, err := loadIndex(ca.dir)
 	if err != nil {
 		return nil, err
