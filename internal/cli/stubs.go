@@ -1,9 +1,4 @@
 package cli
 
-import ucli "github.com/urfave/cli/v2"
+// Every command has its own file now; stubs for new nouns go here.
 
-// Each stub below is replaced by the file that owns the noun.
-
-func devCommand(e *env) *ucli.Command {
-	return &ucli.Command{Name: "dev", Usage: "embedded dev cluster", Action: notYet("dev")}
-}

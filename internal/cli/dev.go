@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/template"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+)
+
+// adminLibrdkafkaFile is the superuser's librdkafka config (kcat -F), written
+// next to devcluster.AdminPropertiesFile.
+const adminLibrdkafkaFile = "admin.librdkafka.properties"
+
+// devSignals stop `dev up`. A variable so tests can see what is handled.
+var devSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+func devCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "dev",
+		Usage:     "run an embedded, secured Kafka cluster for development",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR]",
+		Description: `The dev cluster is kfake (an in-process Kafka) with what a production
+cluster has: TLS with a certificate from a local CA, SASL/SCRAM-SHA-512 with a
+superuser "admin", and ACLs enforced. Any Kafka client can use it: franz-go,
+Java, librdkafka (kcat, confluent-kafka) and KafkaJS.
+
+Examples:
+  kafkaguard dev up
+  kafkaguard dev up --dir ./dev --listen 127.0.0.1:19092 --data-dir ./dev/data`,
+		Subcommands: []*ucli.Command{devUpCommand(e)},
+	}
+}
+
+func devUpCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "up",
+		Usage:     "start the dev cluster and print how to connect to it",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR]",
+		Description: `Starts a one-broker cluster and prints its bootstrap address and ready-to-paste
+settings for kafkaguard, kcat, librdkafka, KafkaJS and Java clients. It runs
+until interrupted (Ctrl-C, SIGTERM) and then shuts down cleanly.
+
+DIR holds the local CA (ca.pem), admin.properties (the superuser's Java
+client.properties) and admin.librdkafka.properties (the same for librdkafka),
+both mode 0600; the admin password is generated on first start and kept in
+them, never printed. Without --data-dir, topics, ACLs and users live in
+memory only.
+
+Examples:
+  kafkaguard dev up
+  kafkaguard dev up --listen 127.0.0.1:0            # any free port
+  kafkaguard dev up --dir ./dev --data-dir ./dev/data
+  kcat -F .kafkaguard/dev/admin.librdkafka.properties -L`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "dir", Value: filepath.Join(".kafkaguard", "dev"), Usage: "directory for the CA and the admin client configs", EnvVars: envVars("dir")},
+			&ucli.StringFlag{Name: "listen", Value: "127.0.0.1:9092", Usage: "address to listen on (port 0: any free port)", EnvVars: envVars("listen")},
+			&ucli.StringFlag{Name: "data-dir", Usage: "keep topics, ACLs and users in `DIR` across restarts", EnvVars: envVars("data-dir")},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return withHint(fmt.Errorf("dev up takes no arguments, got %q", c.Args().First()), "run 'kafkaguard dev up --help' for usage")
+			}
+			ctx, stop := signal.NotifyContext(c.Context, devSignals...)
+			defer stop()
+			return devUp(ctx, e, devcluster.Options{
+				Dir:     c.String("dir"),
+				Listen:  c.String("listen"),
+				DataDir: c.String("data-dir"),
+				Logger:  verboseWriter(c, e.stderr),
+			})
+		},
+	}
+}
+
+// verboseWriter is w with --verbose and nil without.
+func verboseWriter(c *ucli.Context, w io.Writer) io.Writer {
+	if c.Bool("verbose") {
+		return w
+	}
+	return nil
+}
+
+// devUp starts the cluster, prints how to connect, and blocks until ctx ends.
+func devUp(ctx context.Context, e *env, opts devcluster.Options) error {
+	dc, err := devcluster.Start(ctx, opts)
+	if err != nil {
+		// devcluster's errors already say "dev cluster: ...".
+		if strings.Contains(err.Error(), "address already in use") {
+			return withHint(err, "another process listens there: pick a free port with --listen 127.0.0.1:0")
+		}
+		return err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			dc.Close()
+		}
+	}()
+
+	rdkPath := filepath.Join(filepath.Dir(dc.AdminProperties()), adminLibrdkafkaFile)
+	if err := writeAdminLibrdkafka(dc, rdkPath); err != nil {
+		return err
+	}
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	if err := devUpTemplate.Execute(e.stdout, devUpInfo{
+		Addr:       dc.Addr(),
+		CA:         abs(dc.CAPath()),
+		Admin:      abs(dc.AdminProperties()),
+		Librdkafka: abs(rdkPath),
+		User:       devcluster.AdminUser,
+		Mechanism:  devcluster.Mechanism,
+	}); err != nil {
+		return fmt.Errorf("print connection settings: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "dev cluster listening on %s; press Ctrl-C to stop\n", dc.Addr())
+	<-ctx.Done()
+	fmt.Fprintln(e.stderr, "stopping dev cluster")
+	stopped = true
+	if err := dc.Close(); err != nil {
+		return fmt.Errorf("stop dev cluster: %w", err)
+	}
+	fmt.Fprintln(e.stderr, "dev cluster stopped")
+	return nil
+}
+
+// writeAdminLibrdkafka writes the superuser's librdkafka properties (0600)
+// from admin.properties, so the password is read from a file, never printed.
+func writeAdminLibrdkafka(dc *devcluster.Cluster, path string) error {
+	cfg, err := cluster.LoadConfig("", dc.AdminProperties())
+	if err != nil {
+		return fmt.Errorf("read %s: %w", dc.AdminProperties(), err)
+	}
+	ca, err := filepath.Abs(dc.CAPath())
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# kafkaguard dev cluster: librdkafka config for the superuser %s, e.g. kcat -F this-file. Keep it secret.\n", cfg.Username)
+	fmt.Fprintf(&b, "bootstrap.servers=%s\n", dc.Addr())
+	b.WriteString("security.protocol=sasl_ssl\n")
+	fmt.Fprintf(&b, "sasl.mechanisms=%s\n", cfg.SASLMechanism)
+	fmt.Fprintf(&b, "sasl.username=%s\n", cfg.Username)
+	fmt.Fprintf(&b, "sasl.password=%s\n", cfg.Password())
+	fmt.Fprintf(&b, "ssl.ca.location=%s\n", ca)
+	return fsutil.WriteFileAtomic(path, []byte(b.String()), fsutil.SecretPerm)
+}
+
+type devUpInfo struct {
+	Addr, CA, Admin, Librdkafka, User, Mechanism string
+}
+
+// devUpTemplate is what `dev up` prints on stdout: paths and settings, never
+// the password.
+var devUpTemplate = template.Must(template.New("dev up").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(`kafkaguard dev cluster is up: TLS, SASL/{{.Mechanism}}, ACLs enforced.
+
+Bootstrap server:     {{.Addr}}
+CA certificate:       {{.CA}}
+Admin (Java):         {{.Admin}}
+Admin (librdkafka):   {{.Librdkafka}}
+Superuser:            User:{{.User}} (password in those two files, mode 0600)
+
+kafkaguard:
+  export KAFKAGUARD_BOOTSTRAP_SERVER={{.Addr}} KAFKAGUARD_COMMAND_CONFIG={{.Admin}}
+  kafkaguard plan -f inventory.yaml
+
+kcat (the password comes from the file given with -F):
+  kcat -b {{.Addr}} -X security.protocol=SASL_SSL -X sasl.mechanisms={{.Mechanism}} -X sasl.username={{.User}} -X ssl.ca.location={{.CA}} -F {{.Librdkafka}} -L
+
+librdkafka (confluent-kafka for Python, Go, .NET; kcat -F): the properties file
+  {{.Librdkafka}}
+
+KafkaJS:
+  const fs = require('fs')
+  const { Kafka } = require('kafkajs')
+  const kafka = new Kafka({
+    brokers: ['{{.Addr}}'],
+    ssl: { ca: [fs.readFileSync('{{.CA}}', 'utf8')] },
+    sasl: {
+      mechanism: '{{.Mechanism | lower}}',
+      username: '{{.User}}',
+      password: fs.readFileSync('{{.Librdkafka}}', 'utf8').match(/^sasl\.password=(.*)$/m)[1],
+    },
+  })
+
+Java (client.properties):
+  kafka-topics.sh --bootstrap-server {{.Addr}} --command-config {{.Admin}} --list
+
+Users provisioned with 'kafkaguard users apply' get NAME.properties and
+NAME.librdkafka.properties in their secrets directory: use them the same way.
+`))
