@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 )
@@ -35,6 +37,21 @@ type clientEnv struct {
 	addr    string
 	ca      string
 	rdkPath string // alice's librdkafka properties, as `users apply` writes them
+
+	mu         sync.Mutex
+	handshakes []int16 // versions of the SaslHandshake requests kfake received
+}
+
+// checkHandshakeV1 asserts that the client sent SaslHandshake v1 only: the
+// layer advertises v0 too (librdkafka needs to see it), which would be wrong
+// if a client then chose v0, whose raw SASL frames kfake cannot read.
+func (e *clientEnv) checkHandshakeV1(t *testing.T) {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.handshakes) == 0 || slices.ContainsFunc(e.handshakes, func(v int16) bool { return v != 1 }) {
+		t.Errorf("SaslHandshake versions sent: %v, want only 1", e.handshakes)
+	}
 }
 
 func startClientEnv(t *testing.T) *clientEnv {
@@ -93,6 +110,13 @@ func startClientEnv(t *testing.T) *clientEnv {
 
 	ca, _ := filepath.Abs(dc.CAPath())
 	e := &clientEnv{addr: dc.Addr(), ca: ca, rdkPath: filepath.Join(dir, clientUser+".librdkafka.properties")}
+	dc.Kfake().ControlKey(int16(kmsg.SASLHandshake), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		dc.Kfake().KeepControl()
+		e.mu.Lock()
+		e.handshakes = append(e.handshakes, req.GetVersion())
+		e.mu.Unlock()
+		return nil, nil, false
+	})
 	props := fmt.Sprintf("bootstrap.servers=%s\nsecurity.protocol=sasl_ssl\nsasl.mechanisms=SCRAM-SHA-512\nsasl.username=%s\nsasl.password=%s\nssl.ca.location=%s\n",
 		e.addr, clientUser, password, ca)
 	if err := os.WriteFile(e.rdkPath, []byte(props), 0o600); err != nil {
@@ -185,6 +209,8 @@ func TestKcatOverSASLSSLWithSCRAM(t *testing.T) {
 		}
 	})
 
+	e.checkHandshakeV1(t)
+
 	t.Run("wrong password is refused", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.properties")
 		if err := os.WriteFile(bad, []byte("sasl.password=wrong\n"), 0o600); err != nil {
@@ -241,6 +267,7 @@ func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
 	if got.DeniedConsume != "TOPIC_AUTHORIZATION_FAILED" {
 		t.Errorf("consuming from %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedConsume)
 	}
+	e.checkHandshakeV1(t)
 }
 
 // confluentKafkaScript is the confluent-kafka (Python, librdkafka) client: it
@@ -331,4 +358,5 @@ func TestConfluentKafkaPythonOverSASLSSLWithSCRAM(t *testing.T) {
 	if got.DeniedProduce != "TOPIC_AUTHORIZATION_FAILED" {
 		t.Errorf("producing to %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedProduce)
 	}
+	e.checkHandshakeV1(t)
 }
