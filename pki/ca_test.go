@@ -3,6 +3,8 @@ package pki
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -491,11 +493,11 @@ func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	renewed, err := ca.Renew(RenewRequest{Name: "b"})
-	if err != nil || len(renewed) != 1 {
+	res, err := ca.Renew(RenewRequest{Name: "b"})
+	if err != nil || len(res.Renewed) != 1 {
 		t.Fatalf("Renew b: %v", err)
 	}
-	nb := renewed[0]
+	nb := res.Renewed[0]
 	if !bytes.Equal(nb.Cert.RawSubject, b.Cert.RawSubject) || !slices.Equal(certSANs(nb.Cert), certSANs(b.Cert)) {
 		t.Errorf("renewal changed subject or SANs: %s %v", nb.Subject, certSANs(nb.Cert))
 	}
@@ -510,10 +512,11 @@ func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	}
 	// A two-OU subject must survive renewal byte for byte: cfssl alone would
 	// merge the OUs into one multi-valued RDN and change the principal.
-	rc, err := ca.Renew(RenewRequest{Name: "c", ReuseKey: true})
+	res, err = ca.Renew(RenewRequest{Name: "c", ReuseKey: true})
 	if err != nil {
 		t.Fatalf("Renew c: %v", err)
 	}
+	rc := res.Renewed
 	if !bytes.Equal(rc[0].Cert.RawSubject, c.Cert.RawSubject) || rc[0].Principal != "User:CN=c,OU=eng,OU=data,O=Acme" {
 		t.Errorf("renewed subject %s principal %s", rc[0].Subject, rc[0].Principal)
 	}
@@ -537,13 +540,13 @@ func TestRenewExpiringWithinSelectsOnlyThoseCertificates(t *testing.T) {
 	if _, err := ca.IssueClient(ClientRequest{Name: "later", Expiry: 90 * 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	renewed, err := ca.Renew(RenewRequest{ExpiringWithin: 7 * 24 * time.Hour, Expiry: 30 * 24 * time.Hour})
-	if err != nil || len(renewed) != 1 || renewed[0].Name != "soon" {
-		t.Fatalf("Renew = %v, %v; want only soon", renewed, err)
+	res, err := ca.Renew(RenewRequest{ExpiringWithin: 7 * 24 * time.Hour, Expiry: 30 * 24 * time.Hour})
+	if err != nil || len(res.Renewed) != 1 || res.Renewed[0].Name != "soon" {
+		t.Fatalf("Renew = %v, %v; want only soon", res, err)
 	}
 	again, err := ca.Renew(RenewRequest{ExpiringWithin: 7 * 24 * time.Hour})
-	if err != nil || len(again) != 0 {
-		t.Errorf("second renewal renewed %d certificates, want 0 (already renewed)", len(again))
+	if err != nil || len(again.Renewed) != 0 {
+		t.Errorf("second renewal renewed %d certificates, want 0 (already renewed)", len(again.Renewed))
 	}
 }
 
@@ -759,5 +762,58 @@ func TestConcurrentIssuersKeepEveryIndexEntry(t *testing.T) {
 	idx, err := loadIndex(dir)
 	if err != nil || len(idx.Certs) != 2*perHandle {
 		t.Fatalf("index holds %d certificates, want %d (%v)", len(idx.Certs), 2*perHandle, err)
+	}
+}
+
+func TestIssueFromCSRUsesOnlyItsKey(t *testing.T) {
+	ca, dir := newTestCA(t, InitOptions{})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: "someone-else"},
+		DNSNames: []string{"evil.example.com"},
+	}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})
+	b, err := ca.IssueBroker(BrokerRequest{Name: "broker-9", Hosts: []string{"kafka-9.example.com"}, CSR: csrPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Subject != "CN=broker-9" || !slices.Equal(certSANs(b.Cert), []string{"kafka-9.example.com"}) || !publicKeysEqual(key.Public(), b.Cert.PublicKey) {
+		t.Errorf("subject %s SANs %v: want the CA's subject and SANs with the request's key", b.Subject, certSANs(b.Cert))
+	}
+	if !slices.Equal(b.Cert.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}) {
+		t.Errorf("extended key usage %v", b.Cert.ExtKeyUsage)
+	}
+	if b.KeyPath != "" {
+		t.Errorf("a key file %s was written for a CSR", b.KeyPath)
+	}
+	if _, err := os.Stat(filepath.Join(dir, IssuedDir, "broker-9-key.pem")); err == nil {
+		t.Error("broker-9-key.pem exists")
+	}
+	c, err := ca.IssueClient(ClientRequest{Name: "app", OUs: []string{"a", "b"}, CSR: csrPEM})
+	if err != nil || c.Subject != "CN=app,OU=a,OU=b" || len(certSANs(c.Cert)) != 0 {
+		t.Fatalf("client from CSR: %v %+v", err, c)
+	}
+	if _, err := ca.Renew(RenewRequest{Name: "broker-9"}); err == nil || !strings.Contains(err.Error(), "certificate request") {
+		t.Errorf("renewing a CSR certificate by name: %v, want an error", err)
+	}
+	res, err := ca.Renew(RenewRequest{ExpiringWithin: 10 * 365 * 24 * time.Hour})
+	if err != nil || len(res.Renewed) != 0 || len(res.Skipped) != 2 {
+		t.Errorf("bulk renewal: %+v, %v; want both skipped", res, err)
+	}
+	for _, bad := range [][]byte{[]byte("nope"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: b.Cert.Raw})} {
+		if _, err := ca.IssueClient(ClientRequest{Name: "bad", CSR: bad}); err == nil {
+			t.Errorf("CSR %q accepted", bad[:4])
+		}
+	}
+	tampered := append([]byte{}, csrDER...)
+	tampered[len(tampered)-3] ^= 0xff
+	if _, err := ca.IssueClient(ClientRequest{Name: "bad", CSR: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: tampered})}); err == nil {
+		t.Error("a CSR with a bad signature was accepted")
+	}
+	if _, err := ca.IssueClient(ClientRequest{Name: "bad", CSR: csrPEM, PKCS12Password: "x"}); err == nil {
+		t.Error("PKCS12 with a CSR accepted")
 	}
 }

@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -39,6 +40,10 @@ type BrokerRequest struct {
 	// PKCS12Password, when set, also writes NAME.p12 (key, leaf and CA chain;
 	// go-pkcs12 Modern2023 encoding: AES-256-CBC, PBKDF2, SHA-256 MAC).
 	PKCS12Password string
+	// CSR, when set, is a PEM certificate request made where the key lives:
+	// only its public key is used (subject and SANs come from this request),
+	// and no key file or keystore is written.
+	CSR []byte
 }
 
 // ClientRequest asks for a client certificate: client auth only, subject
@@ -59,6 +64,7 @@ type ClientRequest struct {
 	KeyAlgo        string
 	KeySize        int
 	PKCS12Password string
+	CSR            []byte // as BrokerRequest.CSR
 }
 
 // Issued is a certificate written to disk and recorded in the index.
@@ -132,10 +138,10 @@ func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
 		if err := csr.CheckSignature(); err != nil {
 			return nil, fmt.Errorf("certificate request signature: %w", err)
 		}
-		pub = csr.PublicKey
-		if spec.rawSubject == nil {
-			spec.rawSubject = csr.RawSubject
+		if err := checkPublicKey(csr.PublicKey); err != nil {
+			return nil, err
 		}
+		pub = csr.PublicKey
 	} else {
 		if key == nil {
 			kr, err := keyRequest(spec.keyAlgo, spec.keySize, false)
@@ -169,7 +175,9 @@ func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
 	case csrDER == nil:
 		// A key generated here: no CSR round trip (see signDirect).
 		certPEM, err = ca.signDirect(pub, spec, profile, notBefore, notAfter)
-	case spec.rawSubject != nil && !subjectSurvivesCFSSL(spec.rawSubject):
+	case spec.csr != nil || spec.rawSubject != nil && !subjectSurvivesCFSSL(spec.rawSubject):
+		// A request from outside: cfssl parses and verifies it and fills
+		// the template, but the subject is the CA's, not the request's.
 		certPEM, err = ca.signExactSubject(csrDER, profile, spec.rawSubject, spec.hosts, notBefore, notAfter)
 	default:
 		certPEM, err = ca.signer.Sign(signer.SignRequest{
@@ -277,7 +285,7 @@ func CheckHost(h string) error {
 // output paths for an issued certificate.
 type outPaths struct{ cert, key, p12 string }
 
-func (ca *CA) outPaths(outDir, name string, withP12 bool, force bool) (outPaths, error) {
+func (ca *CA) outPaths(outDir, name string, withKey, withP12 bool, force bool) (outPaths, error) {
 	if outDir == "" {
 		outDir = filepath.Join(ca.dir, IssuedDir)
 	}
@@ -285,7 +293,10 @@ func (ca *CA) outPaths(outDir, name string, withP12 bool, force bool) (outPaths,
 	if err != nil {
 		return outPaths{}, fmt.Errorf("output directory %s: %w", outDir, err)
 	}
-	p := outPaths{cert: filepath.Join(abs, name+".pem"), key: filepath.Join(abs, name+"-key.pem")}
+	p := outPaths{cert: filepath.Join(abs, name+".pem")}
+	if withKey {
+		p.key = filepath.Join(abs, name+"-key.pem")
+	}
 	if withP12 {
 		p.p12 = filepath.Join(abs, name+".p12")
 	}
@@ -326,6 +337,16 @@ func (ca *CA) IssueBroker(req BrokerRequest) (*Issued, error) {
 		kind: KindBroker, subject: pkix.Name{CommonName: req.Name}, hosts: hosts,
 		expiry: req.Expiry, keyAlgo: req.KeyAlgo, keySize: req.KeySize,
 	}
+	if req.CSR != nil {
+		der, err := decodeCSR(req.CSR)
+		if err != nil {
+			return nil, err
+		}
+		spec.csr = der
+		if spec.rawSubject, err = asn1.Marshal(spec.subject.ToRDNSequence()); err != nil {
+			return nil, fmt.Errorf("encode subject: %w", err)
+		}
+	}
 	return ca.issue(spec, req.Name, req.OutDir, req.Force, "", req.PKCS12Password)
 }
 
@@ -362,11 +383,19 @@ func (ca *CA) IssueClient(req ClientRequest) (*Issued, error) {
 		kind: KindClient, rawSubject: raw,
 		expiry: req.Expiry, keyAlgo: req.KeyAlgo, keySize: req.KeySize,
 	}
+	if req.CSR != nil {
+		if spec.csr, err = decodeCSR(req.CSR); err != nil {
+			return nil, err
+		}
+	}
 	return ca.issue(spec, req.Name, req.OutDir, req.Force, req.MappingRules, req.PKCS12Password)
 }
 
 // issue signs, writes and records one certificate under the CA lock.
 func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Password string) (*Issued, error) {
+	if spec.csr != nil && p12Password != "" {
+		return nil, errors.New("a PKCS12 keystore needs the private key, which stays with the CSR's owner")
+	}
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	unlock, err := lockDir(ca.dir)
@@ -375,7 +404,7 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	}
 	defer unlock()
 	// Checked under the lock, so two issuers of one name cannot both pass.
-	paths, err := ca.outPaths(outDir, name, p12Password != "", force)
+	paths, err := ca.outPaths(outDir, name, spec.csr == nil, p12Password != "", force)
 	if err != nil {
 		return nil, err
 	}
@@ -434,9 +463,11 @@ func (ca *CA) prepareDirs(paths outPaths) error {
 // saveLeaf writes NAME-key.pem, NAME.pem (leaf + CA), NAME.p12, the copy in
 // DIR/certs and the index; on failure it removes what it wrote.
 func (ca *CA) saveLeaf(idx *index, l *leaf, rec Record, paths outPaths, p12Password string) (err error) {
-	keyPEM, err := encodeKeyPEM(l.key)
-	if err != nil {
-		return err
+	var keyPEM []byte
+	if paths.key != "" {
+		if keyPEM, err = encodeKeyPEM(l.key); err != nil {
+			return err
+		}
 	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
 	chain := append(append([]byte{}, l.certPEM...), caPEM...)
@@ -462,8 +493,10 @@ func (ca *CA) saveLeaf(idx *index, l *leaf, rec Record, paths outPaths, p12Passw
 		written = append(written, path)
 		return nil
 	}
-	if err = write(paths.key, keyPEM, fsutil.SecretPerm); err != nil {
-		return err
+	if paths.key != "" {
+		if err = write(paths.key, keyPEM, fsutil.SecretPerm); err != nil {
+			return err
+		}
 	}
 	if err = write(paths.cert, chain, certFilePerm); err != nil {
 		return err
@@ -528,6 +561,9 @@ func (ca *CA) signExactSubject(csrDER []byte, profileName string, rawSubject []b
 	if err != nil {
 		return nil, err
 	}
+	// Only the key comes from the request: no SANs or extensions it asks for.
+	tmpl.DNSNames, tmpl.IPAddresses, tmpl.EmailAddresses, tmpl.URIs = nil, nil, nil, nil
+	tmpl.ExtraExtensions = nil
 	if hosts != nil {
 		local.OverrideHosts(tmpl, hosts)
 	}
@@ -569,3 +605,29 @@ var (
 	oidOrganization       = asn1.ObjectIdentifier{2, 5, 4, 10}
 	oidOrganizationalUnit = asn1.ObjectIdentifier{2, 5, 4, 11}
 )
+
+// decodeCSR returns the DER of a PEM certificate request.
+func decodeCSR(data []byte) ([]byte, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("certificate request: not a PEM file")
+	}
+	if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
+		return nil, fmt.Errorf("certificate request: PEM block is %q, not a CERTIFICATE REQUEST", block.Type)
+	}
+	return block.Bytes, nil
+}
+
+// checkPublicKey accepts the keys kafkaguard would generate itself.
+func checkPublicKey(pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return fmt.Errorf("certificate request: rsa key of %d bits is too weak (minimum 2048)", k.N.BitLen())
+		}
+		return nil
+	case *ecdsa.PublicKey:
+		return nil
+	}
+	return fmt.Errorf("certificate request: %T keys are not supported (use ecdsa or rsa)", pub)
+}

@@ -130,10 +130,24 @@ type RenewRequest struct {
 	PKCS12Password string        // needed when the old certificate had a PKCS12 keystore
 }
 
+// RenewResult is what Renew did.
+type RenewResult struct {
+	Renewed []*Issued
+	// Skipped are selected certificates a bulk renewal (ExpiringWithin)
+	// left alone: issued from a certificate request (the key is elsewhere),
+	// or with a PKCS12 keystore and no password given.
+	Skipped []SkippedRenewal
+}
+
+// SkippedRenewal names a certificate Renew did not renew, and why.
+type SkippedRenewal struct {
+	Serial, Name, Reason string
+}
+
 // Renew issues a new certificate with the same subject, SANs, kind and files
 // for each selected certificate. The old certificates stay valid until they
 // expire (revoke them for a hard cut-over); the index links old and new.
-func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
+func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 	if (req.Name == "") == (req.ExpiringWithin == 0) {
 		return nil, errors.New("renew needs exactly one of a name or an expiring-within duration")
 	}
@@ -162,7 +176,7 @@ func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
 		if req.Name != "" {
 			return nil, fmt.Errorf("no current certificate named %q in %s", req.Name, filepath.Join(ca.dir, IndexFile))
 		}
-		return nil, nil
+		return &RenewResult{}, nil
 	}
 	// Prepare every renewal before writing anything.
 	type job struct {
@@ -171,8 +185,20 @@ func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
 		paths outPaths
 	}
 	var jobs []job
+	res := &RenewResult{}
 	for _, i := range selected {
 		old := &idx.Certs[i]
+		if old.KeyPath == "" {
+			if req.Name != "" {
+				return nil, fmt.Errorf("certificate %q was issued from a certificate request: issue it again with a new request (--csr FILE --force)", old.Name)
+			}
+			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, "issued from a certificate request: issue it again with --csr"})
+			continue
+		}
+		if old.PKCS12Path != "" && req.PKCS12Password == "" && req.Name == "" {
+			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, "has a PKCS12 keystore: renew it with --password-file"})
+			continue
+		}
 		cert, err := ca.readCopy(*old)
 		if err != nil {
 			return nil, err
@@ -218,17 +244,16 @@ func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
 		}
 		jobs = append(jobs, job{old: old, spec: spec, paths: p})
 	}
-	var out []*Issued
 	for _, j := range jobs {
 		l, err := ca.newLeaf(j.spec)
 		if err != nil {
-			return out, fmt.Errorf("renew %s: %w", j.old.Name, err)
+			return res, fmt.Errorf("renew %s: %w", j.old.Name, err)
 		}
 		principal, _ := PrincipalFromCert(l.cert, j.old.MappingRules)
 		rec := newRecord(j.old.Kind, j.old.Name, l.cert, j.paths, j.old.MappingRules)
 		rec.Renews = j.old.Serial
 		if err := ca.prepareDirs(j.paths); err != nil {
-			return out, err
+			return res, err
 		}
 		idx.Certs = append(idx.Certs, rec)
 		// idx.Certs may have moved: j.old pointed into the old backing array.
@@ -236,14 +261,14 @@ func (ca *CA) Renew(req RenewRequest) ([]*Issued, error) {
 			r.SupersededBy = rec.Serial
 		}
 		if err := ca.saveLeaf(idx, l, rec, j.paths, req.PKCS12Password); err != nil {
-			return out, err
+			return res, err
 		}
-		out = append(out, &Issued{
+		res.Renewed = append(res.Renewed, &Issued{
 			Name: rec.Name, Kind: rec.Kind, CertPath: rec.CertPath, KeyPath: rec.KeyPath, Cert: l.cert,
 			Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: rec.PKCS12Path, Clamped: l.clamped,
 		})
 	}
-	return out, nil
+	return res, nil
 }
 
 func keyAlgoOf(cert *x509.Certificate) (string, int) {

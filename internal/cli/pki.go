@@ -177,8 +177,25 @@ func pkiIssueFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "key-algo", Value: "ecdsa", Usage: "key algorithm: ecdsa (P-256) or rsa (2048)", EnvVars: envVars("key-algo")},
 		&ucli.BoolFlag{Name: "pkcs12", Usage: "also write NAME.p12 (key + certificate + CA chain) for Java key stores", EnvVars: envVars("pkcs12")},
 		pkiPasswordFileFlag("`FILE` holding the PKCS12 password (first line)"),
+		&ucli.StringFlag{Name: "csr", Usage: "sign the public key of this certificate request `FILE` (PEM) instead of generating a key", EnvVars: envVars("csr")},
 		pkiForceFlag("existing NAME.pem, NAME-key.pem and NAME.p12"),
 	}
+}
+
+// readCSRFlag reads --csr, which excludes a generated key's options.
+func readCSRFlag(c *ucli.Context) ([]byte, error) {
+	path := c.String("csr")
+	if path == "" {
+		return nil, nil
+	}
+	if c.Bool("pkcs12") || c.IsSet("key-algo") {
+		return nil, errors.New("--csr brings its own key: --pkcs12 and --key-algo do not apply")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read certificate request: %w", err)
+	}
+	return data, nil
 }
 
 // pkcs12Password returns the keystore password when --pkcs12 is given.
@@ -197,7 +214,9 @@ func pkcs12Password(c *ucli.Context) (string, error) {
 func printIssued(e *env, is *pki.Issued) {
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "certificate\t%s\n", is.CertPath)
-	fmt.Fprintf(w, "key\t%s\n", is.KeyPath)
+	if is.KeyPath != "" {
+		fmt.Fprintf(w, "key\t%s\n", is.KeyPath)
+	}
 	if is.PKCS12Path != "" {
 		fmt.Fprintf(w, "pkcs12\t%s\n", is.PKCS12Path)
 	}
@@ -230,11 +249,15 @@ func pkiIssueBrokerCommand(e *env) *ucli.Command {
 		Description: `A broker certificate allows server and client authentication (brokers connect
 to each other), with subject CN=NAME and the --host values (DNS names and IP
 addresses) as subject alternative names. Its expiry is cut back to the CA's
-own if the CA expires sooner (a note on stderr says so).
+own if the CA expires sooner (a note on stderr says so). With --csr the key
+stays where it was made: only the request's public key is used (subject and
+SANs still come from these flags) and no key file is written.
 
 Examples:
   kafkaguard pki issue broker --dir ./ca --name broker-1 --host kafka-1.example.com --host 10.0.0.11
-  kafkaguard pki issue broker --dir ./ca --name broker-1 --host localhost --host 127.0.0.1 --pkcs12 --password-file ./keystore.pass`,
+  kafkaguard pki issue broker --dir ./ca --name broker-1 --host localhost --host 127.0.0.1 --pkcs12 --password-file ./keystore.pass
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout broker-2-key.pem -subj /CN=broker-2 -out broker-2.csr
+  kafkaguard pki issue broker --dir ./ca --name broker-2 --host kafka-2.example.com --csr broker-2.csr`,
 		Flags: append(pkiIssueFlags(),
 			&ucli.StringSliceFlag{Name: "host", Usage: "`HOST` name or IP address for the SANs (repeatable)", Required: true, EnvVars: envVars("host")},
 		),
@@ -251,6 +274,9 @@ Examples:
 				if err := pki.CheckHost(strings.TrimSpace(h)); err != nil {
 					return err
 				}
+			}
+			if req.CSR, err = readCSRFlag(c); err != nil {
+				return err
 			}
 			if req.PKCS12Password, err = pkcs12Password(c); err != nil {
 				return err
@@ -310,6 +336,9 @@ Examples:
 				KeyAlgo: c.String("key-algo"), DN: c.String("dn"),
 			}
 			if _, err := pki.ParseMappingRules(req.MappingRules); err != nil {
+				return err
+			}
+			if req.CSR, err = readCSRFlag(c); err != nil {
 				return err
 			}
 			if req.PKCS12Password, err = pkcs12Password(c); err != nil {
@@ -457,7 +486,14 @@ Examples:
 			if err != nil {
 				return err
 			}
-			renewed, err := ca.Renew(req)
+			res, err := ca.Renew(req)
+			var renewed []*pki.Issued
+			if res != nil {
+				renewed = res.Renewed
+				for _, r := range res.Skipped {
+					fmt.Fprintf(e.stderr, "kafkaguard: skipped %s (serial %s): %s\n", r.Name, r.Serial, r.Reason)
+				}
+			}
 			for _, is := range renewed {
 				fmt.Fprintf(e.stdout, "renewed %s %s: serial %s, expires %s, %s\n", is.Kind, is.Name, is.Serial,
 					is.Cert.NotAfter.UTC().Format(time.RFC3339), is.CertPath)
@@ -465,7 +501,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if len(renewed) == 0 {
+			if len(renewed) == 0 && len(res.Skipped) == 0 {
 				fmt.Fprintf(e.stdout, "No certificates expire within %s.\n", c.String("expiring-within"))
 				return nil
 			}
