@@ -142,11 +142,21 @@ func (c *compatConn) takeRequest(corr int32) (key, version int16, ok bool) {
 // Write passes kfake's response bytes through, except ApiVersions and
 // SaslHandshake responses, which are buffered whole and rewritten.
 func (c *compatConn) Write(p []byte) (int, error) {
-	out := c.resp.feed(p)
-	if len(out) > 0 {
-		if _, err := c.Conn.Write(out); err != nil {
-			return 0, err
+	var out []byte
+	switch segs := c.resp.feed(p); len(segs) {
+	case 0:
+		return len(p), nil
+	case 1:
+		out = segs[0]
+	default: // one write, so TLS sends one record as kfake meant
+		c.resp.buf = c.resp.buf[:0]
+		for _, s := range segs {
+			c.resp.buf = append(c.resp.buf, s...)
 		}
+		out = c.resp.buf
+	}
+	if _, err := c.Conn.Write(out); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
@@ -202,59 +212,79 @@ type respRewriter struct {
 	conn *compatConn
 
 	hdr   [8]byte
-	nhdr  int
-	pass  int64  // bytes of the current frame to pass through unchanged
+	nhdr  int    // bytes of hdr held back until the frame is known
+	pass  int64  // bytes of the current frame still to pass through unchanged
 	frame []byte // the current frame, when it is to be rewritten
 	want  int    // full length of frame (size prefix included)
 	key   int16
 	vers  int16
-	out   []byte
+
+	segs [][]byte // feed's result: subslices of its input where possible
+	buf  []byte   // segs joined, when there are several
 }
 
-// feed consumes p and returns the bytes to send to the client now. The
-// result is valid until the next call.
-func (r *respRewriter) feed(p []byte) []byte {
-	r.out = r.out[:0]
-	for len(p) > 0 {
+// feed consumes p and returns the bytes to send to the client now, as
+// segments that are, for passed-through bytes, subslices of p itself: a
+// response written whole is sent without a copy. The result is valid until
+// the next call.
+func (r *respRewriter) feed(p []byte) [][]byte {
+	r.segs = r.segs[:0]
+	run := -1 // start of the current run of p that passes through
+	endRun := func(at int) {
+		if run >= 0 && at > run {
+			r.segs = append(r.segs, p[run:at])
+		}
+		run = -1
+	}
+	for i := 0; i < len(p); {
 		switch {
 		case r.pass > 0:
-			n := min(int64(len(p)), r.pass)
-			r.out = append(r.out, p[:n]...)
-			r.pass -= n
-			p = p[n:]
+			n := int(min(int64(len(p)-i), r.pass))
+			if run < 0 {
+				run = i
+			}
+			r.pass -= int64(n)
+			i += n
 		case r.frame != nil:
-			n := min(len(p), r.want-len(r.frame))
-			r.frame = append(r.frame, p[:n]...)
-			p = p[n:]
+			n := min(len(p)-i, r.want-len(r.frame))
+			r.frame = append(r.frame, p[i:i+n]...)
+			i += n
 			if len(r.frame) == r.want {
-				r.out = append(r.out, r.conn.rewrite(r.key, r.vers, r.frame)...)
+				r.segs = append(r.segs, r.conn.rewrite(r.key, r.vers, r.frame))
 				r.frame = nil
 			}
 		default:
-			n := copy(r.hdr[r.nhdr:], p)
+			start, held := i, r.nhdr > 0
+			n := copy(r.hdr[r.nhdr:], p[i:])
 			r.nhdr += n
-			p = p[n:]
+			i += n
+			endRun(start)
 			if r.nhdr < len(r.hdr) {
-				continue
+				continue // held back until the next write completes the header
 			}
 			r.nhdr = 0
 			size := int64(binary.BigEndian.Uint32(r.hdr[:4]))
 			corr := int32(binary.BigEndian.Uint32(r.hdr[4:8]))
 			key, vers, ok := r.conn.takeRequest(corr)
-			if !ok || size > 1<<20 {
-				r.out = append(r.out, r.hdr[:]...)
+			if !ok || size > 1<<20 || size < 4 {
+				if held {
+					r.segs = append(r.segs, slices.Clone(r.hdr[:]))
+				} else {
+					run = start // the header is p[start:i] itself
+				}
 				r.pass = size - 4
 				continue
 			}
 			r.key, r.vers, r.want = key, vers, int(size)+4
 			r.frame = append(make([]byte, 0, r.want), r.hdr[:]...)
-			if len(r.frame) == r.want { // a 4-byte frame: nothing to rewrite
-				r.out = append(r.out, r.frame...)
+			if len(r.frame) == r.want { // an empty body: nothing to rewrite
+				r.segs = append(r.segs, r.frame)
 				r.frame = nil
 			}
 		}
 	}
-	return r.out
+	endRun(len(p))
+	return r.segs
 }
 
 // rewrite returns frame (size, correlation id, response) with the fixes

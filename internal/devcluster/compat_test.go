@@ -2,14 +2,25 @@ package devcluster
 
 import (
 	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
 	"io"
+	"math/big"
 	"net"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -356,3 +367,93 @@ func BenchmarkCompatRewrite(b *testing.B) {
 type discardConn struct{ net.Conn }
 
 func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
+
+// selfSignedTLS is a server config with a throwaway certificate for
+// 127.0.0.1, and a pool that trusts it.
+func selfSignedTLS(tb testing.TB) (*tls.Config, *x509.CertPool) {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
+}
+
+// BenchmarkCompatConsumeOverTLS consumes 64 MiB with franz-go over TLS from
+// kfake serving TLS itself and from kfake behind the compatibility layer,
+// and reports MB/s of each: the cost of the layer on the hot path.
+func BenchmarkCompatConsumeOverTLS(b *testing.B) {
+	serverTLS, pool := selfSignedTLS(b)
+	const (
+		recordSize = 64 << 10
+		records    = 1024
+	)
+	value := bytes.Repeat([]byte("k"), recordSize)
+	for _, bc := range []struct {
+		name string
+		opt  kfake.Opt
+	}{
+		{"kfake-tls", kfake.TLS(serverTLS)},
+		{"compat-tls", kfake.ListenFn(CompatListenFn(serverTLS, testMechanisms))},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "bench"), bc.opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer kf.Close()
+			ctx := context.Background()
+			clientTLS := &tls.Config{RootCAs: pool}
+			prod, err := kgo.NewClient(kgo.SeedBrokers(kf.ListenAddrs()...), kgo.DialTLSConfig(clientTLS.Clone()),
+				kgo.ProducerBatchMaxBytes(1<<20), kgo.DefaultProduceTopic("bench"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range records {
+				prod.Produce(ctx, &kgo.Record{Value: value}, func(_ *kgo.Record, err error) {
+					if err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			if err := prod.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+			prod.Close()
+
+			b.SetBytes(recordSize * records)
+			b.ResetTimer()
+			for range b.N {
+				cons, err := kgo.NewClient(kgo.SeedBrokers(kf.ListenAddrs()...), kgo.DialTLSConfig(clientTLS.Clone()),
+					kgo.ConsumeTopics("bench"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(8<<20))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for n := 0; n < records; {
+					fs := cons.PollFetches(ctx)
+					if err := fs.Err0(); err != nil {
+						b.Fatal(err)
+					}
+					n += fs.NumRecords()
+				}
+				cons.Close()
+			}
+		})
+	}
+}
