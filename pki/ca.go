@@ -281,13 +281,29 @@ func keyRequest(algo string, size int, forCA bool) (*csr.KeyRequest, error) {
 
 // ParseCertificatePEM parses the first PEM block of data as a certificate,
 // saying clearly when it is something else (a key, a CSR, not PEM at all).
+// A file with a key before the certificate (a Kafka PEM key store) is fine:
+// the first CERTIFICATE block counts.
 func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("not a PEM file")
+	var first string
+	var block *pem.Block
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if first == "" {
+			first = b.Type
+		}
+		if b.Type == "CERTIFICATE" {
+			block = b
+			break
+		}
 	}
-	if block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("PEM block is %q, not a CERTIFICATE", block.Type)
+	switch {
+	case first == "":
+		return nil, errors.New("not a PEM file")
+	case block == nil:
+		return nil, fmt.Errorf("PEM block is %q, not a CERTIFICATE", first)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

@@ -817,3 +817,20 @@ func TestIssueFromCSRUsesOnlyItsKey(t *testing.T) {
 		t.Error("PKCS12 with a CSR accepted")
 	}
 }
+
+func TestParseCertificatePEMFindsTheCertificateAfterAKey(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	is, err := ca.IssueClient(ClientRequest{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := os.ReadFile(is.KeyPath)
+	chain, _ := os.ReadFile(is.CertPath)
+	cert, err := ParseCertificatePEM(append(keyPEM, chain...)) // a Kafka PEM key store
+	if err != nil || !bytes.Equal(cert.Raw, is.Cert.Raw) {
+		t.Errorf("key + chain: %v", err)
+	}
+	if _, err := ParseCertificatePEM(keyPEM); err == nil || !strings.Contains(err.Error(), `"PRIVATE KEY", not a CERTIFICATE`) {
+		t.Errorf("key only: %v", err)
+	}
+}

@@ -128,6 +128,8 @@ type RenewRequest struct {
 	Expiry         time.Duration // default: the old certificate's validity period
 	ReuseKey       bool          // keep the old key (read from its key file)
 	PKCS12Password string        // needed when the old certificate had a PKCS12 keystore
+	// Progress, if set, is called after each renewal (for a progress line).
+	Progress func(done, total int)
 }
 
 // RenewResult is what Renew did.
@@ -267,6 +269,9 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 			Name: rec.Name, Kind: rec.Kind, CertPath: rec.CertPath, KeyPath: rec.KeyPath, Cert: l.cert,
 			Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: rec.PKCS12Path, Clamped: l.clamped,
 		})
+		if req.Progress != nil {
+			req.Progress(len(res.Renewed), len(jobs))
+		}
 	}
 	return res, nil
 }

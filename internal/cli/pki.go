@@ -477,6 +477,14 @@ Examples:
 				return err
 			}
 			req := pki.RenewRequest{Name: name, ExpiringWithin: within, Expiry: expiry, ReuseKey: c.Bool("reuse-key")}
+			if e.stderrTTY {
+				req.Progress = func(done, total int) {
+					fmt.Fprintf(e.stderr, "\rkafkaguard: renewing %d/%d", done, total)
+					if done == total {
+						fmt.Fprint(e.stderr, "\r\033[K")
+					}
+				}
+			}
 			if f := c.String("password-file"); f != "" {
 				if req.PKCS12Password, err = readPasswordFile(f); err != nil {
 					return err
