@@ -22,7 +22,7 @@ import (
 // next to devcluster.AdminPropertiesFile.
 const adminLibrdkafkaFile = "admin.librdkafka.properties"
 
-// devSignals stop `dev up`. A variable so tests can see what is handled.
+// devSignals stop `dev up` cleanly.
 var devSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 func devCommand(e *env) *ucli.Command {

@@ -27,7 +27,8 @@ const (
 //   - ApiVersions: SaslHandshake is advertised from version 0 (kfake says 1..1;
 //     librdkafka enables SASL only when version 0 is advertised);
 //   - SaslHandshake: the answer lists mechanisms (kfake leaves the list empty
-//     on success; KafkaJS refuses a mechanism the list does not name).
+//     on success; KafkaJS refuses a mechanism the list does not name); with
+//     no mechanisms given, SaslHandshake answers pass unchanged.
 //
 // Requests are never changed. Addr is inner's address, which kfake advertises
 // in metadata, so clients always come back through this listener.
