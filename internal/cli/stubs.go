@@ -1,4 +1,3 @@
 package cli
 
 // Every command has its own file now; stubs for new nouns go here.
-
