@@ -41,25 +41,26 @@ acls contains b if {
 }
 
 # grant_errors are mistakes that stop compilation (exit 1): unknown roles,
-# roles that need settings the grant lacks, grants that give nothing.
+# roles that need settings the grant lacks, role entries with unknown
+# selectors. (A grant whose role gives nothing is reported by the compiler,
+# which walks the expansion anyway.) The grants are scanned once, into the
+# small set role_uses; only a broken role leads back to its grants.
 grant_errors contains msg if {
+	some [role, _] in role_uses
+	role != ""
+	not roles[role]
 	some g in input.grants
-	g.role != ""
-	not roles[g.role]
+	g.role == role
 	msg := sprintf("%s: grant: unknown role %q (known roles: %s)", [g.source, g.role, concat(", ", sort(object.keys(roles)))])
 }
 
 grant_errors contains msg if {
+	some [role, true] in role_uses
+	role in roles_needing_application_id
 	some g in input.grants
+	g.role == role
 	g.application_id == ""
-	g.role in roles_needing_application_id
 	msg := sprintf("%s: grant: role %q needs application_id (the Kafka Streams application.id)", [g.source, g.role])
-}
-
-roles_needing_application_id := {name |
-	some name, role in roles
-	some e in role
-	e.resource in application_id_selectors
 }
 
 grant_errors contains msg if {
@@ -69,9 +70,11 @@ grant_errors contains msg if {
 	msg := sprintf("role %q: unknown resource selector %q (valid: %s)", [name, e.resource, concat(", ", sort(object.keys(selectors)))])
 }
 
-grant_errors contains msg if {
-	some i, g in input.grants
-	roles[g.role]
-	count(grant_resources[i]) == 0
-	msg := sprintf("%s: grant: role %q gives %s nothing here (list the topics, groups or transactional_ids it applies to)", [g.source, g.role, g.principal])
+# role_uses is the set of [role, has no application_id] over all grants.
+role_uses := {[g.role, g.application_id == ""] | some g in input.grants}
+
+roles_needing_application_id := {name |
+	some name, role in roles
+	some e in role
+	e.resource in application_id_selectors
 }

@@ -19,10 +19,12 @@ test_streams_app_without_application_id_is_an_error if {
 	"inv.yaml:10: grant: role \"streams-app\" needs application_id (the Kafka Streams application.id)" in errs
 }
 
-test_role_that_gives_nothing_is_an_error if {
-	errs := kafkaguard.grant_errors with input as inventory([grant({"role": "producer", "groups": ["g"]})])
-	some e in errs
-	contains(e, "gives orders-api nothing here")
+test_role_uses_records_missing_application_ids if {
+	uses := kafkaguard.role_uses with input as inventory([
+		grant({"role": "producer", "topics": ["t"]}),
+		grant({"role": "streams-app", "application_id": "app"}),
+	])
+	uses == {["producer", true], ["streams-app", false]}
 }
 
 test_user_role_with_unknown_selector_is_an_error if {

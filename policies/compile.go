@@ -11,6 +11,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown/cache"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
@@ -125,9 +126,13 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	if err != nil {
 		return nil, evalError(ctx, timeout, policyError("compile", err))
 	}
+	in := InputValue(inv)
 	rs, err := pq.Eval(ctx,
-		rego.EvalParsedInput(InputValue(inv)),
+		rego.EvalParsedInput(in),
 		rego.EvalRuleIndexing(true),
+		// Lets strings.any_prefix_match build a trie for a collection it sees
+		// again (the written prefixes, once per declared topic).
+		rego.EvalInterQueryBuiltinValueCache(cache.NewInterQueryValueCache(ctx, nil)),
 		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
 	)
 	if err != nil {
@@ -157,7 +162,7 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		return nil, errors.New(msg)
 	}
 
-	res := &Result{Provenance: map[acl.Binding][]string{}}
+	res := &Result{Provenance: make(map[acl.Binding][]string, 10*len(inv.Grants))}
 	bindings, err := expandGrants(inv, get("grant_resources"), res.Provenance)
 	if err != nil {
 		return nil, err
@@ -268,6 +273,7 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 			what = "operations"
 		}
 		p := fmt.Sprintf("grant %s (%s)", g.Source, what)
+		ps := []string{p} // shared by the grant's bindings; cap 1, so append copies
 		principal := "User:" + g.Principal
 		perm := acl.PermAllow
 		if g.Permission == "DENY" {
@@ -276,6 +282,10 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 		entries, ok := rv.Value.(*ast.Array)
 		if !ok {
 			err = fmt.Errorf("%s: grant: the role expansion is not a list", g.Source)
+			break
+		}
+		if entries.Len() == 0 {
+			err = fmt.Errorf("%s: grant: %s gives %s nothing here (list the topics, groups or transactional_ids it applies to)", g.Source, what, g.Principal)
 			break
 		}
 		entries.Foreach(func(e *ast.Term) {
@@ -305,7 +315,10 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 					return
 				}
 				os, _ := o.Value.(ast.String)
-				op, ok := operationByName[strings.ToUpper(string(os))]
+				op, ok := operationByName[string(os)]
+				if !ok {
+					op, ok = operationByName[strings.ToUpper(string(os))]
+				}
 				if !ok {
 					err = fmt.Errorf("%s: grant: unknown operation %s", g.Source, o)
 					return
@@ -316,8 +329,10 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 						err = fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", g.Source, what, verr)
 						return
 					}
-					if ps := prov[b]; !contains(ps, p) {
-						prov[b] = append(ps, p)
+					if old, ok := prov[b]; !ok {
+						prov[b] = ps[:1:1]
+					} else if !contains(old, p) {
+						prov[b] = append(old, p)
 					}
 					out = append(out, b)
 				}

@@ -151,6 +151,8 @@ func TestCompileErrors(t *testing.T) {
 			want: `inv.yaml:4: grant: unknown role "reader"`},
 		{name: "streams app without application id", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: streams-app, topics: [t]}\n",
 			want: `inv.yaml:4: grant: role "streams-app" needs application_id`},
+		{name: "role that gives nothing", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: producer, groups: [g]}\n",
+			want: "inv.yaml:4: grant: role producer gives a nothing here"},
 		{name: "invalid combination", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, operations: [READ], transactional_ids: [x]}\n",
 			want: "inv.yaml:4: grant (operations) produces an invalid binding: operation READ is not valid on resource type TRANSACTIONAL_ID"},
 		{name: "rego parse error", inv: ok, policy: write("p1/x.rego", "package x\n\ndeny contains msg if {\n"),

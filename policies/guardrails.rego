@@ -39,24 +39,15 @@ explicit_topic_names(g) := [g.resource.name] if {
 } else := g.topics if not g.resource
 
 # Topic names (as written) some ALLOW grant may write, split by pattern.
-written_names contains name if {
+written_names := {name |
 	some g in input.grants
 	g.role in topic_writing_roles
 	g.permission == "ALLOW"
-	some name in g.topics
-}
-
-written_names contains concat("", [g.application_id, "*"]) if {
+	some name in array.concat(g.topics, selected_names(g).application_id_topics)
+} | {name |
 	some g in input.grants
-	g.application_id != ""
-	g.role in topic_writing_roles
-	g.permission == "ALLOW"
-}
-
-written_names contains name if {
-	some g in input.grants
-	g.permission == "ALLOW"
 	g.role == ""
+	g.permission == "ALLOW"
 	some op in g.operations
 	op in {"WRITE", "ALL"}
 	some name in explicit_topic_names(g)
@@ -66,41 +57,57 @@ written_literals := {n | some n in written_names; not endswith(n, "*")} | {"*" |
 
 written_prefixes := {trim_suffix(n, "*") | some n in written_names; endswith(n, "*"); n != "*"}
 
-# Declared topics by pattern ("*" alone is never declared); restricted ones
-# separately.
-declared_bases := {trim_suffix(name, "*") | some name, _ in input.topics}
+# Declared topics by the first "."-separated segment of their name (as
+# written); topics without a "." separately. Built only when a grant's prefix
+# is not itself declared.
+declared_segment := {name: split(name, ".")[0] | some name, _ in input.topics; contains(trim_suffix(name, "*"), ".")}
 
-declared_prefixes := {trim_suffix(name, "*") | some name, _ in input.topics; endswith(name, "*")}
+declared_without_segment := {name | some name, _ in input.topics; not contains(trim_suffix(name, "*"), ".")}
 
-restricted_literals := {name: t |
-	some name, t in input.topics
-	t.classification == "restricted"
-	split_name(name)[1] == "LITERAL"
-}
+# Restricted topics: one pass over the topics, then split by pattern.
+restricted_topics := {name: t | some name, t in input.topics; t.classification == "restricted"}
 
-restricted_prefixes := {name: t |
-	some name, t in input.topics
-	t.classification == "restricted"
-	split_name(name)[1] == "PREFIXED"
-}
+restricted_literals := {name: t | some name, t in restricted_topics; not endswith(name, "*")}
+
+restricted_prefixes := {name: t | some name, t in restricted_topics; endswith(name, "*")}
 
 # restricted_topics_covered(n) are the restricted topics (as declared) that a
-# grant's topic name n reaches. Literal names are looked up; only restricted
-# prefixes (and, for a prefixed or "*" name, restricted topics) are scanned.
-restricted_topics_covered(n) := {name | n == "*"; some name, _ in restricted_topics} if {
+# grant's topic name n reaches. Literal names are looked up; a prefix that
+# has a "." only scans the restricted topics that share its first segment
+# (and those without a "."); only "*" and prefixes without a "." scan all.
+restricted_topics_covered(n) := object.keys(restricted_topics) if {
 	n == "*"
 } else := {n | restricted_literals[n]} | {name |
-	some name, _ in restricted_prefixes
+	some name in object.keys(restricted_prefixes)
 	startswith(n, trim_suffix(name, "*"))
 } if {
-	split_name(n)[1] == "LITERAL"
+	not endswith(n, "*")
 } else := {name |
 	p := trim_suffix(n, "*")
-	some name, _ in restricted_topics
+	some name in restricted_candidates(p)
 	overlaps_prefix(p, split_name(name))
 }
 
-restricted_topics := object.union(restricted_literals, restricted_prefixes)
+restricted_candidates(p) := object.get(restricted_by_segment, split(p, ".")[0], set()) | restricted_without_segment if {
+	contains(p, ".")
+} else := object.keys(restricted_topics)
+
+# restricted_by_segment groups the restricted topics by the first segment of
+# their name. OPA indexes the inner comprehension by seg (comprehension
+# indexing), so this is one pass, not one per segment.
+restricted_by_segment[seg] := names if {
+	some seg in {s | some _, s in restricted_segment}
+	names := {name | some name, s in restricted_segment; s == seg}
+}
+
+# restricted_segment maps restricted topics whose name has a "." to its
+# first segment; restricted_without_segment are the others.
+restricted_segment := {name: split(name, ".")[0] |
+	some name, _ in restricted_topics
+	contains(trim_suffix(name, "*"), ".")
+}
+
+restricted_without_segment := {name | some name, _ in restricted_topics; not contains(trim_suffix(name, "*"), ".")}
 
 overlaps_prefix(p, [base, _]) if startswith(base, p)
 
@@ -121,27 +128,34 @@ deny contains f if {
 }
 
 # A literal "*" topic or group gives every present and future resource.
-deny contains f if {
+deny contains wildcard_finding(g, "topic") if {
 	some g in input.grants
-	some kind in wildcard_kinds(g)
-	g.permission == "ALLOW"
-	not is_superuser(g.principal)
-	f := finding(
-		"KG202", "wildcard-resource", g.source, kafka_principal(g.principal),
-		sprintf("grant %s gives User:%s every %s (%s \"*\"), but it is not a superuser", [g.source, g.principal, kind, kind]),
-		sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
-	)
+	"*" in g.topics
+	not superuser_or_deny(g)
 }
 
-# wildcard_kinds(g) is the set of resource kinds ("topic", "group") grant g
-# names with a literal "*".
-wildcard_kinds(g) := {kind |
-	some kind, names in {"topic": g.topics, "group": g.groups}
-	"*" in names
-} | {lower(g.resource.type) |
+deny contains wildcard_finding(g, "group") if {
+	some g in input.grants
+	"*" in g.groups
+	not superuser_or_deny(g)
+}
+
+deny contains wildcard_finding(g, lower(g.resource.type)) if {
+	some g in input.grants
 	g.resource.name == "*"
 	g.resource.type in {"TOPIC", "GROUP"}
+	not superuser_or_deny(g)
 }
+
+superuser_or_deny(g) if g.permission == "DENY"
+
+superuser_or_deny(g) if is_superuser(g.principal)
+
+wildcard_finding(g, kind) := finding(
+	"KG202", "wildcard-resource", g.source, kafka_principal(g.principal),
+	sprintf("grant %s gives User:%s every %s (%s \"*\"), but it is not a superuser", [g.source, g.principal, kind, kind]),
+	sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
+)
 
 # Reading another team's restricted topic needs a recorded approval.
 deny contains f if {
@@ -149,9 +163,8 @@ deny contains f if {
 	g.permission == "ALLOW"
 	g.approved_by == ""
 	some n in topic_names_read(g)
-	some name in restricted_topics_covered(n)
+	some name in restricted_of_other_teams(n, team_of(g.principal))
 	t := input.topics[name]
-	object.get(t, "team", "") != team_of(g.principal)
 	f := finding(
 		"KG203", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
 		sprintf(
@@ -160,6 +173,13 @@ deny contains f if {
 		),
 		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [object.get(t, "team", "")]),
 	)
+}
+
+# restricted_of_other_teams(n, team) are the restricted topics name n reaches
+# that belong to another team (cached per name and team, not per grant).
+restricted_of_other_teams(n, team) := {name |
+	some name in restricted_topics_covered(n)
+	object.get(restricted_topics[name], "team", "") != team
 }
 
 # A superuser bypasses every ACL: it must use strong authentication.
@@ -189,7 +209,7 @@ warn contains f if {
 
 warn contains f if {
 	some name, t in input.topics
-	not written_literals[name]
+	not written_names[name]
 	not topic_is_written(name)
 	f := finding(
 		"KG252", "topic-without-writer", t.source, concat("", ["Topic:", name]),
@@ -200,7 +220,7 @@ warn contains f if {
 
 # topic_is_written(name) holds when an ALLOW grant writes the declared topic
 # name (as written) or, for a prefix, some topic under it.
-topic_is_written(_) if "*" in written_literals
+topic_is_written(_) if written_names["*"]
 
 topic_is_written(name) if {
 	not endswith(name, "*")
@@ -223,8 +243,12 @@ warn contains f if {
 	some g in input.grants
 	some name in g.topics
 	endswith(name, "*")
+	not input.topics[name]
 	name != "*"
-	not prefix_matches_declared(trim_suffix(name, "*"))
+	p := trim_suffix(name, "*")
+	seg := split(p, ".")[0]
+	same_segment := {d | some d, s in declared_segment; s == seg} # indexed by seg
+	not prefix_matches_declared(p, same_segment)
 	f := prefix_matches_nothing(g, name)
 }
 
@@ -233,8 +257,12 @@ warn contains f if {
 	g.resource.type == "TOPIC"
 	name := g.resource.name
 	endswith(name, "*")
+	not input.topics[name]
 	name != "*"
-	not prefix_matches_declared(trim_suffix(name, "*"))
+	p := trim_suffix(name, "*")
+	seg := split(p, ".")[0]
+	same_segment := {d | some d, s in declared_segment; s == seg} # indexed by seg
+	not prefix_matches_declared(p, same_segment)
 	f := prefix_matches_nothing(g, name)
 }
 
@@ -244,8 +272,22 @@ prefix_matches_nothing(g, name) := finding(
 	"declare the topics under it, or fix the prefix",
 )
 
-prefix_matches_declared(p) if declared_bases[p]
+# prefix_matches_declared(p, same_segment) holds when a declared topic or
+# prefix overlaps prefix p. A declared name that overlaps p shares p's first
+# segment (same_segment) or has no "."; only a p without "." scans them all.
+prefix_matches_declared(p, same_segment) if {
+	contains(p, ".")
+	some name in same_segment
+	overlaps_prefix(p, split_name(name))
+}
 
-prefix_matches_declared(p) if strings.any_prefix_match(p, declared_prefixes)
+prefix_matches_declared(p, _) if {
+	some name in declared_without_segment
+	overlaps_prefix(p, split_name(name))
+}
 
-prefix_matches_declared(p) if strings.any_prefix_match(declared_bases, p)
+prefix_matches_declared(p, _) if {
+	not contains(p, ".")
+	some name in object.keys(declared_segment)
+	overlaps_prefix(p, split_name(name))
+}

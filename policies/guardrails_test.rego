@@ -43,6 +43,11 @@ test_wildcard_is_fine_for_superuser if {
 	not "KG202" in ids(fs)
 }
 
+test_deny_wildcard_grant_is_fine if {
+	fs := kafkaguard.deny with input as inventory([grant({"permission": "DENY", "operations": ["READ"], "topics": ["*"]})])
+	not "KG202" in ids(fs)
+}
+
 test_prefix_is_not_a_wildcard if {
 	fs := kafkaguard.deny with input as inventory([grant({"role": "consumer", "topics": ["orders.*"], "groups": ["orders-*"]})])
 	not "KG202" in ids(fs)

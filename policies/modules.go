@@ -147,7 +147,7 @@ func policyError(op string, err error) error {
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i].Location, sorted[j].Location
 		if a == nil || b == nil {
-			return b != nil
+			return a != nil && b == nil // located errors first
 		}
 		if a.File != b.File {
 			return a.File < b.File
