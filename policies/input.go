@@ -6,70 +6,98 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
 )
 
+// Key terms shared by every object of the input: building 300k objects for a
+// large inventory, fresh key terms would be a good part of the work.
+var (
+	kAuth, kTeam, kSuperuser, kSource, kDN, kIterations = ast.StringTerm("auth"), ast.StringTerm("team"), ast.StringTerm("superuser"), ast.StringTerm("source"), ast.StringTerm("dn"), ast.StringTerm("iterations")
+	kClassification                                     = ast.StringTerm("classification")
+	kPrincipal, kRole, kPermission, kTopics             = ast.StringTerm("principal"), ast.StringTerm("role"), ast.StringTerm("permission"), ast.StringTerm("topics")
+	kGroups, kTransactionalIDs, kOperations, kHosts     = ast.StringTerm("groups"), ast.StringTerm("transactional_ids"), ast.StringTerm("operations"), ast.StringTerm("hosts")
+	kCreate, kApplicationID, kExactlyOnce               = ast.StringTerm("create"), ast.StringTerm("application_id"), ast.StringTerm("exactly_once")
+	kApprovedBy, kReason, kResource, kType, kName       = ast.StringTerm("approved_by"), ast.StringTerm("reason"), ast.StringTerm("resource"), ast.StringTerm("type"), ast.StringTerm("name")
+)
+
 // InputValue builds the Rego input for inv directly as an ast.Value (no JSON
 // round trip). The shape is the inventory as written, keyed like the YAML,
 // with every grant normalised: all keys present, permission upper case, hosts
-// defaulted to ["*"], role "" for an operations grant, and "source":
-// "file:line".
+// defaulted to ["*"], role "" for an operations grant, resource only when
+// given, and "source": "file:line".
 func InputValue(inv *inventory.Inventory) ast.Value {
 	str := ast.StringTerm
+	interned := map[string]*ast.Term{} // repeated values: teams, roles, hosts, ...
+	istr := func(s string) *ast.Term {
+		if t, ok := interned[s]; ok {
+			return t
+		}
+		t := ast.StringTerm(s)
+		interned[s] = t
+		return t
+	}
+	empty := ast.ArrayTerm()
 	strs := func(ss []string) *ast.Term {
+		if len(ss) == 0 {
+			return empty
+		}
 		ts := make([]*ast.Term, len(ss))
 		for i, s := range ss {
 			ts[i] = ast.StringTerm(s)
 		}
 		return ast.ArrayTerm(ts...)
 	}
+	boolean := func(b bool) *ast.Term { return ast.InternedTerm(b) }
 	cluster := ast.NewObject(
 		ast.Item(str("name"), str(inv.Cluster.Name)),
 		ast.Item(str("ssl_principal_mapping_rules"), str(inv.Cluster.SSLPrincipalMappingRules)),
 	)
 	principals := ast.NewObjectWithCapacity(len(inv.Principals))
 	for _, p := range inv.Principals {
-		o := ast.NewObject(
-			ast.Item(str("auth"), str(p.Auth)),
-			ast.Item(str("team"), str(p.Team)),
-			ast.Item(str("superuser"), ast.BooleanTerm(p.Superuser)),
-			ast.Item(str("source"), str(p.Source)),
-		)
+		o := ast.NewObjectWithCapacity(6)
+		o.Insert(kAuth, istr(p.Auth))
+		o.Insert(kTeam, istr(p.Team))
+		o.Insert(kSuperuser, boolean(p.Superuser))
+		o.Insert(kSource, str(p.Source))
 		if p.DN != "" {
-			o.Insert(str("dn"), str(p.DN))
+			o.Insert(kDN, str(p.DN))
 		}
 		if p.IsSCRAM() {
-			o.Insert(str("iterations"), ast.IntNumberTerm(p.EffectiveIterations()))
+			o.Insert(kIterations, ast.IntNumberTerm(p.EffectiveIterations()))
 		}
 		principals.Insert(str(p.Name), ast.NewTerm(o))
 	}
 	topics := ast.NewObjectWithCapacity(len(inv.Topics))
 	for _, t := range inv.Topics {
-		topics.Insert(str(t.Name), ast.ObjectTerm(
-			ast.Item(str("team"), str(t.Team)),
-			ast.Item(str("classification"), str(t.Classification)),
-			ast.Item(str("source"), str(t.Source)),
-		))
+		o := ast.NewObjectWithCapacity(3)
+		o.Insert(kTeam, istr(t.Team))
+		o.Insert(kClassification, istr(t.Classification))
+		o.Insert(kSource, str(t.Source))
+		topics.Insert(str(t.Name), ast.NewTerm(o))
 	}
 	grants := make([]*ast.Term, len(inv.Grants))
 	for i, g := range inv.Grants {
-		o := ast.NewObjectWithCapacity(16)
-		o.Insert(str("principal"), str(g.Principal))
-		o.Insert(str("role"), str(g.Role))
-		o.Insert(str("permission"), str(g.Permission))
-		o.Insert(str("topics"), strs(g.Topics))
-		o.Insert(str("groups"), strs(g.Groups))
-		o.Insert(str("transactional_ids"), strs(g.TransactionalIDs))
-		o.Insert(str("operations"), strs(g.Operations))
-		o.Insert(str("hosts"), strs(g.Hosts))
-		o.Insert(str("create"), ast.BooleanTerm(g.Create))
-		o.Insert(str("application_id"), str(g.ApplicationID))
-		o.Insert(str("exactly_once"), ast.BooleanTerm(g.ExactlyOnce))
-		o.Insert(str("approved_by"), str(g.ApprovedBy))
-		o.Insert(str("reason"), str(g.Reason))
-		o.Insert(str("source"), str(g.Source))
+		o := ast.NewObjectWithCapacity(15)
+		o.Insert(kPrincipal, str(g.Principal))
+		o.Insert(kRole, istr(g.Role))
+		o.Insert(kPermission, istr(g.Permission))
+		o.Insert(kTopics, strs(g.Topics))
+		o.Insert(kGroups, strs(g.Groups))
+		o.Insert(kTransactionalIDs, strs(g.TransactionalIDs))
+		o.Insert(kOperations, strs(g.Operations))
+		if len(g.Hosts) == 1 {
+			o.Insert(kHosts, ast.ArrayTerm(istr(g.Hosts[0])))
+		} else {
+			o.Insert(kHosts, strs(g.Hosts))
+		}
+		o.Insert(kCreate, boolean(g.Create))
+		o.Insert(kApplicationID, str(g.ApplicationID))
+		o.Insert(kExactlyOnce, boolean(g.ExactlyOnce))
+		o.Insert(kApprovedBy, istr(g.ApprovedBy))
+		o.Insert(kReason, str(g.Reason))
+		o.Insert(kSource, str(g.Source))
 		if g.Resource != nil {
-			o.Insert(str("resource"), ast.ObjectTerm(
-				ast.Item(str("type"), str(g.Resource.Type)),
-				ast.Item(str("name"), str(g.Resource.Name)),
-			))
+			r := ast.NewObjectWithCapacity(2)
+			r.Insert(kType, istr(g.Resource.Type))
+			r.Insert(kName, str(g.Resource.Name))
+			o.Insert(kResource, ast.NewTerm(r))
 		}
 		grants[i] = ast.NewTerm(o)
 	}
