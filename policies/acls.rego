@@ -12,14 +12,22 @@ grant_resources := [grant_expansion(g) | some g in input.grants]
 # grant_expansion is what one grant gives, by role or by operations. The
 # selector names are built once per grant; an entry applies when it has no
 # "if" or the grant sets that flag.
-grant_expansion(g) := [[selectors[e.resource], name, e.operations] |
+grant_expansion(g) := [[e.type, name, e.operations] |
 	names := selected_names(g)
-	some e in roles[g.role]
-	object.get(g, object.get(e, "if", "_always"), true) == true
+	some e in role_entries[g.role]
+	object.get(g, e.condition, true) == true
 	some name in names[e.resource]
 ] if {
 	g.role != ""
 } else := [[r[0], r[1], g.operations] | some r in explicit_names(g)]
+
+# role_entries are the roles' entries with their resource type and condition
+# resolved once ("_always" for none).
+role_entries[name] := [object.union(e, {"type": selectors[e.resource], "condition": object.get(e, "if", "_always")}) |
+	some e in role
+] if {
+	some name, role in roles
+}
 
 # acls is every binding the grants produce, as documented objects.
 acls contains b if {

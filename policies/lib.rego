@@ -19,8 +19,12 @@ selected_names(g) := {
 	"application_id_groups": app,
 	"application_id_transactional_ids": app,
 } if {
-	app := [concat("", [g.application_id, "*"]) | g.application_id != ""]
+	app := application_id_names(g.application_id)
 }
+
+application_id_names("") := []
+
+application_id_names(id) := [concat("", [id, "*"])] if id != ""
 
 # explicit_names(g) are the [resource_type, name as written] pairs of a
 # grant with operations: its resource, or the names it lists.
