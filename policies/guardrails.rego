@@ -19,7 +19,15 @@ topic_reading_roles := {name |
 topic_writing_roles := {name |
 	some name, role in roles
 	some e in role
-	e.resource in {"topics", "application_id_topics"}
+	e.resource == "topics"
+	some op in e.operations
+	op in {"WRITE", "ALL"}
+}
+
+application_id_writing_roles := {name |
+	some name, role in roles
+	some e in role
+	e.resource == "application_id_topics"
 	some op in e.operations
 	op in {"WRITE", "ALL"}
 }
@@ -39,12 +47,17 @@ explicit_topic_names(g) := [g.resource.name] if {
 } else := g.topics if not g.resource
 
 # Topic names (as written) some ALLOW grant may write, split by pattern.
-written_names := {name |
+written_names := ({name |
 	some g in input.grants
 	g.role in topic_writing_roles
 	g.permission == "ALLOW"
-	some name in array.concat(g.topics, selected_names(g).application_id_topics)
-} | {name |
+	some name in g.topics
+} | {concat("", [g.application_id, "*"]) |
+	some g in input.grants
+	g.application_id != ""
+	g.role in application_id_writing_roles
+	g.permission == "ALLOW"
+}) | {name |
 	some g in input.grants
 	g.role == ""
 	g.permission == "ALLOW"
@@ -57,12 +70,12 @@ written_literals := {n | some n in written_names; not endswith(n, "*")} | {"*" |
 
 written_prefixes := {trim_suffix(n, "*") | some n in written_names; endswith(n, "*"); n != "*"}
 
-# Declared topics by the first "."-separated segment of their name (as
-# written); topics without a "." separately. Built only when a grant's prefix
-# is not itself declared.
-declared_segment := {name: split(name, ".")[0] | some name, _ in input.topics; contains(trim_suffix(name, "*"), ".")}
+# Declared topic names as written (a Go builtin, no Rego loop) and the bases
+# of the declared prefixes. Used only when a grant's prefix is not itself
+# declared.
+declared_names := object.keys(input.topics)
 
-declared_without_segment := {name | some name, _ in input.topics; not contains(trim_suffix(name, "*"), ".")}
+declared_prefix_bases := {trim_suffix(name, "*") | some name in declared_names; endswith(name, "*")}
 
 # Restricted topics: one pass over the topics, then split by pattern.
 restricted_topics := {name: t | some name, t in input.topics; t.classification == "restricted"}
@@ -245,10 +258,7 @@ warn contains f if {
 	endswith(name, "*")
 	not input.topics[name]
 	name != "*"
-	p := trim_suffix(name, "*")
-	seg := split(p, ".")[0]
-	same_segment := {d | some d, s in declared_segment; s == seg} # indexed by seg
-	not prefix_matches_declared(p, same_segment)
+	not prefix_matches_declared(trim_suffix(name, "*"))
 	f := prefix_matches_nothing(g, name)
 }
 
@@ -259,10 +269,7 @@ warn contains f if {
 	endswith(name, "*")
 	not input.topics[name]
 	name != "*"
-	p := trim_suffix(name, "*")
-	seg := split(p, ".")[0]
-	same_segment := {d | some d, s in declared_segment; s == seg} # indexed by seg
-	not prefix_matches_declared(p, same_segment)
+	not prefix_matches_declared(trim_suffix(name, "*"))
 	f := prefix_matches_nothing(g, name)
 }
 
@@ -272,22 +279,9 @@ prefix_matches_nothing(g, name) := finding(
 	"declare the topics under it, or fix the prefix",
 )
 
-# prefix_matches_declared(p, same_segment) holds when a declared topic or
-# prefix overlaps prefix p. A declared name that overlaps p shares p's first
-# segment (same_segment) or has no "."; only a p without "." scans them all.
-prefix_matches_declared(p, same_segment) if {
-	contains(p, ".")
-	some name in same_segment
-	overlaps_prefix(p, split_name(name))
-}
+# prefix_matches_declared(p) holds when a declared topic or prefix overlaps
+# prefix p: a declared name starts with p, or p starts with a declared prefix.
+# (Cached per p; strings.any_prefix_match runs in Go.)
+prefix_matches_declared(p) if strings.any_prefix_match(declared_names, p)
 
-prefix_matches_declared(p, _) if {
-	some name in declared_without_segment
-	overlaps_prefix(p, split_name(name))
-}
-
-prefix_matches_declared(p, _) if {
-	not contains(p, ".")
-	some name in object.keys(declared_segment)
-	overlaps_prefix(p, split_name(name))
-}
+prefix_matches_declared(p) if strings.any_prefix_match(p, declared_prefix_bases)
