@@ -153,7 +153,11 @@ Examples:
 			case "junit":
 				err = writePolicyTestJUnit(bw, res, start)
 			default:
-				err = writePolicyTestText(bw, res, c.Bool("verbose"))
+				verbose := false
+				for _, ctx := range c.Lineage() { // -v here or before the command
+					verbose = verbose || ctx.Bool("verbose")
+				}
+				err = writePolicyTestText(bw, res, verbose)
 			}
 			if err == nil {
 				err = bw.Flush()
