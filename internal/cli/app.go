@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -55,13 +56,16 @@ type env struct {
 	getenv    func(string) string
 }
 
+// isTerminal reports whether v is a terminal. A character device is not
+// enough: /dev/null is one, and a CI job with stdin from /dev/null must not be
+// mistaken for a person who can answer a prompt.
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // Main runs kafkaguard with args (args[0] is the program name) and returns the
