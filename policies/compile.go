@@ -40,26 +40,40 @@ type Result struct {
 	Checks []string
 }
 
-// LibraryChecks are the checks of the embedded guardrails, by rule ID.
-var LibraryChecks = map[string]string{
-	"KG201": "allow-everyone",
-	"KG202": "wildcard-resource",
-	"KG203": "restricted-cross-team-read",
-	"KG204": "superuser-weak-auth",
-	"KG251": "principal-without-grants",
-	"KG252": "topic-without-writer",
-	"KG253": "prefix-matches-nothing",
+// Guardrail is one of the embedded library's deny or warn rules. Their IDs
+// are KG6xx (deny KG601..., warn KG651...), a range of their own beside the
+// audit's (KG1xx ACL drift ... KG5xx live guardrails), so a report can carry
+// both without prefixes.
+type Guardrail struct {
+	ID       string
+	Check    string
+	Severity report.Severity // SeverityError for deny, SeverityWarning for warn
+	Title    string
 }
 
+// LibraryGuardrails are the embedded guardrails in ID order.
+var LibraryGuardrails = []Guardrail{
+	{"KG601", "allow-everyone", report.SeverityError, "No ALLOW binding for every principal (User:*)"},
+	{"KG602", "wildcard-resource", report.SeverityError, "No literal \"*\" topic or group for principals that are not superusers"},
+	{"KG603", "restricted-cross-team-read", report.SeverityError, "Reading another team's restricted topic needs approved_by"},
+	{"KG604", "superuser-weak-auth", report.SeverityError, "Superusers authenticate with SCRAM or mTLS"},
+	{"KG651", "principal-without-grants", report.SeverityWarning, "Every principal has a grant"},
+	{"KG652", "topic-without-writer", report.SeverityWarning, "Every declared topic has a writer"},
+	{"KG653", "prefix-matches-nothing", report.SeverityWarning, "Every granted topic prefix matches a declared topic"},
+}
+
+// LibraryChecks are the checks of the embedded guardrails, by rule ID.
+var LibraryChecks = guardrailMap(func(g Guardrail) string { return g.Check })
+
 // LibraryRules are one-line titles of the embedded guardrails, by rule ID.
-var LibraryRules = map[string]string{
-	"KG201": "No ALLOW binding for every principal (User:*)",
-	"KG202": "No literal \"*\" topic or group for principals that are not superusers",
-	"KG203": "Reading another team's restricted topic needs approved_by",
-	"KG204": "Superusers authenticate with SCRAM or mTLS",
-	"KG251": "Every principal has a grant",
-	"KG252": "Every declared topic has a writer",
-	"KG253": "Every granted topic prefix matches a declared topic",
+var LibraryRules = guardrailMap(func(g Guardrail) string { return g.Title })
+
+func guardrailMap(f func(Guardrail) string) map[string]string {
+	m := make(map[string]string, len(LibraryGuardrails))
+	for _, g := range LibraryGuardrails {
+		m[g.ID] = f(g)
+	}
+	return m
 }
 
 // Compile evaluates the embedded library and the user's policies over inv:
@@ -67,7 +81,8 @@ var LibraryRules = map[string]string{
 // provenance, and the deny and warn findings of every package. The query is
 // prepared once and evaluated once.
 //
-// Errors (exit 1): Rego parse and compile errors (file:row:col), grant
+// Errors (exit 1): an mtls dn that maps to another principal (CheckDNs),
+// Rego parse and compile errors (file:row:col), grant
 // errors the library reports (unknown role, missing application_id, ...),
 // invalid bindings (naming the grant or rule), and a timeout.
 func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Result, error) {
@@ -78,6 +93,9 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	if err := CheckDNs(inv); err != nil {
+		return nil, err
+	}
 	mods, err := loadModules(opts.PolicyDirs, false)
 	if err != nil {
 		return nil, err

@@ -134,7 +134,7 @@ deny contains f if {
 	g.principal == "*"
 	g.permission == "ALLOW"
 	f := finding(
-		"KG201", "allow-everyone", g.source, "User:*",
+		"KG601", "allow-everyone", g.source, "User:*",
 		sprintf("grant %s allows everyone (User:*)", [g.source]),
 		"grant the access to named principals instead, or make it permission: DENY",
 	)
@@ -165,7 +165,7 @@ superuser_or_deny(g) if g.permission == "DENY"
 superuser_or_deny(g) if is_superuser(g.principal)
 
 wildcard_finding(g, kind) := finding(
-	"KG202", "wildcard-resource", g.source, kafka_principal(g.principal),
+	"KG602", "wildcard-resource", g.source, kafka_principal(g.principal),
 	sprintf("grant %s gives User:%s every %s (%s \"*\"), but it is not a superuser", [g.source, g.principal, kind, kind]),
 	sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
 )
@@ -179,7 +179,7 @@ deny contains f if {
 	some name in restricted_of_other_teams(n, team_of(g.principal))
 	t := input.topics[name]
 	f := finding(
-		"KG203", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
+		"KG603", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
 		sprintf(
 			"grant %s lets User:%s (team %q) READ restricted topic %s of team %q without approval",
 			[g.source, g.principal, team_of(g.principal), name, object.get(t, "team", "")],
@@ -201,7 +201,7 @@ deny contains f if {
 	p.superuser == true
 	not p.auth in {"scram-sha-256", "scram-sha-512", "mtls"}
 	f := finding(
-		"KG204", "superuser-weak-auth", p.source, kafka_principal(name),
+		"KG604", "superuser-weak-auth", p.source, kafka_principal(name),
 		sprintf("superuser User:%s (%s) authenticates with %s", [name, p.source, p.auth]),
 		"use auth: scram-sha-512 or mtls for superusers, or drop superuser: true",
 	)
@@ -214,7 +214,7 @@ warn contains f if {
 	not p.superuser
 	not granted_principals[name]
 	f := finding(
-		"KG251", "principal-without-grants", p.source, kafka_principal(name),
+		"KG651", "principal-without-grants", p.source, kafka_principal(name),
 		sprintf("principal User:%s (%s) has no grants", [name, p.source]),
 		"add a grant for it, or remove it from the inventory",
 	)
@@ -225,7 +225,7 @@ warn contains f if {
 	not written_names[name]
 	not topic_is_written(name)
 	f := finding(
-		"KG252", "topic-without-writer", t.source, concat("", ["Topic:", name]),
+		"KG652", "topic-without-writer", t.source, concat("", ["Topic:", name]),
 		sprintf("no principal may write topic %s (%s)", [name, t.source]),
 		"grant a producer role on it, or remove the topic if it is unused",
 	)
@@ -274,7 +274,7 @@ warn contains f if {
 }
 
 prefix_matches_nothing(g, name) := finding(
-	"KG253", "prefix-matches-nothing", g.source, concat("", ["Topic:", name]),
+	"KG653", "prefix-matches-nothing", g.source, concat("", ["Topic:", name]),
 	sprintf("grant %s: prefix %s matches no declared topic", [g.source, name]),
 	"declare the topics under it, or fix the prefix",
 )

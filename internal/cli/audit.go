@@ -148,7 +148,7 @@ func (e *env) audit(c *ucli.Context) error {
 				}
 				continue
 			}
-			err = connectHint(err, cfg)
+			err = connectHint(dnHint(err), cfg)
 		}
 		errs = append(errs, clusterErr(t, err))
 		runs = append(runs, audit.ClusterRun{Cluster: t.label(), Err: err})

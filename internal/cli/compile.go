@@ -15,7 +15,6 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
-	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -29,7 +28,8 @@ func policyInputFlags() []ucli.Flag {
 	}
 }
 
-// compileInventory loads the inventory and compiles it with the policies.
+// compileInventory loads the inventory and compiles it with the policies
+// (policies.Compile also checks the mtls DNs).
 func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, error) {
 	if c.NArg() > 0 {
 		return nil, nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the inventory with -f FILE")
@@ -42,44 +42,34 @@ func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkPrincipalDNs(inv); err != nil {
-		return nil, nil, err
-	}
 	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Timeout: c.Duration("timeout")})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, dnHint(err)
 	}
 	return inv, res, nil
 }
 
-// checkPrincipalDNs checks that every mtls principal's dn maps to
-// User:<name> under the cluster's ssl.principal.mapping.rules (DEFAULT when
-// none are set), as the brokers will map the certificate's subject.
-func checkPrincipalDNs(inv *inventory.Inventory) error {
-	var m *pki.Mapper
-	for _, p := range inv.Principals {
-		if p.DN == "" {
-			continue
-		}
-		if m == nil {
-			var err error
-			if m, err = pki.ParseMappingRules(inv.Cluster.SSLPrincipalMappingRules); err != nil {
-				return fmt.Errorf("%s: cluster.ssl_principal_mapping_rules: %w", inv.Cluster.Source, err)
-			}
-		}
-		if _, err := pki.ParseDN(p.DN); err != nil {
-			return fmt.Errorf("%s: principal %q: dn %q: %w", p.Source, p.Name, p.DN, err)
-		}
-		got, err := m.Map(p.DN)
-		if err != nil {
-			return fmt.Errorf("%s: principal %q: dn %q: %w", p.Source, p.Name, p.DN, err)
-		}
-		if got != p.Name {
-			return withHint(fmt.Errorf("%s: principal %q: dn %q maps to User:%s under the cluster's ssl_principal_mapping_rules, not User:%s", p.Source, p.Name, p.DN, got, p.Name),
-				"fix the dn (or the mapping rules) so the broker sees this certificate as the declared principal")
-		}
+// loadInventory loads the inventory and checks its mtls DNs against the
+// cluster's mapping rules, for commands that do not compile it (users);
+// the others get the same check from policies.Compile.
+func loadInventory(files ...string) (*inventory.Inventory, error) {
+	inv, err := inventory.Load(files...)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if err := policies.CheckDNs(inv); err != nil {
+		return nil, dnHint(err)
+	}
+	return inv, nil
+}
+
+// dnHint adds what to do to an mtls dn that maps to another principal.
+func dnHint(err error) error {
+	var de *inventory.DNError
+	if errors.As(err, &de) {
+		return withHint(err, "fix the dn (or the mapping rules) so the broker sees this certificate as the declared principal")
+	}
+	return err
 }
 
 func compileCommand(e *env) *ucli.Command {

@@ -74,7 +74,7 @@ func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
 	}
 	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy")})
 	if err != nil {
-		return nil, err
+		return nil, dnHint(err)
 	}
 	if len(res.Deny) > 0 {
 		for _, f := range res.Deny {

@@ -44,13 +44,13 @@ rules of every package in your --policy directories (as conftest's
 (file:line) it is about and what to do.
 
 Embedded guardrails:
-  deny KG201 allow-everyone              an ALLOW grant to User:* (principal: "*")
-  deny KG202 wildcard-resource           a literal "*" topic or group for a non-superuser
-  deny KG203 restricted-cross-team-read  READ on another team's restricted topic without approved_by
-  deny KG204 superuser-weak-auth         a superuser not on SCRAM or mTLS
-  warn KG251 principal-without-grants    a principal with no grants
-  warn KG252 topic-without-writer        a declared topic no principal may write
-  warn KG253 prefix-matches-nothing      a granted topic prefix that matches no declared topic
+  deny KG601 allow-everyone              an ALLOW grant to User:* (principal: "*")
+  deny KG602 wildcard-resource           a literal "*" topic or group for a non-superuser
+  deny KG603 restricted-cross-team-read  READ on another team's restricted topic without approved_by
+  deny KG604 superuser-weak-auth         a superuser not on SCRAM or mTLS
+  warn KG651 principal-without-grants    a principal with no grants
+  warn KG652 topic-without-writer        a declared topic no principal may write
+  warn KG653 prefix-matches-nothing      a granted topic prefix that matches no declared topic
 
 Exit codes: 0 clean (warnings allowed), 2 any deny (or any warn with
 --fail-on-warn), 1 the inventory or a policy could not be read.

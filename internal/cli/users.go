@@ -106,7 +106,7 @@ func openUsersSession(e *env, c *ucli.Context) (*usersSession, error) {
 	if len(files) == 0 {
 		return nil, withHint(errors.New("no inventory given"), "pass -f INVENTORY (a YAML file or a directory)")
 	}
-	inv, err := inventory.Load(files...)
+	inv, err := loadInventory(files...) // with the mtls dn check (compile.go)
 	if err != nil {
 		return nil, err
 	}
