@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/report"
 )
 
 func mustLoad(t *testing.T, paths ...string) *inventory.Inventory {
@@ -215,5 +217,86 @@ func TestFailingTestIsLocated(t *testing.T) {
 	c := res.Cases[0]
 	if c.Location != filepath.Join(dir, "y_test.rego")+":5" || !strings.HasPrefix(c.FailedAt, filepath.Join(dir, "y_test.rego")+":6: ") {
 		t.Errorf("location %q, failed at %q", c.Location, c.FailedAt)
+	}
+}
+
+// Every library guardrail fires on this inventory, with the ID, check and
+// severity LibraryGuardrails lists (the audit's rule table is built from it).
+func TestLibraryGuardrailsTable(t *testing.T) {
+	inv := parseInv(t, `principals:
+  orders-api: {auth: scram-sha-512, team: orders}
+  analytics:  {auth: mtls, team: data}
+  root:       {auth: plain, team: ops, superuser: true}
+  idle:       {auth: mtls, team: data}
+topics:
+  orders.events: {team: orders, classification: internal}
+  ledger:        {team: payments, classification: restricted}
+grants:
+  - {principal: "*", role: consumer, topics: [orders.events]}
+  - {principal: analytics, role: consumer, topics: ["*"]}
+  - {principal: analytics, role: consumer, topics: [ledger, "nothing.*"]}
+  - {principal: orders-api, role: producer, topics: [orders.events]}
+`)
+	res, err := Compile(context.Background(), inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[string]bool{}
+	for _, f := range append(append([]report.Finding(nil), res.Deny...), res.Warn...) {
+		fired[f.ID] = true
+		var g *Guardrail
+		for i := range LibraryGuardrails {
+			if LibraryGuardrails[i].ID == f.ID {
+				g = &LibraryGuardrails[i]
+			}
+		}
+		if g == nil || g.Check != f.Check || g.Severity != f.Severity {
+			t.Errorf("finding %s %s (%v) does not match the table entry %+v", f.ID, f.Check, f.Severity, g)
+		}
+	}
+	for i, g := range LibraryGuardrails {
+		if !fired[g.ID] {
+			t.Errorf("%s did not fire", g.ID)
+		}
+		if i > 0 && LibraryGuardrails[i-1].ID >= g.ID {
+			t.Errorf("table not in ID order at %s", g.ID)
+		}
+		if LibraryChecks[g.ID] != g.Check || LibraryRules[g.ID] != g.Title {
+			t.Errorf("%s: maps disagree with the table", g.ID)
+		}
+	}
+}
+
+// Compile refuses an inventory whose mtls dn maps to another principal, so
+// every command that compiles (compile, policy check, plan, apply, audit)
+// does.
+func TestCompileChecksDNs(t *testing.T) {
+	base := "cluster:\n  name: c\n  ssl_principal_mapping_rules: \"RULE:^CN=([^,]+),OU=.*$/$1/,DEFAULT\"\nprincipals:\n"
+	tests := []struct{ name, principals, want string }{
+		{"maps elsewhere", `  analytics: {auth: mtls, dn: "CN=analytics-etl,OU=data,O=Acme"}`,
+			`inv.yaml:5: principal "analytics": dn "CN=analytics-etl,OU=data,O=Acme" maps to User:analytics-etl under the cluster's ssl_principal_mapping_rules, not User:analytics`},
+		{"DEFAULT keeps the whole DN", `  analytics: {auth: mtls, dn: "CN=analytics"}`,
+			`inv.yaml:5: principal "analytics": dn "CN=analytics" maps to User:CN=analytics under the cluster's ssl_principal_mapping_rules, not User:analytics`},
+		{"malformed DN", `  analytics: {auth: mtls, dn: "CN=analytics,FOO=x"}`, `inv.yaml:5: principal "analytics": dn "CN=analytics,FOO=x": `},
+		{"maps to the principal", `  analytics: {auth: mtls, dn: "CN=analytics,OU=data,O=Acme"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compile(context.Background(), parseInv(t, base+tt.principals+"\n"), Options{})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("err = %v", err)
+			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+				t.Errorf("err = %v\nwant  %s", err, tt.want)
+			}
+		})
+	}
+	var de *inventory.DNError
+	if err := CheckDNs(parseInv(t, base+tests[0].principals+"\n")); !errors.As(err, &de) || de.MapsTo != "analytics-etl" {
+		t.Errorf("CheckDNs = %v", err)
+	}
+	bad := parseInv(t, "cluster:\n  ssl_principal_mapping_rules: \"RULE:(/x/\"\nprincipals:\n  a: {auth: mtls, dn: \"CN=a\"}\n")
+	if err := CheckDNs(bad); err == nil || !strings.HasPrefix(err.Error(), "inv.yaml:2: cluster.ssl_principal_mapping_rules: invalid mapping rule") {
+		t.Errorf("CheckDNs with bad rules = %v", err)
 	}
 }

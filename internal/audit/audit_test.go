@@ -19,6 +19,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/policies"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 )
 
@@ -403,14 +404,16 @@ func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + big.NewInt(int64(i)).String())
 }
 
-func TestPolicyFindingsKeepTheirOwnNamespace(t *testing.T) {
+func TestPolicyFindingsKeepTheirIDs(t *testing.T) {
 	in := []report.Finding{
-		{ID: "KG201", Check: "allow-everyone", Severity: report.SeverityError, Message: "grant to *"},
+		{ID: "KG601", Check: "allow-everyone", Severity: report.SeverityError, Message: "grant to *"},
+		{ID: "ACME001", Check: "acme.rules", Severity: report.SeverityWarning, Message: "custom with an id"},
+		{ID: "KG205", Check: "acme.rules", Severity: report.SeverityError, Message: "custom reusing an audit id"},
 		{Severity: report.SeverityError, Message: "custom deny"},
 		{Severity: report.SeverityWarning, Message: "custom warn"},
 	}
 	got := policyFindings(in)
-	want := []string{"policy/KG201", KGPolicyDeny, KGPolicyWarn}
+	want := []string{"KG601", "ACME001", "policy/KG205", KGPolicyDeny, KGPolicyWarn}
 	for i, f := range got {
 		if f.ID != want[i] {
 			t.Errorf("finding %d: id %s, want %s", i, f.ID, want[i])
@@ -419,7 +422,49 @@ func TestPolicyFindingsKeepTheirOwnNamespace(t *testing.T) {
 			t.Errorf("finding %d lacks a fix or check: %+v", i, f)
 		}
 	}
-	if got[0].Check != "allow-everyone" || got[1].Check != CheckGuardrails {
-		t.Errorf("checks %s, %s", got[0].Check, got[1].Check)
+	if got[0].Check != "allow-everyone" || got[3].Check != CheckGuardrails {
+		t.Errorf("checks %s, %s", got[0].Check, got[3].Check)
+	}
+}
+
+// The policy library's guardrails are in the audit's rule table, in a range
+// of their own, with their titles and severities.
+func TestRuleTableListsTheLibraryGuardrails(t *testing.T) {
+	seen := map[string]bool{}
+	for i, r := range Rules {
+		if seen[r.ID] {
+			t.Errorf("%s listed twice", r.ID)
+		}
+		seen[r.ID] = true
+		if i > 0 && Rules[i-1].ID >= r.ID {
+			t.Errorf("rules not in ID order at %s", r.ID)
+		}
+		if r.Title == "" || r.Check == "" {
+			t.Errorf("%s lacks a title or check", r.ID)
+		}
+	}
+	for _, g := range policies.LibraryGuardrails {
+		if !strings.HasPrefix(g.ID, "KG6") {
+			t.Errorf("library guardrail %s is outside KG6xx", g.ID)
+		}
+		r, ok := rulesByID[g.ID]
+		if !ok || r.Title != g.Title || r.Severity != g.Severity {
+			t.Errorf("%s: rule table has %+v", g.ID, r)
+		}
+		if isAuditID(g.ID) {
+			t.Errorf("%s taken for an audit id", g.ID)
+		}
+	}
+	if !isAuditID("KG205") || isAuditID("ACME001") {
+		t.Error("isAuditID")
+	}
+	r := report.Report{Tool: "kafkaguard audit", Cluster: "c", Checks: []string{CheckGuardrails}, Rules: RuleTitles(),
+		Findings: policyFindings([]report.Finding{{ID: "KG603", Check: "restricted-cross-team-read", Severity: report.SeverityError, Message: "m", Location: "inv.yaml:3"}})}
+	var buf strings.Builder
+	if err := report.Render(&buf, "sarif", r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"id": "KG603"`) || !strings.Contains(buf.String(), policies.LibraryRules["KG603"]) {
+		t.Errorf("sarif lacks the KG603 rule:\n%s", buf.String())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // CheckACLs reports ACL drift between the compiled policy (desired) and the
@@ -319,21 +320,23 @@ func where(locate func(acl.Binding) string, b acl.Binding) string {
 	return locate(b)
 }
 
-// policyFindings brings in the policy's own findings. Their IDs are the
-// policy library's (or a user policy's), a namespace of their own: they are
-// reported as "policy/<ID>" so they never collide with the audit's IDs in
-// SARIF rules or dashboards. Without an ID they become KG504 (deny) or
-// KG505 (warn).
+// policyFindings brings in the policy's own findings. The library's IDs
+// (KG6xx) and a user policy's own IDs are kept as they are: the library's
+// range is disjoint from the audit's, so one report carries both. A user ID
+// that is one of the audit's own (KG101 ... KG505) would mean two things in
+// one report (SARIF rules, dashboards): it becomes "policy/<ID>". Without an
+// ID a finding becomes KG504 (deny) or KG505 (warn).
 func policyFindings(fs []report.Finding) []report.Finding {
 	var out []report.Finding
 	for _, f := range fs {
-		if f.ID != "" {
-			f.ID = "policy/" + f.ID
-		} else {
+		switch {
+		case f.ID == "":
 			f.ID = KGPolicyWarn
 			if f.Severity >= report.SeverityError {
 				f.ID = KGPolicyDeny
 			}
+		case isAuditID(f.ID):
+			f.ID = "policy/" + f.ID
 		}
 		if f.Check == "" {
 			f.Check = CheckGuardrails
@@ -344,6 +347,13 @@ func policyFindings(fs []report.Finding) []report.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// isAuditID reports whether id is one of the audit's own finding IDs (not
+// the policy library's).
+func isAuditID(id string) bool {
+	r, ok := rulesByID[id]
+	return ok && policies.LibraryChecks[r.ID] == ""
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -4,6 +4,7 @@ import (
 	"maps"
 
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // Rule is one stable finding ID. The table is documented in docs/audit.md;
@@ -16,7 +17,9 @@ type Rule struct {
 }
 
 // Finding IDs: KG1xx ACL, KG2xx SCRAM, KG3xx certificates, KG4xx broker TLS,
-// KG5xx guardrails.
+// KG5xx guardrails on the live ACLs. KG6xx are the policy library's
+// guardrails on the inventory (policies.LibraryGuardrails), reported as they
+// are.
 const (
 	KGACLMissing   = "KG101"
 	KGACLExtra     = "KG102"
@@ -50,7 +53,7 @@ const (
 )
 
 // Rules is the finding ID table, in ID order.
-var Rules = []Rule{
+var Rules = append([]Rule{
 	{KGACLMissing, CheckACLDrift, report.SeverityWarning, "ACL binding in policy is missing on the cluster"},
 	{KGACLExtra, CheckACLDrift, report.SeverityError, "ACL binding of a managed principal on the cluster is not in policy"},
 	{KGACLUnmanaged, CheckACLDrift, report.SeverityInfo, "ACL binding of a principal outside the managed scope"},
@@ -76,6 +79,16 @@ var Rules = []Rule{
 	{KGWildcardTopic, CheckGuardrails, report.SeverityWarning, "live ACL allows the literal * topic (every topic)"},
 	{KGPolicyDeny, CheckGuardrails, report.SeverityError, "policy deny rule on the inventory"},
 	{KGPolicyWarn, CheckGuardrails, report.SeverityWarning, "policy warn rule on the inventory"},
+}, libraryRules()...)
+
+// libraryRules are the policy library's guardrails (KG6xx), which follow the
+// audit's own in Rules so report rule tables (SARIF) have their titles.
+func libraryRules() []Rule {
+	out := make([]Rule, 0, len(policies.LibraryGuardrails))
+	for _, g := range policies.LibraryGuardrails {
+		out = append(out, Rule{g.ID, g.Check, g.Severity, g.Title})
+	}
+	return out
 }
 
 var rulesByID = func() map[string]Rule {

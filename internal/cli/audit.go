@@ -162,14 +162,15 @@ func (e *env) audit(c *ucli.Context) error {
 	case len(reports) > 0:
 		merged = audit.Merge(reports...)
 	}
+	var rerr error // not err: that holds the last cluster's failure, already in errs
 	switch {
 	case format == "prometheus":
-		err = audit.WritePrometheus(&buf, runs, now)
+		rerr = audit.WritePrometheus(&buf, runs, now)
 	case len(reports) > 0:
-		err = report.Render(&buf, format, merged, e.useColor(c) && c.String("out") == "")
+		rerr = report.Render(&buf, format, merged, e.useColor(c) && c.String("out") == "")
 	}
-	if err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
+	if rerr != nil {
+		return fmt.Errorf("render %s: %w", format, rerr)
 	}
 	if buf.Len() > 0 || format == "prometheus" {
 		if out := c.String("out"); out != "" {
