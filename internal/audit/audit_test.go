@@ -19,8 +19,8 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/report"
-	"github.com/kafkaguard/kafkaguard/policies"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 var now = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
