@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
@@ -66,7 +65,7 @@ func (e *env) connect(c *ucli.Context, adjust ...func(*cluster.Config)) (*cluste
 func connectHint(err error, cfg *cluster.Config) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "authentication failed"), errors.Is(err, kerr.SaslAuthenticationFailed):
+	case cluster.IsAuthError(err):
 		return withHint(err, "check the username and password in "+orFlag(cfg.Source, "--command-config")+" (sasl.jaas.config or sasl.username/sasl.password)")
 	case strings.Contains(msg, "TLS verification"):
 		return withHint(err, "check ssl.truststore.* (or ssl.ca.location) in "+orFlag(cfg.Source, "--command-config")+": it must hold the CA that signed the brokers' certificates")

@@ -41,10 +41,7 @@ func NewClientOpts(cfg *Config) ([]kgo.Opt, error) {
 	if cfg == nil || len(cfg.Bootstrap) == 0 {
 		return nil, errors.New("no bootstrap server configured")
 	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := cfg.timeout()
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Bootstrap...),
 		kgo.DialTimeout(min(timeout, 10*time.Second)),
@@ -130,10 +127,7 @@ func Dial(ctx context.Context, cfg *Config, options ...DialOption) (*Client, err
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
 	c := &Client{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), hook: hook}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := cfg.timeout()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req := kmsg.NewPtrMetadataRequest()
@@ -191,7 +185,7 @@ func (c *Client) explain(err error) error {
 	)
 	switch {
 	case errors.Is(err, kerr.SaslAuthenticationFailed), errors.Is(err, kerr.IllegalSaslState), errors.Is(err, kerr.UnsupportedSaslMechanism):
-		return fmt.Errorf("authentication failed at %s as %s with %s: %w", addr, c.cfg.Username, c.cfg.SASLMechanism, err)
+		return fmt.Errorf("%w at %s as %s with %s: %w", ErrAuthenticationFailed, addr, c.cfg.Username, c.cfg.SASLMechanism, err)
 	case errors.As(err, &unknownCA):
 		return fmt.Errorf("TLS verification of broker %s failed: its certificate is not signed by a trusted CA (check ssl.truststore.location): %w", addr, err)
 	case errors.As(err, &hostErr):
@@ -207,7 +201,7 @@ func (c *Client) explain(err error) error {
 	case errors.Is(err, io.EOF) && c.cfg.SASLMechanism != "":
 		// kfake (and some proxies) close the connection on a failed SCRAM
 		// login instead of answering SASL_AUTHENTICATION_FAILED.
-		return fmt.Errorf("authentication failed at %s as %s with %s (the broker closed the connection during login): %w", addr, c.cfg.Username, c.cfg.SASLMechanism, err)
+		return fmt.Errorf("%w at %s as %s with %s (the broker closed the connection during login): %w", ErrAuthenticationFailed, addr, c.cfg.Username, c.cfg.SASLMechanism, err)
 	case errors.Is(err, kerr.ClusterAuthorizationFailed):
 		return fmt.Errorf("not authorized: needs DESCRIBE on CLUSTER kafka-cluster: %w", err)
 	case errors.As(err, &opErr) && opErr.Op == "dial":

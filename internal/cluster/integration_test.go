@@ -126,7 +126,7 @@ func TestDialErrorsSayWhatWentWrong(t *testing.T) {
 		want    string
 		wantErr error
 	}{
-		{"wrong password", func(s string) string { return strings.Replace(s, password, "not-the-password", 1) }, "authentication failed at", nil}, // kfake closes the connection instead of answering SASL_AUTHENTICATION_FAILED
+		{"wrong password", func(s string) string { return strings.Replace(s, password, "not-the-password", 1) }, "authentication failed at", cluster.ErrAuthenticationFailed}, // kfake closes the connection instead of answering SASL_AUTHENTICATION_FAILED
 		{"unknown CA", func(s string) string { return strings.Replace(s, dc.CAPath(), other.CAPath(), 1) }, "TLS verification of broker", nil},
 		{"unreachable", func(s string) string { return strings.Replace(s, dc.Addr(), deadAddr, 1) }, "cannot reach broker " + deadAddr, nil},
 		{"plaintext to a TLS listener", func(s string) string { return strings.Replace(s, "SASL_SSL", "SASL_PLAINTEXT", 1) }, "", nil},

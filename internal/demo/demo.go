@@ -4,15 +4,15 @@
 // stops at the first step that did not behave as stated, so the end-to-end
 // test runs the same story and asserts every step.
 //
-// The demo drives real Kafka clients (franz-go, through
-// cluster.NewClientOpts) to show what the ACLs allow and refuse; that is why
-// it imports kgo and kerr besides internal/cluster.
+// The demo drives real Kafka clients (cluster.Produce and cluster.ConsumeOne,
+// configured from each user's written properties file) to show what the ACLs
+// allow and refuse; all Kafka I/O goes through internal/cluster and the
+// embedded cluster through internal/devcluster.
 package demo
 
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	_ "embed"
 	"errors"
@@ -23,10 +23,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
@@ -64,6 +60,9 @@ type StepResult struct {
 // Outcome is the whole story, for tests.
 type Outcome struct {
 	Steps []StepResult
+	// Commands are the kafkaguard command lines the story printed, each one
+	// a person can paste in the demo directory.
+	Commands []string
 	// DriftFindings is what the audit found after the cluster was changed
 	// behind kafkaguard's back; CleanFindings what it found after apply.
 	DriftFindings []report.Finding
@@ -139,7 +138,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	defer s.close()
 	start := time.Now()
 	fmt.Fprintf(s.out, "%s\n", s.bold("kafkaguard demo: from nothing to an audited, secured Kafka cluster"))
-	fmt.Fprintf(s.out, "working in %s (no network, nothing outside it is touched)\n", o.Dir)
+	fmt.Fprintf(s.out, "working in %s (no network, nothing outside it is touched); the commands shown run there\n", o.Dir)
 	for i, st := range steps {
 		fmt.Fprintf(s.out, "\n%s %s\n", s.bold(fmt.Sprintf("[%d/%d]", i+1, len(steps))), s.bold(st.title))
 		t0 := time.Now()
@@ -178,6 +177,14 @@ func (s *state) say(format string, args ...any) {
 	fmt.Fprintf(s.out, "      "+format+"\n", args...)
 }
 
+// command prints the kafkaguard command line that does what the step does,
+// as a person would paste it in the demo directory, and records it so that
+// the tests check it against the CLI's real commands and flags.
+func (s *state) command(line string) {
+	s.outcome.Commands = append(s.outcome.Commands, line)
+	s.say("%s", line)
+}
+
 func (s *state) ok(format string, args ...any) {
 	fmt.Fprintf(s.out, "      %s "+format+"\n", append([]any{s.paint("32", "ok")}, args...)...)
 }
@@ -211,14 +218,14 @@ func (s *state) createCA(context.Context) error {
 		return fmt.Errorf("CA key has mode %04o, want 0600", fi.Mode().Perm())
 	}
 	c := ca.Certificate()
-	s.say("kafkaguard pki init --dir %s", s.rel(s.pkiDir))
+	s.command(fmt.Sprintf("kafkaguard pki init --dir %s --cn %q", s.rel(s.pkiDir), c.Subject.CommonName))
 	s.ok("CA %q valid until %s; its key is mode 0600", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
 	return nil
 }
 
 // 2
 func (s *state) issueBroker(context.Context) error {
-	iss, err := s.ca.IssueBroker(pki.BrokerRequest{Name: "broker-0", Hosts: []string{"localhost", "127.0.0.1"}, OutDir: filepath.Join(s.o.Dir, "issued")})
+	iss, err := s.ca.IssueBroker(pki.BrokerRequest{Name: "broker-0", Hosts: []string{"localhost", "127.0.0.1"}, OutDir: filepath.Join(s.pkiDir, pki.IssuedDir)})
 	if err != nil {
 		return err
 	}
@@ -226,24 +233,17 @@ func (s *state) issueBroker(context.Context) error {
 	if _, err := iss.Cert.Verify(x509.VerifyOptions{Roots: s.ca.CertPool(), DNSName: "127.0.0.1"}); err != nil {
 		return fmt.Errorf("broker certificate does not verify for 127.0.0.1: %w", err)
 	}
-	s.say("kafkaguard pki issue broker broker-0 --host localhost --host 127.0.0.1")
+	s.command(fmt.Sprintf("kafkaguard pki issue broker --dir %s --name broker-0 --host localhost --host 127.0.0.1", s.rel(s.pkiDir)))
 	s.ok("serial %s for %s, valid until %s, verifies against the CA", iss.Serial, iss.Subject, iss.Cert.NotAfter.UTC().Format(time.DateOnly))
 	return nil
 }
 
 // 3
 func (s *state) startCluster(ctx context.Context) error {
-	pair, err := tls.LoadX509KeyPair(s.broker.CertPath, s.broker.KeyPath)
-	if err != nil {
-		return fmt.Errorf("load broker certificate: %w", err)
-	}
-	brokerTLS := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	// The dev cluster shares the CA directory (it reads ca.pem and
-	// ca-key.pem there) and serves the certificate just issued.
-	dc, err := devcluster.Start(ctx, devcluster.Options{
-		Dir:       s.pkiDir,
-		ExtraOpts: []kfake.Opt{kfake.ListenFn(devcluster.CompatListenFn(brokerTLS, []string{scram.SHA256, scram.SHA512}))},
-	})
+	// The dev cluster shares the CA directory: it opens the CA there and
+	// issues its broker certificate (pki/broker) as step 2 did, and writes
+	// pki/admin.properties, which trusts that CA only.
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir})
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,8 @@ func (s *state) startCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.say("broker on %s: TLS with broker-0's certificate, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
+	s.command(fmt.Sprintf("kafkaguard dev up --dir %s --listen 127.0.0.1:0", s.rel(s.pkiDir)))
+	s.say("broker on %s: TLS with a broker certificate from the demo CA, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
 	s.ok("the superuser logs in over TLS (%s); the cluster has %d ACLs", s.rel(dc.AdminProperties()), acls.Len())
 	return nil
 }
@@ -285,7 +286,8 @@ func (s *state) compilePolicy(ctx context.Context) error {
 	if s.scope, err = inv.ManagedScope(); err != nil {
 		return err
 	}
-	s.say("kafkaguard policy check -f inventory.yaml && kafkaguard compile -f inventory.yaml")
+	s.command("kafkaguard policy check -f inventory.yaml")
+	s.command("kafkaguard compile -f inventory.yaml")
 	for _, g := range inv.Grants {
 		what := g.Role
 		if what == "" {
@@ -349,7 +351,7 @@ func (s *state) provisionUsers(ctx context.Context) error {
 			return err
 		}
 	}
-	s.say("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
+	s.command("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
 	s.ok("SCRAM-SHA-512 users %s created; passwords and client configs in %s (0600, never printed)", strings.Join(made, ", "), s.rel(s.secrets))
 	return nil
 }
@@ -366,7 +368,7 @@ func (s *state) plan(ctx context.Context) error {
 	}
 	var buf bytes.Buffer
 	p.WriteText(&buf, apply.Style{Color: s.o.Color})
-	s.say("kafkaguard plan -f inventory.yaml --command-config pki/admin.properties")
+	s.command("kafkaguard plan -f inventory.yaml --command-config pki/admin.properties")
 	s.indent(buf.String())
 	sum := p.Summary()
 	if sum.Add != s.compiled.ACLs.Len() || sum.Remove != 0 {
@@ -403,7 +405,7 @@ func (s *state) applyACLs(ctx context.Context) (apply.Summary, error) {
 
 // 7
 func (s *state) apply(ctx context.Context) error {
-	s.say("kafkaguard apply -f inventory.yaml --command-config pki/admin.properties --auto-approve")
+	s.command(applyCommand + " --auto-approve")
 	sum, err := s.applyACLs(ctx)
 	if err != nil {
 		return err
@@ -412,99 +414,43 @@ func (s *state) apply(ctx context.Context) error {
 	return nil
 }
 
-// userClient is a franz-go client configured from the user's written
-// properties file, as an application would be.
-func (s *state) userClient(user string, opts ...kgo.Opt) (*kgo.Client, error) {
-	cfg, err := cluster.LoadConfig("", s.store.PropertiesPath(user))
-	if err != nil {
-		return nil, err
-	}
-	base, err := cluster.NewClientOpts(cfg)
-	if err != nil {
-		return nil, err
-	}
-	base = append(base, kgo.RecordDeliveryTimeout(5*time.Second), kgo.RetryTimeout(5*time.Second))
-	return kgo.NewClient(append(base, opts...)...)
-}
-
-func produce(ctx context.Context, cl *kgo.Client, value string) error {
-	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
-	defer cancel()
-	return cl.ProduceSync(ctx, &kgo.Record{Topic: Topic, Value: []byte(value)}).FirstErr()
-}
-
-// consumeOne polls until a record arrives or the first error.
-func consumeOne(ctx context.Context, cl *kgo.Client) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) {
-			if ferr == nil {
-				ferr = err
-			}
-		})
-		if ferr != nil {
-			return "", ferr
-		}
-		var v string
-		fs.EachRecord(func(r *kgo.Record) {
-			if v == "" {
-				v = string(r.Value)
-			}
-		})
-		if v != "" {
-			return v, nil
-		}
-	}
+// userConfig is how the user's application connects: its written
+// properties file, as the application would read it.
+func (s *state) userConfig(user string) (*cluster.Config, error) {
+	return cluster.LoadConfig("", s.store.PropertiesPath(user))
 }
 
 // 8
 func (s *state) clients(ctx context.Context) error {
-	if _, err := s.admin.Kadm().CreateTopics(ctx, 1, 1, nil, Topic); err != nil {
-		return fmt.Errorf("create topic %s: %w", Topic, err)
+	if err := s.admin.CreateTopic(ctx, Topic, 1); err != nil {
+		return err
 	}
 	s.say("the admin creates topic %s; each application uses its own secrets/NAME.properties", Topic)
 
-	producer, err := s.userClient("orders-api")
+	producer, err := s.userConfig("orders-api")
 	if err != nil {
 		return err
 	}
-	defer producer.Close()
-	if err := produce(ctx, producer, "order 42 placed"); err != nil {
+	if err := cluster.Produce(ctx, producer, Topic, "order 42 placed"); err != nil {
 		return fmt.Errorf("orders-api could not produce to %s: %w", Topic, err)
 	}
 	s.ok("orders-api produces to %s: allowed (WRITE)", Topic)
 
-	consumer, err := s.userClient("analytics", kgo.ConsumeTopics(Topic), kgo.ConsumerGroup("analytics-daily"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	analytics, err := s.userConfig("analytics")
 	if err != nil {
 		return err
 	}
-	defer consumer.Close()
-	v, err := consumeOne(ctx, consumer)
+	v, err := cluster.ConsumeOne(ctx, analytics, Topic, "analytics-daily")
 	if err != nil {
 		return fmt.Errorf("analytics could not consume %s in group analytics-daily: %w", Topic, err)
 	}
 	s.ok("analytics consumes %q in group analytics-daily: allowed (READ)", v)
 
-	// Without idempotence, so the broker's answer is about the topic (an
-	// idempotent producer is refused earlier, at InitProducerId, for lack
-	// of IDEMPOTENT_WRITE on the cluster).
-	writer, err := s.userClient("analytics", kgo.DisableIdempotentWrite())
-	if err != nil {
-		return err
-	}
-	defer writer.Close()
-	err = produce(ctx, writer, "not mine to write")
-	if !errors.Is(err, kerr.TopicAuthorizationFailed) {
+	err = cluster.Produce(ctx, analytics, Topic, "not mine to write")
+	if !errors.Is(err, cluster.ErrTopicAuthorization) {
 		return fmt.Errorf("analytics writing to %s: got %v, want an authorization error", Topic, err)
 	}
-	s.ok("analytics writes to %s: denied (%s)", Topic, kerrName(err))
+	s.ok("analytics writes to %s: denied (%s)", Topic, cluster.KafkaErrorName(err))
 
 	err = cluster.LoginSCRAM(ctx, s.adminCfg.WithUser(scram.SHA512, "mallory", "a-guessed-password-123"))
 	if !errors.Is(err, cluster.ErrLoginRejected) {
@@ -514,13 +460,13 @@ func (s *state) clients(ctx context.Context) error {
 	return nil
 }
 
-func kerrName(err error) string {
-	var ke *kerr.Error
-	if errors.As(err, &ke) {
-		return ke.Message
-	}
-	return err.Error()
-}
+// Command lines the story prints more than once; they name the demo
+// directory's files as dev up (pki/admin.properties) and users apply
+// (secrets/) write them.
+const (
+	applyCommand = "kafkaguard apply -f inventory.yaml --command-config pki/admin.properties"
+	auditCommand = "kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets"
+)
 
 // The drift the demo makes behind kafkaguard's back.
 var (
@@ -585,7 +531,7 @@ func (s *state) runAudit(ctx context.Context) (audit.Result, error) {
 	res, err := audit.Live(ctx, audit.Options{
 		Inventory: []string{s.invPath}, Config: s.adminCfg, CommandConfig: s.dc.AdminProperties(),
 		PKIDir: s.pkiDir, SecretsDir: s.secrets,
-		ApplyHint: "kafkaguard apply -f inventory.yaml --command-config pki/admin.properties",
+		ApplyHint: applyCommand,
 	})
 	if err != nil {
 		return res, err
@@ -598,7 +544,7 @@ func (s *state) runAudit(ctx context.Context) (audit.Result, error) {
 
 // 10
 func (s *state) auditDrift(ctx context.Context) error {
-	s.say("kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets")
+	s.command(auditCommand)
 	res, err := s.runAudit(ctx)
 	if err != nil {
 		return err
@@ -625,7 +571,7 @@ func (s *state) auditDrift(ctx context.Context) error {
 
 // 11
 func (s *state) heal(ctx context.Context) error {
-	s.say("kafkaguard apply -f inventory.yaml --command-config pki/admin.properties --auto-approve")
+	s.command(applyCommand + " --auto-approve")
 	sum, err := s.applyACLs(ctx)
 	if err != nil {
 		return err
@@ -633,7 +579,7 @@ func (s *state) heal(ctx context.Context) error {
 	if sum.Add != 1 || sum.Remove != 1 {
 		return fmt.Errorf("apply added %d and removed %d, want 1 and 1", sum.Add, sum.Remove)
 	}
-	s.say("kafkaguard users rotate orders-api -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets")
+	s.command("kafkaguard users rotate orders-api -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets")
 	desired, err := scram.DesiredFromInventory(s.inv)
 	if err != nil {
 		return err
@@ -646,12 +592,11 @@ func (s *state) heal(ctx context.Context) error {
 	if r := rot.Rotate(ctx, sel[0]); r.Err != nil {
 		return r.Err
 	}
-	producer, err := s.userClient("orders-api")
+	producer, err := s.userConfig("orders-api")
 	if err != nil {
 		return err
 	}
-	defer producer.Close()
-	if err := produce(ctx, producer, "order 43 placed"); err != nil {
+	if err := cluster.Produce(ctx, producer, Topic, "order 43 placed"); err != nil {
 		return fmt.Errorf("orders-api could not produce with its new password: %w", err)
 	}
 	s.ok("1 binding restored, 1 removed; orders-api has a new password, stored, and produces again")
@@ -660,7 +605,7 @@ func (s *state) heal(ctx context.Context) error {
 
 // 12
 func (s *state) auditClean(ctx context.Context) error {
-	s.say("kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets")
+	s.command(auditCommand)
 	res, err := s.runAudit(ctx)
 	if err != nil {
 		return err
