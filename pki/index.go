@@ -45,6 +45,27 @@ type Record struct {
 	Reason       string     `json:"reason,omitempty"`
 }
 
+// lockIndex takes the CA's mutex and directory lock (so that neither
+// another goroutine nor another process changes the index meanwhile) and
+// reads the index under them. The caller calls unlock when done.
+func (ca *CA) lockIndex() (idx *index, unlock func(), err error) {
+	ca.mu.Lock()
+	unlockDir, err := lockDir(ca.dir)
+	if err != nil {
+		ca.mu.Unlock()
+		return nil, nil, err
+	}
+	unlock = func() {
+		unlockDir()
+		ca.mu.Unlock()
+	}
+	if idx, err = loadIndex(ca.dir); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return idx, unlock, nil
+}
+
 func loadIndex(dir string) (*index, error) {
 	path := filepath.Join(dir, IndexFile)
 	data, err := os.ReadFile(path)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudflare/cfssl/config"
 	"github.com/cloudflare/cfssl/signer"
 	"github.com/cloudflare/cfssl/signer/local"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
@@ -207,8 +208,7 @@ func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
 // the issuing time (BenchmarkIssueClientECDSA), and proves nothing when the
 // key never left the process.
 func (ca *CA) signDirect(pub crypto.PublicKey, spec leafSpec, profileName string, notBefore, notAfter time.Time) ([]byte, error) {
-	policy := ca.signer.Policy()
-	profile := policy.Profiles[profileName]
+	profile := ca.signer.Policy().Profiles[profileName]
 	tmpl := &x509.Certificate{
 		Subject:            spec.subject,
 		RawSubject:         spec.rawSubject,
@@ -218,15 +218,22 @@ func (ca *CA) signDirect(pub crypto.PublicKey, spec leafSpec, profileName string
 	if spec.hosts != nil {
 		local.OverrideHosts(tmpl, spec.hosts)
 	}
+	return ca.fillAndSign(tmpl, profile, notBefore, notAfter)
+}
+
+// fillAndSign completes tmpl as cfssl's local signer does (20 random bytes
+// of serial; signer.FillTemplate for usages, validity, basic constraints and
+// the subject key id from profile) and signs it: the certificate as PEM.
+func (ca *CA) fillAndSign(tmpl *x509.Certificate, profile *config.SigningProfile, notBefore, notAfter time.Time) ([]byte, error) {
 	serial, err := randomSerial()
 	if err != nil {
 		return nil, err
 	}
 	tmpl.SerialNumber = serial
-	if err := signer.FillTemplate(tmpl, policy.Default, profile, notBefore, notAfter); err != nil {
+	if err := signer.FillTemplate(tmpl, ca.signer.Policy().Default, profile, notBefore, notAfter); err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, tmpl.PublicKey, ca.key)
 	if err != nil {
 		return nil, err
 	}
@@ -396,19 +403,13 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if spec.csr != nil && p12Password != "" {
 		return nil, errors.New("a PKCS12 keystore needs the private key, which stays with the CSR's owner")
 	}
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	unlock, err := lockDir(ca.dir)
+	idx, unlock, err := ca.lockIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	// Checked under the lock, so two issuers of one name cannot both pass.
 	paths, err := ca.outPaths(outDir, name, spec.csr == nil, p12Password != "", force)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := loadIndex(ca.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -555,8 +556,7 @@ func isCFSSLCommonAttr(t asn1.ObjectIdentifier) bool {
 // the CSR and fills in usages, validity and key identifiers from the same
 // profile) but keeps the subject exactly as encoded.
 func (ca *CA) signExactSubject(csrDER []byte, profileName string, rawSubject []byte, hosts []string, notBefore, notAfter time.Time) ([]byte, error) {
-	policy := ca.signer.Policy()
-	profile := policy.Profiles[profileName]
+	profile := ca.signer.Policy().Profiles[profileName]
 	tmpl, err := signer.ParseCertificateRequest(ca.signer, profile, csrDER)
 	if err != nil {
 		return nil, err
@@ -567,20 +567,8 @@ func (ca *CA) signExactSubject(csrDER []byte, profileName string, rawSubject []b
 	if hosts != nil {
 		local.OverrideHosts(tmpl, hosts)
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	tmpl.SerialNumber = serial
-	if err := signer.FillTemplate(tmpl, policy.Default, profile, notBefore, notAfter); err != nil {
-		return nil, err
-	}
-	tmpl.RawSubject = rawSubject
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, tmpl.PublicKey, ca.key)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+	tmpl.RawSubject = rawSubject // signer.FillTemplate leaves the subject alone
+	return ca.fillAndSign(tmpl, profile, notBefore, notAfter)
 }
 
 // clientSubject encodes CN=name,OU=ous[0],OU=ous[1],...,O=org (RFC 2253

@@ -153,17 +153,11 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 	if (req.Name == "") == (req.ExpiringWithin == 0) {
 		return nil, errors.New("renew needs exactly one of a name or an expiring-within duration")
 	}
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	unlock, err := lockDir(ca.dir)
+	idx, unlock, err := ca.lockIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	idx, err := loadIndex(ca.dir)
-	if err != nil {
-		return nil, err
-	}
 	t := now()
 	var selected []int
 	for i, r := range idx.Certs {
@@ -346,17 +340,11 @@ func (ca *CA) Revoke(req RevokeRequest) ([]RevokedCert, error) {
 			return nil, err
 		}
 	}
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	unlock, err := lockDir(ca.dir)
+	idx, unlock, err := ca.lockIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	idx, err := loadIndex(ca.dir)
-	if err != nil {
-		return nil, err
-	}
 	t := now().UTC().Truncate(time.Second)
 	var out []RevokedCert
 	if serial != "" {
@@ -409,17 +397,11 @@ func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
 	if validity < 0 {
 		return nil, fmt.Errorf("crl validity %s must be positive", validity)
 	}
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	unlock, err := lockDir(ca.dir)
+	idx, unlock, err := ca.lockIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	idx, err := loadIndex(ca.dir)
-	if err != nil {
-		return nil, err
-	}
 	var entries []x509.RevocationListEntry
 	for _, r := range idx.Certs {
 		if r.RevokedAt == nil {

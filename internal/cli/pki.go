@@ -262,37 +262,55 @@ Examples:
 			&ucli.StringSliceFlag{Name: "host", Usage: "`HOST` name or IP address for the SANs (repeatable)", Required: true, EnvVars: envVars("host")},
 		),
 		Action: func(c *ucli.Context) error {
-			expiry, err := parseDuration("expiry", c.String("expiry"))
-			if err != nil {
-				return err
-			}
-			req := pki.BrokerRequest{
-				Name: c.String("name"), Hosts: c.StringSlice("host"), Expiry: expiry, OutDir: c.String("out"),
-				Force: c.Bool("force"), KeyAlgo: c.String("key-algo"),
-			}
-			for _, h := range req.Hosts { // checked before the CA is opened
+			hosts := c.StringSlice("host")
+			for _, h := range hosts { // checked before the CA is opened
 				if err := pki.CheckHost(strings.TrimSpace(h)); err != nil {
 					return err
 				}
 			}
-			if req.CSR, err = readCSRFlag(c); err != nil {
-				return err
-			}
-			if req.PKCS12Password, err = pkcs12Password(c); err != nil {
-				return err
-			}
-			ca, err := pki.Open(c.String("dir"))
-			if err != nil {
-				return err
-			}
-			is, err := ca.IssueBroker(req)
-			if err != nil {
-				return issueError(err)
-			}
-			printIssued(e, is)
-			return nil
+			return issue(e, c, func(ca *pki.CA, f issueFlags) (*pki.Issued, error) {
+				return ca.IssueBroker(pki.BrokerRequest{
+					Name: f.name, Hosts: hosts, Expiry: f.expiry, OutDir: f.out, Force: f.force,
+					KeyAlgo: f.keyAlgo, PKCS12Password: f.pkcs12Password, CSR: f.csr,
+				})
+			})
 		},
 	}
+}
+
+// issueFlags are the values of pkiIssueFlags, read and checked.
+type issueFlags struct {
+	name, out, keyAlgo string
+	expiry             time.Duration
+	force              bool
+	csr                []byte
+	pkcs12Password     string
+}
+
+// issue reads and checks the flags every issue command shares, opens the CA
+// in --dir, issues with do and prints the certificate.
+func issue(e *env, c *ucli.Context, do func(*pki.CA, issueFlags) (*pki.Issued, error)) error {
+	f := issueFlags{name: c.String("name"), out: c.String("out"), keyAlgo: c.String("key-algo"), force: c.Bool("force")}
+	var err error
+	if f.expiry, err = parseDuration("expiry", c.String("expiry")); err != nil {
+		return err
+	}
+	if f.csr, err = readCSRFlag(c); err != nil {
+		return err
+	}
+	if f.pkcs12Password, err = pkcs12Password(c); err != nil {
+		return err
+	}
+	ca, err := pki.Open(c.String("dir"))
+	if err != nil {
+		return err
+	}
+	is, err := do(ca, f)
+	if err != nil {
+		return issueError(err)
+	}
+	printIssued(e, is)
+	return nil
 }
 
 func issueError(err error) error {
@@ -326,34 +344,17 @@ Examples:
 			pkiMappingRulesFlag(),
 		),
 		Action: func(c *ucli.Context) error {
-			expiry, err := parseDuration("expiry", c.String("expiry"))
-			if err != nil {
+			rules := c.String("mapping-rules")
+			if _, err := pki.ParseMappingRules(rules); err != nil { // checked before the CA is opened
 				return err
 			}
-			req := pki.ClientRequest{
-				Name: c.String("name"), OUs: c.StringSlice("ou"), Org: c.String("o"), Expiry: expiry,
-				OutDir: c.String("out"), MappingRules: c.String("mapping-rules"), Force: c.Bool("force"),
-				KeyAlgo: c.String("key-algo"), DN: c.String("dn"),
-			}
-			if _, err := pki.ParseMappingRules(req.MappingRules); err != nil {
-				return err
-			}
-			if req.CSR, err = readCSRFlag(c); err != nil {
-				return err
-			}
-			if req.PKCS12Password, err = pkcs12Password(c); err != nil {
-				return err
-			}
-			ca, err := pki.Open(c.String("dir"))
-			if err != nil {
-				return err
-			}
-			is, err := ca.IssueClient(req)
-			if err != nil {
-				return issueError(err)
-			}
-			printIssued(e, is)
-			return nil
+			return issue(e, c, func(ca *pki.CA, f issueFlags) (*pki.Issued, error) {
+				return ca.IssueClient(pki.ClientRequest{
+					Name: f.name, OUs: c.StringSlice("ou"), Org: c.String("o"), DN: c.String("dn"),
+					Expiry: f.expiry, OutDir: f.out, MappingRules: rules, Force: f.force,
+					KeyAlgo: f.keyAlgo, PKCS12Password: f.pkcs12Password, CSR: f.csr,
+				})
+			})
 		},
 	}
 }

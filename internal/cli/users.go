@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,20 +130,24 @@ func (s *usersSession) runningUser() string {
 	return strings.TrimPrefix(s.admin.Principal(), "User:")
 }
 
-// planUsers computes the users plan of the session.
-func (s *usersSession) planUsers(prune bool) (scram.UserPlan, error) {
+// withUsersPlan opens a users session and plans its users with the same
+// Planner and Section as the users section of 'kafkaguard plan' and 'apply'
+// (--prune here is their --prune-users), then runs fn.
+func withUsersPlan(e *env, c *ucli.Context, fn func(*usersSession, *scram.Section) error) error {
+	s, err := openUsersSession(e, c)
+	if err != nil {
+		return err
+	}
+	defer s.close()
 	scope, err := s.inv.ManagedScope()
 	if err != nil {
-		return scram.UserPlan{}, err
+		return err
 	}
-	actual, err := s.admin.DescribeSCRAM(s.ctx)
+	sec, err := e.scramPlanner(c, s.desired, scope, s.admin, c.Bool("prune")).PlanSection(s.ctx)
 	if err != nil {
-		return scram.UserPlan{}, err
+		return err
 	}
-	s.logf("the cluster has %d SCRAM users; the inventory declares %d", len(actual), len(s.desired))
-	p := scram.PlanUsers(s.desired, actual, scope, prune, s.runningUser())
-	p.NoteSecrets(s.store)
-	return p, nil
+	return fn(s, sec)
 }
 
 func renderUsersPlan(e *env, c *ucli.Context, p scram.UserPlan) error {
@@ -174,22 +179,16 @@ Examples:
 			outputFlag("text", "json"),
 		),
 		Action: func(c *ucli.Context) error {
-			s, err := openUsersSession(e, c)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			p, err := s.planUsers(c.Bool("prune"))
-			if err != nil {
-				return err
-			}
-			if err := renderUsersPlan(e, c, p); err != nil {
-				return err
-			}
-			if c.Bool("detailed-exitcode") && !p.Empty() {
-				return errFindings
-			}
-			return nil
+			return withUsersPlan(e, c, func(_ *usersSession, sec *scram.Section) error {
+				p := sec.UserPlan()
+				if err := renderUsersPlan(e, c, p); err != nil {
+					return err
+				}
+				if c.Bool("detailed-exitcode") && !p.Empty() {
+					return errFindings
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -217,100 +216,68 @@ Examples:
 			outputFlag("text", "json"),
 		),
 		Action: func(c *ucli.Context) error {
-			s, err := openUsersSession(e, c)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			p, err := s.planUsers(c.Bool("prune"))
-			if err != nil {
-				return err
-			}
-			json := c.String("output") == "json"
-			if !json {
-				if err := renderUsersPlan(e, c, p); err != nil {
+			return withUsersPlan(e, c, func(s *usersSession, sec *scram.Section) error {
+				p := sec.UserPlan()
+				json := c.String("output") == "json"
+				if !json {
+					if err := renderUsersPlan(e, c, p); err != nil {
+						return err
+					}
+				}
+				if p.Empty() {
+					if json {
+						return writeUsersApplyJSON(e, nil)
+					}
+					return nil
+				}
+				if err := e.confirmApply(c); err != nil { // plan.go: --auto-approve, or "yes" on a terminal
 					return err
 				}
-			}
-			if p.Empty() {
+				start := time.Now()
+				results, err := sec.ApplyResults(s.ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "kafkaguard: applied %s (%d failed) in %s\n", plural(len(results), "user change"), failedCount(results), time.Since(start).Round(time.Millisecond))
 				if json {
-					return writeUsersApplyJSON(e, nil)
+					if err := writeUsersApplyJSON(e, results); err != nil {
+						return err
+					}
+				} else {
+					writeUsersApplyText(e, c, results)
 				}
-				return nil
-			}
-			if err := e.confirmApply(c); err != nil { // plan.go: --auto-approve, or "yes" on a terminal
-				return err
-			}
-			results, err := s.applyUsers(p)
-			if err != nil {
-				return err
-			}
-			if json {
-				if err := writeUsersApplyJSON(e, results); err != nil {
-					return err
-				}
-			} else {
-				writeUsersApplyText(e, c, results)
-			}
-			return resultsError(results)
+				return resultsError(results)
+			})
 		},
 	}
 }
 
-// applyUsers checks the mechanisms, opens (creating) the store and applies p.
-func (s *usersSession) applyUsers(p scram.UserPlan) ([]scram.Result, error) {
-	start := time.Now()
-	if err := scram.Precheck(p, s.store); err != nil {
-		return nil, err
-	}
-	mechs := map[string]bool{}
-	for _, ch := range p.Changes {
-		if ch.Upsert && !mechs[ch.Mechanism] {
-			mechs[ch.Mechanism] = true
-			s.logf("checking that the cluster accepts %s logins", ch.Mechanism)
-			if err := scram.ProbeSCRAM(s.ctx, cluster.LoginSCRAM, s.cfg, ch.Mechanism); err != nil {
-				return nil, err
-			}
-		}
-	}
-	store, err := scram.OpenStore(s.store.Dir, true)
-	if err != nil {
-		return nil, err
-	}
-	settings, err := scram.ClientSettingsFrom(s.cfg)
-	if err != nil {
-		return nil, err
-	}
-	a := &scram.Applier{Admin: s.admin, Store: store, Settings: settings}
-	if s.verbose {
-		a.Log = s.e.stderr
-	}
-	results := a.Apply(s.ctx, p)
-	failed := 0
+// failedCount counts the failed results.
+func failedCount(results []scram.Result) int {
+	n := 0
 	for _, r := range results {
 		if r.Err != nil {
-			failed++
+			n++
 		}
 	}
-	fmt.Fprintf(s.e.stderr, "kafkaguard: applied %d user changes (%d failed) in %s\n", len(results), failed, time.Since(start).Round(time.Millisecond))
-	return results, nil
+	return n
+}
+
+// plural is "1 user", "2 users": n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func resultsError(results []scram.Result) error {
-	failed := 0
-	var first error
-	for _, r := range results {
-		if r.Err != nil {
-			failed++
-			if first == nil {
-				first = r.Err
-			}
-		}
-	}
-	switch failed {
-	case 0:
+	failed := failedCount(results)
+	if failed == 0 {
 		return nil
-	case 1:
+	}
+	first := results[slices.IndexFunc(results, func(r scram.Result) bool { return r.Err != nil })].Err
+	if failed == 1 {
 		return first
 	}
 	return fmt.Errorf("%d of %d user changes failed; first: %w", failed, len(results), first)
@@ -418,7 +385,7 @@ Examples:
 			} else {
 				writeVerifyText(e.stdout, results)
 			}
-			fmt.Fprintf(e.stderr, "kafkaguard: verified %d users (%d not ok) in %s\n", len(results), bad, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(e.stderr, "kafkaguard: verified %s (%d not ok) in %s\n", plural(len(results), "user"), bad, time.Since(start).Round(time.Millisecond))
 			if bad > 0 {
 				return errFindings
 			}
@@ -450,7 +417,7 @@ func writeVerifyText(w io.Writer, results []scram.VerifyResult) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
 	}
-	fmt.Fprintf(w, "Verified %d users: %s.\n", len(results), strings.Join(parts, ", "))
+	fmt.Fprintf(w, "Verified %s: %s.\n", plural(len(results), "user"), strings.Join(parts, ", "))
 }
 
 func usersRotateCommand(e *env) *ucli.Command {
@@ -550,9 +517,9 @@ Examples:
 					ok++
 					fmt.Fprintf(e.stdout, "  User:%s rotated (%s)\n", res.User, res.Note)
 				}
-				fmt.Fprintf(e.stdout, "Rotated %d of %d users.\n", ok, len(results))
+				fmt.Fprintf(e.stdout, "Rotated %d of %s.\n", ok, plural(len(results), "user"))
 			}
-			fmt.Fprintf(e.stderr, "kafkaguard: rotated %d users in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(e.stderr, "kafkaguard: rotated %s in %s\n", plural(len(results), "user"), time.Since(start).Round(time.Millisecond))
 			return resultsError(results)
 		},
 	}
@@ -574,14 +541,20 @@ func (e *env) usersPlanner(c *ucli.Context, inv *inventory.Inventory, scope acl.
 	if err != nil {
 		return nil, err
 	}
+	return e.scramPlanner(c, desired, scope, client, c.Bool("prune-users")), nil
+}
+
+// scramPlanner plans desired against client's cluster, with the store of
+// --secrets-dir; -v logs its steps on stderr.
+func (e *env) scramPlanner(c *ucli.Context, desired []scram.DesiredUser, scope acl.Scope, client *cluster.Client, prune bool) *scram.Planner {
 	p := &scram.Planner{
 		Admin: client, Login: cluster.LoginSCRAM, Config: client.Config(),
-		Desired: desired, Scope: scope, Prune: c.Bool("prune-users"),
+		Desired: desired, Scope: scope, Prune: prune,
 		RunningUser: strings.TrimPrefix(client.Principal(), "User:"),
 		SecretsDir:  c.String("secrets-dir"),
 	}
 	if c.Bool("verbose") {
 		p.Log = e.stderr
 	}
-	return p, nil
+	return p
 }

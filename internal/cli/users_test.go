@@ -41,6 +41,24 @@ func (r *usersRun) run(args ...string) int {
 	return code
 }
 
+// usersFixture starts a dev cluster and writes inventory; conn are the
+// flags that point kafkaguard at both and at a secrets directory.
+func usersFixture(t *testing.T, inventory string) (dc *devcluster.Cluster, secrets string, conn []string) {
+	t.Helper()
+	dir := t.TempDir()
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte(inventory), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets = filepath.Join(dir, "secrets")
+	return dc, secrets, []string{"-f", inv, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets}
+}
+
 func (r *usersRun) want(code int, args ...string) {
 	r.t.Helper()
 	if got := r.run(args...); got != code {
@@ -52,18 +70,7 @@ func (r *usersRun) want(code int, args ...string) {
 // with -v against the dev cluster, checks what they report, and then looks
 // for every password the run created or used in everything it printed.
 func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
-	dir := t.TempDir()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
-	inv := filepath.Join(dir, "inventory.yaml")
-	if err := os.WriteFile(inv, []byte(usersInventory), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	secrets := filepath.Join(dir, "secrets")
-	conn := []string{"-f", inv, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets}
+	dc, secrets, conn := usersFixture(t, usersInventory)
 	r := &usersRun{t: t}
 	passwords := map[string]bool{}
 	collect := func() {
@@ -165,18 +172,7 @@ grants:
 `
 
 func TestPlanAndApplyHandleUsersBeforeACLs(t *testing.T) {
-	dir := t.TempDir()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
-	inv := filepath.Join(dir, "inventory.yaml")
-	if err := os.WriteFile(inv, []byte(planInventory), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	secrets := filepath.Join(dir, "secrets")
-	conn := []string{"-f", inv, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets}
+	_, secrets, conn := usersFixture(t, planInventory)
 	r := &usersRun{t: t}
 	r.want(ExitFindings, append([]string{"plan", "--detailed-exitcode"}, conn...)...)
 	users, acls := strings.Index(r.stdout, "SCRAM users:\n  + User:orders-api  SCRAM-SHA-512, 4096 iterations"), strings.Index(r.stdout, "ACLs:")

@@ -317,41 +317,46 @@ func groupsNote(gs []string) string {
 
 // 5
 func (s *state) provisionUsers(ctx context.Context) error {
-	store, err := scram.OpenStore(s.secrets, true)
-	if err != nil {
-		return err
-	}
-	s.store = store
-	if s.settings, err = scram.ClientSettingsFrom(s.adminCfg); err != nil {
-		return err
-	}
+	s.command("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
 	desired, err := scram.DesiredFromInventory(s.inv)
 	if err != nil {
 		return err
 	}
-	actual, err := s.admin.DescribeSCRAM(ctx)
+	// The same planner and section as 'kafkaguard users apply'.
+	planner := &scram.Planner{
+		Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.adminCfg,
+		Desired: desired, Scope: s.scope, RunningUser: devcluster.AdminUser, SecretsDir: s.secrets,
+	}
+	sec, err := planner.PlanSection(ctx)
 	if err != nil {
 		return err
 	}
-	plan := scram.PlanUsers(desired, actual, s.scope, false, devcluster.AdminUser)
-	a := scram.Applier{Admin: s.admin, Store: store, Settings: s.settings}
+	results, err := sec.ApplyResults(ctx)
+	if err != nil {
+		return err
+	}
 	var made []string
-	for _, r := range a.Apply(ctx, plan) {
+	for _, r := range results {
 		if r.Err != nil {
 			return r.Err
 		}
 		made = append(made, r.User)
+	}
+	if s.store, err = scram.OpenStore(s.secrets, false); err != nil {
+		return err
+	}
+	if s.settings, err = scram.ClientSettingsFrom(s.adminCfg); err != nil {
+		return err
 	}
 	slices.Sort(made)
 	if want := []string{"analytics", "orders-api"}; !slices.Equal(made, want) {
 		return fmt.Errorf("created users %v, want %v", made, want)
 	}
 	for _, u := range made {
-		if _, err := os.Stat(store.PropertiesPath(u)); err != nil {
+		if _, err := os.Stat(s.store.PropertiesPath(u)); err != nil {
 			return err
 		}
 	}
-	s.command("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
 	s.ok("SCRAM-SHA-512 users %s created; passwords and client configs in %s (0600, never printed)", strings.Join(made, ", "), s.rel(s.secrets))
 	return nil
 }
@@ -527,36 +532,38 @@ func (s *state) drift(ctx context.Context) error {
 	return nil
 }
 
-func (s *state) runAudit(ctx context.Context) (audit.Result, error) {
+// audit runs the audit as the printed command does and shows its text
+// report, with paths relative to the demo directory.
+func (s *state) audit(ctx context.Context) ([]report.Finding, error) {
+	s.command(auditCommand)
 	res, err := audit.Live(ctx, audit.Options{
 		Inventory: []string{s.invPath}, Config: s.adminCfg, CommandConfig: s.dc.AdminProperties(),
 		PKIDir: s.pkiDir, SecretsDir: s.secrets,
 		ApplyHint: applyCommand,
 	})
+	if err == nil {
+		err = res.Err
+	}
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	if res.Err != nil {
-		return res, res.Err
+	var buf bytes.Buffer
+	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
+		return nil, err
 	}
-	return res, nil
+	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
+	return res.Report.Findings, nil
 }
 
 // 10
 func (s *state) auditDrift(ctx context.Context) error {
-	s.command(auditCommand)
-	res, err := s.runAudit(ctx)
+	findings, err := s.audit(ctx)
 	if err != nil {
 		return err
 	}
-	s.outcome.DriftFindings = res.Report.Findings
-	var buf bytes.Buffer
-	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
-		return err
-	}
-	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
+	s.outcome.DriftFindings = findings
 	var got []string
-	for _, f := range res.Report.Findings {
+	for _, f := range findings {
 		got = append(got, f.ID)
 	}
 	slices.Sort(got)
@@ -605,19 +612,13 @@ func (s *state) heal(ctx context.Context) error {
 
 // 12
 func (s *state) auditClean(ctx context.Context) error {
-	s.command(auditCommand)
-	res, err := s.runAudit(ctx)
+	findings, err := s.audit(ctx)
 	if err != nil {
 		return err
 	}
-	s.outcome.CleanFindings = res.Report.Findings
-	var buf bytes.Buffer
-	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
-		return err
-	}
-	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
-	if len(res.Report.Findings) > 0 {
-		return fmt.Errorf("the audit still finds %d things", len(res.Report.Findings))
+	s.outcome.CleanFindings = findings
+	if len(findings) > 0 {
+		return fmt.Errorf("the audit still finds %d things", len(findings))
 	}
 	s.ok("ACLs, SCRAM users, certificates, broker TLS and guardrails all pass: exit code 0")
 	return nil

@@ -38,6 +38,12 @@ var (
 
 // Plan reads the cluster's SCRAM users and plans the section.
 func (p *Planner) Plan(ctx context.Context) (apply.Section, error) {
+	return p.PlanSection(ctx)
+}
+
+// PlanSection is Plan with the concrete type, for 'kafkaguard users plan'
+// and 'users apply', which render the section in their own format.
+func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	store, err := OpenStore(p.SecretsDir, false)
 	if err != nil {
 		return nil, err
@@ -113,35 +119,13 @@ func (s *Section) JSON() any { return s.plan }
 // the plan's removal limit counts users too.
 func (s *Section) Check(apply.Guards) error { return nil }
 
-// Apply checks that the cluster accepts the mechanisms, then applies the
-// plan (see Applier.Apply), one line per user.
+// Apply applies the section (ApplyResults), one line per user.
 func (s *Section) Apply(ctx context.Context, out io.Writer, st apply.Style, prog apply.Progress) (int, error) {
-	p := s.planner
 	total := len(s.plan.Changes)
-	if total == 0 {
-		return 0, nil
-	}
-	if err := Precheck(s.plan, &Store{Dir: p.SecretsDir}); err != nil {
-		return total, err
-	}
-	checked := map[string]bool{}
-	for _, c := range s.plan.Changes {
-		if c.Upsert && !checked[c.Mechanism] {
-			checked[c.Mechanism] = true
-			if err := ProbeSCRAM(ctx, p.Login, p.Config, c.Mechanism); err != nil {
-				return total, err
-			}
-		}
-	}
-	store, err := OpenStore(p.SecretsDir, true)
+	results, err := s.ApplyResults(ctx)
 	if err != nil {
 		return total, err
 	}
-	settings, err := ClientSettingsFrom(p.Config)
-	if err != nil {
-		return total, err
-	}
-	results := (&Applier{Admin: p.Admin, Store: store, Settings: settings, Log: p.Log}).Apply(ctx, s.plan)
 	failed := 0
 	for i, r := range results {
 		mark, word, paint := "~", "changed", st.Drift
@@ -166,6 +150,41 @@ func (s *Section) Apply(ctx context.Context, out io.Writer, st apply.Style, prog
 		}
 	}
 	return failed, nil
+}
+
+// ApplyResults checks the plan's password files and that the cluster accepts
+// logins with the mechanisms it will use, before changing anything; then
+// opens (creating) the secrets store and applies the plan (Applier.Apply):
+// one result per user. 'kafkaguard users apply' renders them itself.
+func (s *Section) ApplyResults(ctx context.Context) ([]Result, error) {
+	p := s.planner
+	if len(s.plan.Changes) == 0 {
+		return nil, nil
+	}
+	if err := Precheck(s.plan, &Store{Dir: p.SecretsDir}); err != nil {
+		return nil, err
+	}
+	checked := map[string]bool{}
+	for _, c := range s.plan.Changes {
+		if c.Upsert && !checked[c.Mechanism] {
+			checked[c.Mechanism] = true
+			if p.Log != nil {
+				fmt.Fprintf(p.Log, "kafkaguard: checking that the cluster accepts %s logins\n", c.Mechanism)
+			}
+			if err := ProbeSCRAM(ctx, p.Login, p.Config, c.Mechanism); err != nil {
+				return nil, err
+			}
+		}
+	}
+	store, err := OpenStore(p.SecretsDir, true)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := ClientSettingsFrom(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	return (&Applier{Admin: p.Admin, Store: store, Settings: settings, Log: p.Log}).Apply(ctx, s.plan), nil
 }
 
 // Verify reads the cluster's SCRAM users back and fails when changes are

@@ -119,13 +119,7 @@ func ReadPasswordFile(path string) (string, error) {
 // WritePassword stores user's password (atomically, 0600), creating the
 // directory when needed.
 func (s *Store) WritePassword(user, password string) error {
-	if err := ValidateUserName(user); err != nil {
-		return err
-	}
-	if err := CheckPassword(password); err != nil {
-		return fmt.Errorf("user %s: %w", user, err)
-	}
-	if _, err := OpenStore(s.Dir, true); err != nil {
+	if err := s.checkWrite(user, password); err != nil {
 		return err
 	}
 	return fsutil.WriteFileAtomic(s.PasswordPath(user), []byte(password+"\n"), fsutil.SecretPerm)
@@ -134,6 +128,18 @@ func (s *Store) WritePassword(user, password string) error {
 // WriteClientConfigs writes user's NAME.properties and
 // NAME.librdkafka.properties (atomically, 0600).
 func (s *Store) WriteClientConfigs(user, mechanism, password string, cs ClientSettings) error {
+	if err := s.checkWrite(user, password); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(s.PropertiesPath(user), cs.javaProperties(user, mechanism, password), fsutil.SecretPerm); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(s.LibrdkafkaPath(user), cs.librdkafkaProperties(user, mechanism, password), fsutil.SecretPerm)
+}
+
+// checkWrite checks what is about to be written for user and creates the
+// store directory when needed.
+func (s *Store) checkWrite(user, password string) error {
 	if err := ValidateUserName(user); err != nil {
 		return err
 	}
@@ -143,10 +149,7 @@ func (s *Store) WriteClientConfigs(user, mechanism, password string, cs ClientSe
 	if _, err := OpenStore(s.Dir, true); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(s.PropertiesPath(user), cs.javaProperties(user, mechanism, password), fsutil.SecretPerm); err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(s.LibrdkafkaPath(user), cs.librdkafkaProperties(user, mechanism, password), fsutil.SecretPerm)
+	return nil
 }
 
 // Write stores the password and both client configs of user.
