@@ -1,31 +1,45 @@
 # The ACL bindings the inventory's grants expand to.
 package kafkaguard
 
-# grant_resources[i] lists, for input.grants[i], the resources and operations
-# its role or operations give: [resource_type, name as written, [ops]] (a
-# trailing "*" on the name means PREFIXED). kafkaguard's compiler reads this
-# compact form; `acls` below is the same as binding objects. (An array
-# comprehension, not a partial object rule: OPA checks every new key of a
-# partial object against the others, which is quadratic.)
+# grant_resources[i] lists, for input.grants[i], what each entry of its role
+# (or its operations) gives: [resource_type, [names as written], [ops]] (a
+# trailing "*" on a name means PREFIXED; the list may be empty). kafkaguard's
+# compiler reads this compact form and multiplies it out in Go; `acls` below
+# is the same as binding objects. One element per role entry, not per name,
+# and an array comprehension, not a partial object rule (OPA checks every new
+# key of a partial object against the others, which is quadratic).
 grant_resources := [grant_expansion(g) | some g in input.grants]
 
-# grant_expansion is what one grant gives, by role or by operations. The
-# selector names are built once per grant; an entry applies when it has no
-# "if" or the grant sets that flag.
-grant_expansion(g) := [[e.type, name, e.operations] |
-	names := selected_names(g)
+# grant_expansion is what one grant gives, by role or by operations: per
+# role entry that applies (no "if", or the grant sets that flag), the names
+# its selector picks.
+grant_expansion(g) := [[e.type, entry_names(g, e.resource), e.operations] |
 	some e in role_entries[g.role]
 	object.get(g, e.condition, true) == true
-	some name in names[e.resource]
 ] if {
 	g.role != ""
-} else := [[r[0], r[1], g.operations] | some r in explicit_names(g)]
+} else := [[r[0], [r[1]], g.operations] | some r in explicit_names(g)]
+
+# entry_names(g, selector) are the names (as written) a role entry's selector
+# picks from grant g, as selected_names(g)[selector] (without building that
+# object per grant): topics, groups and transactional_ids are the grant's own
+# lists, the application_id selectors its application id as a prefix.
+entry_names(g, sel) := g[sel] if {
+	sel in grant_list_selectors
+} else := application_id_names(g.application_id) if {
+	sel in application_id_selectors
+} else := ["kafka-cluster"] if {
+	sel == "cluster"
+}
+
+grant_list_selectors := {"topics", "groups", "transactional_ids"}
 
 # role_entries are the roles' entries with their resource type and condition
-# resolved once ("_always" for none).
-role_entries[name] := [object.union(e, {"type": selectors[e.resource], "condition": object.get(e, "if", "_always")}) |
+# resolved once ("_always" for none). A complete object, so that a grant's
+# lookup is a plain object access.
+role_entries := {name: [object.union(e, {"type": selectors[e.resource], "condition": object.get(e, "if", "_always")}) |
 	some e in role
-] if {
+] |
 	some name, role in roles
 }
 
@@ -33,7 +47,8 @@ role_entries[name] := [object.union(e, {"type": selectors[e.resource], "conditio
 acls contains b if {
 	some i, rs in grant_resources
 	g := input.grants[i]
-	some [resource_type, name, ops] in rs
+	some [resource_type, names, ops] in rs
+	some name in names
 	n := split_name(name)
 	some op in ops
 	some host in g.hosts

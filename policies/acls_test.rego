@@ -4,7 +4,18 @@ import data.kafkaguard
 
 test_grant_resources_is_compact if {
 	rs := kafkaguard.grant_resources with input as inventory([grant({"role": "producer", "topics": ["t"]})])
-	rs == [[["TOPIC", "t", ["WRITE", "DESCRIBE"]]]]
+	rs == [[["TOPIC", ["t"], ["WRITE", "DESCRIBE"]]]]
+}
+
+test_grant_resources_list_names_per_entry if {
+	rs := kafkaguard.grant_resources with input as inventory([
+		grant({"role": "consumer", "topics": ["a", "b*"]}),
+		grant({"operations": ["READ"], "topics": ["c"], "groups": ["g"]}),
+	])
+	rs == [
+		[["TOPIC", ["a", "b*"], ["READ", "DESCRIBE"]], ["GROUP", [], ["READ"]]],
+		[["TOPIC", ["c"], ["READ"]], ["GROUP", ["g"], ["READ"]]],
+	]
 }
 
 test_unknown_role_is_an_error if {
@@ -39,4 +50,13 @@ test_valid_grants_have_no_errors if {
 		grant({"role": "producer", "topics": ["t"]}),
 		grant({"role": "streams-app", "application_id": "app"}),
 	])
+}
+
+test_entry_names_are_the_selected_names if {
+	g := grant({"topics": ["t"], "groups": ["g*"], "transactional_ids": ["x"], "application_id": "app"})
+	names := kafkaguard.selected_names(g)
+	every sel, _ in kafkaguard.selectors {
+		kafkaguard.entry_names(g, sel) == names[sel]
+	}
+	kafkaguard.entry_names(grant({}), "application_id_groups") == []
 }

@@ -270,8 +270,8 @@ func init() {
 }
 
 // expandGrants multiplies the compact grant_resources entries
-// ([resource_type, name as written, [ops]]) out into
-// bindings: one per operation and host, with the grant's principal and
+// ([resource_type, [names as written], [ops]], one per role entry) out into
+// bindings: one per name, operation and host, with the grant's principal and
 // permission, each validated as Kafka would.
 func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]string) ([]acl.Binding, error) {
 	if v == nil {
@@ -281,7 +281,7 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 	if !ok || arr.Len() != len(inv.Grants) {
 		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources: want an array with one entry per grant, got %s", ast.ValueName(v))
 	}
-	out := make([]acl.Binding, 0, arr.Len()*8)
+	out := make([]acl.Binding, 0, arr.Len()*10)
 	var err error
 	for idx := 0; idx < arr.Len() && err == nil; idx++ {
 		rv := arr.Elem(idx)
@@ -290,7 +290,7 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 		if g.Role == "" {
 			what = "operations"
 		}
-		p := fmt.Sprintf("grant %s (%s)", g.Source, what)
+		p := "grant " + g.Source + " (" + what + ")"
 		ps := []string{p} // shared by the grant's bindings; cap 1, so append copies
 		principal := "User:" + g.Principal
 		perm := acl.PermAllow
@@ -302,10 +302,8 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 			err = fmt.Errorf("%s: grant: the role expansion is not a list", g.Source)
 			break
 		}
-		if entries.Len() == 0 {
-			err = fmt.Errorf("%s: grant: %s gives %s nothing here (list the topics, groups or transactional_ids it applies to)", g.Source, what, g.Principal)
-			break
-		}
+		before := len(out)
+		var ops []acl.Operation
 		entries.Foreach(func(e *ast.Term) {
 			if err != nil {
 				return
@@ -316,19 +314,19 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 				return
 			}
 			rtName, _ := parts.Elem(0).Value.(ast.String)
-			written, ok2 := parts.Elem(1).Value.(ast.String)
-			rt, ok1 := resourceTypeByName[string(rtName)]
-			if !ok1 || !ok2 {
-				err = fmt.Errorf("%s: grant: unknown resource type %s or name %s", g.Source, parts.Elem(0), parts.Elem(1))
-				return
-			}
-			name, pt := inventory.SplitName(string(written))
-			ops, ok := parts.Elem(2).Value.(*ast.Array)
+			rt, ok := resourceTypeByName[string(rtName)]
 			if !ok {
-				err = fmt.Errorf("%s: grant: operations must be a list, got %s", g.Source, parts.Elem(2))
+				err = fmt.Errorf("%s: grant: unknown resource type %s", g.Source, parts.Elem(0))
 				return
 			}
-			ops.Foreach(func(o *ast.Term) {
+			names, ok1 := parts.Elem(1).Value.(*ast.Array)
+			opTerms, ok2 := parts.Elem(2).Value.(*ast.Array)
+			if !ok1 || !ok2 {
+				err = fmt.Errorf("%s: grant: malformed role expansion entry %s (want [type, [names], [operations]])", g.Source, e)
+				return
+			}
+			ops = ops[:0]
+			opTerms.Foreach(func(o *ast.Term) {
 				if err != nil {
 					return
 				}
@@ -341,21 +339,38 @@ func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]
 					err = fmt.Errorf("%s: grant: unknown operation %s", g.Source, o)
 					return
 				}
-				for _, h := range g.Hosts {
-					b := acl.Binding{Principal: principal, Host: h, ResourceType: rt, ResourceName: name, PatternType: pt, Operation: op, Permission: perm}
-					if verr := b.Validate(); verr != nil {
-						err = fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", g.Source, what, verr)
-						return
+				ops = append(ops, op)
+			})
+			names.Foreach(func(n *ast.Term) {
+				if err != nil {
+					return
+				}
+				written, ok := n.Value.(ast.String)
+				if !ok {
+					err = fmt.Errorf("%s: grant: resource name %s is not a string", g.Source, n)
+					return
+				}
+				name, pt := inventory.SplitName(string(written))
+				for _, op := range ops {
+					for _, h := range g.Hosts {
+						b := acl.Binding{Principal: principal, Host: h, ResourceType: rt, ResourceName: name, PatternType: pt, Operation: op, Permission: perm}
+						if verr := b.Validate(); verr != nil {
+							err = fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", g.Source, what, verr)
+							return
+						}
+						if old, ok := prov[b]; !ok {
+							prov[b] = ps[:1:1]
+						} else if !contains(old, p) {
+							prov[b] = append(old, p)
+						}
+						out = append(out, b)
 					}
-					if old, ok := prov[b]; !ok {
-						prov[b] = ps[:1:1]
-					} else if !contains(old, p) {
-						prov[b] = append(old, p)
-					}
-					out = append(out, b)
 				}
 			})
 		})
+		if err == nil && len(out) == before {
+			err = fmt.Errorf("%s: grant: %s gives %s nothing here (list the topics, groups or transactional_ids it applies to)", g.Source, what, g.Principal)
+		}
 	}
 	return out, err
 }

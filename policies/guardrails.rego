@@ -75,7 +75,15 @@ written_prefixes := {trim_suffix(n, "*") | some n in written_names; endswith(n, 
 # declared.
 declared_names := object.keys(input.topics)
 
-declared_prefix_bases := {trim_suffix(name, "*") | some name in declared_names; endswith(name, "*")}
+# declared_names_joined has every declared name as written after a newline
+# (names cannot contain one), so a declared name starts with p exactly when
+# "\n" + p occurs in it: one substring search in Go per granted prefix,
+# instead of handing all the names to a builtin each time.
+declared_names_joined := concat("", ["\n", concat("\n", declared_names)])
+
+# The bases of the declared prefixes, found by one regular expression over
+# the joined names rather than a Rego pass over every name.
+declared_prefix_bases := {m[1] | some m in regex.find_all_string_submatch_n(`\n([^\n*]*)\*`, declared_names_joined, -1)}
 
 # Restricted topics: one pass over the topics, then split by pattern.
 restricted_topics := {name: t | some name, t in input.topics; t.classification == "restricted"}
@@ -209,10 +217,12 @@ deny contains f if {
 
 # --- warn -------------------------------------------------------------------
 
+# (Set differences run in Go: only the principals and topics they leave are
+# looked at in Rego.)
 warn contains f if {
-	some name, p in input.principals
+	some name in (object.keys(input.principals) - granted_principals)
+	p := input.principals[name]
 	not p.superuser
-	not granted_principals[name]
 	f := finding(
 		"KG651", "principal-without-grants", p.source, kafka_principal(name),
 		sprintf("principal User:%s (%s) has no grants", [name, p.source]),
@@ -221,9 +231,9 @@ warn contains f if {
 }
 
 warn contains f if {
-	some name, t in input.topics
-	not written_names[name]
+	some name in (declared_names - written_names)
 	not topic_is_written(name)
+	t := input.topics[name]
 	f := finding(
 		"KG652", "topic-without-writer", t.source, concat("", ["Topic:", name]),
 		sprintf("no principal may write topic %s (%s)", [name, t.source]),
@@ -254,6 +264,7 @@ topic_is_written(name) if {
 
 warn contains f if {
 	some g in input.grants
+	strings.any_suffix_match(g.topics, "*") # one Go call per grant; most list no prefix
 	some name in g.topics
 	endswith(name, "*")
 	not input.topics[name]
@@ -281,7 +292,7 @@ prefix_matches_nothing(g, name) := finding(
 
 # prefix_matches_declared(p) holds when a declared topic or prefix overlaps
 # prefix p: a declared name starts with p, or p starts with a declared prefix.
-# (Cached per p; strings.any_prefix_match runs in Go.)
-prefix_matches_declared(p) if strings.any_prefix_match(declared_names, p)
+# (Cached per p; contains and strings.any_prefix_match run in Go.)
+prefix_matches_declared(p) if contains(declared_names_joined, concat("", ["\n", p]))
 
 prefix_matches_declared(p) if strings.any_prefix_match(p, declared_prefix_bases)
