@@ -81,7 +81,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func (e *env) run(args []string) int {
 	app := newApp(e)
-	err := app.Run(args)
+	err := app.Run(hoistGlobalFlags(app, args))
 	switch {
 	case err == nil:
 		return ExitOK
@@ -89,6 +89,11 @@ func (e *env) run(args []string) int {
 		return ExitFindings
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	// urfave/cli words an unknown command as a missing help topic.
+	if topic, ok := strings.CutPrefix(msg, "No help topic for "); ok {
+		msg = "unknown command " + topic
+		err = withHint(err, "run 'kafkaguard --help' for the list of commands")
+	}
 	fmt.Fprintf(e.stderr, "kafkaguard: error: %s\n", msg)
 	var h *hintError
 	if errors.As(err, &h) && h.hint != "" {
@@ -147,7 +152,151 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 		// Never let urfave/cli call os.Exit: Main owns the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},
 	}
+	for _, cmd := range app.Commands {
+		strictUsage(cmd)
+	}
 	return app
+}
+
+// usageError turns a flag or argument mistake into one line plus a hint,
+// instead of urfave/cli's "Incorrect Usage" and a help page on stdout (which
+// would end up in a file that a script redirects results to).
+func usageError(c *ucli.Context, err error, _ bool) error {
+	name := "kafkaguard"
+	if c != nil && c.Command != nil && c.Command.HelpName != "" {
+		name = c.Command.HelpName
+	}
+	return withHint(err, fmt.Sprintf("run '%s --help' for usage", name))
+}
+
+// strictUsage makes cmd and its subcommands report usage errors as one line
+// on stderr. urfave/cli prints the whole help to stdout when a required flag
+// is missing, so required flags are checked here instead, before the action.
+func strictUsage(cmd *ucli.Command) {
+	cmd.OnUsageError = usageError
+	var required []ucli.Flag
+	for _, f := range cmd.Flags {
+		if clearRequired(f) {
+			required = append(required, f)
+		}
+	}
+	if len(required) > 0 {
+		before := cmd.Before
+		cmd.Before = func(c *ucli.Context) error {
+			var missing []string
+			for _, f := range required {
+				if !isSetAnywhere(c, f.Names()[0]) {
+					missing = append(missing, "--"+f.Names()[0])
+				}
+			}
+			if len(missing) > 0 {
+				return usageError(c, fmt.Errorf("missing required flag %s", strings.Join(missing, ", ")), true)
+			}
+			if before != nil {
+				return before(c)
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Subcommands {
+		strictUsage(sub)
+	}
+}
+
+// clearRequired unsets Required on the flag kinds kafkaguard uses and reports
+// whether it was set.
+func clearRequired(f ucli.Flag) bool {
+	switch f := f.(type) {
+	case *ucli.StringFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	case *ucli.StringSliceFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	case *ucli.PathFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	case *ucli.IntFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	case *ucli.DurationFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	case *ucli.BoolFlag:
+		r := f.Required
+		f.Required = false
+		return r
+	}
+	return false
+}
+
+// isSetAnywhere reports whether a flag was given on the command line or
+// through its environment variable, in c or any parent context.
+func isSetAnywhere(c *ucli.Context, name string) bool {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// globalFlagTokens are the app's own flags as they may be written.
+var globalFlagTokens = map[string]string{
+	"-v": "verbose", "--verbose": "verbose", "-verbose": "verbose",
+	"--no-color": "no-color", "-no-color": "no-color",
+}
+
+// hoistGlobalFlags moves --no-color and -v/--verbose written after a
+// command (`kafkaguard plan -f inv.yaml -v`) in front of it, where
+// urfave/cli looks for them, unless that command defines a flag of the same
+// name itself (policy test -v). Nothing after "--" is touched.
+func hoistGlobalFlags(app *ucli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var hoisted, rest []string
+	cmds := app.Commands
+	var cmd *ucli.Command
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		tok, _, _ := strings.Cut(a, "=")
+		if name, ok := globalFlagTokens[tok]; ok && cmd != nil && !definesFlag(cmd, name) {
+			hoisted = append(hoisted, a)
+			continue
+		}
+		if cmd == nil || !strings.HasPrefix(a, "-") {
+			for _, c := range cmds {
+				if c.HasName(a) {
+					cmd, cmds = c, c.Subcommands
+					break
+				}
+			}
+		}
+		rest = append(rest, a)
+	}
+	out := append([]string{args[0]}, hoisted...)
+	return append(out, rest...)
+}
+
+func definesFlag(cmd *ucli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // envVars returns the environment variable for a flag: KAFKAGUARD_<FLAG>.
