@@ -12,11 +12,18 @@ grant_resources := [grant_expansion(g) | some g in input.grants]
 
 # grant_expansion is what one grant gives, by role or by operations: per
 # role entry that applies (no "if", or the grant sets that flag), the names
-# its selector picks.
-grant_expansion(g) := [[e.type, entry_names(g, e.resource), e.operations] |
-	some e in role_entries[g.role]
-	object.get(g, e.condition, true) == true
-] if {
+# its selector picks. Entries whose selector is one of the grant's own lists
+# (most) read it directly; the others go through entry_names.
+grant_expansion(g) := array.concat(
+	[[e.type, g[e.resource], e.operations] |
+		some e in role_list_entries[g.role]
+		object.get(g, e.condition, true) == true
+	],
+	[[e.type, entry_names(g, e.resource), e.operations] |
+		some e in role_other_entries[g.role]
+		object.get(g, e.condition, true) == true
+	],
+) if {
 	g.role != ""
 } else := [[r[0], [r[1]], g.operations] | some r in explicit_names(g)]
 
@@ -35,12 +42,21 @@ entry_names(g, sel) := g[sel] if {
 grant_list_selectors := {"topics", "groups", "transactional_ids"}
 
 # role_entries are the roles' entries with their resource type and condition
-# resolved once ("_always" for none). A complete object, so that a grant's
-# lookup is a plain object access.
+# resolved once ("_always" for none). Complete objects, so that a grant's
+# lookup is a plain object access; role_list_entries and role_other_entries
+# split them by whether the selector is one of the grant's own lists.
 role_entries := {name: [object.union(e, {"type": selectors[e.resource], "condition": object.get(e, "if", "_always")}) |
 	some e in role
 ] |
 	some name, role in roles
+}
+
+role_list_entries := {name: [e | some e in entries; e.resource in grant_list_selectors] | some name, entries in role_entries}
+
+role_other_entries := {name: es |
+	some name, entries in role_entries
+	es := [e | some e in entries; not e.resource in grant_list_selectors]
+	count(es) > 0
 }
 
 # acls is every binding the grants produce, as documented objects.
