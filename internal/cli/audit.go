@@ -48,7 +48,9 @@ and a one-line fix (the ID table is in docs/audit.md):
   KG4xx broker TLS: a handshake with each bootstrap broker: chain against
         the CA, host name, days to expiry, protocol >= TLS 1.2
   KG5xx guardrails on the live ACLs: ALLOW to User:*, grants to
-        User:ANONYMOUS, the literal * topic; and the policy's deny/warn rules
+        User:ANONYMOUS, the literal * topic
+  KG6xx the policy library's guardrails on the inventory (as policy check),
+        and your --policy deny/warn rules with their own IDs
 
 Exit codes: 0 clean, 2 a finding at or above --fail-on (default warning),
 1 the audit could not run (the report of what did run is still written).
@@ -154,19 +156,20 @@ func (e *env) audit(c *ucli.Context) error {
 		runs = append(runs, audit.ClusterRun{Cluster: t.label(), Err: err})
 	}
 
+	// One report covers every cluster: with --clusters, a cluster that could
+	// not be audited is in it as errored. A single cluster that could not be
+	// audited at all gets no report, only the error (and its metrics).
 	var buf bytes.Buffer
 	var merged report.Report
-	switch {
-	case len(reports) == 1 && len(targets) > 1:
-		merged = audit.Prefix(reports[0])
-	case len(reports) > 0:
-		merged = audit.Merge(reports...)
+	haveReport := len(reports) > 0 || len(targets) > 1
+	if haveReport {
+		merged = audit.MergeRuns(runs)
 	}
 	var rerr error // not err: that holds the last cluster's failure, already in errs
 	switch {
 	case format == "prometheus":
 		rerr = audit.WritePrometheus(&buf, runs, now)
-	case len(reports) > 0:
+	case haveReport:
 		rerr = report.Render(&buf, format, merged, e.useColor(c) && c.String("out") == "")
 	}
 	if rerr != nil {
@@ -177,7 +180,7 @@ func (e *env) audit(c *ucli.Context) error {
 			if err := fsutil.WriteFileAtomic(out, buf.Bytes(), 0o644); err != nil {
 				return err
 			}
-			if len(reports) > 0 && format != "text" {
+			if haveReport && format != "text" {
 				fmt.Fprintln(e.stderr, report.Summary(merged))
 			}
 		} else if _, err := e.stdout.Write(buf.Bytes()); err != nil {
@@ -237,14 +240,11 @@ func auditTargets(c *ucli.Context) ([]auditTarget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read clusters file: %w", err)
 	}
-	var doc struct {
-		Clusters []auditTarget `yaml:"clusters"`
+	clusters, err := parseClustersFile(path, data)
+	if err != nil {
+		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("read clusters file %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
+	doc := struct{ Clusters []auditTarget }{clusters}
 	if len(doc.Clusters) == 0 {
 		return nil, fmt.Errorf("clusters file %s names no clusters (want a clusters: list)", path)
 	}
@@ -288,6 +288,104 @@ func auditTargets(c *ucli.Context) ([]auditTarget, error) {
 		}
 	}
 	return doc.Clusters, nil
+}
+
+// clusterKeys are the keys of one cluster in a clusters file, in the order
+// the help names them.
+var clusterKeys = []string{"name", "file", "command_config", "bootstrap_server", "pki_dir", "secrets_dir", "policy"}
+
+// parseClustersFile reads a clusters file. Its errors name the file, the
+// line and the key as the user wrote them (not Go types).
+func parseClustersFile(path string, data []byte) ([]auditTarget, error) {
+	at := func(n *yaml.Node, format string, args ...any) error {
+		return fmt.Errorf("clusters file %s:%d: %s", path, n.Line, fmt.Sprintf(format, args...))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("clusters file %s: invalid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(root.Content) == 0 {
+		return nil, nil
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, at(doc, "want a mapping with a clusters: list")
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value != "clusters" {
+			return nil, at(k, "unknown key %q (want clusters)", k.Value)
+		}
+		list = v
+	}
+	if list == nil || list.Tag == "!!null" {
+		return nil, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, at(list, "clusters: want a list of clusters")
+	}
+	var out []auditTarget
+	for ci, item := range list.Content {
+		if item.Kind != yaml.MappingNode {
+			return nil, at(item, "cluster %d: want a mapping with %s", ci+1, strings.Join(clusterKeys, ", "))
+		}
+		var t auditTarget
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			if seen[k.Value] {
+				return nil, at(k, "cluster %d: key %q given twice", ci+1, k.Value)
+			}
+			seen[k.Value] = true
+			str := func() (string, error) {
+				if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+					return "", at(v, "cluster %d: %s: want a string", ci+1, k.Value)
+				}
+				return v.Value, nil
+			}
+			strs := func() ([]string, error) {
+				if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+					return []string{v.Value}, nil
+				}
+				if v.Kind != yaml.SequenceNode {
+					return nil, at(v, "cluster %d: %s: want a list of paths", ci+1, k.Value)
+				}
+				var ss []string
+				for _, e := range v.Content {
+					if e.Kind != yaml.ScalarNode || e.Tag == "!!null" {
+						return nil, at(e, "cluster %d: %s: want a list of paths", ci+1, k.Value)
+					}
+					ss = append(ss, e.Value)
+				}
+				return ss, nil
+			}
+			var err error
+			switch k.Value {
+			case "name":
+				t.Name, err = str()
+			case "file":
+				t.File, err = strs()
+			case "command_config":
+				t.CommandConfig, err = str()
+			case "bootstrap_server":
+				t.Bootstrap, err = str()
+			case "pki_dir":
+				t.PKIDir, err = str()
+			case "secrets_dir":
+				t.SecretsDir, err = str()
+			case "policy":
+				t.Policy, err = strs()
+			default:
+				err = at(k, "cluster %d: unknown key %q (want %s)", ci+1, k.Value, strings.Join(clusterKeys, ", "))
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // parseDays parses a Go duration or a number of days ("30d").
