@@ -36,6 +36,10 @@ application_id_writing_roles := {name |
 	op in {"WRITE", "ALL"}
 }
 
+# Roles that may READ topics: the reading roles, and "" (an operations
+# grant, whose operations decide).
+may_read_topics := topic_reading_roles | {""}
+
 # topic_names_read(g) are the topic names (as written) an ALLOW grant reads.
 topic_names_read(g) := g.topics if {
 	topic_reading_roles[g.role]
@@ -185,6 +189,7 @@ deny contains f if {
 	some g in input.grants
 	g.permission == "ALLOW"
 	g.approved_by == ""
+	may_read_topics[g.role] # a set lookup first: most grants (producers) read nothing
 	some n in topic_names_read(g)
 	some name in restricted_of_other_teams(n, team_of(g.principal))
 	t := input.topics[name]
