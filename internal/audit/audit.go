@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
@@ -143,6 +144,10 @@ type Input struct {
 	ApplyHint string
 	// SecretsDir is named in the fixes of SCRAM findings (--secrets-dir).
 	SecretsDir string
+	// RunningUser is the SCRAM user the audit connects as ("" when it is not
+	// a SCRAM user). kafkaguard never changes its credentials (users apply
+	// leaves it alone), so its drift is KG208 with a fix that works.
+	RunningUser string
 }
 
 // Result is one cluster's audit: the report plus the figures for metrics.
@@ -152,7 +157,7 @@ type Result struct {
 	Users    map[string]int // SCRAM users by state: in_sync, missing, extra, mismatch, login_failed
 	Certs    []CertExpiry
 	Brokers  []CertExpiry
-	Err      error // the checks that could not run, joined; nil when all ran
+	Err      error // the checks that could not run, joined; nil when all ran (also in Report.Errors)
 }
 
 // CertExpiry is a certificate's time left, negative when expired.
@@ -194,19 +199,25 @@ func Run(ctx context.Context, in Input) Result {
 	var errs []error
 	add := func(fs ...report.Finding) { res.Report.Findings = append(res.Report.Findings, fs...) }
 	ran := func(c string) { res.Report.Checks = append(res.Report.Checks, c) }
+	// fail records that check c could not run (or not completely): it is
+	// reported as errored, never as passed.
+	fail := func(c string, err error) {
+		errs = append(errs, fmt.Errorf("%s: %w", c, err))
+		res.Report.Errors = append(res.Report.Errors, report.CheckError{Check: c, Error: oneLine(err.Error())})
+	}
 
 	var live acl.Set
 	liveOK := false
 	if in.ACLs != nil {
+		ran(CheckACLDrift)
 		s, err := in.ACLs.DescribeACLs(ctx)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: describe acls: %w", CheckACLDrift, err))
+			fail(CheckACLDrift, fmt.Errorf("describe acls: %w", err))
 		} else {
 			live, liveOK = s, true
 		}
 	}
 	if liveOK {
-		ran(CheckACLDrift)
 		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.locate, in.ApplyHint)
 		add(fs...)
 		res.Bindings = counts
@@ -228,20 +239,20 @@ func Run(ctx context.Context, in Input) Result {
 			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: describe scram users: %w", CheckSCRAMDrift, err))
+			fail(CheckSCRAMDrift, fmt.Errorf("describe scram users: %w", err))
 		} else {
 			var logins []LoginResult
 			if in.Logins != nil {
 				logins, err = in.Logins.VerifyLogins(ctx, in.Users)
 				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: verify logins: %w", CheckSCRAMDrift, err))
+					fail(CheckSCRAMDrift, fmt.Errorf("verify logins: %w", err))
 				}
 			}
 			hint := in.ApplyHint
 			if in.SecretsDir != "" {
 				hint += " --secrets-dir " + in.SecretsDir
 			}
-			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, hint)
+			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, hint, in.RunningUser)
 			add(fs...)
 			res.Users = counts
 		}
@@ -251,7 +262,7 @@ func Run(ctx context.Context, in Input) Result {
 		ran(CheckCertificates)
 		certs, err := in.Certs.ListCerts(ctx)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: list certificates: %w", CheckCertificates, err))
+			fail(CheckCertificates, fmt.Errorf("list certificates: %w", err))
 		} else {
 			fs, exp := CheckCerts(certs, live, scramPrincipals, now, in.WarnWithin)
 			add(fs...)
@@ -261,10 +272,11 @@ func Run(ctx context.Context, in Input) Result {
 
 	if in.TLSCheck {
 		ran(CheckTLS)
-		if in.NoTLS {
+		switch {
+		case in.NoTLS:
 			add(plaintextFindings(in.Brokers)...)
-		} else if in.TLS != nil {
-			for _, addr := range in.Brokers {
+		case in.TLS != nil:
+			for _, addr := range uniqueBrokers(in.Brokers) {
 				p, err := in.TLS.ProbeTLS(ctx, addr)
 				fs, exp := CheckBrokerTLS(addr, p, err, in.Roots, now, in.WarnWithin)
 				add(fs...)
@@ -272,13 +284,18 @@ func Run(ctx context.Context, in Input) Result {
 					res.Brokers = append(res.Brokers, *exp)
 				}
 			}
+		default:
+			fail(CheckTLS, errors.New("no TLS prober"))
 		}
 	}
 
-	if liveOK || len(in.PolicyFindings) > 0 {
+	if in.ACLs != nil || len(in.PolicyFindings) > 0 {
 		ran(CheckGuardrails)
 		if liveOK {
 			add(CheckGuardrailsOn(live, in.ApplyHint)...)
+		} else if in.ACLs != nil {
+			res.Report.Errors = append(res.Report.Errors, report.CheckError{Check: CheckGuardrails,
+				Error: "the live ACLs could not be read (see acl-drift), so they were not checked"})
 		}
 		add(policyFindings(in.PolicyFindings)...)
 	}
@@ -287,6 +304,22 @@ func Run(ctx context.Context, in Input) Result {
 	res.Report.Duration = time.Since(start)
 	res.Err = errors.Join(errs...)
 	return res
+}
+
+// uniqueBrokers is brokers without repeats, in order: a bootstrap list that
+// names a broker twice probes it once (and writes one metric series).
+func uniqueBrokers(brokers []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range brokers {
+		b = strings.TrimSpace(b)
+		if b == "" || seen[b] {
+			continue
+		}
+		seen[b] = true
+		out = append(out, b)
+	}
+	return out
 }
 
 // locate is where a binding is declared: its grant, else its principal.

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"maps"
 	"math/big"
 	"net"
 	"slices"
@@ -124,7 +125,7 @@ func TestSCRAMDrift(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := CheckSCRAM(desired, tc.live, tc.logins, scope, "kafkaguard apply")
+			fs, _ := CheckSCRAM(desired, tc.live, tc.logins, scope, "kafkaguard apply", "")
 			if got := ids(fs); !slices.Equal(got, tc.want) {
 				t.Errorf("ids %v, want %v (%+v)", got, tc.want, fs)
 			}
@@ -316,8 +317,170 @@ func TestRunCollectsChecksAndKeepsGoingWhenOneFails(t *testing.T) {
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "acl-drift: describe acls") {
 		t.Errorf("err = %v", res.Err)
 	}
-	if slices.Contains(res.Report.Checks, CheckACLDrift) || !slices.Contains(res.Report.Checks, CheckSCRAMDrift) {
-		t.Errorf("checks %v: acl-drift must not be listed as run, scram-drift must", res.Report.Checks)
+	got := map[string]report.Status{}
+	for _, o := range res.Report.Outcomes() {
+		got[o.Check] = o.Status
+	}
+	// acl-drift could not run, nor could the guardrails on the live ACLs:
+	// both are errored, never passed; the others still ran.
+	want := map[string]report.Status{CheckACLDrift: report.StatusErrored, CheckGuardrails: report.StatusErrored,
+		CheckSCRAMDrift: report.StatusFailed, CheckTLS: report.StatusFailed}
+	if !maps.Equal(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	if e := res.Report.Errors; len(e) != 2 || e[0].Check != CheckACLDrift || e[0].Error != "describe acls: cluster authorization failed" {
+		t.Errorf("errors %+v", e)
+	}
+}
+
+// QA: a user without ACLs (DescribeUserScramCredentials refused) must not get
+// a report in which scram-drift passed: it is errored in the report and in
+// the metrics, and has no "0 findings" series.
+func TestRefusedCheckIsErroredInReportAndMetrics(t *testing.T) {
+	refused := errors.New("not authorized: User:orders-api needs DESCRIBE on CLUSTER kafka-cluster")
+	res := Run(context.Background(), Input{
+		Cluster: "prod-eu", ACLs: fakeACLs{err: refused}, SCRAM: refusingSCRAM{refused},
+		TLSCheck: true, NoTLS: true, Brokers: []string{"k:9092"}, Now: now,
+	})
+	if res.Err == nil {
+		t.Fatal("want an error")
+	}
+	for _, o := range res.Report.Outcomes() {
+		wantErr := o.Check != CheckTLS
+		if (o.Status == report.StatusErrored) != wantErr {
+			t.Errorf("%s: %s", o.Check, o.Status)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, []ClusterRun{{Cluster: "prod-eu", Result: &res}}, now); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	assertUniqueSeries(t, out)
+	for _, want := range []string{
+		`kafkaguard_audit_check_success{cluster="prod-eu",check="scram-drift"} 0`,
+		`kafkaguard_audit_check_success{cluster="prod-eu",check="acl-drift"} 0`,
+		`kafkaguard_audit_check_success{cluster="prod-eu",check="broker-tls"} 1`,
+		`kafkaguard_audit_findings{cluster="prod-eu",check="broker-tls",severity="warning"} 1`,
+		`kafkaguard_audit_success{cluster="prod-eu"} 0`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `kafkaguard_audit_findings{cluster="prod-eu",check="scram-drift"`) {
+		t.Errorf("an errored check has findings series:\n%s", out)
+	}
+}
+
+type refusingSCRAM struct{ err error }
+
+func (f refusingSCRAM) DescribeSCRAM(context.Context) ([]SCRAMCredential, error) { return nil, f.err }
+
+// assertUniqueSeries fails when a series (name and labels) is written twice:
+// the node-exporter textfile collector rejects such a file.
+func assertUniqueSeries(t *testing.T, out string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		series := line[:strings.LastIndexByte(line, ' ')]
+		if seen[series] {
+			t.Errorf("series %s written twice", series)
+		}
+		seen[series] = true
+	}
+}
+
+// QA: --bootstrap-server a,a wrote the broker's expiry series twice.
+func TestRepeatedBrokerIsProbedAndExportedOnce(t *testing.T) {
+	ca, cert := testPKI(t, "127.0.0.1", now.Add(200*24*time.Hour))
+	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
+	prober := &countingProber{probe: TLSProbe{Version: tls.VersionTLS13, Chain: []*x509.Certificate{leaf}}}
+	res := Run(context.Background(), Input{
+		Cluster: "dev", TLSCheck: true, TLS: prober, Roots: ca,
+		Brokers: []string{"127.0.0.1:29092", "127.0.0.1:29092"}, Now: now,
+	})
+	if prober.n != 1 || len(res.Brokers) != 1 {
+		t.Errorf("probed %d times, %d broker expiries; want 1 and 1", prober.n, len(res.Brokers))
+	}
+	// Even when the caller repeats a run (or a broker), every series is written once.
+	dup := res
+	dup.Brokers = append(dup.Brokers, dup.Brokers...)
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, []ClusterRun{{Cluster: "dev", Result: &dup}, {Cluster: "dev", Result: &dup}}, now); err != nil {
+		t.Fatal(err)
+	}
+	assertUniqueSeries(t, buf.String())
+	if n := strings.Count(buf.String(), "kafkaguard_broker_certificate_expiry_seconds{"); n != 1 {
+		t.Errorf("%d broker expiry series, want 1:\n%s", n, buf.String())
+	}
+}
+
+type countingProber struct {
+	probe TLSProbe
+	n     int
+}
+
+func (p *countingProber) ProbeTLS(_ context.Context, addr string) (TLSProbe, error) {
+	p.n++
+	pr := p.probe
+	pr.Addr = addr
+	return pr, nil
+}
+
+// QA: users apply never changes the running admin, so its iteration
+// mismatch must not be KG204 ("run kafkaguard users apply").
+func TestRunningAdminDriftIsKG208WithAFixThatWorks(t *testing.T) {
+	desired := []scram.DesiredUser{
+		{Name: "admin", Mechanism: scram.SHA512, Iterations: 8192, Source: "00-cluster.yaml:14"},
+		{Name: "bob", Mechanism: scram.SHA512, Iterations: 8192},
+	}
+	live := []SCRAMCredential{{"admin", scram.SHA512, 4096}, {"bob", scram.SHA512, 4096}}
+	fs, counts := CheckSCRAM(desired, live, nil, mustScope(t, "*"), "kafkaguard apply", "admin")
+	if got := ids(fs); !slices.Equal(got, []string{"KG204", "KG208"}) {
+		t.Fatalf("ids %v, want KG204 (bob) and KG208 (admin)", got)
+	}
+	for _, f := range fs {
+		if f.ID != KGRunningAdmin {
+			continue
+		}
+		if f.Severity != report.SeverityInfo || f.Resource != "User:admin" || strings.Contains(f.Fix, "users apply") ||
+			!strings.Contains(f.Fix, "kafka-configs.sh") || !strings.Contains(f.Fix, "iterations: 4096") || f.Location != "00-cluster.yaml:14" {
+			t.Errorf("KG208 = %+v", f)
+		}
+	}
+	if counts["mismatch"] != 2 {
+		t.Errorf("counts %v", counts)
+	}
+	// In sync: nothing to report.
+	live[0].Iterations = 8192
+	if fs, _ := CheckSCRAM(desired[:1], live[:1], nil, mustScope(t, "*"), "kafkaguard apply", "admin"); len(fs) != 0 {
+		t.Errorf("findings %+v", fs)
+	}
+}
+
+func TestMergeRunsCoversEveryCluster(t *testing.T) {
+	eu := Run(context.Background(), Input{Cluster: "prod-eu", ACLs: fakeACLs{s: acl.NewSet()},
+		Desired: acl.NewSet(b("User:a", "TOPIC", "t", "READ", "ALLOW")), Now: now})
+	m := MergeRuns([]ClusterRun{{Cluster: "prod-eu", Result: &eu}, {Cluster: "staging", Err: errors.New("cannot reach broker 127.0.0.1:1")}})
+	if !slices.Equal(m.Clusters, []string{"prod-eu", "staging"}) {
+		t.Errorf("clusters %v", m.Clusters)
+	}
+	got := map[string]report.CheckOutcome{}
+	for _, o := range m.Outcomes() {
+		got[o.Check] = o
+	}
+	if o := got["staging/audit"]; o.Status != report.StatusErrored || o.Cluster != "staging" || !strings.Contains(o.Error, "127.0.0.1:1") {
+		t.Errorf("staging: %+v", o)
+	}
+	if o := got["prod-eu/acl-drift"]; o.Status != report.StatusFailed || o.Cluster != "prod-eu" {
+		t.Errorf("prod-eu/acl-drift: %+v", o)
+	}
+	if m.Findings[0].Cluster != "prod-eu" {
+		t.Errorf("finding %+v", m.Findings[0])
 	}
 }
 
@@ -360,6 +523,7 @@ func TestPrometheusExposition(t *testing.T) {
 			t.Errorf("missing %s in\n%s", want, out)
 		}
 	}
+	assertUniqueSeries(t, out)
 	// Every sample line belongs to a declared metric.
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if strings.HasPrefix(line, "#") {

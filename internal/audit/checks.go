@@ -48,7 +48,11 @@ func CheckACLs(desired, live acl.Set, scope acl.Scope, locate func(acl.Binding) 
 // mechanism (KG203) or iteration count (KG204), failed logins with the stored
 // password (KG205), users without a stored password (KG206), and users
 // outside the scope (KG207). logins may be nil (no --secrets-dir).
-func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, applyHint string) ([]report.Finding, map[string]int) {
+//
+// runningUser is the SCRAM user the audit connects as ("" for none). users
+// apply never changes its credentials, so a mechanism or iteration mismatch
+// of that user is KG208 (info) with a fix that works instead of KG203/KG204.
+func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, applyHint, runningUser string) ([]report.Finding, map[string]int) {
 	byUser := map[string][]SCRAMCredential{}
 	for _, c := range live {
 		byUser[c.User] = append(byUser[c.User], c)
@@ -68,6 +72,15 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		}
 		i := slices.IndexFunc(creds, func(c SCRAMCredential) bool { return c.Mechanism == d.Mechanism })
 		ok := true
+		if d.Name != "" && d.Name == runningUser {
+			if msg := runningAdminDrift(d, creds, i); msg != "" {
+				counts["mismatch"]++
+				out = append(out, finding(KGRunningAdmin, res, msg, runningAdminFix(d, creds, i), d.Source))
+			} else {
+				counts["in_sync"]++
+			}
+			continue
+		}
 		if i < 0 {
 			ok = false
 			var have []string
@@ -138,6 +151,47 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		}
 	}
 	return out, counts
+}
+
+// runningAdminDrift describes how the running admin's credentials differ
+// from the inventory ("" when they do not). i is the index of the declared
+// mechanism in creds, -1 when absent.
+func runningAdminDrift(d scram.DesiredUser, creds []SCRAMCredential, i int) string {
+	var diffs []string
+	if i < 0 {
+		var have []string
+		for _, c := range creds {
+			have = append(have, fmt.Sprintf("%s (%d iterations)", c.Mechanism, c.Iterations))
+		}
+		diffs = append(diffs, fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(have, ", "), d.Mechanism))
+	} else if creds[i].Iterations != d.Iterations {
+		diffs = append(diffs, fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, creds[i].Iterations, d.Iterations))
+	}
+	for _, c := range creds {
+		if i >= 0 && c.Mechanism != d.Mechanism {
+			diffs = append(diffs, "cluster also has a "+c.Mechanism+" credential")
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return "the running admin (kafkaguard never changes its own credentials, so users apply leaves it alone): " + strings.Join(diffs, "; ")
+}
+
+// runningAdminFix is a fix for KG208 that works: change the credential as
+// another admin with Kafka's own tool, or declare what the cluster has.
+func runningAdminFix(d scram.DesiredUser, creds []SCRAMCredential, i int) string {
+	declare := fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", func() int {
+		if i >= 0 {
+			return creds[i].Iterations
+		}
+		return creds[0].Iterations
+	}())
+	if i < 0 {
+		declare = "or declare the cluster's mechanism (auth: " + strings.ToLower(creds[0].Mechanism) + ") in the inventory"
+	}
+	return fmt.Sprintf("as another admin, run kafka-configs.sh --bootstrap-server HOST:PORT --command-config OTHER-ADMIN.properties --alter --entity-type users --entity-name %s --add-config '%s=[iterations=%d,password=NEW-PASSWORD]' and update this admin's properties file, %s",
+		d.Name, d.Mechanism, d.Iterations, declare)
 }
 
 // CheckCerts reports CA certificates that expired (KG301) or expire within

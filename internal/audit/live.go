@@ -72,6 +72,22 @@ func Live(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
+	// The CA directory is opened before connecting: without a truststore in
+	// the properties, its certificate is the trust anchor for the brokers.
+	var lister CertLister
+	if o.PKIDir != "" {
+		l, roots, err := openCA(o.PKIDir, inv)
+		if err != nil {
+			return Result{}, err
+		}
+		lister = l
+		if cfg.TLS != nil && !cfg.HasTrustStore() {
+			c := *cfg
+			c.TrustIfUnset(roots)
+			cfg = &c
+			logf("audit %s: the properties name no truststore: trusting the CA in %s", name, o.PKIDir)
+		}
+	}
 	logf("audit %s: connecting to %s", name, strings.Join(cfg.Bootstrap, ","))
 	client, err := cluster.Dial(ctx, cfg, o.DialOptions...)
 	if err != nil {
@@ -86,10 +102,12 @@ func Live(ctx context.Context, o Options) (Result, error) {
 	in := Input{
 		Cluster: name, ACLs: client, Desired: desired, Scope: scope, Sources: sources,
 		SCRAM: liveSCRAM{client}, Users: users,
-		TLSCheck: true, Brokers: cfg.Bootstrap,
+		TLSCheck: true, Brokers: uniqueBrokers(cfg.Bootstrap),
 		BindingSources: bsrc, PolicyFindings: policyFs,
 		Now: o.Now, WarnWithin: o.WarnWithin,
 		ApplyHint: applyHint(o), SecretsDir: o.SecretsDir,
+		RunningUser: strings.TrimPrefix(client.Principal(), "User:"),
+		Certs:       lister,
 	}
 	if cfg.TLS == nil {
 		in.NoTLS = true
@@ -103,16 +121,6 @@ func Live(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 		in.Logins = liveLogins{client: client, cfg: cfg, store: store}
-	}
-	if o.PKIDir != "" {
-		lister, roots, err := openCA(o.PKIDir, inv)
-		if err != nil {
-			return Result{}, err
-		}
-		in.Certs = lister
-		if in.Roots == nil {
-			in.Roots = roots
-		}
 	}
 	res := Run(ctx, in)
 	logf("audit %s: %d findings in %s", name, len(res.Report.Findings), res.Report.Duration.Round(time.Millisecond))

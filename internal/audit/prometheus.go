@@ -24,7 +24,8 @@ type ClusterRun struct {
 // WritePrometheus writes the runs in the Prometheus text exposition format,
 // for the node-exporter textfile collector:
 //
-//	kafkaguard_audit_findings{cluster,check,severity}       findings by check and severity (zeros included)
+//	kafkaguard_audit_findings{cluster,check,severity}       findings by check and severity (zeros included; none for a check that could not run)
+//	kafkaguard_audit_check_success{cluster,check}            1 when the check ran completely, 0 when it could not run
 //	kafkaguard_audit_bindings{cluster,state}                 live ACL bindings: in_sync, missing, extra, unmanaged
 //	kafkaguard_audit_scram_users{cluster,state}              SCRAM users by state
 //	kafkaguard_certificate_expiry_seconds{cluster,serial,kind,principal}  seconds to expiry (negative: expired)
@@ -32,6 +33,10 @@ type ClusterRun struct {
 //	kafkaguard_audit_last_run_timestamp_seconds{cluster}
 //	kafkaguard_audit_duration_seconds{cluster}
 //	kafkaguard_audit_success{cluster}                        1 when every check ran
+//
+// Every series is written once: a repeated one (the same broker twice in the
+// bootstrap list, the same cluster twice) keeps its first value, as the
+// textfile collector rejects files with duplicate series.
 func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 	bw := bufio.NewWriter(w)
 	type sample struct {
@@ -40,18 +45,25 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 	}
 	metric := func(name, help, typ string, samples []sample) {
 		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+		seen := map[string]bool{}
 		for _, s := range samples {
-			bw.WriteString(name)
+			var series strings.Builder
+			series.WriteString(name)
 			if len(s.labels) > 0 {
-				bw.WriteByte('{')
+				series.WriteByte('{')
 				for i, l := range s.labels {
 					if i > 0 {
-						bw.WriteByte(',')
+						series.WriteByte(',')
 					}
-					fmt.Fprintf(bw, "%s=\"%s\"", l[0], escapeLabel(l[1]))
+					fmt.Fprintf(&series, "%s=\"%s\"", l[0], escapeLabel(l[1]))
 				}
-				bw.WriteByte('}')
+				series.WriteByte('}')
 			}
+			if seen[series.String()] {
+				continue
+			}
+			seen[series.String()] = true
+			bw.WriteString(series.String())
 			bw.WriteByte(' ')
 			bw.WriteString(formatFloat(s.value))
 			bw.WriteByte('\n')
@@ -64,7 +76,7 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 		}
 		return out
 	}
-	var findings, bindings, users, certs, brokers, last, dur, success []sample
+	var findings, checkOK, bindings, users, certs, brokers, last, dur, success []sample
 	for _, run := range runs {
 		c := run.Cluster
 		ok := run.Err == nil && run.Result != nil && run.Result.Err == nil
@@ -75,7 +87,13 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 		}
 		r := run.Result
 		dur = append(dur, sample{lbl("cluster", c), r.Report.Duration.Seconds()})
-		for _, check := range r.Report.AllChecks() {
+		for _, o := range r.Report.Outcomes() {
+			check := o.Check
+			checkOK = append(checkOK, sample{lbl("cluster", c, "check", check), boolFloat(o.Status != report.StatusErrored)})
+			if o.Status == report.StatusErrored {
+				// Not "0 findings": the check could not look.
+				continue
+			}
 			for _, sev := range []report.Severity{report.SeverityError, report.SeverityWarning, report.SeverityInfo} {
 				n := 0
 				for _, f := range r.Report.Findings {
@@ -100,6 +118,7 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 		}
 	}
 	metric("kafkaguard_audit_findings", "Findings of the last audit by check and severity.", "gauge", findings)
+	metric("kafkaguard_audit_check_success", "1 when the check ran completely in the last audit, 0 when it could not run (its findings are then not reported).", "gauge", checkOK)
 	metric("kafkaguard_audit_bindings", "Live ACL bindings by state: in_sync, missing, extra (managed, not in policy), unmanaged.", "gauge", bindings)
 	metric("kafkaguard_audit_scram_users", "SCRAM users by state.", "gauge", users)
 	metric("kafkaguard_certificate_expiry_seconds", "Seconds until a CA-issued certificate expires (negative when expired).", "gauge", certs)
@@ -137,46 +156,81 @@ func escapeLabel(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`).Replace(s)
 }
 
-// Merge combines several clusters' reports into one, each check named
-// "<cluster>/<check>" and each resource prefixed with the cluster, so every
-// renderer (junit testcases, SARIF rules) keeps the clusters apart. One
-// report is returned as it is; use Prefix for a multi-cluster run in which
-// only one cluster could be audited.
-func Merge(reports ...report.Report) report.Report {
-	if len(reports) == 1 {
-		return reports[0]
+// MergeRuns combines the runs of a --clusters audit into one report that
+// covers every cluster: each check is named "<cluster>/<check>", each finding
+// and check error carries its cluster (and resources are prefixed with it),
+// and a cluster that could not be audited at all is the errored check
+// "<cluster>/audit". A single run that did audit is returned as it is.
+func MergeRuns(runs []ClusterRun) report.Report {
+	if len(runs) == 1 && runs[0].Result != nil {
+		return runs[0].Result.Report
 	}
 	out := report.Report{Tool: "kafkaguard audit", Rules: RuleTitles()}
-	var names []string
-	for i, r := range reports {
-		names = append(names, r.Cluster)
-		if i == 0 || r.Started.Before(out.Started) {
+	first := true
+	for _, run := range runs {
+		name := run.Cluster
+		if run.Result != nil && run.Result.Report.Cluster != "" {
+			name = run.Result.Report.Cluster
+		}
+		out.Clusters = append(out.Clusters, name)
+		if run.Result == nil {
+			msg := "the audit could not run"
+			if run.Err != nil {
+				msg = oneLine(run.Err.Error())
+			}
+			out.Errors = append(out.Errors, report.CheckError{Check: name + "/audit", Cluster: name, Error: msg})
+			out.Checks = append(out.Checks, name+"/audit")
+			continue
+		}
+		r := run.Result.Report
+		r.Cluster = name
+		if first || r.Started.Before(out.Started) {
 			out.Started = r.Started
 		}
+		first = false
 		out.Duration += r.Duration
 		p := Prefix(r)
 		out.Checks = append(out.Checks, p.Checks...)
 		out.Findings = append(out.Findings, p.Findings...)
+		out.Errors = append(out.Errors, p.Errors...)
 	}
-	out.Cluster = strings.Join(names, ", ")
+	out.Cluster = strings.Join(out.Clusters, ", ")
+	out.Sort()
 	return out
 }
 
-// Prefix names r's checks "<cluster>/<check>" and prefixes its resources
-// with "<cluster>: ".
+// Merge combines several clusters' reports into one (see MergeRuns). One
+// report is returned as it is.
+func Merge(reports ...report.Report) report.Report {
+	var runs []ClusterRun
+	for i := range reports {
+		runs = append(runs, ClusterRun{Cluster: reports[i].Cluster, Result: &Result{Report: reports[i]}})
+	}
+	return MergeRuns(runs)
+}
+
+// Prefix names r's checks "<cluster>/<check>", prefixes its resources with
+// "<cluster>: " and sets the cluster of each finding and check error.
 func Prefix(r report.Report) report.Report {
 	out := r
 	out.Checks = nil
 	out.Findings = nil
+	out.Errors = nil
 	for _, c := range r.AllChecks() {
 		out.Checks = append(out.Checks, r.Cluster+"/"+c)
 	}
 	for _, f := range r.Findings {
 		f.Check = r.Cluster + "/" + f.Check
+		f.Cluster = r.Cluster
 		if f.Resource != "" {
 			f.Resource = r.Cluster + ": " + f.Resource
 		}
 		out.Findings = append(out.Findings, f)
+	}
+	for _, e := range r.Errors {
+		e.Check = r.Cluster + "/" + e.Check
+		e.Cluster = r.Cluster
+		out.Errors = append(out.Errors, e)
 	}
 	return out
 }

@@ -32,6 +32,7 @@ const (
 	KGUserLoginFailed = "KG205"
 	KGUserNoSecret    = "KG206"
 	KGUserUnmanaged   = "KG207"
+	KGRunningAdmin    = "KG208"
 
 	KGCertExpired  = "KG301"
 	KGCertExpiring = "KG302"
@@ -64,6 +65,7 @@ var Rules = append([]Rule{
 	{KGUserLoginFailed, CheckSCRAMDrift, report.SeverityError, "login with the stored password failed"},
 	{KGUserNoSecret, CheckSCRAMDrift, report.SeverityWarning, "no stored password to verify the SCRAM user with"},
 	{KGUserUnmanaged, CheckSCRAMDrift, report.SeverityInfo, "SCRAM user outside the managed scope"},
+	{KGRunningAdmin, CheckSCRAMDrift, report.SeverityInfo, "the running admin's SCRAM credential differs from the inventory (kafkaguard never changes it)"},
 	{KGCertExpired, CheckCertificates, report.SeverityError, "certificate has expired"},
 	{KGCertExpiring, CheckCertificates, report.SeverityWarning, "certificate expires soon"},
 	{KGCertRevoked, CheckCertificates, report.SeverityError, "certificate revoked but its principal still has ACLs or a SCRAM user"},

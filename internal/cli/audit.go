@@ -25,7 +25,7 @@ func auditCommand(e *env) *ucli.Command {
 	flags := []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory (repeatable)", EnvVars: envVars("file")},
 		&ucli.StringFlag{Name: "clusters", Usage: "audit several clusters: YAML `FILE` naming each cluster's inventory and properties file", EnvVars: envVars("clusters")},
-		&ucli.StringFlag{Name: "pki-dir", Usage: "CA `DIR` (kafkaguard pki): check its certificates' expiry and revocation", EnvVars: envVars("pki-dir")},
+		&ucli.StringFlag{Name: "pki-dir", Usage: "CA `DIR` (kafkaguard pki): check its certificates' expiry and revocation; the brokers' trust anchor when the properties name no truststore", EnvVars: envVars("pki-dir")},
 		&ucli.StringFlag{Name: "secrets-dir", Usage: "SCRAM secrets store `DIR`: log in as each user with the stored password", EnvVars: envVars("secrets-dir")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		outputFlag("text", "json", "junit", "sarif", "github", "prometheus"),
@@ -42,7 +42,8 @@ func auditCommand(e *env) *ucli.Command {
 and a one-line fix (the ID table is in docs/audit.md):
   KG1xx ACL drift: bindings missing, extra (managed principals), unmanaged
   KG2xx SCRAM drift: users missing or extra, mechanism or iteration mismatch,
-        failed login with the stored password (--secrets-dir)
+        failed login with the stored password (--secrets-dir); KG208 (info)
+        when the running admin differs (users apply never changes it)
   KG3xx certificates of the CA (--pki-dir): expired, expiring within
         --warn-within, revoked while the principal still has access
   KG4xx broker TLS: a handshake with each bootstrap broker: chain against
@@ -54,13 +55,17 @@ and a one-line fix (the ID table is in docs/audit.md):
 
 Exit codes: 0 clean, 2 a finding at or above --fail-on (default warning),
 1 the audit could not run (the report of what did run is still written).
+A check that could not run (e.g. the user may not describe ACLs) is shown
+as errored in every format, never as passed.
 
 -o prometheus writes the text exposition format for the node-exporter
 textfile collector (findings by cluster/check/severity, bindings by state,
-seconds to certificate expiry, last run timestamp and success); use --out so
+seconds to certificate expiry, last run timestamp, success per check and per
+cluster); use --out so
 the file is replaced atomically.
 
---clusters FILE audits several clusters in one run:
+--clusters FILE audits several clusters in one run, one report for all (a
+cluster that could not be audited is in it as errored):
   clusters:
     - name: prod-eu
       file: [prod-eu/inventory.yaml]        # paths relative to FILE
@@ -72,6 +77,7 @@ the file is replaced atomically.
 Examples:
   kafkaguard audit -f inventory.yaml --command-config admin.properties
   kafkaguard audit -f inventory.yaml --command-config admin.properties --pki-dir ./pki --secrets-dir ./secrets
+  kafkaguard audit -f inventory.yaml --command-config client.properties --pki-dir ./pki   # properties without a truststore: trust the CA in ./pki
   kafkaguard audit -f inventory.yaml --command-config admin.properties -o sarif --out audit.sarif
   kafkaguard audit -f inventory.yaml --command-config admin.properties -o junit --fail-on error > audit.xml
   kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/textfile/kafkaguard.prom
@@ -81,15 +87,16 @@ Examples:
 	}
 }
 
-// auditTarget is one cluster to audit.
+// auditTarget is one cluster to audit (parseClustersFile reads the keys of a
+// clusters file into it).
 type auditTarget struct {
-	Name          string   `yaml:"name"`
-	File          []string `yaml:"file"`
-	CommandConfig string   `yaml:"command_config"`
-	Bootstrap     string   `yaml:"bootstrap_server"`
-	PKIDir        string   `yaml:"pki_dir"`
-	SecretsDir    string   `yaml:"secrets_dir"`
-	Policy        []string `yaml:"policy"`
+	Name          string
+	File          []string
+	CommandConfig string
+	Bootstrap     string
+	PKIDir        string
+	SecretsDir    string
+	Policy        []string
 }
 
 func (e *env) audit(c *ucli.Context) error {
@@ -244,8 +251,7 @@ func auditTargets(c *ucli.Context) ([]auditTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := struct{ Clusters []auditTarget }{clusters}
-	if len(doc.Clusters) == 0 {
+	if len(clusters) == 0 {
 		return nil, fmt.Errorf("clusters file %s names no clusters (want a clusters: list)", path)
 	}
 	base := filepath.Dir(path)
@@ -256,8 +262,8 @@ func auditTargets(c *ucli.Context) ([]auditTarget, error) {
 		return filepath.Join(base, p)
 	}
 	seen := map[string]bool{}
-	for i := range doc.Clusters {
-		t := &doc.Clusters[i]
+	for i := range clusters {
+		t := &clusters[i]
 		if t.Name == "" {
 			return nil, fmt.Errorf("clusters file %s: cluster %d has no name", path, i+1)
 		}
@@ -287,7 +293,7 @@ func auditTargets(c *ucli.Context) ([]auditTarget, error) {
 			t.CommandConfig, t.Bootstrap = c.String("command-config"), c.String("bootstrap-server")
 		}
 	}
-	return doc.Clusters, nil
+	return clusters, nil
 }
 
 // clusterKeys are the keys of one cluster in a clusters file, in the order

@@ -50,6 +50,9 @@ func renderGitHub(w io.Writer, r Report) error {
 		}
 		fmt.Fprintf(bw, "::%s\n", escapeData(msg))
 	}
+	for _, o := range r.Errored() {
+		fmt.Fprintf(bw, "::error title=%s::%s\n", escapeProperty(o.Check+" could not run"), escapeData(o.Check+" could not run: "+o.Error))
+	}
 	fmt.Fprintln(bw, summaryLine(r, false))
 	return bw.Flush()
 }

@@ -10,7 +10,9 @@ import (
 
 // JUnit XML as Jenkins, GitLab and the GitHub test reporters read it: one
 // testsuite for the run, one testcase per check (passing checks included),
-// one <failure> per warning or error finding, info findings in system-out.
+// one <failure> per warning or error finding, info findings in system-out,
+// and an <error> for a check that could not run. A report that covers several
+// clusters has one testsuite per cluster.
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -37,6 +39,7 @@ type junitCase struct {
 	Name      string         `xml:"name,attr"`
 	Classname string         `xml:"classname,attr"`
 	Time      string         `xml:"time,attr"`
+	Error     *junitFailure  `xml:"error,omitempty"` // the check could not run
 	Failures  []junitFailure `xml:"failure"`
 	SystemOut *junitInner    `xml:"system-out,omitempty"`
 }
@@ -52,24 +55,47 @@ type junitFailure struct {
 }
 
 func renderJUnit(w io.Writer, r Report) error {
-	suiteName := r.Tool
-	if suiteName == "" {
-		suiteName = "kafkaguard"
+	base := r.Tool
+	if base == "" {
+		base = "kafkaguard"
 	}
+	suiteName := base
 	if r.Cluster != "" {
 		suiteName += " (" + r.Cluster + ")"
 	}
 	secs := fmt.Sprintf("%.3f", r.Duration.Seconds())
-	suite := junitSuite{Name: suiteName, Time: secs}
+	timestamp := ""
 	if !r.Started.IsZero() {
-		suite.Timestamp = r.Started.UTC().Format(time.RFC3339)
+		timestamp = r.Started.UTC().Format(time.RFC3339)
 	}
-	failed := 0
-	for _, check := range r.AllChecks() {
-		tc := junitCase{Name: check, Classname: suiteName, Time: "0.000"}
+	// One suite per cluster when the report covers several, else one.
+	var suites []junitSuite
+	suiteOf := map[string]int{}
+	if len(r.Clusters) > 1 {
+		for _, c := range r.Clusters {
+			suiteOf[c] = len(suites)
+			suites = append(suites, junitSuite{Name: base + " (" + c + ")", Time: "0.000", Timestamp: timestamp})
+		}
+	} else {
+		suites = []junitSuite{{Name: suiteName, Time: secs, Timestamp: timestamp}}
+	}
+	doc := junitSuites{Name: suiteName, Time: secs}
+	for _, o := range r.Outcomes() {
+		si := 0
+		if len(r.Clusters) > 1 {
+			i, ok := suiteOf[o.Cluster]
+			if !ok {
+				i = len(suites)
+				suiteOf[o.Cluster] = i
+				suites = append(suites, junitSuite{Name: base + " (" + o.Cluster + ")", Time: "0.000", Timestamp: timestamp})
+			}
+			si = i
+		}
+		suite := &suites[si]
+		tc := junitCase{Name: o.Check, Classname: suite.Name, Time: "0.000"}
 		var info []string
 		for _, f := range r.Findings {
-			if f.Check != check {
+			if f.Check != o.Check {
 				continue
 			}
 			if f.Severity < SeverityWarning {
@@ -82,17 +108,22 @@ func renderJUnit(w io.Writer, r Report) error {
 			}
 			tc.Failures = append(tc.Failures, junitFailure{Message: msg, Type: f.Severity.String(), Text: xmlText(findingText(f))})
 		}
+		if o.Status == StatusErrored {
+			tc.Error = &junitFailure{Message: "could not run: " + o.Error, Type: "error", Text: xmlText(o.Check + " could not run: " + o.Error)}
+			suite.Errors++
+			doc.Errors++
+		} else if len(tc.Failures) > 0 {
+			suite.Failures++
+			doc.Failures++
+		}
 		if len(info) > 0 {
 			tc.SystemOut = &junitInner{Text: xmlText(strings.Join(info, "\n\n"))}
 		}
-		if len(tc.Failures) > 0 {
-			failed++
-		}
 		suite.Cases = append(suite.Cases, tc)
+		suite.Tests++
+		doc.Tests++
 	}
-	suite.Tests = len(suite.Cases)
-	suite.Failures = failed
-	doc := junitSuites{Name: suiteName, Tests: suite.Tests, Failures: failed, Time: secs, Suites: []junitSuite{suite}}
+	doc.Suites = suites
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

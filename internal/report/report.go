@@ -77,6 +77,35 @@ type Finding struct {
 	Message  string   // one line: what is wrong
 	Fix      string   // one line: what to do about it
 	Location string   // "file:line" (or "file") when known
+	// Cluster is the cluster the finding is about, in a report that covers
+	// several (empty otherwise).
+	Cluster string
+}
+
+// CheckError is a check that could not run (or not completely): its
+// findings, if any, are not the whole story and it must never look clean.
+type CheckError struct {
+	Check   string // the check, e.g. "scram-drift" (or "prod-eu/scram-drift")
+	Cluster string // in a report that covers several clusters
+	Error   string // one line: why it could not run
+}
+
+// Status is a check's outcome.
+type Status string
+
+const (
+	StatusPassed  Status = "passed"  // ran completely, no findings
+	StatusFailed  Status = "failed"  // ran completely, with findings
+	StatusErrored Status = "errored" // could not run (completely): see Error
+)
+
+// CheckOutcome is what became of one check.
+type CheckOutcome struct {
+	Check    string
+	Cluster  string
+	Status   Status
+	Findings int    // how many findings it reported (an errored check may have some)
+	Error    string // why it could not run, for StatusErrored
 }
 
 // Report is the outcome of one run of one tool against one cluster.
@@ -85,6 +114,13 @@ type Report struct {
 	Cluster  string   // the inventory's cluster name, when there is one
 	Checks   []string // every check that ran, so junit can list the passing ones
 	Findings []Finding
+	// Errors are the checks that could not run, or not completely. A check
+	// named here is errored whatever its findings; its name need not be in
+	// Checks.
+	Errors []CheckError
+	// Clusters names every cluster the report covers when it covers several
+	// (then Cluster joins them for the summary line).
+	Clusters []string
 	Started  time.Time
 	Duration time.Duration
 	// Rules optionally maps a rule ID to a one-line title, used as the SARIF
@@ -138,8 +174,8 @@ func (r *Report) Sort() {
 	})
 }
 
-// AllChecks returns r.Checks followed by any check named only by a finding,
-// without duplicates.
+// AllChecks returns r.Checks followed by any check named only by an error or
+// a finding, without duplicates.
 func (r Report) AllChecks() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -150,6 +186,12 @@ func (r Report) AllChecks() []string {
 		}
 	}
 	var extra []string
+	for _, e := range r.Errors {
+		if e.Check != "" && !seen[e.Check] {
+			seen[e.Check] = true
+			extra = append(extra, e.Check)
+		}
+	}
 	for _, f := range r.Findings {
 		if f.Check != "" && !seen[f.Check] {
 			seen[f.Check] = true
@@ -158,6 +200,64 @@ func (r Report) AllChecks() []string {
 	}
 	slices.Sort(extra)
 	return append(out, extra...)
+}
+
+// Outcomes returns the outcome of every check (AllChecks order): errored when
+// it is in Errors (whatever it found), failed with findings, else passed.
+func (r Report) Outcomes() []CheckOutcome {
+	var out []CheckOutcome
+	for _, c := range r.AllChecks() {
+		o := CheckOutcome{Check: c, Status: StatusPassed}
+		for _, f := range r.Findings {
+			if f.Check == c {
+				o.Findings++
+				if o.Cluster == "" {
+					o.Cluster = f.Cluster
+				}
+			}
+		}
+		if o.Findings > 0 {
+			o.Status = StatusFailed
+		}
+		var msgs []string
+		for _, e := range r.Errors {
+			if e.Check == c {
+				o.Status = StatusErrored
+				msgs = append(msgs, oneLine(e.Error))
+				if e.Cluster != "" {
+					o.Cluster = e.Cluster
+				}
+			}
+		}
+		o.Error = strings.Join(msgs, "; ")
+		if o.Cluster == "" {
+			o.Cluster = r.checkCluster(c)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// Errored returns the checks that could not run, in AllChecks order.
+func (r Report) Errored() []CheckOutcome {
+	var out []CheckOutcome
+	for _, o := range r.Outcomes() {
+		if o.Status == StatusErrored {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// checkCluster is the cluster a "<cluster>/<check>" name belongs to in a
+// report that covers several clusters.
+func (r Report) checkCluster(check string) string {
+	for _, c := range r.Clusters {
+		if strings.HasPrefix(check, c+"/") {
+			return c
+		}
+	}
+	return ""
 }
 
 // Formats are the names Render accepts, the default first.

@@ -46,6 +46,8 @@ func TestRenderGolden(t *testing.T) {
 	}{
 		{"findings", sampleReport(), false},
 		{"clean", clean, false},
+		{"errored", erroredReport(), false},
+		{"clusters", clustersReport(), false},
 	}
 	for _, tc := range cases {
 		for _, format := range Formats {
@@ -352,4 +354,152 @@ func BenchmarkRenderSARIF10kFindings(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(r.Findings))*float64(b.N)/b.Elapsed().Seconds(), "findings/s")
+}
+
+// erroredReport is a run in which two checks could not run: nothing was
+// found, and that must not look clean in any format.
+func erroredReport() Report {
+	return Report{
+		Tool: "kafkaguard audit", Cluster: "prod-eu",
+		Checks: []string{"acl-drift", "scram-drift", "broker-tls"},
+		Errors: []CheckError{
+			{Check: "acl-drift", Error: "describe acls: not authorized: User:orders-api needs DESCRIBE on CLUSTER kafka-cluster"},
+			{Check: "scram-drift", Error: "describe scram users: not authorized"},
+		},
+		Started:  time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Duration: 8 * time.Millisecond,
+	}
+}
+
+// clustersReport covers two clusters, one of which could not be audited.
+func clustersReport() Report {
+	return Report{
+		Tool: "kafkaguard audit", Cluster: "prod-eu, staging", Clusters: []string{"prod-eu", "staging"},
+		Checks: []string{"prod-eu/acl-drift", "prod-eu/broker-tls"},
+		Findings: []Finding{{ID: "KG101", Check: "prod-eu/acl-drift", Cluster: "prod-eu", Severity: SeverityWarning,
+			Resource: "prod-eu: User:a ALLOW READ on LITERAL TOPIC \"t\" from host *", Message: "binding in policy is missing on the cluster"}},
+		Errors:   []CheckError{{Check: "staging/audit", Cluster: "staging", Error: "cannot reach broker 127.0.0.1:1"}},
+		Started:  time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Duration: time.Second,
+	}
+}
+
+func TestOutcomes(t *testing.T) {
+	r := erroredReport()
+	r.Checks = append(r.Checks, "guardrails")
+	r.Findings = []Finding{
+		{ID: "KG501", Check: "guardrails", Severity: SeverityError, Message: "x"},
+		{ID: "KG201", Check: "scram-drift", Severity: SeverityWarning, Message: "y"},
+	}
+	got := map[string]Status{}
+	for _, o := range r.Outcomes() {
+		got[o.Check] = o.Status
+	}
+	want := map[string]Status{"acl-drift": StatusErrored, "scram-drift": StatusErrored, "broker-tls": StatusPassed, "guardrails": StatusFailed}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+}
+
+// A check that could not run never looks clean: every format says so.
+func TestErroredChecksNeverLookClean(t *testing.T) {
+	r := erroredReport()
+	render := func(format string) []byte {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := Render(&buf, format, r, false); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+
+	var j struct {
+		Checks  []string
+		Summary struct{ Errors int }
+		Errors  []struct{ Check, Error string }
+	}
+	if err := json.Unmarshal(render("json"), &j); err != nil {
+		t.Fatal(err)
+	}
+	if j.Summary.Errors != 2 || len(j.Errors) != 2 || j.Errors[0].Check != "acl-drift" || j.Errors[1].Check != "scram-drift" ||
+		!strings.Contains(j.Errors[1].Error, "not authorized") {
+		t.Errorf("json errors = %+v (summary %d), want acl-drift and scram-drift", j.Errors, j.Summary.Errors)
+	}
+
+	var doc junitSuites
+	if err := xml.Unmarshal(render("junit"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Suites[0]
+	if doc.Errors != 2 || s.Errors != 2 || s.Tests != 3 {
+		t.Errorf("junit errors=%d/%d tests=%d, want 2/2 and 3", doc.Errors, s.Errors, s.Tests)
+	}
+	for _, c := range s.Cases {
+		if (c.Name == "broker-tls") != (c.Error == nil) {
+			t.Errorf("testcase %s: error %+v", c.Name, c.Error)
+		}
+	}
+
+	var sl sarifLog
+	if err := json.Unmarshal(render("sarif"), &sl); err != nil {
+		t.Fatal(err)
+	}
+	inv := sl.Runs[0].Invocations[0]
+	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 2 || inv.ToolExecutionNotifications[0].Level != "error" {
+		t.Errorf("sarif invocation = %+v, want executionSuccessful false and 2 error notifications", inv)
+	}
+
+	text := string(render("text"))
+	if !strings.Contains(text, "acl-drift  could not run: describe acls: not authorized") ||
+		strings.Contains(text, "No findings from 2 checks") ||
+		!strings.Contains(text, "2 checks could not run: acl-drift, scram-drift") {
+		t.Errorf("text:\n%s", text)
+	}
+	if gh := string(render("github")); !strings.Contains(gh, "::error title=scram-drift could not run::") {
+		t.Errorf("github:\n%s", gh)
+	}
+}
+
+// A report over several clusters names each cluster: JSON, one JUnit suite
+// per cluster, the SARIF category.
+func TestSeveralClustersAreEachAttributed(t *testing.T) {
+	r := clustersReport()
+	var buf bytes.Buffer
+	if err := Render(&buf, "junit", r, false); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 2 || doc.Suites[1].Name != "kafkaguard audit (staging)" || doc.Suites[1].Errors != 1 ||
+		doc.Suites[1].Cases[0].Name != "staging/audit" || doc.Suites[0].Tests != 2 {
+		t.Errorf("junit suites: %+v", doc.Suites)
+	}
+	buf.Reset()
+	if err := Render(&buf, "sarif", r, false); err != nil {
+		t.Fatal(err)
+	}
+	var sl sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &sl); err != nil {
+		t.Fatal(err)
+	}
+	if id := sl.Runs[0].AutomationDetails.ID; id != "kafkaguard-audit/prod-eu+staging/" {
+		t.Errorf("sarif category %q", id)
+	}
+	if sl.Runs[0].Results[0].Properties["cluster"] != "prod-eu" || sl.Runs[0].Invocations[0].ExecutionSuccessful {
+		t.Errorf("sarif run: %+v", sl.Runs[0])
+	}
+	buf.Reset()
+	if err := Render(&buf, "text", r, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "on clusters prod-eu, staging") || !strings.Contains(buf.String(), "staging/audit  could not run: cannot reach") {
+		t.Errorf("text:\n%s", buf.String())
+	}
 }

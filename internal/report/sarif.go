@@ -64,9 +64,17 @@ type sarifAutomation struct {
 }
 
 type sarifInvocation struct {
-	ExecutionSuccessful bool   `json:"executionSuccessful"`
-	StartTimeUTC        string `json:"startTimeUtc,omitempty"`
-	EndTimeUTC          string `json:"endTimeUtc,omitempty"`
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
+	EndTimeUTC                 string              `json:"endTimeUtc,omitempty"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+// sarifNotification reports a check that could not run (SARIF 3.58).
+type sarifNotification struct {
+	Level      string            `json:"level"`
+	Message    sarifText         `json:"message"`
+	Properties map[string]string `json:"properties,omitempty"`
 }
 
 type sarifResult struct {
@@ -177,6 +185,9 @@ func renderSARIF(w io.Writer, r Report) error {
 		if f.Check != "" {
 			res.Properties["check"] = f.Check
 		}
+		if f.Cluster != "" {
+			res.Properties["cluster"] = f.Cluster
+		}
 		if f.Resource != "" {
 			res.Properties["resource"] = f.Resource
 		}
@@ -205,14 +216,28 @@ func renderSARIF(w io.Writer, r Report) error {
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
 		Results:     results,
 	}
+	// A check that could not run makes the run unsuccessful: an empty result
+	// list must not read as a clean cluster.
+	for _, o := range r.Errored() {
+		n := sarifNotification{Level: "error", Message: sarifText{Text: o.Check + " could not run: " + o.Error},
+			Properties: map[string]string{"check": o.Check}}
+		if o.Cluster != "" {
+			n.Properties["cluster"] = o.Cluster
+		}
+		run.Invocations[0].ExecutionSuccessful = false
+		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, n)
+	}
 	if !r.Started.IsZero() {
 		run.Invocations[0].StartTimeUTC = r.Started.UTC().Format(time.RFC3339)
 		run.Invocations[0].EndTimeUTC = r.Started.Add(r.Duration).UTC().Format(time.RFC3339)
 	}
 	if r.Cluster != "" || r.Tool != "" {
-		// GitHub code scanning keeps one analysis per category: per tool and cluster.
+		// GitHub code scanning keeps one analysis per category: per tool and
+		// cluster (the clusters joined with "+" when the run covers several).
 		cat := strings.ReplaceAll(strings.TrimSpace(r.Tool), " ", "-")
-		if r.Cluster != "" {
+		if len(r.Clusters) > 1 {
+			cat = strings.Trim(cat+"/"+strings.Join(r.Clusters, "+"), "/")
+		} else if r.Cluster != "" {
 			cat = strings.Trim(cat+"/"+r.Cluster, "/")
 		}
 		run.AutomationDetails = &sarifAutomation{ID: cat + "/"}

@@ -57,7 +57,11 @@ func renderText(w io.Writer, r Report, color bool) error {
 			fmt.Fprintf(bw, "         fix: %s\n", oneLine(f.Fix))
 		}
 	}
-	if len(r.Findings) > 0 {
+	errored := r.Errored()
+	for _, o := range errored {
+		fmt.Fprintf(bw, "%s %s  could not run: %s\n", paint(ansiRed, fmt.Sprintf("%-8s", "error")), paint(ansiBold, o.Check), o.Error)
+	}
+	if len(r.Findings) > 0 || len(errored) > 0 {
 		fmt.Fprintln(bw)
 	}
 	fmt.Fprintln(bw, summaryLine(r, color))
@@ -68,16 +72,20 @@ func renderText(w io.Writer, r Report, color bool) error {
 // "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s."
 func Summary(r Report) string { return summaryLine(r, false) }
 
-// summaryLine: "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s."
+// summaryLine: "3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.2s.",
+// with "; 2 checks could not run: acl-drift, guardrails." when some errored.
 func summaryLine(r Report, color bool) string {
 	var b strings.Builder
-	checks := len(r.AllChecks())
-	if len(r.Findings) == 0 {
+	errored := r.Errored()
+	checks := len(r.AllChecks()) - len(errored)
+	if len(r.Findings) == 0 && len(errored) == 0 {
 		s := "No findings"
 		if color {
 			s = ansiGreen + s + ansiReset
 		}
 		b.WriteString(s)
+	} else if len(r.Findings) == 0 {
+		b.WriteString("No findings")
 	} else {
 		b.WriteString(plural(len(r.Findings), "finding", "findings"))
 		var parts []string
@@ -88,14 +96,27 @@ func summaryLine(r Report, color bool) string {
 		}
 		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
 	}
-	if checks > 0 {
+	if checks > 0 || len(errored) > 0 {
 		fmt.Fprintf(&b, " from %s", plural(checks, "check", "checks"))
 	}
-	if r.Cluster != "" {
+	if len(r.Clusters) > 1 {
+		fmt.Fprintf(&b, " on clusters %s", strings.Join(r.Clusters, ", "))
+	} else if r.Cluster != "" {
 		fmt.Fprintf(&b, " on cluster %s", r.Cluster)
 	}
 	if r.Duration > 0 {
 		fmt.Fprintf(&b, " in %s", r.Duration.Round(time.Millisecond))
+	}
+	if len(errored) > 0 {
+		var names []string
+		for _, o := range errored {
+			names = append(names, o.Check)
+		}
+		s := fmt.Sprintf("; %s could not run: %s", plural(len(errored), "check", "checks"), strings.Join(names, ", "))
+		if color {
+			s = ansiRed + s + ansiReset
+		}
+		b.WriteString(s)
 	}
 	b.WriteString(".")
 	return b.String()
