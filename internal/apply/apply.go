@@ -58,7 +58,8 @@ func (s Summary) plus(o Summary) Summary {
 
 // Guards are the safety checks of apply.
 type Guards struct {
-	// MaxRemovals is the most removals a plan may hold; negative: no limit.
+	// MaxRemovals is the most removals a plan may hold; -1: no limit. Other
+	// negative values are an error (ErrInvalidGuard), not "no limit".
 	MaxRemovals int
 	// AllowLockout lets a plan take away the running principal's ability to
 	// manage ACLs.
@@ -161,16 +162,24 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	return enc.Encode(doc)
 }
 
-// ErrTooManyRemovals and ErrLockout are the guards' refusals.
+// ErrTooManyRemovals and ErrLockout are the guards' refusals; ErrInvalidGuard
+// is a guard setting that means nothing (a MaxRemovals below -1).
 var (
 	ErrTooManyRemovals = errors.New("too many removals")
 	ErrLockout         = errors.New("lockout")
+	ErrInvalidGuard    = errors.New("invalid guard")
 )
+
+// NoRemovalLimit is the Guards.MaxRemovals that turns the removal limit off.
+const NoRemovalLimit = -1
 
 // Check applies the guards: at most g.MaxRemovals removals in all, and each
 // section's own checks.
 func (p *Plan) Check(g Guards) error {
-	if s := p.Summary(); g.MaxRemovals >= 0 && s.Remove > g.MaxRemovals {
+	if g.MaxRemovals < NoRemovalLimit {
+		return fmt.Errorf("%w: --max-removals %d: want 0 or more, or -1 for no limit", ErrInvalidGuard, g.MaxRemovals)
+	}
+	if s := p.Summary(); g.MaxRemovals != NoRemovalLimit && s.Remove > g.MaxRemovals {
 		return fmt.Errorf("%w: the plan removes %d, more than --max-removals %d", ErrTooManyRemovals, s.Remove, g.MaxRemovals)
 	}
 	for _, s := range p.Sections {

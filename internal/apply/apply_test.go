@@ -196,7 +196,7 @@ func TestMaxRemovalsGuard(t *testing.T) {
 	tests := []struct {
 		max  int
 		want error
-	}{{4, ErrTooManyRemovals}, {5, nil}, {-1, nil}}
+	}{{4, ErrTooManyRemovals}, {5, nil}, {0, ErrTooManyRemovals}, {-1, nil}, {-2, ErrInvalidGuard}, {-100, ErrInvalidGuard}}
 	for _, tt := range tests {
 		if err := p.Check(Guards{MaxRemovals: tt.max}); !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
 			t.Errorf("max %d: err = %v, want %v", tt.max, err, tt.want)

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
@@ -61,20 +63,48 @@ func (e *env) connect(c *ucli.Context, adjust ...func(*cluster.Config)) (*cluste
 	return cl, nil
 }
 
-// connectHint adds what to check next to a connection error.
+// connectHint adds what to check next to a connection error, or to an error
+// of the first requests after connecting (a principal not authorized to read
+// ACLs or SCRAM users). An error that has a hint keeps it.
 func connectHint(err error, cfg *cluster.Config) error {
+	if err == nil {
+		return nil
+	}
+	var h *hintError
+	if errors.As(err, &h) {
+		return err
+	}
 	msg := err.Error()
 	switch {
+	case isNotAuthorized(err):
+		who := "the principal of " + orFlag(cfg.Source, "--command-config")
+		if cfg.Username != "" {
+			who = "User:" + cfg.Username
+		}
+		return withHint(err, "grant "+who+" the operation named above on CLUSTER kafka-cluster (kafka-acls.sh --add --cluster ...), or connect as a principal in the brokers' super.users")
 	case cluster.IsAuthError(err):
 		return withHint(err, "check the username and password in "+orFlag(cfg.Source, "--command-config")+" (sasl.jaas.config or sasl.username/sasl.password)")
 	case strings.Contains(msg, "TLS verification"):
 		return withHint(err, "check ssl.truststore.* (or ssl.ca.location) in "+orFlag(cfg.Source, "--command-config")+": it must hold the CA that signed the brokers' certificates")
-	case strings.Contains(msg, "cannot reach"), strings.Contains(msg, "no answer"):
+	case strings.Contains(msg, "cannot reach"):
 		return withHint(err, "check --bootstrap-server (or bootstrap.servers), that the brokers run and that the port is open; --timeout waits longer")
+	case errors.Is(err, context.DeadlineExceeded):
+		t := cfg.Timeout
+		if t <= 0 {
+			t = cluster.DefaultTimeout
+		}
+		return withHint(err, fmt.Sprintf("check --bootstrap-server (or bootstrap.servers) and that a Kafka broker answers there with security.protocol %s; raise --timeout (now %s) to wait longer", orFlag(cfg.SecurityProtocol, "PLAINTEXT"), t))
 	case strings.Contains(msg, "check security.protocol"):
 		return withHint(err, "set security.protocol in "+orFlag(cfg.Source, "--command-config")+" to what the listener expects (SSL, SASL_SSL, ...)")
 	}
 	return err
+}
+
+// isNotAuthorized reports a Kafka authorization refusal (ACLs).
+func isNotAuthorized(err error) bool {
+	return errors.Is(err, kerr.ClusterAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) ||
+		errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
+		errors.Is(err, kerr.DelegationTokenAuthorizationFailed)
 }
 
 func orFlag(source, flag string) string {

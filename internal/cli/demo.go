@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	ucli "github.com/urfave/cli/v2"
@@ -48,8 +50,22 @@ Examples:
 				}
 				dir = tmp
 			} else {
-				if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-					return withHint(fmt.Errorf("demo directory %s is not empty", dir), "pass a new directory, or leave --dir out to use a temporary one")
+				// Checked before anything is printed or created.
+				fi, err := os.Stat(dir)
+				switch {
+				case errors.Is(err, fs.ErrNotExist):
+				case err != nil:
+					return fmt.Errorf("demo directory: %w", err)
+				case !fi.IsDir():
+					return fmt.Errorf("demo directory %s is not a directory", dir)
+				default:
+					ents, err := os.ReadDir(dir)
+					if err != nil {
+						return fmt.Errorf("demo directory: %w", err)
+					}
+					if len(ents) > 0 {
+						return withHint(fmt.Errorf("demo directory %s is not empty", dir), "pass a new directory, or leave --dir out to use a temporary one")
+					}
 				}
 				keep = true
 			}
@@ -57,7 +73,7 @@ Examples:
 				defer os.RemoveAll(dir)
 			}
 			_, err := demo.Run(c.Context, demo.Options{Dir: dir, Out: e.stdout, Color: e.useColor(c)})
-			if keep {
+			if _, statErr := os.Stat(dir); keep && statErr == nil {
 				fmt.Fprintf(e.stderr, "kafkaguard: demo files kept in %s\n", dir)
 			}
 			return err

@@ -55,7 +55,8 @@ DIR holds the local CA (ca.pem), admin.properties (the superuser's Java
 client.properties) and admin.librdkafka.properties (the same for librdkafka),
 both mode 0600; the admin password is generated on first start and kept in
 them, never printed. Without --data-dir, topics, ACLs and users live in
-memory only.
+memory only. --data-dir DIR is created mode 0700, and an existing one is made
+0700 (with a note): it holds the superuser's salted SCRAM credential.
 
 Examples:
   kafkaguard dev up
@@ -78,6 +79,7 @@ Examples:
 				Listen:  c.String("listen"),
 				DataDir: c.String("data-dir"),
 				Logger:  verboseWriter(c, e.stderr),
+				Notify:  func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
 			})
 		},
 	}

@@ -110,7 +110,7 @@ func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *planInput, error) {
 	p, err := apply.Build(c.Context, planners...)
 	if err != nil {
 		in.client.Close()
-		return nil, nil, err
+		return nil, nil, connectHint(err, in.client.Config()) // e.g. not authorized to describe ACLs (connflags.go)
 	}
 	return p, in, nil
 }
@@ -205,6 +205,10 @@ Examples:
 			&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the brokers' super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
 		),
 		Action: func(c *ucli.Context) error {
+			// Checked before any work: only -1 means no limit.
+			if n := c.Int("max-removals"); n < -1 {
+				return fmt.Errorf("--max-removals %d: want 0 or more, or -1 for no limit", n)
+			}
 			p, in, err := e.buildPlan(c)
 			if err != nil {
 				return err

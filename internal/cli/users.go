@@ -145,7 +145,7 @@ func withUsersPlan(e *env, c *ucli.Context, fn func(*usersSession, *scram.Sectio
 	}
 	sec, err := e.scramPlanner(c, s.desired, scope, s.admin, c.Bool("prune")).PlanSection(s.ctx)
 	if err != nil {
-		return err
+		return connectHint(err, s.cfg) // e.g. not authorized to describe SCRAM users (connflags.go)
 	}
 	return fn(s, sec)
 }
@@ -238,7 +238,7 @@ Examples:
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "kafkaguard: applied %s (%d failed) in %s\n", plural(len(results), "user change"), failedCount(results), time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(e.stderr, "kafkaguard: %s in %s\n", doneSummary("applied", "user change", results), time.Since(start).Round(time.Millisecond))
 				if json {
 					if err := writeUsersApplyJSON(e, results); err != nil {
 						return err
@@ -246,7 +246,7 @@ Examples:
 				} else {
 					writeUsersApplyText(e, c, results)
 				}
-				return resultsError(results)
+				return resultsError(results, "user change")
 			})
 		},
 	}
@@ -263,6 +263,14 @@ func failedCount(results []scram.Result) int {
 	return n
 }
 
+// doneSummary is "applied 2 of 3 user changes (1 failed)": how many of the
+// results succeeded and how many failed, so that no count reads as success
+// that was not.
+func doneSummary(verb, noun string, results []scram.Result) string {
+	failed := failedCount(results)
+	return fmt.Sprintf("%s %d of %s (%d failed)", verb, len(results)-failed, plural(len(results), noun), failed)
+}
+
 // plural is "1 user", "2 users": n and noun, with an s unless n is 1.
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -271,7 +279,9 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func resultsError(results []scram.Result) error {
+// resultsError is the first failure of results, or with several how many of
+// them (in noun: "user change", "rotation") failed and the first.
+func resultsError(results []scram.Result, noun string) error {
 	failed := failedCount(results)
 	if failed == 0 {
 		return nil
@@ -280,7 +290,7 @@ func resultsError(results []scram.Result) error {
 	if failed == 1 {
 		return first
 	}
-	return fmt.Errorf("%d of %d user changes failed; first: %w", failed, len(results), first)
+	return fmt.Errorf("%d of %s failed; first: %w", failed, plural(len(results), noun), first)
 }
 
 func writeUsersApplyText(e *env, c *ucli.Context, results []scram.Result) {
@@ -365,7 +375,7 @@ Examples:
 			s.logf("logging in as %d SCRAM users", len(s.desired))
 			results, err := scram.VerifyUsers(s.ctx, s.admin, cluster.LoginSCRAM, s.cfg, s.desired, s.store, s.runningUser())
 			if err != nil {
-				return err
+				return connectHint(err, s.cfg)
 			}
 			bad := 0
 			for _, r := range results {
@@ -508,19 +518,17 @@ Examples:
 					return err
 				}
 			} else {
-				ok := 0
 				for _, res := range results {
 					if res.Err != nil {
 						fmt.Fprintf(e.stdout, "  ! User:%s rotate failed: %s\n", res.User, res.Err)
 						continue
 					}
-					ok++
 					fmt.Fprintf(e.stdout, "  User:%s rotated (%s)\n", res.User, res.Note)
 				}
-				fmt.Fprintf(e.stdout, "Rotated %d of %s.\n", ok, plural(len(results), "user"))
+				fmt.Fprintf(e.stdout, "Rotated %d of %s, %d failed.\n", len(results)-failedCount(results), plural(len(results), "user"), failedCount(results))
 			}
-			fmt.Fprintf(e.stderr, "kafkaguard: rotated %s in %s\n", plural(len(results), "user"), time.Since(start).Round(time.Millisecond))
-			return resultsError(results)
+			fmt.Fprintf(e.stderr, "kafkaguard: %s in %s\n", doneSummary("rotated", "user", results), time.Since(start).Round(time.Millisecond))
+			return resultsError(results, "rotation")
 		},
 	}
 }
@@ -541,7 +549,9 @@ func (e *env) usersPlanner(c *ucli.Context, inv *inventory.Inventory, scope acl.
 	if err != nil {
 		return nil, err
 	}
-	return e.scramPlanner(c, desired, scope, client, c.Bool("prune-users")), nil
+	p := e.scramPlanner(c, desired, scope, client, c.Bool("prune-users"))
+	p.PruneFlag = "--prune-users" // the left-alone reasons name plan's and apply's flag
+	return p, nil
 }
 
 // scramPlanner plans desired against client's cluster, with the store of

@@ -140,6 +140,16 @@ func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
 	if !strings.Contains(r.stderr, "old secret files kept") {
 		t.Errorf("rotate of an unverifiable user: %s", r.stderr)
 	}
+	// --all: the running admin is skipped, reports fails; stdout and stderr
+	// count the same users and say how many failed.
+	r.want(ExitError, append([]string{"users", "rotate", "--all"}, conn...)...)
+	if !strings.Contains(r.stdout, "Rotated 2 of 3 users, 1 failed.\n") {
+		t.Errorf("rotate --all stdout:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "kafkaguard: rotated 2 of 3 users (1 failed) in ") {
+		t.Errorf("rotate --all stderr:\n%s", r.stderr)
+	}
+	collect()
 	r.want(ExitError, append([]string{"users", "rotate", "admin"}, conn...)...)
 	r.want(ExitFindings, append([]string{"users", "verify"}, conn...)...)
 	if strings.Contains(r.stdout, "orders-api  SCRAM-SHA-512  wrong") {

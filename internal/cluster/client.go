@@ -133,8 +133,11 @@ func Dial(ctx context.Context, cfg *Config, options ...DialOption) (*Client, err
 	req := kmsg.NewPtrMetadataRequest()
 	req.Topics = []kmsg.MetadataRequestTopic{}
 	if _, err := req.RequestWith(pctx, cl); err != nil {
+		// Explain before closing: Close fails the connection attempts still
+		// under way with "client closed", which is not why Dial failed.
+		err = c.explain(err)
 		cl.Close()
-		return nil, c.explain(err)
+		return nil, err
 	}
 	return c, nil
 }
@@ -172,7 +175,10 @@ func (c *Client) explain(err error) error {
 	if addr == "" {
 		addr = strings.Join(c.cfg.Bootstrap, ",")
 	}
-	if connErr != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isNetErr(err)) {
+	// A failed connection says more than the deadline it caused, unless it
+	// failed only because of that deadline or a closing client.
+	if connErr != nil && !errors.Is(connErr, kgo.ErrClientClosed) && !errors.Is(connErr, context.DeadlineExceeded) && !errors.Is(connErr, context.Canceled) &&
+		(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isNetErr(err)) {
 		err = connErr
 	}
 	var (
@@ -207,7 +213,7 @@ func (c *Client) explain(err error) error {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fmt.Errorf("cannot reach broker %s: %w", addr, err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("no answer from %s within the timeout: %w", addr, err)
+		return fmt.Errorf("no answer from %s: timed out after %s (--timeout): %w", addr, c.cfg.timeout(), err)
 	}
 	return fmt.Errorf("request to %s failed: %w", addr, err)
 }

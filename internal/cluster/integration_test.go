@@ -157,3 +157,45 @@ func TestDialErrorsSayWhatWentWrong(t *testing.T) {
 		})
 	}
 }
+
+// A broker that accepts connections and never answers: Dial reports the
+// timeout (--timeout), every time, not the "client closed" of its own Close.
+func TestDialTimeoutSaysTimedOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	cfg, err := cluster.LoadConfig(ln.Addr().String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Timeout = 200 * time.Millisecond
+	for i := 0; i < 8; i++ {
+		_, err := cluster.Dial(context.Background(), cfg)
+		if err == nil {
+			t.Fatal("dial succeeded")
+		}
+		if want := "no answer from " + ln.Addr().String() + ": timed out after 200ms (--timeout)"; !strings.Contains(err.Error(), want) {
+			t.Fatalf("attempt %d: err = %v, want %q", i, err, want)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("errors.Is(err, context.DeadlineExceeded) = false: %v", err)
+		}
+	}
+}

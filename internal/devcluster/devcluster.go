@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,8 +43,15 @@ type Options struct {
 	Dir string
 	// Listen is the address to listen on; "127.0.0.1:0" (a free port) when empty.
 	Listen string
-	// DataDir, when set, persists topics, ACLs and SCRAM users across restarts.
+	// DataDir, when set, persists topics, ACLs and SCRAM users across
+	// restarts. It holds the superuser's salted SCRAM credential (enough to
+	// log in as it), and kfake writes its files 0644 and directories 0755,
+	// so Start creates it 0700 and makes an existing one 0700 (telling
+	// Notify): only its owner can reach anything in it.
 	DataDir string
+	// Notify receives notes for the person running the cluster, e.g. that
+	// the data dir's mode was tightened; nil discards them.
+	Notify func(note string)
 	// Logger receives kfake's warnings and errors; nil discards them.
 	Logger io.Writer
 	// ExtraOpts are added to kfake's options (tests).
@@ -114,6 +122,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		kopts = append(kopts, kfake.Ports(port))
 	}
 	if opts.DataDir != "" {
+		note, err := privateDataDir(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if note != "" && opts.Notify != nil {
+			opts.Notify(note)
+		}
 		kopts = append(kopts, kfake.DataDir(opts.DataDir))
 	}
 	if opts.Logger != nil {
@@ -136,6 +151,45 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	_ = ctx
 	return c, nil
+}
+
+// privateDataDir creates dir with mode 0700, or makes an existing dir 0700
+// when group or others have any access to it, and then says so. kfake writes
+// sasl.json (the superuser's salted password, which logs in as well as the
+// password does with SCRAM) and every other file 0644, and its directories
+// 0755, whatever we ask: a data dir only its owner can enter is what keeps
+// them from other local users. Windows has no such mode bits; there nothing
+// is checked.
+func privateDataDir(dir string) (note string, err error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("dev cluster: data dir: %w", err)
+		}
+		if runtime.GOOS != "windows" {
+			// MkdirAll's mode passes through the umask, which only removes bits.
+			if err := os.Chmod(dir, 0o700); err != nil {
+				return "", fmt.Errorf("dev cluster: data dir: %w", err)
+			}
+		}
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("dev cluster: data dir: %w", err)
+	case !fi.IsDir():
+		return "", fmt.Errorf("dev cluster: data dir %s is not a directory", dir)
+	case runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0:
+		return "", nil
+	}
+	was := fi.Mode().Perm()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("dev cluster: data dir %s is mode %04o, so other local users can read the superuser's SCRAM credential kfake keeps there, and it cannot be made 0700: %w", dir, was, err)
+	}
+	note = fmt.Sprintf("data dir %s was mode %04o: changed to 0700, as it holds the superuser's SCRAM credential", dir, was)
+	if _, err := os.Stat(filepath.Join(dir, "sasl.json")); err == nil {
+		note += " (other local users could read it until now: for a new admin password, start over with an empty --dir and --data-dir)"
+	}
+	return note, nil
 }
 
 // listenFn is the single place where the broker's TLS is set up: through the

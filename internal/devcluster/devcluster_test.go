@@ -161,3 +161,62 @@ func TestFranzGoClientsProduceAndConsumeAsAdmin(t *testing.T) {
 		}
 	}
 }
+
+// The data dir holds kfake's sasl.json, the superuser's salted SCRAM
+// credential, which kfake writes 0644: the dir itself must keep other local
+// users out, whether Start creates it or finds it.
+func TestDataDirIsPrivate(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	perm := func(p string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+
+	created := filepath.Join(base, "new", "data")
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: filepath.Join(base, "dev"), DataDir: created,
+		Notify: func(n string) { t.Errorf("note for a new data dir: %s", n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.Close()
+	if got := perm(created); got != 0o700 {
+		t.Errorf("new data dir mode %04o, want 0700", got)
+	}
+	if _, err := os.Stat(filepath.Join(created, "sasl.json")); err != nil {
+		t.Fatalf("kfake wrote no sasl.json: %v", err)
+	}
+
+	// An existing dir that others can read: made 0700, and the note says so.
+	loose := filepath.Join(base, "loose")
+	if err := os.Mkdir(loose, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	dc, err = devcluster.Start(ctx, devcluster.Options{Dir: filepath.Join(base, "dev"), DataDir: loose,
+		Notify: func(n string) { notes = append(notes, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.Close()
+	if got := perm(loose); got != 0o700 {
+		t.Errorf("existing data dir mode %04o, want 0700", got)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "was mode 0755: changed to 0700") {
+		t.Errorf("notes = %q", notes)
+	}
+
+	// A file is not a data dir.
+	file := filepath.Join(base, "afile")
+	os.WriteFile(file, nil, 0o600)
+	if _, err := devcluster.Start(ctx, devcluster.Options{Dir: filepath.Join(base, "dev"), DataDir: file}); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+		t.Errorf("file as data dir: err = %v", err)
+	}
+}

@@ -77,7 +77,23 @@ const reasonRunningAdmin = "the running admin"
 // not declare are removed only with prune, only inside scope, and never the
 // running admin (runningUser); the running admin's own credentials are never
 // changed either. The result does not depend on map order.
+//
+// A user left alone because prune is off says "use --prune to remove", the
+// flag of 'kafkaguard users plan|apply'; PlanUsersWithFlag names another.
 func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentialInfo, scope acl.Scope, prune bool, runningUser string) UserPlan {
+	return PlanUsersWithFlag(desired, actual, scope, prune, runningUser, DefaultPruneFlag)
+}
+
+// DefaultPruneFlag is the flag that turns prune on in 'kafkaguard users plan'
+// and 'users apply'; 'kafkaguard plan' and 'apply' call it --prune-users.
+const DefaultPruneFlag = "--prune"
+
+// PlanUsersWithFlag is PlanUsers for a command whose prune flag is
+// pruneFlag ("--prune-users"), which the left-alone reasons name.
+func PlanUsersWithFlag(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentialInfo, scope acl.Scope, prune bool, runningUser, pruneFlag string) UserPlan {
+	if pruneFlag == "" {
+		pruneFlag = DefaultPruneFlag
+	}
 	p := UserPlan{Changes: []UserChange{}, InSync: []string{}, LeftAlone: []LeftAlone{}}
 	declared := make(map[string]bool, len(desired))
 	for _, d := range desired {
@@ -140,7 +156,7 @@ func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentia
 		case !scope.Contains("User:" + u):
 			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared, outside the managed scope"})
 		case !prune:
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared (use --prune to remove)"})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared (use " + pruneFlag + " to remove)"})
 		default:
 			var mechs []string
 			for _, c := range cur {

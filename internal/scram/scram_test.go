@@ -395,3 +395,19 @@ func TestPrecheckRefusesAnUnusablePasswordFileBeforeAnyChange(t *testing.T) {
 		t.Fatalf("precheck: %v", err)
 	}
 }
+
+// A user left alone for want of prune names the flag of the command that
+// plans: --prune for 'users plan', --prune-users for 'plan' and 'apply'.
+func TestLeftAloneNamesThePruneFlag(t *testing.T) {
+	actual := map[string][]cluster.SCRAMCredentialInfo{"old": {{Mechanism: SHA512, Iterations: 4096}}}
+	scope := mustScope(t, "*")
+	for flag, want := range map[string]string{"": "not declared (use --prune to remove)", "--prune-users": "not declared (use --prune-users to remove)"} {
+		p := PlanUsersWithFlag(nil, actual, scope, false, "admin", flag)
+		if len(p.LeftAlone) != 1 || p.LeftAlone[0].Reason != want {
+			t.Errorf("flag %q: left alone %+v, want reason %q", flag, p.LeftAlone, want)
+		}
+	}
+	if p := PlanUsers(nil, actual, scope, false, "admin"); len(p.LeftAlone) != 1 || p.LeftAlone[0].Reason != "not declared (use --prune to remove)" {
+		t.Errorf("PlanUsers: %+v", p.LeftAlone)
+	}
+}

@@ -20,6 +20,7 @@ type Planner struct {
 	Desired     []DesiredUser
 	Scope       acl.Scope
 	Prune       bool
+	PruneFlag   string // the command's flag for Prune, named in hints; DefaultPruneFlag ("--prune") when empty
 	RunningUser string
 	SecretsDir  string
 	Log         io.Writer // -v lines; nil = none
@@ -52,7 +53,7 @@ func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
+	up := PlanUsersWithFlag(p.Desired, actual, p.Scope, p.Prune, p.RunningUser, p.PruneFlag)
 	up.NoteSecrets(store)
 	return &Section{planner: p, plan: up}, nil
 }
@@ -195,7 +196,7 @@ func (s *Section) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	again := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
+	again := PlanUsersWithFlag(p.Desired, actual, p.Scope, p.Prune, p.RunningUser, p.PruneFlag)
 	if !again.Empty() {
 		c, u, r := again.Counts()
 		return fmt.Errorf("%d to create, %d to change, %d to remove still pending", c, u, r)
