@@ -29,7 +29,7 @@ func devCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "dev",
 		Usage:     "run an embedded, secured Kafka cluster for development",
-		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR]",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE]",
 		Description: `The dev cluster is kfake (an in-process Kafka) with what a production
 cluster has: TLS with a certificate from a local CA, SASL/SCRAM-SHA-512 with a
 superuser "admin", and ACLs enforced. Any Kafka client can use it: franz-go,
@@ -46,7 +46,7 @@ func devUpCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "up",
 		Usage:     "start the dev cluster and print how to connect to it",
-		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR]",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE]",
 		Description: `Starts a one-broker cluster and prints its bootstrap address and ready-to-paste
 settings for kafkaguard, kcat, librdkafka, KafkaJS and Java clients. It runs
 until interrupted (Ctrl-C, SIGTERM) and then shuts down cleanly.
@@ -56,17 +56,23 @@ client.properties) and admin.librdkafka.properties (the same for librdkafka),
 both mode 0600; the admin password is generated on first start and kept in
 them, never printed. Without --data-dir, topics, ACLs and users live in
 memory only. --data-dir DIR is created mode 0700, and an existing one is made
-0700 (with a note): it holds the superuser's salted SCRAM credential.
+0700 (with a note): it holds the superuser's salted SCRAM credential. The
+broker serves a certificate it issues from the CA in DIR, or the one given
+with --broker-cert and --broker-key (e.g. from 'kafkaguard pki issue broker'),
+which must chain to that CA.
 
 Examples:
   kafkaguard dev up
   kafkaguard dev up --listen 127.0.0.1:0            # any free port
   kafkaguard dev up --dir ./dev --data-dir ./dev/data
+  kafkaguard dev up --dir ./ca --broker-cert ./ca/issued/broker-0.pem --broker-key ./ca/issued/broker-0-key.pem
   kcat -F .kafkaguard/dev/admin.librdkafka.properties -L`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "dir", Value: filepath.Join(".kafkaguard", "dev"), Usage: "directory for the CA and the admin client configs", EnvVars: envVars("dir")},
 			&ucli.StringFlag{Name: "listen", Value: "127.0.0.1:9092", Usage: "address to listen on (port 0: any free port)", EnvVars: envVars("listen")},
 			&ucli.StringFlag{Name: "data-dir", Usage: "keep topics, ACLs and users in `DIR` across restarts", EnvVars: envVars("data-dir")},
+			&ucli.StringFlag{Name: "broker-cert", Usage: "serve this PEM broker certificate `FILE` (leaf + chain) instead of issuing one", EnvVars: envVars("broker-cert")},
+			&ucli.StringFlag{Name: "broker-key", Usage: "the broker certificate's key `FILE`", EnvVars: envVars("broker-key")},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -75,11 +81,13 @@ Examples:
 			ctx, stop := signal.NotifyContext(c.Context, devSignals...)
 			defer stop()
 			return devUp(ctx, e, devcluster.Options{
-				Dir:     c.String("dir"),
-				Listen:  c.String("listen"),
-				DataDir: c.String("data-dir"),
-				Logger:  verboseWriter(c, e.stderr),
-				Notify:  func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
+				Dir:        c.String("dir"),
+				Listen:     c.String("listen"),
+				DataDir:    c.String("data-dir"),
+				BrokerCert: c.String("broker-cert"),
+				BrokerKey:  c.String("broker-key"),
+				Logger:     verboseWriter(c, e.stderr),
+				Notify:     func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
 			})
 		},
 	}

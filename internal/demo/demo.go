@@ -13,11 +13,13 @@ package demo
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -240,10 +242,9 @@ func (s *state) issueBroker(context.Context) error {
 
 // 3
 func (s *state) startCluster(ctx context.Context) error {
-	// The dev cluster shares the CA directory: it opens the CA there and
-	// issues its broker certificate (pki/broker) as step 2 did, and writes
-	// pki/admin.properties, which trusts that CA only.
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir})
+	// The dev cluster shares the CA directory and serves step 2's broker
+	// certificate; it writes pki/admin.properties, which trusts that CA only.
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir, BrokerCert: s.broker.CertPath, BrokerKey: s.broker.KeyPath})
 	if err != nil {
 		return err
 	}
@@ -262,8 +263,16 @@ func (s *state) startCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.command(fmt.Sprintf("kafkaguard dev up --dir %s --listen 127.0.0.1:0", s.rel(s.pkiDir)))
-	s.say("broker on %s: TLS with a broker certificate from the demo CA, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
+	s.command(fmt.Sprintf("kafkaguard dev up --dir %s --broker-cert %s --broker-key %s --listen 127.0.0.1:0",
+		s.rel(s.pkiDir), s.rel(s.broker.CertPath), s.rel(s.broker.KeyPath)))
+	served, err := servedCertificate(ctx, dc.Addr(), s.ca.CertPool())
+	if err != nil {
+		return err
+	}
+	if served.SerialNumber.Cmp(s.broker.Cert.SerialNumber) != 0 {
+		return fmt.Errorf("the broker serves serial %X, not broker-0's %s", served.SerialNumber, s.broker.Serial)
+	}
+	s.say("broker on %s: TLS with broker-0's certificate, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
 	s.ok("the superuser logs in over TLS (%s); the cluster has %d ACLs", s.rel(dc.AdminProperties()), acls.Len())
 	return nil
 }
@@ -622,4 +631,20 @@ func (s *state) auditClean(ctx context.Context) error {
 	}
 	s.ok("ACLs, SCRAM users, certificates, broker TLS and guardrails all pass: exit code 0")
 	return nil
+}
+
+// servedCertificate is the leaf certificate the broker at addr presents, after
+// verifying it against roots for that address.
+func servedCertificate(ctx context.Context, addr string, roots *x509.CertPool) (*x509.Certificate, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	d := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("TLS handshake with the broker at %s: %w", addr, err)
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState().PeerCertificates[0], nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -54,6 +55,11 @@ type Options struct {
 	Notify func(note string)
 	// Logger receives kfake's warnings and errors; nil discards them.
 	Logger io.Writer
+	// BrokerCert and BrokerKey, when both set, are the PEM certificate
+	// (leaf + chain) and key the broker serves, e.g. one issued with
+	// `kafkaguard pki issue broker`; it must chain to the CA in Dir. When
+	// empty, Start issues a fresh one into Dir/broker.
+	BrokerCert, BrokerKey string
 	// ExtraOpts are added to kfake's options (tests).
 	ExtraOpts []kfake.Opt
 }
@@ -98,7 +104,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if !slices.Contains(hosts, host) {
 		hosts = append(hosts, host)
 	}
-	tlsCfg, caPath, err := brokerTLS(opts.Dir, hosts)
+	tlsCfg, caPath, err := brokerTLS(opts.Dir, hosts, opts.BrokerCert, opts.BrokerKey)
 	if err != nil {
 		return nil, fmt.Errorf("dev cluster: CA in %s: %w", opts.Dir, err)
 	}
@@ -281,8 +287,12 @@ func adminPassword(propsPath string) (string, error) {
 }
 
 // brokerTLS opens the CA in dir (creating it with pki.Init when absent) and
-// issues a fresh broker certificate for hosts into dir/broker.
-func brokerTLS(dir string, hosts []string) (*tls.Config, string, error) {
+// serves certFile/keyFile, or, when those are empty, a fresh broker
+// certificate for hosts issued into dir/broker.
+func brokerTLS(dir string, hosts []string, certFile, keyFile string) (*tls.Config, string, error) {
+	if (certFile == "") != (keyFile == "") {
+		return nil, "", errors.New("a broker certificate needs both its certificate and its key file")
+	}
 	ca, err := pki.Open(dir)
 	if err != nil {
 		if _, statErr := os.Stat(filepath.Join(dir, pki.CACertFile)); !errors.Is(statErr, fs.ErrNotExist) {
@@ -292,13 +302,23 @@ func brokerTLS(dir string, hosts []string) (*tls.Config, string, error) {
 			return nil, "", err
 		}
 	}
-	iss, err := ca.IssueBroker(pki.BrokerRequest{Name: "dev-broker", Hosts: hosts, OutDir: filepath.Join(dir, "broker"), Force: true})
-	if err != nil {
-		return nil, "", fmt.Errorf("issue broker certificate: %w", err)
+	if certFile == "" {
+		iss, err := ca.IssueBroker(pki.BrokerRequest{Name: "dev-broker", Hosts: hosts, OutDir: filepath.Join(dir, "broker"), Force: true})
+		if err != nil {
+			return nil, "", fmt.Errorf("issue broker certificate: %w", err)
+		}
+		certFile, keyFile = iss.CertPath, iss.KeyPath
 	}
-	pair, err := tls.LoadX509KeyPair(iss.CertPath, iss.KeyPath)
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
-		return nil, "", fmt.Errorf("load broker certificate: %w", err)
+		return nil, "", fmt.Errorf("load broker certificate %s: %w", certFile, err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return nil, "", fmt.Errorf("load broker certificate %s: %w", certFile, err)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: ca.CertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		return nil, "", fmt.Errorf("broker certificate %s does not chain to the CA %s: %w", certFile, ca.CertPath(), err)
 	}
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
