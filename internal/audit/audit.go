@@ -77,6 +77,8 @@ type LoginVerifier interface {
 // Cert is one certificate the CA issued.
 type Cert struct {
 	Serial    string
+	Name      string // the name it was issued under (pki issue --name)
+	CADir     string // the CA directory it was issued from
 	Kind      string // "broker", "client", ...
 	Principal string // the Kafka principal it maps to ("User:x"), "" for brokers
 	Subject   string

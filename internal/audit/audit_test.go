@@ -139,7 +139,7 @@ func TestCertificates(t *testing.T) {
 	certs := []Cert{
 		{Serial: "01", Kind: "client", Principal: "User:ok", NotAfter: now.Add(300 * day)},
 		{Serial: "02", Kind: "client", Principal: "User:soon", NotAfter: now.Add(10 * day)},
-		{Serial: "03", Kind: "client", Principal: "User:old", NotAfter: now.Add(-2 * day)},
+		{Serial: "03", Name: "old", CADir: "/etc/kafkaguard/ca", Kind: "client", Principal: "User:old", NotAfter: now.Add(-2 * day)},
 		{Serial: "04", Kind: "client", Principal: "User:gone", NotAfter: now.Add(100 * day), Revoked: true},
 		{Serial: "05", Kind: "client", Principal: "User:scram", NotAfter: now.Add(100 * day), Revoked: true},
 		{Serial: "06", Kind: "client", Principal: "User:quiet", NotAfter: now.Add(100 * day), Revoked: true},
@@ -154,6 +154,10 @@ func TestCertificates(t *testing.T) {
 	got := map[string]string{}
 	for _, f := range fs {
 		got[f.Resource] = f.ID
+		// The fix is a command that works as printed: pki renew takes --name.
+		if f.ID == "KG301" && f.Fix != "run kafkaguard pki renew --dir /etc/kafkaguard/ca --name old" {
+			t.Errorf("KG301 fix %q", f.Fix)
+		}
 	}
 	want := map[string]string{
 		"client certificate 02 (User:soon)":  "KG302",

@@ -264,7 +264,14 @@ func certResource(c Cert) string {
 }
 
 func renewFix(c Cert) string {
-	return "run kafkaguard pki renew " + c.Serial
+	if c.Name == "" {
+		return "renew certificate " + c.Serial + " with kafkaguard pki renew"
+	}
+	dir := c.CADir
+	if dir == "" {
+		dir = "CA_DIR"
+	}
+	return "run kafkaguard pki renew --dir " + dir + " --name " + c.Name
 }
 
 // days renders a duration as whole days ("1 day", "12 days", "less than a day").

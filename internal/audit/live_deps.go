@@ -72,7 +72,7 @@ func (l caLister) ListCerts(context.Context) ([]Cert, error) {
 	}
 	var out []Cert
 	for _, i := range infos {
-		c := Cert{Serial: i.Serial, Kind: i.Kind, Subject: i.Subject, NotAfter: i.NotAfter,
+		c := Cert{Serial: i.Serial, Name: i.Name, CADir: l.ca.Dir(), Kind: i.Kind, Subject: i.Subject, NotAfter: i.NotAfter,
 			Revoked: i.Status == pki.StatusRevoked, Superseded: i.SupersededBy != ""}
 		if i.Kind != "broker" {
 			c.Principal = i.Principal
