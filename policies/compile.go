@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -105,11 +106,13 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		return nil, err
 	}
 
-	// One query, one binding per rule of interest. Each is wrapped in a
-	// comprehension so a rule that is undefined (e.g. a boolean deny) cannot
-	// make the whole query undefined.
+	// Two queries, one binding per rule of interest: the expansion (grant
+	// resources, grant errors, user acls) and the findings (every deny and
+	// warn). They share nothing but the input, so they run at the same time,
+	// and the expansion is multiplied out in Go while the findings are still
+	// being evaluated.
 	lib := ast.MustParseRef("data.kafkaguard")
-	terms := []queryTerm{
+	expansion := []queryTerm{
 		{name: "grant_resources", ref: lib.Append(ast.StringTerm("grant_resources"))},
 		{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))},
 	}
@@ -119,86 +122,51 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 			continue
 		}
 		userACLs = append(userACLs, s)
-		terms = append(terms, queryTerm{name: "acls" + strconv.Itoa(len(userACLs)-1), ref: s.pkg.Append(ast.StringTerm("acls"))})
+		expansion = append(expansion, queryTerm{name: "acls" + strconv.Itoa(len(userACLs)-1), ref: s.pkg.Append(ast.StringTerm("acls"))})
 	}
+	var findings []queryTerm
 	denies := rulesNamed(mods, "deny")
 	for i, s := range denies {
-		terms = append(terms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
+		findings = append(findings, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
 	}
 	warns := rulesNamed(mods, "warn")
 	for i, s := range warns {
-		terms = append(terms, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
+		findings = append(findings, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
 	}
-	var q strings.Builder
-	for i, t := range terms {
-		if i > 0 {
-			q.WriteString("; ")
-		}
-		fmt.Fprintf(&q, "%s := [x | x := %s]", t.name, t.ref)
-	}
-
-	pq, err := rego.New(
-		rego.Compiler(compiler),
-		rego.Query(q.String()),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, evalError(ctx, timeout, policyError("compile", err))
-	}
-	in := InputValue(inv)
-	rs, err := pq.Eval(ctx,
-		rego.EvalParsedInput(in),
-		rego.EvalRuleIndexing(true),
-		// Lets strings.any_prefix_match build a trie for a collection it sees
-		// again (the written prefixes, once per declared topic).
-		rego.EvalInterQueryBuiltinValueCache(cache.NewInterQueryValueCache(ctx, nil)),
-		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
-	)
+	pqExp, err := prepareQuery(ctx, compiler, expansion)
 	if err != nil {
 		return nil, evalError(ctx, timeout, err)
 	}
-	if len(rs) != 1 {
-		return nil, errors.New("policy evaluation returned no result")
-	}
-	get := func(name string) ast.Value {
-		t, _ := rs[0].Bindings[name].(*ast.Term)
-		if t == nil {
-			return nil
-		}
-		arr, ok := t.Value.(*ast.Array)
-		if !ok || arr.Len() == 0 {
-			return nil
-		}
-		return arr.Elem(0).Value
-	}
-
-	if errs := stringsOf(get("grant_errors")); len(errs) > 0 {
-		sort.Strings(errs)
-		msg := errs[0]
-		if len(errs) > 1 {
-			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
-		}
-		return nil, errors.New(msg)
-	}
-
-	res := &Result{Provenance: make(map[acl.Binding][]string, 10*len(inv.Grants))}
-	bindings, err := expandGrants(inv, get("grant_resources"), res.Provenance)
+	pqFind, err := prepareQuery(ctx, compiler, findings)
 	if err != nil {
-		return nil, err
+		return nil, evalError(ctx, timeout, err)
 	}
-	for i, s := range userACLs {
-		prov := fmt.Sprintf("rule %s.acls (%s)", s.pkg, s.location)
-		bs, err := userBindings(get("acls"+strconv.Itoa(i)), prov)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range bs {
-			if !contains(res.Provenance[b], prov) {
-				res.Provenance[b] = append(res.Provenance[b], prov)
-			}
-		}
-		bindings = append(bindings, bs...)
+	in := InputValue(inv)
+
+	var (
+		found   results
+		findErr error
+		wg      sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		found, findErr = evalQuery(ctx, pqFind, in)
+	}()
+	res, userBindingErr, expErr := expand(ctx, pqExp, in, inv, userACLs)
+	wg.Wait()
+	// Errors in the order the rules were evaluated in before (one query:
+	// expansion first, then the findings), so the same error wins.
+	if expErr != nil {
+		return nil, evalError(ctx, timeout, expErr)
 	}
-	res.ACLs = acl.NewSet(bindings...)
+	if findErr != nil {
+		return nil, evalError(ctx, timeout, findErr)
+	}
+	if userBindingErr != nil {
+		return nil, userBindingErr
+	}
+	get := found.get
 
 	for i, s := range denies {
 		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError)...)
@@ -225,9 +193,107 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	return res, nil
 }
 
+// expand evaluates the expansion query and multiplies it out: the result
+// with its ACLs and provenance. evalErr is an evaluation error; err one in
+// what the rules produced (grant errors, invalid bindings).
+func expand(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, inv *inventory.Inventory, userACLs []ruleSite) (res *Result, err, evalErr error) {
+	rs, evalErr := evalQuery(ctx, pq, in)
+	if evalErr != nil {
+		return nil, nil, evalErr
+	}
+	get := rs.get
+	if errs := stringsOf(get("grant_errors")); len(errs) > 0 {
+		sort.Strings(errs)
+		msg := errs[0]
+		if len(errs) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return nil, errors.New(msg), nil
+	}
+
+	res = &Result{Provenance: make(map[acl.Binding][]string, 10*len(inv.Grants))}
+	bindings, err := expandGrants(inv, get("grant_resources"), res.Provenance)
+	if err != nil {
+		return nil, err, nil
+	}
+	for i, s := range userACLs {
+		prov := fmt.Sprintf("rule %s.acls (%s)", s.pkg, s.location)
+		bs, err := userBindings(get("acls"+strconv.Itoa(i)), prov)
+		if err != nil {
+			return nil, err, nil
+		}
+		for _, b := range bs {
+			if !contains(res.Provenance[b], prov) {
+				res.Provenance[b] = append(res.Provenance[b], prov)
+			}
+		}
+		bindings = append(bindings, bs...)
+	}
+	res.ACLs = acl.NewSet(bindings...)
+	return res, nil, nil
+}
+
 type queryTerm struct {
 	name string
 	ref  ast.Ref
+}
+
+// prepareQuery prepares one query binding each term's name to [x | x := ref]:
+// wrapped in a comprehension so a rule that is undefined (e.g. a boolean
+// deny) cannot make the whole query undefined.
+func prepareQuery(ctx context.Context, compiler *ast.Compiler, terms []queryTerm) (rego.PreparedEvalQuery, error) {
+	var q strings.Builder
+	for i, t := range terms {
+		if i > 0 {
+			q.WriteString("; ")
+		}
+		fmt.Fprintf(&q, "%s := [x | x := %s]", t.name, t.ref)
+	}
+	if len(terms) == 0 {
+		q.WriteString("true")
+	}
+	pq, err := rego.New(
+		rego.Compiler(compiler),
+		rego.Query(q.String()),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return pq, policyError("compile", err)
+	}
+	return pq, nil
+}
+
+// results are a query's bindings by name.
+type results map[string]any
+
+// get is the value a term's rule produced, nil when it is undefined.
+func (r results) get(name string) ast.Value {
+	t, _ := r[name].(*ast.Term)
+	if t == nil {
+		return nil
+	}
+	arr, ok := t.Value.(*ast.Array)
+	if !ok || arr.Len() == 0 {
+		return nil
+	}
+	return arr.Elem(0).Value
+}
+
+func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value) (results, error) {
+	rs, err := pq.Eval(ctx,
+		rego.EvalParsedInput(in),
+		rego.EvalRuleIndexing(true),
+		// Lets strings.any_prefix_match build a trie for a collection it sees
+		// again (the written prefixes, once per declared topic).
+		rego.EvalInterQueryBuiltinValueCache(cache.NewInterQueryValueCache(ctx, nil)),
+		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 {
+		return nil, errors.New("policy evaluation returned no result")
+	}
+	return results(rs[0].Bindings), nil
 }
 
 func evalError(ctx context.Context, timeout time.Duration, err error) error {
