@@ -8,7 +8,53 @@ package kafkaguard
 # is the same as binding objects. One element per role entry, not per name,
 # and an array comprehension, not a partial object rule (OPA checks every new
 # key of a partial object against the others, which is quadratic).
-grant_resources := [grant_expansion(g) | some g in input.grants]
+grant_resources := [object.get(other, i, rs) |
+	other := grant_resources_other
+	some i, rs in grant_resources_planned
+]
+
+# The compiler reads grant_resources in two parts, as the cheapest passes
+# found (a function call per grant costs more than the expansion itself):
+# grant_resources_planned[i] is input.grants[i]'s expansion when its role
+# has a plan (role_plans: the role's entries that apply, looked up by the
+# grant's create and exactly_once), else []; grant_resources_other has the
+# expansion of every other grant (operations grants, roles with other
+# selectors or conditions), by index.
+grant_resources_planned := [[[e.type, g[e.resource], e.operations] |
+	some e in plans[g.role][g.create][g.exactly_once]
+] |
+	plans := role_plans
+	some g in input.grants
+]
+
+grant_resources_other := {i: grant_expansion(g) |
+	plans := role_plans
+	some i, g in input.grants
+	not plans[g.role][g.create][g.exactly_once]
+}
+
+# role_plans[name][create][exactly_once] are the entries of role name that
+# apply to a grant with those flags, for the roles (all built in ones but
+# streams-app) whose entries all select one of the grant's own lists and
+# whose conditions are create or exactly_once: the same as grant_expansion,
+# worked out once per role instead of once per grant.
+role_plans[name] := {create: {eo: [e | some e in entries; plan_applies(e.condition, create, eo)] |
+	some eo in [false, true]
+} |
+	some create in [false, true]
+} if {
+	some name, entries in role_entries
+	every e in entries {
+		e.resource in grant_list_selectors
+		e.condition in {"_always", "create", "exactly_once"}
+	}
+}
+
+plan_applies("_always", _, _)
+
+plan_applies("create", true, _)
+
+plan_applies("exactly_once", _, true)
 
 # grant_expansion is what one grant gives, by role or by operations: per
 # role entry that applies (no "if", or the grant sets that flag), the names

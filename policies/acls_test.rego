@@ -60,3 +60,37 @@ test_entry_names_are_the_selected_names if {
 	}
 	kafkaguard.entry_names(grant({}), "application_id_groups") == []
 }
+
+test_grant_resources_planned_and_other_agree_with_grant_expansion if {
+	gs := [
+		grant({"role": "producer", "topics": ["t"]}),
+		grant({"role": "producer", "topics": ["t"], "create": true}),
+		grant({"role": "transactional-producer", "topics": ["t"], "transactional_ids": ["x"], "create": true}),
+		grant({"role": "consumer", "topics": ["a*"], "groups": ["g"]}),
+		grant({"role": "streams-app", "topics": ["t"], "application_id": "app", "exactly_once": true}),
+		grant({"operations": ["READ"], "topics": ["c"]}),
+	]
+	rs := kafkaguard.grant_resources with input as inventory(gs)
+	rs == [kafkaguard.grant_expansion(g) | some g in gs]
+	other := kafkaguard.grant_resources_other with input as inventory(gs)
+	object.keys(other) == {4, 5}
+}
+
+test_role_with_another_condition_has_no_plan if {
+	roles := {"r": [{"resource": "topics", "operations": ["READ"], "if": "reason"}]}
+	not kafkaguard.role_plans.r with kafkaguard.roles as roles
+	rs := kafkaguard.grant_resources with input as inventory([grant({"role": "r", "topics": ["t"]})])
+		with kafkaguard.roles as roles
+	rs == [[]]
+}
+
+test_role_plan_with_exactly_once if {
+	roles := {"r": [{"resource": "transactional_ids", "operations": ["WRITE"], "if": "exactly_once"}]}
+	rs := kafkaguard.grant_resources with input as inventory([
+		grant({"role": "r", "transactional_ids": ["x"], "exactly_once": true}),
+		grant({"role": "r", "transactional_ids": ["x"]}),
+	])
+		with kafkaguard.roles as roles
+	rs == [[["TRANSACTIONAL_ID", ["x"], ["WRITE"]]], []]
+	count(kafkaguard.grant_resources_other) == 0 with input as inventory([]) with kafkaguard.roles as roles
+}

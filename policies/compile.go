@@ -113,7 +113,8 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	// being evaluated.
 	lib := ast.MustParseRef("data.kafkaguard")
 	expansion := []queryTerm{
-		{name: "grant_resources", ref: lib.Append(ast.StringTerm("grant_resources"))},
+		{name: "grant_resources_planned", ref: lib.Append(ast.StringTerm("grant_resources_planned"))},
+		{name: "grant_resources_other", ref: lib.Append(ast.StringTerm("grant_resources_other"))},
 		{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))},
 	}
 	var userACLs []ruleSite
@@ -212,7 +213,7 @@ func expand(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, inv *i
 	}
 
 	res = &Result{Provenance: make(map[acl.Binding][]string, 10*len(inv.Grants))}
-	bindings, err := expandGrants(inv, get("grant_resources"), res.Provenance)
+	bindings, err := expandGrants(inv, get("grant_resources_planned"), get("grant_resources_other"), res.Provenance)
 	if err != nil {
 		return nil, err, nil
 	}
@@ -338,19 +339,30 @@ func init() {
 // expandGrants multiplies the compact grant_resources entries
 // ([resource_type, [names as written], [ops]], one per role entry) out into
 // bindings: one per name, operation and host, with the grant's principal and
-// permission, each validated as Kafka would.
-func expandGrants(inv *inventory.Inventory, v ast.Value, prov map[acl.Binding][]string) ([]acl.Binding, error) {
+// permission, each validated as Kafka would. grant_resources comes in its two
+// parts: planned (an array, one entry per grant) and other (by grant index,
+// taking precedence).
+func expandGrants(inv *inventory.Inventory, v, otherV ast.Value, prov map[acl.Binding][]string) ([]acl.Binding, error) {
 	if v == nil {
 		return nil, nil
 	}
 	arr, ok := v.(*ast.Array)
 	if !ok || arr.Len() != len(inv.Grants) {
-		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources: want an array with one entry per grant, got %s", ast.ValueName(v))
+		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources_planned: want an array with one entry per grant, got %s", ast.ValueName(v))
+	}
+	other, ok := otherV.(ast.Object)
+	if otherV != nil && !ok {
+		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources_other: want an object, got %s", ast.ValueName(otherV))
 	}
 	out := make([]acl.Binding, 0, arr.Len()*10)
 	var err error
 	for idx := 0; idx < arr.Len() && err == nil; idx++ {
 		rv := arr.Elem(idx)
+		if other != nil {
+			if t := other.Get(ast.InternedTerm(idx)); t != nil {
+				rv = t
+			}
+		}
 		g := inv.Grants[idx]
 		what := "role " + g.Role
 		if g.Role == "" {

@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"sync"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
@@ -22,16 +24,23 @@ var (
 // with every grant normalised: all keys present, permission upper case, hosts
 // defaulted to ["*"], role "" for an operations grant, resource only when
 // given, and "source": "file:line".
+//
+// The principals, the topics and the grants are built at the same time (most
+// of the cost is allocation, which spreads over the cores).
 func InputValue(inv *inventory.Inventory) ast.Value {
 	str := ast.StringTerm
-	interned := map[string]*ast.Term{} // repeated values: teams, roles, hosts, ...
-	istr := func(s string) *ast.Term {
-		if t, ok := interned[s]; ok {
+	// istr interns repeated values (teams, roles, hosts, ...); each part
+	// has its own table.
+	interner := func() func(string) *ast.Term {
+		interned := map[string]*ast.Term{}
+		return func(s string) *ast.Term {
+			if t, ok := interned[s]; ok {
+				return t
+			}
+			t := ast.StringTerm(s)
+			interned[s] = t
 			return t
 		}
-		t := ast.StringTerm(s)
-		interned[s] = t
-		return t
 	}
 	empty := ast.ArrayTerm()
 	strs := func(ss []string) *ast.Term {
@@ -49,29 +58,38 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		ast.Item(str("name"), str(inv.Cluster.Name)),
 		ast.Item(str("ssl_principal_mapping_rules"), str(inv.Cluster.SSLPrincipalMappingRules)),
 	)
-	principals := ast.NewObjectWithCapacity(len(inv.Principals))
-	for _, p := range inv.Principals {
-		o := ast.NewObjectWithCapacity(6)
-		o.Insert(kAuth, istr(p.Auth))
-		o.Insert(kTeam, istr(p.Team))
-		o.Insert(kSuperuser, boolean(p.Superuser))
-		o.Insert(kSource, str(p.Source))
-		if p.DN != "" {
-			o.Insert(kDN, str(p.DN))
+	var wg sync.WaitGroup
+	var principals, topics ast.Object
+	wg.Go(func() {
+		istr := interner()
+		principals = ast.NewObjectWithCapacity(len(inv.Principals))
+		for _, p := range inv.Principals {
+			o := ast.NewObjectWithCapacity(6)
+			o.Insert(kAuth, istr(p.Auth))
+			o.Insert(kTeam, istr(p.Team))
+			o.Insert(kSuperuser, boolean(p.Superuser))
+			o.Insert(kSource, str(p.Source))
+			if p.DN != "" {
+				o.Insert(kDN, str(p.DN))
+			}
+			if p.IsSCRAM() {
+				o.Insert(kIterations, ast.IntNumberTerm(p.EffectiveIterations()))
+			}
+			principals.Insert(str(p.Name), ast.NewTerm(o))
 		}
-		if p.IsSCRAM() {
-			o.Insert(kIterations, ast.IntNumberTerm(p.EffectiveIterations()))
+	})
+	wg.Go(func() {
+		istr := interner()
+		topics = ast.NewObjectWithCapacity(len(inv.Topics))
+		for _, t := range inv.Topics {
+			o := ast.NewObjectWithCapacity(3)
+			o.Insert(kTeam, istr(t.Team))
+			o.Insert(kClassification, istr(t.Classification))
+			o.Insert(kSource, str(t.Source))
+			topics.Insert(str(t.Name), ast.NewTerm(o))
 		}
-		principals.Insert(str(p.Name), ast.NewTerm(o))
-	}
-	topics := ast.NewObjectWithCapacity(len(inv.Topics))
-	for _, t := range inv.Topics {
-		o := ast.NewObjectWithCapacity(3)
-		o.Insert(kTeam, istr(t.Team))
-		o.Insert(kClassification, istr(t.Classification))
-		o.Insert(kSource, str(t.Source))
-		topics.Insert(str(t.Name), ast.NewTerm(o))
-	}
+	})
+	istr := interner()
 	grants := make([]*ast.Term, len(inv.Grants))
 	for i, g := range inv.Grants {
 		o := ast.NewObjectWithCapacity(15)
@@ -101,6 +119,7 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		}
 		grants[i] = ast.NewTerm(o)
 	}
+	wg.Wait()
 	return ast.NewObject(
 		ast.Item(str("cluster"), ast.NewTerm(cluster)),
 		ast.Item(str("principals"), ast.NewTerm(principals)),
