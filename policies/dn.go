@@ -24,13 +24,17 @@ func CheckDNs(inv *inventory.Inventory) error {
 	})
 }
 
-// dnMapper checks a DN's syntax (as pki issue would parse it) before
-// mapping it.
+// dnMapper normalises a DN as pki issue parses it and a broker prints the
+// certificate's subject (Java's RFC 2253 form: upper-case keywords, no
+// spaces around separators, Java's escaping), then maps it.
 type dnMapper struct{ m *pki.Mapper }
 
-func (d dnMapper) Map(dn string) (string, error) {
-	if _, err := pki.ParseDN(dn); err != nil {
+func (d dnMapper) Normalize(dn string) (string, error) {
+	der, err := pki.ParseDN(dn)
+	if err != nil {
 		return "", err
 	}
-	return d.m.Map(dn)
+	return pki.FormatRFC2253(der)
 }
+
+func (d dnMapper) Map(dn string) (string, error) { return d.m.Map(dn) }

@@ -72,7 +72,9 @@ func (r *TestResult) count(f func(TestCase) bool) int {
 
 // Test runs the *_test.rego files of the embedded library and of dirs with
 // OPA's tester. Policy parse and compile errors are returned as errors
-// (file:row:col); failing tests are in the result.
+// (file:row:col), and so is a test that did not finish within the timeout
+// (the other tests are stopped then): the tests could not run. Failing
+// tests, and tests that stop with an evaluation error, are in the result.
 func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, error) {
 	if opts.Run != "" {
 		if _, err := regexp.Compile(opts.Run); err != nil {
@@ -106,12 +108,25 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		cov = cover.New()
 		runner.SetCoverageQueryTracer(cov)
 	}
-	ch, err := runner.RunTests(ctx, nil)
+	// A test that times out stops the run: the others are cancelled through
+	// runCtx, and their cancellations are not reported on their own.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch, err := runner.RunTests(runCtx, nil)
 	if err != nil {
 		return nil, policyError("compile", err)
 	}
 	res := &TestResult{}
+	var timedOut error
 	for r := range ch {
+		if r.Error != nil && topdown.IsCancel(r.Error) {
+			if timedOut == nil && ctx.Err() == nil {
+				timedOut = fmt.Errorf("policy test %s.%s%s did not finish within %s (raise --timeout, or look for a test that loops over a large range)",
+					r.Package, r.Name, locationSuffix(r.Location), timeout)
+				cancel()
+			}
+			continue
+		}
 		c := TestCase{
 			Package:  r.Package,
 			Name:     r.Name,
@@ -140,22 +155,60 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		}
 		return al < bl
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if timedOut != nil {
+		return nil, timedOut
+	}
 	if cov != nil {
 		rep := cov.Report(nonTestModules(mods))
 		res.Coverage = &Coverage{Percent: rep.Coverage, Files: map[string]FileCoverage{}}
 		for f, fr := range rep.Files {
-			fc := FileCoverage{Percent: fr.Coverage}
+			var rows [][2]int
 			for _, rg := range fr.NotCovered {
-				if rg.Start.Row == rg.End.Row {
-					fc.NotCovered = append(fc.NotCovered, fmt.Sprint(rg.Start.Row))
-				} else {
-					fc.NotCovered = append(fc.NotCovered, fmt.Sprintf("%d-%d", rg.Start.Row, rg.End.Row))
-				}
+				rows = append(rows, [2]int{rg.Start.Row, rg.End.Row})
 			}
-			res.Coverage.Files[f] = fc
+			res.Coverage.Files[f] = FileCoverage{Percent: fr.Coverage, NotCovered: lineRanges(rows)}
 		}
 	}
-	return res, ctx.Err()
+	return res, nil
+}
+
+func locationSuffix(loc *ast.Location) string {
+	if loc == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%s:%d)", loc.File, loc.Row)
+}
+
+// lineRanges merges line ranges (OPA's cover reports one per expression,
+// so a line or a multi-line expression may come more than once, and ranges
+// may overlap) into sorted, disjoint ranges, adjacent ones joined: "5",
+// "7-9", "12".
+func lineRanges(rs [][2]int) []string {
+	rs = append([][2]int(nil), rs...)
+	sort.Slice(rs, func(i, j int) bool { return rs[i][0] < rs[j][0] })
+	var merged [][2]int
+	for _, r := range rs {
+		if r[1] < r[0] {
+			r[1] = r[0]
+		}
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1]+1 {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	var out []string
+	for _, r := range merged {
+		if r[0] == r[1] {
+			out = append(out, fmt.Sprint(r[0]))
+		} else {
+			out = append(out, fmt.Sprintf("%d-%d", r[0], r[1]))
+		}
+	}
+	return out
 }
 
 func nonTestModules(mods map[string]*ast.Module) map[string]*ast.Module {

@@ -109,7 +109,8 @@ library's expansion. -v lists passing tests too.
 --coverage     report the share of policy lines the tests evaluated
 
 Exit codes: 0 all tests pass, 2 a test failed (each failure with file:line),
-1 a policy could not be parsed or compiled.
+1 a policy could not be parsed or compiled, or a test did not finish within
+--timeout.
 
 Examples:
   kafkaguard policy test
@@ -226,26 +227,29 @@ func writePolicyTestText(w io.Writer, res *policies.TestResult, verbose bool) er
 }
 
 // writePolicyTestJUnit renders test results through the shared junit
-// renderer: one testcase per Rego test, a failure for each failing one.
+// renderer: one testcase per Rego test with its duration, a <failure> for
+// each failing one and an <error> (counted in errors) for each that stopped
+// with an evaluation error.
 func writePolicyTestJUnit(w io.Writer, res *policies.TestResult, start time.Time) error {
-	r := report.Report{Tool: "kafkaguard policy test", Started: start, Duration: time.Since(start)}
+	r := report.Report{Tool: "kafkaguard policy test", Started: start, Duration: time.Since(start),
+		CheckDurations: map[string]time.Duration{}}
 	for _, c := range res.Cases {
 		if c.Skip {
 			continue
 		}
 		name := c.Package + "." + c.Name
 		r.Checks = append(r.Checks, name)
-		if c.Pass {
-			continue
+		r.CheckDurations[name] += c.Duration
+		switch {
+		case c.Pass:
+		case c.Error != "":
+			r.Errors = append(r.Errors, report.CheckError{Check: name, Error: c.Error + " (test at " + c.Location + ")"})
+		default:
+			r.Findings = append(r.Findings, report.Finding{
+				Check: name, Severity: report.SeverityError, Resource: name, Message: "failed at " + c.FailedAt, Location: c.Location,
+				Fix: "fix the policy or the test",
+			})
 		}
-		msg := "failed at " + c.FailedAt
-		if c.Error != "" {
-			msg = c.Error
-		}
-		r.Findings = append(r.Findings, report.Finding{
-			Check: name, Severity: report.SeverityError, Resource: name, Message: msg, Location: c.Location,
-			Fix: "fix the policy or the test",
-		})
 	}
 	return report.Render(w, "junit", r, false)
 }

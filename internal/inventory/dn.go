@@ -7,6 +7,12 @@ import "fmt"
 // brokers' ssl.principal.mapping.rules make of it. pki.ParseMappingRules
 // gives one (policies.CheckDNs wires it up).
 type DNMapper interface {
+	// Normalize returns dn as a broker sees the subject of a certificate
+	// issued with it: parsed as pki issue parses it and printed in Java's
+	// RFC 2253 form ("cn=a, ou=b" becomes "CN=a,OU=b"), or an error for a
+	// malformed DN.
+	Normalize(dn string) (string, error)
+	// Map maps a normalised DN.
 	Map(dn string) (string, error)
 }
 
@@ -16,7 +22,7 @@ type DNMapper interface {
 type DNError struct {
 	Source    string // "file:line" of the principal
 	Principal string // the declared name (User:<Principal> is expected)
-	DN        string
+	DN        string // normalised (DNMapper.Normalize), as a broker sees it
 	MapsTo    string // the name the rules give, without "User:"
 }
 
@@ -25,10 +31,11 @@ func (e *DNError) Error() string {
 		e.Source, e.Principal, e.DN, e.MapsTo, e.Principal)
 }
 
-// CheckDNs checks every mtls principal that declares a dn: m must map it to
-// User:<name>. The first principal (in name order) that fails is the error:
-// a *DNError when the DN maps elsewhere, or the mapper's error (a malformed
-// DN, no rule matching) with the principal's file:line. newMapper is called
+// CheckDNs checks every mtls principal that declares a dn: m must map it,
+// normalised as a broker would see it, to User:<name>. The first principal
+// (in name order) that fails is the error: a *DNError when the DN maps
+// elsewhere, or the mapper's error (a malformed DN, no rule matching) with
+// the principal's file:line. newMapper is called
 // only when some principal has a dn, so an inventory without DNs never
 // depends on the mapping rules.
 func (inv *Inventory) CheckDNs(newMapper func() (DNMapper, error)) error {
@@ -43,12 +50,16 @@ func (inv *Inventory) CheckDNs(newMapper func() (DNMapper, error)) error {
 				return err
 			}
 		}
-		got, err := m.Map(p.DN)
+		dn, err := m.Normalize(p.DN)
 		if err != nil {
 			return fmt.Errorf("%s: principal %q: dn %q: %w", p.Source, p.Name, p.DN, err)
 		}
+		got, err := m.Map(dn)
+		if err != nil {
+			return fmt.Errorf("%s: principal %q: dn %q: %w", p.Source, p.Name, dn, err)
+		}
 		if got != p.Name {
-			return &DNError{Source: p.Source, Principal: p.Name, DN: p.DN, MapsTo: got}
+			return &DNError{Source: p.Source, Principal: p.Name, DN: dn, MapsTo: got}
 		}
 	}
 	return nil

@@ -6,8 +6,16 @@ import (
 	"testing"
 )
 
-// cnMapper maps "CN=x,..." to x, as RULE:^CN=([^,]+),.*$/$1/ would.
+// cnMapper maps "CN=x,..." to x, as RULE:^CN=([^,]+),.*$/$1/ would. It
+// normalises a DN by upper-casing "cn=" and removing spaces after commas.
 type cnMapper struct{ calls *int }
+
+func (m cnMapper) Normalize(dn string) (string, error) {
+	if strings.Contains(dn, "bad") {
+		return "", errors.New("malformed")
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(dn, "cn=", "CN="), ", ", ","), nil
+}
 
 func (m cnMapper) Map(dn string) (string, error) {
 	*m.calls++
@@ -61,6 +69,42 @@ func TestCheckDNsWithoutDNsNeedsNoMapper(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := inv.CheckDNs(func() (DNMapper, error) { return nil, errors.New("bad rules") }); err != nil {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// The DN is normalised (as a broker prints a certificate's subject) before
+// it is mapped, and errors show the normalised DN; a DN that cannot be
+// normalised is an error showing the DN as written.
+func TestCheckDNsNormalises(t *testing.T) {
+	inv, err := Parse("inv.yaml", []byte(`principals:
+  lower:  {auth: mtls, dn: "cn=lower,OU=x"}
+  spaced: {auth: mtls, dn: "CN=spaced, OU=x"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	newMapper := func() (DNMapper, error) { return cnMapper{&calls}, nil }
+	if err := inv.CheckDNs(newMapper); err != nil {
+		t.Errorf("err = %v", err)
+	}
+
+	inv, err = Parse("inv.yaml", []byte(`principals:
+  other: {auth: mtls, dn: "cn=lower, OU=x"}
+  zbad:  {auth: mtls, dn: "cn=bad"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = inv.CheckDNs(newMapper)
+	want := `inv.yaml:2: principal "other": dn "CN=lower,OU=x" maps to User:lower under the cluster's ssl_principal_mapping_rules, not User:other`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
+	}
+	inv.Principals = inv.Principals[1:]
+	err = inv.CheckDNs(newMapper)
+	if err == nil || err.Error() != `inv.yaml:3: principal "zbad": dn "cn=bad": malformed` {
 		t.Errorf("err = %v", err)
 	}
 }

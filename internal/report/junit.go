@@ -92,7 +92,7 @@ func renderJUnit(w io.Writer, r Report) error {
 			si = i
 		}
 		suite := &suites[si]
-		tc := junitCase{Name: o.Check, Classname: suite.Name, Time: "0.000"}
+		tc := junitCase{Name: o.Check, Classname: suite.Name, Time: fmt.Sprintf("%.3f", r.CheckDurations[o.Check].Seconds())}
 		var info []string
 		for _, f := range r.Findings {
 			if f.Check != o.Check {

@@ -123,6 +123,9 @@ type Report struct {
 	Clusters []string
 	Started  time.Time
 	Duration time.Duration
+	// CheckDurations optionally gives how long each check took (JUnit
+	// testcase time; 0 when absent).
+	CheckDurations map[string]time.Duration
 	// Rules optionally maps a rule ID to a one-line title, used as the SARIF
 	// rule's short description (the check name is used when absent).
 	Rules map[string]string
