@@ -106,11 +106,11 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		return nil, err
 	}
 
-	// Two queries, one binding per rule of interest: the expansion (grant
-	// resources, grant errors, user acls) and the findings (every deny and
-	// warn). They share nothing but the input, so they run at the same time,
-	// and the expansion is multiplied out in Go while the findings are still
-	// being evaluated.
+	// Three queries, one binding per rule of interest: the expansion (grant
+	// resources, grant errors, user acls), the deny rules and the warn
+	// rules. They share little but the input, so they run at the same time
+	// (the cores take turns with three), and the expansion is multiplied out
+	// in Go while the findings are still being evaluated.
 	lib := ast.MustParseRef("data.kafkaguard")
 	expansion := []queryTerm{
 		{name: "grant_resources_planned", ref: lib.Append(ast.StringTerm("grant_resources_planned"))},
@@ -125,49 +125,49 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		userACLs = append(userACLs, s)
 		expansion = append(expansion, queryTerm{name: "acls" + strconv.Itoa(len(userACLs)-1), ref: s.pkg.Append(ast.StringTerm("acls"))})
 	}
-	var findings []queryTerm
+	var denyTerms, warnTerms []queryTerm
 	denies := rulesNamed(mods, "deny")
 	for i, s := range denies {
-		findings = append(findings, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
+		denyTerms = append(denyTerms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
 	}
 	warns := rulesNamed(mods, "warn")
 	for i, s := range warns {
-		findings = append(findings, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
+		warnTerms = append(warnTerms, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
 	}
-	pqExp, err := prepareQuery(ctx, compiler, expansion)
-	if err != nil {
-		return nil, evalError(ctx, timeout, err)
-	}
-	pqFind, err := prepareQuery(ctx, compiler, findings)
-	if err != nil {
-		return nil, evalError(ctx, timeout, err)
+	var pqs [3]rego.PreparedEvalQuery
+	for i, terms := range [][]queryTerm{expansion, denyTerms, warnTerms} {
+		if pqs[i], err = prepareQuery(ctx, compiler, terms); err != nil {
+			return nil, evalError(ctx, timeout, err)
+		}
 	}
 	in := InputValue(inv)
 
 	var (
-		found   results
-		findErr error
+		found   [3]results // deny at 1, warn at 2
+		findErr [3]error
 		wg      sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		found, findErr = evalQuery(ctx, pqFind, in)
-	}()
-	res, userBindingErr, expErr := expand(ctx, pqExp, in, inv, userACLs)
+	for i := 1; i <= 2; i++ {
+		wg.Go(func() { found[i], findErr[i] = evalQuery(ctx, pqs[i], in) })
+	}
+	res, userBindingErr, expErr := expand(ctx, pqs[0], in, inv, userACLs)
 	wg.Wait()
 	// Errors in the order the rules were evaluated in before (one query:
-	// expansion first, then the findings), so the same error wins.
-	if expErr != nil {
-		return nil, evalError(ctx, timeout, expErr)
-	}
-	if findErr != nil {
-		return nil, evalError(ctx, timeout, findErr)
+	// expansion, deny, warn), so the same error wins.
+	for _, err := range []error{expErr, findErr[1], findErr[2]} {
+		if err != nil {
+			return nil, evalError(ctx, timeout, err)
+		}
 	}
 	if userBindingErr != nil {
 		return nil, userBindingErr
 	}
-	get := found.get
+	get := func(name string) ast.Value {
+		if strings.HasPrefix(name, "deny") {
+			return found[1].get(name)
+		}
+		return found[2].get(name)
+	}
 
 	for i, s := range denies {
 		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError)...)
