@@ -101,7 +101,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	compiler, err := compileModules(mods, false)
+	// Each user definition of a deny or warn rule defined more than once
+	// in a package is evaluated on its own too, to locate string results.
+	copies := addRuleCopies(mods, "deny", "warn")
+	compiler, err := copies.compile(mods)
 	if err != nil {
 		return nil, err
 	}
@@ -129,10 +132,12 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	denies := rulesNamed(mods, "deny")
 	for i, s := range denies {
 		denyTerms = append(denyTerms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
+		denyTerms = append(denyTerms, copies.terms(s.pkg, "deny")...)
 	}
 	warns := rulesNamed(mods, "warn")
 	for i, s := range warns {
 		warnTerms = append(warnTerms, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
+		warnTerms = append(warnTerms, copies.terms(s.pkg, "warn")...)
 	}
 	var pqs [3]rego.PreparedEvalQuery
 	for i, terms := range [][]queryTerm{expansion, denyTerms, warnTerms} {
@@ -170,10 +175,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	}
 
 	for i, s := range denies {
-		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError)...)
+		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError, copies.locator(s.pkg, "deny", get))...)
 	}
 	for i, s := range warns {
-		res.Warn = append(res.Warn, findingsOf(get("warn"+strconv.Itoa(i)), s, "warn", report.SeverityWarning)...)
+		res.Warn = append(res.Warn, findingsOf(get("warn"+strconv.Itoa(i)), s, "warn", report.SeverityWarning, copies.locator(s.pkg, "warn", get))...)
 	}
 	sortFindings(res.Deny)
 	sortFindings(res.Warn)
@@ -530,11 +535,19 @@ func each(v ast.Value, f func(*ast.Term)) {
 
 // findingsOf turns deny/warn results (conftest style: strings, or objects
 // with msg and optional id, check, resource, fix, location) into findings.
-func findingsOf(v ast.Value, site ruleSite, kind string, sev report.Severity) []report.Finding {
+// A result without a location of its own is located at the rule: at the
+// definition that produced it when locate (ruleCopies.locator) knows it,
+// else at site.
+func findingsOf(v ast.Value, site ruleSite, kind string, sev report.Severity, locate func(*ast.Term) string) []report.Finding {
 	rule := site.pkg.String() + "." + kind
 	var out []report.Finding
 	add := func(t *ast.Term) {
 		f := report.Finding{Severity: sev, Check: strings.TrimPrefix(rule, "data."), Location: site.location}
+		if locate != nil {
+			if l := locate(t); l != "" {
+				f.Location = l
+			}
+		}
 		switch x := t.Value.(type) {
 		case ast.String:
 			f.Message = string(x)
