@@ -483,6 +483,37 @@ func TestOpenSSLVerifiesEveryIssuedCertificate(t *testing.T) {
 	}
 }
 
+// A renewal reuses the expiry the certificate was issued with, not its
+// NotAfter-NotBefore (which holds the 5-minute backdate): renewing again and
+// again keeps the span instead of adding the backdate each time.
+func TestRepeatedRenewalsKeepTheRequestedValidity(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	if _, err := ca.IssueClient(ClientRequest{Name: "short", Expiry: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		before := time.Now().Truncate(time.Second)
+		res, err := ca.Renew(RenewRequest{Name: "short"})
+		if err != nil || len(res.Renewed) != 1 {
+			t.Fatalf("renewal %d: %v", i, err)
+		}
+		c := res.Renewed[0].Cert
+		if left := c.NotAfter.Sub(before); left < time.Minute-time.Second || left > time.Minute+2*time.Second {
+			t.Errorf("renewal %d: valid %s from now (span %s), want the requested 1m", i, left, c.NotAfter.Sub(c.NotBefore))
+		}
+	}
+	// A record written before the index kept the validity: its span less
+	// the backdate.
+	r := Record{NotBefore: time.Unix(0, 0), NotAfter: time.Unix(0, 0).Add(240*time.Hour + backdate)}
+	if d := r.validity(); d != 240*time.Hour {
+		t.Errorf("validity of an old record = %s, want 240h", d)
+	}
+	r = Record{NotBefore: time.Unix(0, 0), NotAfter: time.Unix(0, 0).Add(75 * time.Second)}
+	if d := r.validity(); d != time.Minute {
+		t.Errorf("validity of an old clamped record = %s, want 1m", d)
+	}
+}
+
 func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	ca, _ := newTestCA(t, InitOptions{})
 	b, err := ca.IssueBroker(BrokerRequest{Name: "b", Hosts: []string{"kafka.example.com", "10.1.2.3"}, Expiry: 240 * time.Hour})

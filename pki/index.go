@@ -27,13 +27,17 @@ type index struct {
 
 // Record is one issued certificate in DIR/index.json.
 type Record struct {
-	Serial       string     `json:"serial"` // upper-case hex, as openssl prints it
-	Kind         string     `json:"kind"`   // broker or client
-	Name         string     `json:"name"`
-	Subject      string     `json:"subject"` // RFC 2253
-	SANs         []string   `json:"sans,omitempty"`
-	NotBefore    time.Time  `json:"not_before"`
-	NotAfter     time.Time  `json:"not_after"`
+	Serial    string    `json:"serial"` // upper-case hex, as openssl prints it
+	Kind      string    `json:"kind"`   // broker or client
+	Name      string    `json:"name"`
+	Subject   string    `json:"subject"` // RFC 2253
+	SANs      []string  `json:"sans,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	// Validity is the expiry requested at issue (a Go duration), which a
+	// renewal without --expiry reuses: NotAfter-NotBefore also holds the
+	// backdate and any clamping to the CA's validity.
+	Validity     string     `json:"validity,omitempty"`
 	CertPath     string     `json:"cert_path"`
 	KeyPath      string     `json:"key_path"`
 	PKCS12Path   string     `json:"pkcs12_path,omitempty"`

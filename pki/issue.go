@@ -100,6 +100,7 @@ type leaf struct {
 	certPEM []byte
 	key     crypto.Signer
 	clamped bool
+	expiry  time.Duration // the requested validity (spec.expiry or the default)
 }
 
 // now is the clock; tests replace it.
@@ -196,7 +197,7 @@ func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign certificate: %w", err)
 	}
-	return &leaf{cert: cert, certPEM: certPEM, key: key, clamped: clamped}, nil
+	return &leaf{cert: cert, certPEM: certPEM, key: key, clamped: clamped, expiry: spec.expiry}, nil
 }
 
 // signDirect signs a key generated in this process. It uses cfssl's signing
@@ -421,7 +422,7 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if err != nil {
 		return nil, err
 	}
-	rec := newRecord(spec.kind, name, l.cert, paths, rules)
+	rec := newRecord(spec.kind, name, l, paths, rules)
 	if err := ca.prepareDirs(paths); err != nil {
 		return nil, err
 	}
@@ -441,11 +442,12 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	}, nil
 }
 
-func newRecord(kind, name string, cert *x509.Certificate, paths outPaths, rules string) Record {
+func newRecord(kind, name string, l *leaf, paths outPaths, rules string) Record {
+	cert := l.cert
 	serial := serialHex(cert.SerialNumber)
 	return Record{
 		Serial: serial, Kind: kind, Name: name, Subject: RFC2253(cert.RawSubject),
-		SANs: certSANs(cert), NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(),
+		SANs: certSANs(cert), NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), Validity: l.expiry.String(),
 		CertPath: paths.cert, KeyPath: paths.key, PKCS12Path: paths.p12,
 		Copy: filepath.ToSlash(filepath.Join(CertsDir, serial+".pem")), MappingRules: rules,
 	}

@@ -209,10 +209,7 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 		}
 		expiry := req.Expiry
 		if expiry == 0 {
-			expiry = old.NotAfter.Sub(old.NotBefore) - backdate
-			if expiry < time.Hour {
-				expiry = old.NotAfter.Sub(old.NotBefore)
-			}
+			expiry = old.validity()
 		}
 		spec := leafSpec{kind: old.Kind, rawSubject: cert.RawSubject, expiry: expiry}
 		if old.Kind == KindBroker {
@@ -246,7 +243,7 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 			return res, fmt.Errorf("renew %s: %w", j.old.Name, err)
 		}
 		principal, _ := PrincipalFromCert(l.cert, j.old.MappingRules)
-		rec := newRecord(j.old.Kind, j.old.Name, l.cert, j.paths, j.old.MappingRules)
+		rec := newRecord(j.old.Kind, j.old.Name, l, j.paths, j.old.MappingRules)
 		rec.Renews = j.old.Serial
 		if err := ca.prepareDirs(j.paths); err != nil {
 			return res, err
@@ -268,6 +265,19 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// validity is the expiry r was issued with, which a renewal without an
+// expiry of its own reuses, so that repeated renewals keep the same span.
+// A record from before the index kept it: its span without the backdate
+// every certificate gets (at least the shortest expiry, 1m). That is short
+// by up to the backdate when NotBefore was clamped to the CA's; the renewal
+// records its own validity, so it stays put from then on.
+func (r *Record) validity() time.Duration {
+	if d, err := time.ParseDuration(r.Validity); err == nil && d >= time.Minute {
+		return d
+	}
+	return max(r.NotAfter.Sub(r.NotBefore)-backdate, time.Minute)
 }
 
 func keyAlgoOf(cert *x509.Certificate) (string, int) {

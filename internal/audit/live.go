@@ -26,6 +26,9 @@ type Options struct {
 	WarnWithin time.Duration
 	Now        time.Time
 	Log        io.Writer // progress and request logs; nil discards
+	// Progress, when set, is told how far long steps are (the logins as
+	// every SCRAM user): what, and done of total.
+	Progress func(what string, done, total int)
 	// Name overrides the inventory's cluster name in the report.
 	Name string
 	// DialOptions are passed to cluster.Dial (request logs with --verbose).
@@ -120,7 +123,11 @@ func Live(ctx context.Context, o Options) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		in.Logins = liveLogins{client: client, cfg: cfg, store: store}
+		l := liveLogins{client: client, cfg: cfg, store: store}
+		if o.Progress != nil {
+			l.progress = func(done, total int) { o.Progress("audit "+name+": logging in as SCRAM users", done, total) }
+		}
+		in.Logins = l
 	}
 	res := Run(ctx, in)
 	logf("audit %s: %d findings in %s", name, len(res.Report.Findings), res.Report.Duration.Round(time.Millisecond))
@@ -164,11 +171,13 @@ type liveLogins struct {
 	client *cluster.Client
 	cfg    *cluster.Config
 	store  *scram.Store
+	// progress is called after each login (scram.VerifyUsersProgress).
+	progress func(done, total int)
 }
 
 func (l liveLogins) VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error) {
 	running := strings.TrimPrefix(l.client.Principal(), "User:")
-	rs, err := scram.VerifyUsers(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, running)
+	rs, err := scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, running, l.progress)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,7 @@ type env struct {
 	stdoutTTY bool
 	stderrTTY bool
 	getenv    func(string) string
+	prog      *progressLine // progress of long work on stderr; nil unless stderr is a terminal
 }
 
 // isTerminal reports whether v is a terminal. A character device is not
@@ -80,6 +81,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func (e *env) run(args []string) int {
+	e.initProgress()
 	app := newApp(e)
 	err := app.Run(hoistGlobalFlags(app, args))
 	switch {

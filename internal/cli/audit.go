@@ -116,6 +116,8 @@ func (e *env) audit(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
+	pl := e.progress()
+	defer pl.finish()
 	var logw io.Writer
 	if c.Bool("verbose") || e.stderrTTY {
 		logw = e.stderr
@@ -130,6 +132,9 @@ func (e *env) audit(c *ucli.Context) error {
 			Inventory: t.File, Bootstrap: t.Bootstrap, CommandConfig: t.CommandConfig,
 			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, PolicyDirs: t.Policy,
 			WarnWithin: warnWithin, Now: now, Log: logw, Name: t.Name,
+		}
+		if pl != nil {
+			opts.Progress = pl.report
 		}
 		if c.Bool("verbose") {
 			opts.DialOptions = []cluster.DialOption{cluster.WithLog(e.stderr)}
@@ -162,6 +167,8 @@ func (e *env) audit(c *ucli.Context) error {
 		errs = append(errs, clusterErr(t, err))
 		runs = append(runs, audit.ClusterRun{Cluster: t.label(), Err: err})
 	}
+
+	pl.finish()
 
 	// One report covers every cluster: with --clusters, a cluster that could
 	// not be audited is in it as errored. A single cluster that could not be

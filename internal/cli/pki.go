@@ -478,14 +478,9 @@ Examples:
 				return err
 			}
 			req := pki.RenewRequest{Name: name, ExpiringWithin: within, Expiry: expiry, ReuseKey: c.Bool("reuse-key")}
-			if e.stderrTTY {
-				req.Progress = func(done, total int) {
-					fmt.Fprintf(e.stderr, "\rkafkaguard: renewing %d/%d", done, total)
-					if done == total {
-						fmt.Fprint(e.stderr, "\r\033[K")
-					}
-				}
-			}
+			pl := e.progress()
+			defer pl.finish()
+			req.Progress = pl.fn("renewing certificates")
 			if f := c.String("password-file"); f != "" {
 				if req.PKCS12Password, err = readPasswordFile(f); err != nil {
 					return err
@@ -496,6 +491,7 @@ Examples:
 				return err
 			}
 			res, err := ca.Renew(req)
+			pl.finish()
 			var renewed []*pki.Issued
 			if res != nil {
 				renewed = res.Renewed

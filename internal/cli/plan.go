@@ -233,13 +233,9 @@ Examples:
 				return err
 			}
 			var prog apply.Progress
-			if e.stderrTTY {
-				prog = func(section string, done, total int) {
-					fmt.Fprintf(e.stderr, "\rapplying %s: %d/%d", section, done, total)
-					if done == total {
-						fmt.Fprintln(e.stderr)
-					}
-				}
+			if pl := e.progress(); pl != nil {
+				defer pl.finish()
+				prog = func(section string, done, total int) { pl.report("applying "+section, done, total) }
 			}
 			fmt.Fprintln(e.stdout)
 			res, err := p.Apply(c.Context, e.stdout, st, prog)

@@ -373,7 +373,9 @@ Examples:
 			defer s.close()
 			start := time.Now()
 			s.logf("logging in as %d SCRAM users", len(s.desired))
-			results, err := scram.VerifyUsers(s.ctx, s.admin, cluster.LoginSCRAM, s.cfg, s.desired, s.store, s.runningUser())
+			pl := e.progress()
+			results, err := scram.VerifyUsersProgress(s.ctx, s.admin, cluster.LoginSCRAM, s.cfg, s.desired, s.store, s.runningUser(), pl.fn("logging in as SCRAM users"))
+			pl.finish()
 			if err != nil {
 				return connectHint(err, s.cfg)
 			}
@@ -505,14 +507,17 @@ Examples:
 				r.Log = s.logf
 			}
 			start := time.Now()
+			pl := e.progress()
 			var results []scram.Result
-			for _, u := range users {
+			for i, u := range users {
 				if u.Name == running {
 					fmt.Fprintf(e.stderr, "kafkaguard: skipping %s: the running admin\n", u.Name)
-					continue
+				} else {
+					results = append(results, r.Rotate(s.ctx, u))
 				}
-				results = append(results, r.Rotate(s.ctx, u))
+				pl.report("rotating SCRAM users", i+1, len(users))
 			}
+			pl.finish()
 			if c.String("output") == "json" {
 				if err := writeUsersApplyJSON(e, results); err != nil {
 					return err

@@ -25,6 +25,7 @@ principals:
 // usersRun runs kafkaguard in-process and keeps everything it printed.
 type usersRun struct {
 	t      *testing.T
+	tty    bool         // stderr is a terminal (progress lines)
 	all    bytes.Buffer // stdout and stderr of every run
 	stdout string
 	stderr string
@@ -33,7 +34,7 @@ type usersRun struct {
 func (r *usersRun) run(args ...string) int {
 	r.t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, stderrTTY: r.tty, getenv: func(string) string { return "" }}
 	code := e.run(append([]string{"kafkaguard", "-v"}, args...))
 	r.stdout, r.stderr = out.String(), errb.String()
 	r.all.WriteString(r.stdout)

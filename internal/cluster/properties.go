@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // property is one key of a properties file with the line it started on.
@@ -134,11 +135,59 @@ func unescapeProperty(s string) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("malformed \\uxxxx escape %q", s[i-1:i+5])
 			}
-			b.WriteRune(rune(n))
 			i += 4
+			r := rune(n)
+			// A character outside the BMP is a surrogate pair, two escapes
+			// (as Properties.store writes it).
+			if utf16.IsSurrogate(r) && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+				if lo, err := strconv.ParseUint(s[i+3:i+7], 16, 16); err == nil {
+					if pr := utf16.DecodeRune(r, rune(lo)); pr != '\uFFFD' {
+						r = pr
+						i += 6
+					}
+				}
+			}
+			b.WriteRune(r)
 		default:
 			b.WriteByte(s[i])
 		}
 	}
 	return b.String(), nil
+}
+
+// EscapePropertyValue escapes v for the value of a Java .properties line, so
+// that Properties.load, which reads the file as ISO-8859-1, gets v back:
+// backslash, tab, newline, carriage return and form feed as \\ \t \n \r \f,
+// a leading space as "\ ", and every other character outside printable
+// ASCII as \uXXXX (UTF-16 code units: a surrogate pair for a character
+// outside the BMP), as Properties.store writes them. '=', ':', '#' and '!'
+// need no escape inside a value and keep the file readable. ParseProperties
+// reads the result back.
+func EscapePropertyValue(v string) string {
+	var b strings.Builder
+	for i, r := range v {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == ' ' && i == 0:
+			b.WriteString(`\ `)
+		case r >= 0x20 && r <= 0x7e:
+			b.WriteRune(r)
+		default:
+			if r1, r2 := utf16.EncodeRune(r); r1 != '\uFFFD' {
+				fmt.Fprintf(&b, `\u%04X\u%04X`, r1, r2)
+			} else {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			}
+		}
+	}
+	return b.String()
 }

@@ -48,3 +48,40 @@ func TestParsePropertiesErrorNamesFileAndLine(t *testing.T) {
 		t.Fatalf("err = %v, want client.properties:3: ...", err)
 	}
 }
+
+// A value written with EscapePropertyValue is printable ASCII, so it reads
+// the same as ISO-8859-1 (Java's Properties.load(InputStream)) and as UTF-8,
+// and ParseProperties gives the value back.
+func TestEscapePropertyValueRoundTripsAsPrintableASCII(t *testing.T) {
+	values := []string{
+		"GoodPässwörd1234",
+		"emoji😀and€",
+		" leading space",
+		`C:\ca\ca.pem`,
+		"tab\tnew\nline\rff\f",
+		"a=b:c#d!e",
+		"\x01\x7f\u00a0",
+		"",
+	}
+	for _, v := range values {
+		esc := EscapePropertyValue(v)
+		for _, c := range []byte(esc) {
+			if c < 0x20 || c > 0x7e {
+				t.Errorf("EscapePropertyValue(%q) = %q: byte %#x is not printable ASCII", v, esc, c)
+				break
+			}
+		}
+		got, err := ParseProperties(strings.NewReader("k="+esc+"\nnext=1\n"), "t.properties")
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if got["k"] != v || got["next"] != "1" {
+			t.Errorf("round trip of %q via %q: got %q", v, esc, got)
+		}
+	}
+	// As Properties.store writes them: UTF-16 code units, a surrogate pair
+	// for a character outside the BMP.
+	if got, want := EscapePropertyValue("ä😀"), `\u00E4\uD83D\uDE00`; got != want {
+		t.Errorf("EscapePropertyValue(ä😀) = %s, want %s", got, want)
+	}
+}

@@ -253,20 +253,19 @@ func (c *Cluster) writeAdminProperties() error {
 	}
 	var b strings.Builder
 	b.WriteString("# kafkaguard dev cluster: the superuser's client properties. Keep this file secret.\n")
-	fmt.Fprintf(&b, "bootstrap.servers=%s\n", c.addr)
-	b.WriteString("security.protocol=SASL_SSL\n")
-	fmt.Fprintf(&b, "sasl.mechanism=%s\n", Mechanism)
-	fmt.Fprintf(&b, "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";\n", AdminUser, c.password)
-	b.WriteString("ssl.truststore.type=PEM\n")
-	fmt.Fprintf(&b, "ssl.truststore.location=%s\n", escapeProperty(caAbs))
+	// Java reads this file as ISO-8859-1: every value is escaped.
+	prop := func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, cluster.EscapePropertyValue(v)) }
+	prop("bootstrap.servers", c.addr)
+	prop("security.protocol", "SASL_SSL")
+	prop("sasl.mechanism", Mechanism)
+	prop("sasl.jaas.config", fmt.Sprintf("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";", AdminUser, c.password))
+	prop("ssl.truststore.type", "PEM")
+	prop("ssl.truststore.location", caAbs)
 	if err := fsutil.WriteFileAtomic(c.propsPath, []byte(b.String()), fsutil.SecretPerm); err != nil {
 		return fmt.Errorf("dev cluster: %w", err)
 	}
 	return nil
 }
-
-// escapeProperty escapes backslashes (Windows paths) for a properties value.
-func escapeProperty(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
 
 // adminPassword reuses the password of an existing admin.properties, so a
 // cluster restarted on the same DataDir keeps its superuser, or generates one.

@@ -267,6 +267,53 @@ func TestStoreWritesSecretFilesPrivately(t *testing.T) {
 	}
 }
 
+// Java reads NAME.properties as ISO-8859-1 (Properties.load(InputStream)):
+// a non-ASCII password must be written as \uXXXX escapes, or the client
+// logs in with mojibake. librdkafka reads its file as UTF-8: raw there.
+func TestClientConfigsCarryANonASCIIPasswordToJavaAndLibrdkafka(t *testing.T) {
+	s, err := OpenStore(filepath.Join(t.TempDir(), "secrets"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pw = "GoodPässwörd1234😀"
+	cs := ClientSettings{Bootstrap: []string{"k:9093"}, SecurityProtocol: "SASL_SSL", Trust: [][2]string{{"ssl.truststore.type", "PEM"}, {"ssl.truststore.location", "/cä/ca.pem"}}, CALocation: "/cä/ca.pem"}
+	if err := s.Write("app2", SHA512, pw, cs); err != nil {
+		t.Fatal(err)
+	}
+	java, err := os.ReadFile(s.PropertiesPath("app2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range java {
+		if c != '\n' && (c < 0x20 || c > 0x7e) {
+			t.Fatalf("NAME.properties has byte %#x at %d: Java reads it as ISO-8859-1:\n%s", c, i, java)
+		}
+	}
+	if !strings.Contains(string(java), `password="GoodP\u00E4ssw\u00F6rd1234\uD83D\uDE00";`) {
+		t.Errorf("NAME.properties does not escape the password as Properties.store would:\n%s", java)
+	}
+	props, err := cluster.ParseProperties(strings.NewReader(string(java)), "java")
+	if err != nil || props["ssl.truststore.location"] != "/cä/ca.pem" {
+		t.Errorf("truststore location reads back as %q (%v)", props["ssl.truststore.location"], err)
+	}
+	// The JAAS password, as the connection config reads it (without TLS:
+	// the truststore above does not exist).
+	if err := s.WriteClientConfigs("app3", SHA512, pw, ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := cluster.LoadConfig("", s.PropertiesPath("app3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Username != "app3" || cfg.Password() != pw {
+		t.Errorf("NAME.properties reads back as user %q and another password", cfg.Username)
+	}
+	rdk, _ := os.ReadFile(s.LibrdkafkaPath("app2"))
+	if !strings.Contains(string(rdk), "\nsasl.password="+pw+"\n") {
+		t.Errorf("librdkafka file does not hold the password as UTF-8:\n%s", rdk)
+	}
+}
+
 func TestReadPasswordFileRejectsEmptyAndUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")

@@ -243,29 +243,28 @@ func ClientSettingsFrom(cfg *cluster.Config) (ClientSettings, error) {
 
 func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
-// escapeProperty escapes a value for a Java properties file.
-func escapeProperty(v string) string {
-	r := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
-	v = r.Replace(v)
-	if strings.HasPrefix(v, " ") {
-		v = `\` + v
-	}
-	return v
-}
-
+// javaProperties is NAME.properties. Java reads it with Properties.load,
+// as ISO-8859-1: every value is escaped (cluster.EscapePropertyValue), so a
+// non-ASCII password reaches the client as the same characters.
 func (cs ClientSettings) javaProperties(user, mechanism, password string) []byte {
 	var b strings.Builder
+	prop := func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, cluster.EscapePropertyValue(v)) }
 	fmt.Fprintf(&b, "# kafkaguard: Kafka client config for User:%s (%s). Secret: keep it 0600.\n", user, mechanism)
-	fmt.Fprintf(&b, "bootstrap.servers=%s\n", escapeProperty(strings.Join(cs.Bootstrap, ",")))
-	fmt.Fprintf(&b, "security.protocol=%s\n", cs.SecurityProtocol)
-	fmt.Fprintf(&b, "sasl.mechanism=%s\n", mechanism)
-	fmt.Fprintf(&b, "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";\n", user, password)
+	prop("bootstrap.servers", strings.Join(cs.Bootstrap, ","))
+	prop("security.protocol", cs.SecurityProtocol)
+	prop("sasl.mechanism", mechanism)
+	prop("sasl.jaas.config", fmt.Sprintf("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";", user, password))
 	for _, kv := range cs.Trust {
-		fmt.Fprintf(&b, "%s=%s\n", kv[0], escapeProperty(kv[1]))
+		prop(kv[0], kv[1])
 	}
 	return []byte(b.String())
 }
 
+// librdkafkaProperties is NAME.librdkafka.properties. kcat -F reads it as
+// bytes, one key=value a line (trimmed, '#' comments, only \: and \=
+// unescaped) and librdkafka takes the value as UTF-8: a value is written as
+// it is. CheckPassword keeps spaces, control characters and backslashes out
+// of passwords, so none needs escaping.
 func (cs ClientSettings) librdkafkaProperties(user, mechanism, password string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# kafkaguard: librdkafka config for User:%s (%s), e.g. kcat -F this-file. Secret: keep it 0600.\n", user, mechanism)

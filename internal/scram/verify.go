@@ -59,6 +59,13 @@ func runningUser(admin *cluster.Client) string {
 // The running admin (runningUser), which logs in with the command config, is
 // ok without a local secret.
 func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster.Config, desired []DesiredUser, store *Store, runningUser string) ([]VerifyResult, error) {
+	return VerifyUsersProgress(ctx, admin, login, cfg, desired, store, runningUser, nil)
+}
+
+// VerifyUsersProgress is VerifyUsers that calls progress (when not nil)
+// after each login with how many of the logins are done: one call at a
+// time, the last with done == total.
+func VerifyUsersProgress(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster.Config, desired []DesiredUser, store *Store, runningUser string, progress func(done, total int)) ([]VerifyResult, error) {
 	actual, err := admin.DescribeSCRAM(ctx)
 	if err != nil {
 		return nil, err
@@ -103,6 +110,7 @@ func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster
 	}
 	var (
 		mu       sync.Mutex
+		done     int
 		fatal    error
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, VerifyConcurrency)
@@ -119,6 +127,9 @@ func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster
 			err := login(cctx, cfg.WithUser(d.Mechanism, d.Name, j.pw))
 			mu.Lock()
 			defer mu.Unlock()
+			if done++; progress != nil && fatal == nil {
+				progress(done, len(jobs))
+			}
 			switch {
 			case err == nil:
 				results[j.i].Status = StatusOK
