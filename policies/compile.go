@@ -110,15 +110,14 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	}
 
 	// Three queries, one binding per rule of interest: the expansion (grant
-	// resources, grant errors, user acls), the deny rules and the warn
-	// rules. They share little but the input, so they run at the same time
+	// resources, user acls), the deny rules (and the grant errors) and the
+	// warn rules. They share little but the input, so they run at the same time
 	// (the cores take turns with three), and the expansion is multiplied out
 	// in Go while the findings are still being evaluated.
 	lib := ast.MustParseRef("data.kafkaguard")
 	expansion := []queryTerm{
 		{name: "grant_resources_planned", ref: lib.Append(ast.StringTerm("grant_resources_planned"))},
 		{name: "grant_resources_other", ref: lib.Append(ast.StringTerm("grant_resources_other"))},
-		{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))},
 	}
 	var userACLs []ruleSite
 	for _, s := range rulesNamed(mods, "acls") {
@@ -128,7 +127,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		userACLs = append(userACLs, s)
 		expansion = append(expansion, queryTerm{name: "acls" + strconv.Itoa(len(userACLs)-1), ref: s.pkg.Append(ast.StringTerm("acls"))})
 	}
-	var denyTerms, warnTerms []queryTerm
+	// grant_errors go with the deny rules, off the expansion's path (the
+	// longest); they are checked before the expansion's own errors.
+	denyTerms := []queryTerm{{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))}}
+	var warnTerms []queryTerm
 	denies := rulesNamed(mods, "deny")
 	for i, s := range denies {
 		denyTerms = append(denyTerms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
@@ -163,6 +165,14 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		if err != nil {
 			return nil, evalError(ctx, timeout, err)
 		}
+	}
+	if errs := stringsOf(found[1].get("grant_errors")); len(errs) > 0 {
+		sort.Strings(errs)
+		msg := errs[0]
+		if len(errs) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return nil, errors.New(msg)
 	}
 	if userBindingErr != nil {
 		return nil, userBindingErr
@@ -201,21 +211,13 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 
 // expand evaluates the expansion query and multiplies it out: the result
 // with its ACLs and provenance. evalErr is an evaluation error; err one in
-// what the rules produced (grant errors, invalid bindings).
+// what the rules produced (an invalid binding, a grant that gives nothing).
 func expand(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, inv *inventory.Inventory, userACLs []ruleSite) (res *Result, err, evalErr error) {
 	rs, evalErr := evalQuery(ctx, pq, in)
 	if evalErr != nil {
 		return nil, nil, evalErr
 	}
 	get := rs.get
-	if errs := stringsOf(get("grant_errors")); len(errs) > 0 {
-		sort.Strings(errs)
-		msg := errs[0]
-		if len(errs) > 1 {
-			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
-		}
-		return nil, errors.New(msg), nil
-	}
 
 	res = &Result{Provenance: make(map[acl.Binding][]string, 10*len(inv.Grants))}
 	bindings, err := expandGrants(inv, get("grant_resources_planned"), get("grant_resources_other"), res.Provenance)
