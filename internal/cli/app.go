@@ -121,7 +121,9 @@ Examples:
   kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/kafkaguard.prom
   kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
 
-Exit codes: 0 nothing to report, 1 could not run, 2 findings (violations, drift, pending changes).
+Exit codes: 0 nothing to report, 1 could not run, 2 findings: policy violations
+(and warnings with --fail-on-warn), failing policy tests, audit findings at or
+above --fail-on, and pending changes with plan --detailed-exitcode.
 Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 		Version:              Version,
 		Reader:               e.stdin,

@@ -255,7 +255,7 @@ SANs still come from these flags) and no key file is written.
 
 Examples:
   kafkaguard pki issue broker --dir ./ca --name broker-1 --host kafka-1.example.com --host 10.0.0.11
-  kafkaguard pki issue broker --dir ./ca --name broker-1 --host localhost --host 127.0.0.1 --pkcs12 --password-file ./keystore.pass
+  kafkaguard pki issue broker --dir ./ca --name broker-1 --host localhost --host 127.0.0.1 --pkcs12 --password-file ./keystore.pass --force
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout broker-2-key.pem -subj /CN=broker-2 -out broker-2.csr
   kafkaguard pki issue broker --dir ./ca --name broker-2 --host kafka-2.example.com --csr broker-2.csr`,
 		Flags: append(pkiIssueFlags(),
@@ -339,7 +339,7 @@ Examples:
   kafkaguard pki issue client --dir ./ca --name analytics --dn 'CN=analytics,OU=data,O=Acme,C=US'`,
 		Flags: append(pkiIssueFlags(),
 			&ucli.StringSliceFlag{Name: "ou", Usage: "organizational `UNIT` (repeatable, in DN order)", EnvVars: envVars("ou")},
-			&ucli.StringFlag{Name: "o", Aliases: []string{"org"}, Usage: "`ORGANIZATION` (O=)", EnvVars: envVars("o")},
+			&ucli.StringFlag{Name: "o", Aliases: []string{"org"}, Usage: "`ORGANIZATION` (O=)", EnvVars: append(envVars("org"), envVars("o")...)},
 			&ucli.StringFlag{Name: "dn", Usage: "the whole subject `DN` in RFC 2253 form (instead of --ou/--o), e.g. an inventory principal's dn", EnvVars: envVars("dn")},
 			pkiMappingRulesFlag(),
 		),
