@@ -291,6 +291,12 @@ func lineCol(data []byte, offset int64) (line, col int) {
 
 // FormatJSON writes bindings as an indented JSON array, one binding per line.
 func FormatJSON(bs []Binding) ([]byte, error) {
+	return FormatJSONFunc(bs, Binding.MarshalJSON)
+}
+
+// FormatJSONFunc writes bindings in FormatJSON's layout, each encoded by
+// encode (one JSON object, no newlines), e.g. to add fields to each binding.
+func FormatJSONFunc(bs []Binding, encode func(Binding) ([]byte, error)) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("[")
 	for i, b := range bs {
@@ -298,7 +304,7 @@ func FormatJSON(bs []Binding) ([]byte, error) {
 			buf.WriteString(",")
 		}
 		buf.WriteString("\n  ")
-		j, err := b.MarshalJSON()
+		j, err := encode(b)
 		if err != nil {
 			return nil, err
 		}

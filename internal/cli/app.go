@@ -210,31 +210,25 @@ func strictUsage(cmd *ucli.Command) {
 // clearRequired unsets Required on the flag kinds kafkaguard uses and reports
 // whether it was set.
 func clearRequired(f ucli.Flag) bool {
+	// take clears *required and returns what it was.
+	take := func(required *bool) bool {
+		r := *required
+		*required = false
+		return r
+	}
 	switch f := f.(type) {
 	case *ucli.StringFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	case *ucli.StringSliceFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	case *ucli.PathFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	case *ucli.IntFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	case *ucli.DurationFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	case *ucli.BoolFlag:
-		r := f.Required
-		f.Required = false
-		return r
+		return take(&f.Required)
 	}
 	return false
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,44 +160,32 @@ func writeCompileText(w io.Writer, res *policies.Result, explain bool) error {
 }
 
 func writeCompileJSON(w io.Writer, res *policies.Result, explain bool) error {
-	bs := res.ACLs.Bindings()
-	if !explain {
-		out, err := acl.FormatJSON(bs)
-		if err != nil {
-			return err
+	encode := acl.Binding.MarshalJSON
+	if explain {
+		// The binding's object with its provenance as one more field.
+		encode = func(b acl.Binding) ([]byte, error) {
+			j, err := b.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			prov := res.Provenance[b]
+			if prov == nil {
+				prov = []string{}
+			}
+			p, err := json.Marshal(prov)
+			if err != nil {
+				return nil, err
+			}
+			out := append(j[:len(j)-1:len(j)-1], `,"provenance":`...)
+			out = append(out, p...)
+			return append(out, '}'), nil
 		}
-		_, err = w.Write(out)
+	}
+	out, err := acl.FormatJSONFunc(res.ACLs.Bindings(), encode)
+	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteString("[")
-	for i, b := range bs {
-		if i > 0 {
-			buf.WriteString(",")
-		}
-		buf.WriteString("\n  ")
-		j, err := b.MarshalJSON()
-		if err != nil {
-			return err
-		}
-		prov := res.Provenance[b]
-		if prov == nil {
-			prov = []string{}
-		}
-		p, err := json.Marshal(prov)
-		if err != nil {
-			return err
-		}
-		buf.Write(j[:len(j)-1])
-		buf.WriteString(`,"provenance":`)
-		buf.Write(p)
-		buf.WriteString("}")
-	}
-	if len(bs) > 0 {
-		buf.WriteString("\n")
-	}
-	buf.WriteString("]\n")
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(out)
 	return err
 }
 
