@@ -122,7 +122,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 				}
 			}
 			if uerr != nil {
-				results[u.i].Err = fmt.Errorf("%s user %s: %w", verb(c.Action), c.User, uerr)
+				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
 				if u.fresh {
 					_ = a.Store.Remove(c.User) // nothing on the cluster uses it
 				}
@@ -177,7 +177,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 				}
 			}
 			if uerr != nil {
-				results[i].Err = fmt.Errorf("%s user %s: delete %v credential: %w", verb(c.Action), c.User, c.Delete, uerr)
+				results[i].Err = fmt.Errorf("%s user %s: delete %v credential: %w", c.Action, c.User, c.Delete, uerr)
 				continue
 			}
 			switch c.Action {
@@ -201,16 +201,6 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
-}
-
-func verb(action string) string {
-	switch action {
-	case ActionCreate:
-		return "create"
-	case ActionUpdate:
-		return "update"
-	}
-	return "remove"
 }
 
 // Precheck refuses a plan whose upserts would use a password file of the
