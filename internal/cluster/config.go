@@ -294,17 +294,3 @@ func firstWord(s string) string {
 	}
 	return s
 }
-
-func readPEMSource(l *loader, inlineKey, fileKey string) ([]byte, string, error) {
-	if v, ok := l.raw(inlineKey); ok && strings.TrimSpace(v) != "" {
-		return []byte(v), inlineKey, nil
-	}
-	if p, key, ok := l.get(fileKey); ok && p != "" {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, key, l.errorf(key, "%v", err)
-		}
-		return data, key, nil
-	}
-	return nil, "", nil
-}
