@@ -1,9 +1,11 @@
 package policies
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -231,7 +233,7 @@ func expand(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, inv *i
 			return nil, err, nil
 		}
 		for _, b := range bs {
-			if !contains(res.Provenance[b], prov) {
+			if !slices.Contains(res.Provenance[b], prov) {
 				res.Provenance[b] = append(res.Provenance[b], prov)
 			}
 		}
@@ -313,15 +315,6 @@ func evalError(ctx context.Context, timeout time.Duration, err error) error {
 		return err
 	}
 	return fmt.Errorf("policy evaluation: %s", strings.ReplaceAll(err.Error(), "\n", " "))
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Cached enum lookups: parsing names for every one of 200k bindings shows.
@@ -445,7 +438,7 @@ func expandGrants(inv *inventory.Inventory, v, otherV ast.Value, prov map[acl.Bi
 						}
 						if old, ok := prov[b]; !ok {
 							prov[b] = ps[:1:1]
-						} else if !contains(old, p) {
+						} else if !slices.Contains(old, p) {
 							prov[b] = append(old, p)
 						}
 						out = append(out, b)
@@ -595,31 +588,15 @@ func findingsOf(v ast.Value, site ruleSite, kind string, sev report.Severity, lo
 }
 
 func sortFindings(fs []report.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		af, al := splitLocation(a.Location)
-		bf, bl := splitLocation(b.Location)
-		if af != bf {
-			return af < bf
-		}
-		if al != bl {
-			return al < bl
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(fs, func(a, b report.Finding) int {
+		af, al, ac := report.SplitLocation(a.Location)
+		bf, bl, bc := report.SplitLocation(b.Location)
+		return cmp.Or(
+			cmp.Compare(af, bf),
+			cmp.Compare(al, bl),
+			cmp.Compare(ac, bc),
+			cmp.Compare(a.ID, b.ID),
+			cmp.Compare(a.Message, b.Message),
+		)
 	})
-}
-
-func splitLocation(loc string) (string, int) {
-	i := strings.LastIndexByte(loc, ':')
-	if i < 0 {
-		return loc, 0
-	}
-	n, err := strconv.Atoi(loc[i+1:])
-	if err != nil {
-		return loc, 0
-	}
-	return loc[:i], n
 }

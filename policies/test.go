@@ -12,6 +12,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/kafkaguard/kafkaguard/internal/report"
 )
 
 // TestOptions configures Test.
@@ -148,8 +150,8 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		res.Cases = append(res.Cases, c)
 	}
 	sort.Slice(res.Cases, func(i, j int) bool {
-		af, al := splitLocation(res.Cases[i].Location)
-		bf, bl := splitLocation(res.Cases[j].Location)
+		af, al, _ := report.SplitLocation(res.Cases[i].Location)
+		bf, bl, _ := report.SplitLocation(res.Cases[j].Location)
 		if af != bf {
 			return af < bf
 		}
