@@ -107,21 +107,10 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 	}
 	for start := 0; start < len(upsReq); start += BatchSize {
 		end := min(start+BatchSize, len(upsReq))
-		res, err := a.Admin.AlterSCRAM(ctx, nil, upsReq[start:end])
-		errs := map[string]error{}
-		for _, r := range res {
-			errs[r.User] = r.Err
-		}
+		userErr := batchErrors(a.Admin.AlterSCRAM(ctx, nil, upsReq[start:end]))
 		for _, u := range ups[start:end] {
 			c := p.Changes[u.i]
-			uerr := err
-			if uerr == nil {
-				var ok bool
-				if uerr, ok = errs[c.User]; !ok {
-					uerr = errors.New("the cluster did not answer for this user")
-				}
-			}
-			if uerr != nil {
+			if uerr := userErr(c.User); uerr != nil {
 				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
 				if u.fresh {
 					_ = a.Store.Remove(c.User) // nothing on the cluster uses it
@@ -156,11 +145,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		for end < len(dels) && dels[end].User == dels[end-1].User {
 			end++
 		}
-		res, err := a.Admin.AlterSCRAM(ctx, dels[start:end], nil)
-		errs := map[string]error{}
-		for _, r := range res {
-			errs[r.User] = r.Err
-		}
+		userErr := batchErrors(a.Admin.AlterSCRAM(ctx, dels[start:end], nil))
 		done := map[string]bool{}
 		for _, d := range dels[start:end] {
 			if done[d.User] {
@@ -169,14 +154,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			done[d.User] = true
 			i := owner[d.User]
 			c := p.Changes[i]
-			uerr := err
-			if uerr == nil {
-				var ok bool
-				if uerr, ok = errs[d.User]; !ok {
-					uerr = errors.New("the cluster did not answer for this user")
-				}
-			}
-			if uerr != nil {
+			if uerr := userErr(d.User); uerr != nil {
 				results[i].Err = fmt.Errorf("%s user %s: delete %v credential: %w", c.Action, c.User, c.Delete, uerr)
 				continue
 			}
@@ -201,6 +179,25 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
+}
+
+// batchErrors turns the answer to one AlterSCRAM request into each user's
+// outcome: the request's error for every user when it failed, else the
+// user's own result, and an error for a user the cluster did not answer for.
+func batchErrors(res []cluster.SCRAMResult, err error) func(user string) error {
+	errs := make(map[string]error, len(res))
+	for _, r := range res {
+		errs[r.User] = r.Err
+	}
+	return func(user string) error {
+		if err != nil {
+			return err
+		}
+		if uerr, ok := errs[user]; ok {
+			return uerr
+		}
+		return errors.New("the cluster did not answer for this user")
+	}
 }
 
 // Precheck refuses a plan whose upserts would use a password file of the
