@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
@@ -60,9 +59,9 @@ func Live(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	scope, err := acl.NewScope(inv.ManagedPrincipals()...)
+	scope, err := inv.ManagedScope()
 	if err != nil {
-		return Result{}, fmt.Errorf("inventory managed scope: %w", err)
+		return Result{}, err
 	}
 	users, err := scram.DesiredFromInventory(inv)
 	if err != nil {
