@@ -139,9 +139,9 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			dels = append(dels, cluster.SCRAMDeletion{User: c.User, Mechanism: m})
 		}
 	}
-	for start := 0; start < len(dels); start += BatchSize {
-		end := min(start+BatchSize, len(dels))
-		// keep a user's deletions in one request
+	for start, end := 0, 0; start < len(dels); start = end {
+		end = min(start+BatchSize, len(dels))
+		// keep a user's deletions in one request (the next one starts after them)
 		for end < len(dels) && dels[end].User == dels[end-1].User {
 			end++
 		}

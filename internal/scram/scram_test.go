@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"fmt"
 	"hash"
 	"os"
 	"path/filepath"
@@ -385,6 +386,49 @@ func TestApplyReusesAPasswordFilePutInPlace(t *testing.T) {
 	}
 	if pw, _ := store.Password("mine"); pw != "my-own-password-42" {
 		t.Fatal("password file replaced")
+	}
+}
+
+// countingAdmin counts the credential deletions sent to the cluster.
+type countingAdmin struct {
+	fakeAdmin
+	deleted map[cluster.SCRAMDeletion]int
+}
+
+func (c *countingAdmin) AlterSCRAM(ctx context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error) {
+	for _, d := range del {
+		c.deleted[d]++
+	}
+	return c.fakeAdmin.AlterSCRAM(ctx, del, up)
+}
+
+func TestApplySendsEachDeletionOnceWhenAUserSpansABatchEnd(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	// One credential for the first user, two for every other: the batch of
+	// BatchSize deletions ends inside a user's pair and is stretched by one.
+	var p UserPlan
+	want := 0
+	for i := 0; want < BatchSize+10; i++ {
+		mechs := []string{SHA256, SHA512}
+		if i == 0 {
+			mechs = mechs[1:]
+		}
+		p.Changes = append(p.Changes, UserChange{Action: ActionRemove, User: fmt.Sprintf("u%04d", i), Delete: mechs})
+		want += len(mechs)
+	}
+	ca := &countingAdmin{fakeAdmin: fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{}}, deleted: map[cluster.SCRAMDeletion]int{}}
+	for _, r := range (&Applier{Admin: ca, Store: store}).Apply(context.Background(), p) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if len(ca.deleted) != want {
+		t.Errorf("%d distinct deletions sent, want %d", len(ca.deleted), want)
+	}
+	for d, n := range ca.deleted {
+		if n != 1 {
+			t.Errorf("deletion %v sent %d times", d, n)
+		}
 	}
 }
 
