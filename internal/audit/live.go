@@ -83,9 +83,7 @@ func Live(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 		lister = l
-		if cfg.TLS != nil && !cfg.HasTrustStore() {
-			c := *cfg
-			c.TrustIfUnset(roots)
+		if c := *cfg; c.TrustIfUnset(roots) {
 			cfg = &c
 			logf("audit %s: the properties name no truststore: trusting the CA in %s", name, o.PKIDir)
 		}

@@ -2,13 +2,6 @@ package cluster
 
 import "crypto/x509"
 
-// HasTrustStore reports whether the connection verifies brokers against a
-// truststore of its own (ssl.truststore.* or ssl.ca.location); false for
-// PLAINTEXT connections and for TLS with the system roots.
-func (c *Config) HasTrustStore() bool {
-	return c.TLS != nil && c.TLS.RootCAs != nil
-}
-
 // TrustIfUnset makes roots the CA that brokers must chain to when the
 // properties name no truststore (as `audit --pki-dir` does with the
 // kafkaguard CA). It changes nothing for PLAINTEXT connections or when a
