@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -70,18 +71,14 @@ Examples:
 			if err != nil {
 				return err
 			}
-			rules := map[string]string{}
-			for id, title := range policies.LibraryRules {
-				rules[id] = title
-			}
 			r := report.Report{
 				Tool:     "kafkaguard policy check",
 				Cluster:  inv.Cluster.Name,
 				Checks:   res.Checks,
-				Findings: append(append([]report.Finding(nil), res.Deny...), res.Warn...),
+				Findings: slices.Concat(res.Deny, res.Warn),
 				Started:  start,
 				Duration: time.Since(start),
-				Rules:    rules,
+				Rules:    policies.LibraryRules,
 			}
 			r.Sort()
 			if err := report.Render(e.stdout, c.String("output"), r, e.useColor(c)); err != nil {
