@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -104,10 +105,10 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 				findings = append(findings, sample{lbl("cluster", c, "check", check, "severity", sev.String()), float64(n)})
 			}
 		}
-		for _, st := range sortedKeys(r.Bindings) {
+		for _, st := range slices.Sorted(maps.Keys(r.Bindings)) {
 			bindings = append(bindings, sample{lbl("cluster", c, "state", st), float64(r.Bindings[st])})
 		}
-		for _, st := range sortedKeys(r.Users) {
+		for _, st := range slices.Sorted(maps.Keys(r.Users)) {
 			users = append(users, sample{lbl("cluster", c, "state", st), float64(r.Users[st])})
 		}
 		for _, e := range r.Certs {
@@ -127,15 +128,6 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 	metric("kafkaguard_audit_duration_seconds", "How long the last audit took.", "gauge", dur)
 	metric("kafkaguard_audit_success", "1 when every check of the last audit ran, 0 when the audit could not run completely.", "gauge", success)
 	return bw.Flush()
-}
-
-func sortedKeys(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 func boolFloat(b bool) float64 {
