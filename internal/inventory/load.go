@@ -368,12 +368,21 @@ func ValidTopicName(name string) error {
 	case len(name) > 249:
 		return fmt.Errorf("topic name is %d characters long (Kafka allows 249)", len(name))
 	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return fmt.Errorf("topic name %q has %q (Kafka allows only a-z, A-Z, 0-9, '.', '_' and '-')", name, r)
-		}
+	if r, bad := badTopicRune(name); bad {
+		return fmt.Errorf("topic name %q has %q (Kafka allows only a-z, A-Z, 0-9, '.', '_' and '-')", name, r)
 	}
 	return nil
+}
+
+// badTopicRune returns the first character of s that Kafka does not allow
+// in a topic name.
+func badTopicRune(s string) (rune, bool) {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // ValidTopicPattern checks a topic name as written: a name, a prefix with a
@@ -393,10 +402,8 @@ func ValidTopicPattern(s string) error {
 		if len(name) > 249 {
 			return fmt.Errorf("prefix is %d characters long (Kafka allows 249)", len(name))
 		}
-		for _, r := range name {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-				return fmt.Errorf("topic prefix %q has %q (Kafka allows only a-z, A-Z, 0-9, '.', '_' and '-')", name, r)
-			}
+		if r, bad := badTopicRune(name); bad {
+			return fmt.Errorf("topic prefix %q has %q (Kafka allows only a-z, A-Z, 0-9, '.', '_' and '-')", name, r)
 		}
 		return nil
 	}
