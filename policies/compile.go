@@ -131,18 +131,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	}
 	// grant_errors go with the deny rules, off the expansion's path (the
 	// longest); they are checked before the expansion's own errors.
-	denyTerms := []queryTerm{{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))}}
-	var warnTerms []queryTerm
-	denies := rulesNamed(mods, "deny")
-	for i, s := range denies {
-		denyTerms = append(denyTerms, queryTerm{name: "deny" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("deny"))})
-		denyTerms = append(denyTerms, copies.terms(s.pkg, "deny")...)
-	}
-	warns := rulesNamed(mods, "warn")
-	for i, s := range warns {
-		warnTerms = append(warnTerms, queryTerm{name: "warn" + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm("warn"))})
-		warnTerms = append(warnTerms, copies.terms(s.pkg, "warn")...)
-	}
+	denies, warns := rulesNamed(mods, "deny"), rulesNamed(mods, "warn")
+	denyTerms := append([]queryTerm{{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))}},
+		findingTerms(denies, "deny", copies)...)
+	warnTerms := findingTerms(warns, "warn", copies)
 	var pqs [3]rego.PreparedEvalQuery
 	for i, terms := range [][]queryTerm{expansion, denyTerms, warnTerms} {
 		if pqs[i], err = prepareQuery(ctx, compiler, terms); err != nil {
@@ -179,36 +171,49 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	if userBindingErr != nil {
 		return nil, userBindingErr
 	}
-	get := func(name string) ast.Value {
-		if strings.HasPrefix(name, "deny") {
-			return found[1].get(name)
-		}
-		return found[2].get(name)
-	}
-
-	for i, s := range denies {
-		res.Deny = append(res.Deny, findingsOf(get("deny"+strconv.Itoa(i)), s, "deny", report.SeverityError, copies.locator(s.pkg, "deny", get))...)
-	}
-	for i, s := range warns {
-		res.Warn = append(res.Warn, findingsOf(get("warn"+strconv.Itoa(i)), s, "warn", report.SeverityWarning, copies.locator(s.pkg, "warn", get))...)
-	}
-	sortFindings(res.Deny)
-	sortFindings(res.Warn)
+	res.Deny = findingsOfRules(found[1], denies, "deny", report.SeverityError, copies)
+	res.Warn = findingsOfRules(found[2], warns, "warn", report.SeverityWarning, copies)
 	for _, c := range LibraryChecks {
 		res.Checks = append(res.Checks, c)
 	}
-	for _, s := range denies {
-		if !s.embedded || s.pkg.String() != "data.kafkaguard" {
-			res.Checks = append(res.Checks, strings.TrimPrefix(s.pkg.String(), "data.")+".deny")
-		}
-	}
-	for _, s := range warns {
-		if !s.embedded || s.pkg.String() != "data.kafkaguard" {
-			res.Checks = append(res.Checks, strings.TrimPrefix(s.pkg.String(), "data.")+".warn")
-		}
-	}
+	res.Checks = append(res.Checks, userChecks(denies, "deny")...)
+	res.Checks = append(res.Checks, userChecks(warns, "warn")...)
 	sort.Strings(res.Checks)
 	return res, nil
+}
+
+// findingTerms are the query terms of the rules called kind at sites,
+// "<kind><i>", and of their copies.
+func findingTerms(sites []ruleSite, kind string, copies *ruleCopies) []queryTerm {
+	var out []queryTerm
+	for i, s := range sites {
+		out = append(out, queryTerm{name: kind + strconv.Itoa(i), ref: s.pkg.Append(ast.StringTerm(kind))})
+		out = append(out, copies.terms(s.pkg, kind)...)
+	}
+	return out
+}
+
+// findingsOfRules are the findings of the rules called kind at sites, from
+// the query of findingTerms, sorted by location.
+func findingsOfRules(found results, sites []ruleSite, kind string, sev report.Severity, copies *ruleCopies) []report.Finding {
+	var out []report.Finding
+	for i, s := range sites {
+		out = append(out, findingsOf(found.get(kind+strconv.Itoa(i)), s, kind, sev, copies.locator(s.pkg, kind, found.get))...)
+	}
+	sortFindings(out)
+	return out
+}
+
+// userChecks name the checks of the rules called kind at sites,
+// "<package>.<kind>", but the library's own (LibraryChecks names those).
+func userChecks(sites []ruleSite, kind string) []string {
+	var out []string
+	for _, s := range sites {
+		if !s.embedded || s.pkg.String() != "data.kafkaguard" {
+			out = append(out, strings.TrimPrefix(s.pkg.String(), "data.")+"."+kind)
+		}
+	}
+	return out
 }
 
 // expand evaluates the expansion query and multiplies it out: the result

@@ -26,7 +26,7 @@ import (
 // ruleCopy is one copied definition: its query term and where the original
 // is.
 type ruleCopy struct {
-	term     string  // the query binding, "<kind>_at<i>" (so it routes as kind)
+	term     string  // the query binding, "<kind>_at<i>"
 	ref      ast.Ref // data.<pkg>.<generated name>
 	location string  // "file:row" of the original definition
 }
