@@ -125,7 +125,7 @@ func (e *env) audit(c *ucli.Context) error {
 
 	now := time.Now()
 	var runs []audit.ClusterRun
-	var reports []report.Report
+	audited := false // some cluster has a report
 	var errs []error
 	for _, t := range targets {
 		opts := audit.Options{
@@ -156,7 +156,7 @@ func (e *env) audit(c *ucli.Context) error {
 			res, err = audit.Live(c.Context, opts)
 			if err == nil {
 				runs = append(runs, audit.ClusterRun{Cluster: res.Report.Cluster, Result: &res})
-				reports = append(reports, res.Report)
+				audited = true
 				if res.Err != nil {
 					errs = append(errs, clusterErr(t, res.Err))
 				}
@@ -175,7 +175,7 @@ func (e *env) audit(c *ucli.Context) error {
 	// audited at all gets no report, only the error (and its metrics).
 	var buf bytes.Buffer
 	var merged report.Report
-	haveReport := len(reports) > 0 || len(targets) > 1
+	haveReport := audited || len(targets) > 1
 	if haveReport {
 		merged = audit.MergeRuns(runs)
 	}
