@@ -94,15 +94,18 @@ Examples:
 var errHelpShown = errors.New("help shown")
 
 // trailingFlags sets the flags that follow the positional arguments
-// (urfave/cli v2 stops parsing flags at the first argument) and returns the
-// positional arguments alone.
+// (urfave/cli v2 stops parsing flags at the first argument), runs their
+// actions (e.g. outputFlag's format check) as urfave/cli does for the flags it
+// parses, and returns the positional arguments alone.
 func trailingFlags(c *ucli.Context) ([]string, error) {
 	in := c.Args().Slice()
 	var args []string
+	var set []ucli.Flag
 	for i := 0; i < len(in); i++ {
 		a := in[i]
 		if a == "--" {
-			return append(args, in[i+1:]...), nil
+			args = append(args, in[i+1:]...)
+			break
 		}
 		if !strings.HasPrefix(a, "-") || a == "-" {
 			args = append(args, a)
@@ -131,6 +134,14 @@ func trailingFlags(c *ucli.Context) ([]string, error) {
 		}
 		if err := c.Set(fl.Names()[0], value); err != nil {
 			return nil, fmt.Errorf("invalid value %q for flag -%s: %w", value, name, err)
+		}
+		set = append(set, fl)
+	}
+	for _, fl := range set {
+		if af, ok := fl.(ucli.ActionableFlag); ok {
+			if err := af.RunAction(c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return args, nil
@@ -164,10 +175,6 @@ type accessResult struct {
 }
 
 func (e *env) accessCan(c *ucli.Context, args []string) error {
-	format := c.String("output")
-	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown output format %q (want one of text, json)", format)
-	}
 	r, err := parseAccessRequest(args, c.String("host"))
 	if err != nil {
 		return err
@@ -220,7 +227,7 @@ func (e *env) accessCan(c *ucli.Context, args []string) error {
 	if res.Deciding == nil {
 		res.Deciding = []acl.Binding{}
 	}
-	if format == "json" {
+	if c.String("output") == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
