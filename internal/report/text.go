@@ -78,14 +78,12 @@ func summaryLine(r Report, color bool) string {
 	var b strings.Builder
 	errored := r.Errored()
 	checks := len(r.AllChecks()) - len(errored)
-	if len(r.Findings) == 0 && len(errored) == 0 {
+	if len(r.Findings) == 0 {
 		s := "No findings"
-		if color {
+		if color && len(errored) == 0 {
 			s = ansiGreen + s + ansiReset
 		}
 		b.WriteString(s)
-	} else if len(r.Findings) == 0 {
-		b.WriteString("No findings")
 	} else {
 		b.WriteString(plural(len(r.Findings), "finding", "findings"))
 		var parts []string
