@@ -222,18 +222,10 @@ func RenderText(w io.Writer, p UserPlan, color bool) error {
 	}
 	var b strings.Builder
 	b.WriteString("SCRAM users:\n")
+	colors := map[string]string{ActionCreate: colorGreen, ActionUpdate: colorYellow, ActionRemove: colorRed}
 	for _, c := range p.Changes {
-		switch c.Action {
-		case ActionCreate:
-			fmt.Fprintf(&b, "  %s\n", paint(colorGreen, fmt.Sprintf("+ User:%s  %s, %d iterations", c.User, c.Mechanism, c.Iterations)))
-		case ActionUpdate:
-			line := fmt.Sprintf("~ User:%s  %s", c.User, c.Reason)
-			if c.NewPassword {
-				line += " (new password: no local secret)"
-			}
-			fmt.Fprintf(&b, "  %s\n", paint(colorYellow, line))
-		case ActionRemove:
-			fmt.Fprintf(&b, "  %s\n", paint(colorRed, fmt.Sprintf("- User:%s  %s (%s)", c.User, mechList(c.Current), c.Reason)))
+		if line := c.line(); line != "" {
+			fmt.Fprintf(&b, "  %s\n", paint(colors[c.Action], line))
 		}
 	}
 	if len(p.LeftAlone) > 0 {
@@ -246,6 +238,24 @@ func RenderText(w io.Writer, p UserPlan, color bool) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// line is the change as the plan shows it ("+ User:NAME  SCRAM-SHA-512,
+// 4096 iterations", "~ ...", "- ..."), uncoloured, without indentation.
+func (c UserChange) line() string {
+	switch c.Action {
+	case ActionCreate:
+		return fmt.Sprintf("+ User:%s  %s, %d iterations", c.User, c.Mechanism, c.Iterations)
+	case ActionUpdate:
+		line := fmt.Sprintf("~ User:%s  %s", c.User, c.Reason)
+		if c.NewPassword {
+			line += " (new password: no local secret)"
+		}
+		return line
+	case ActionRemove:
+		return fmt.Sprintf("- User:%s  %s (%s)", c.User, mechList(c.Current), c.Reason)
+	}
+	return ""
 }
 
 func mechList(infos []cluster.SCRAMCredentialInfo) string {

@@ -88,18 +88,10 @@ func (s *Section) leftAlone() []LeftAlone {
 func (s *Section) WriteText(w io.Writer, st apply.Style) {
 	if len(s.plan.Changes) > 0 {
 		fmt.Fprintln(w, st.Bold("SCRAM users:"))
+		paints := map[string]func(string) string{ActionCreate: st.Add, ActionUpdate: st.Drift, ActionRemove: st.Remove}
 		for _, c := range s.plan.Changes {
-			switch c.Action {
-			case ActionCreate:
-				fmt.Fprintln(w, st.Add(fmt.Sprintf("  + User:%s  %s, %d iterations", c.User, c.Mechanism, c.Iterations)))
-			case ActionUpdate:
-				line := fmt.Sprintf("  ~ User:%s  %s", c.User, c.Reason)
-				if c.NewPassword {
-					line += " (new password: no local secret)"
-				}
-				fmt.Fprintln(w, st.Drift(line))
-			case ActionRemove:
-				fmt.Fprintln(w, st.Remove(fmt.Sprintf("  - User:%s  %s (%s)", c.User, mechList(c.Current), c.Reason)))
+			if line := c.line(); line != "" {
+				fmt.Fprintln(w, paints[c.Action]("  "+line))
 			}
 		}
 		fmt.Fprintln(w)
