@@ -71,10 +71,18 @@ func renderJUnit(w io.Writer, r Report) error {
 	// One suite per cluster when the report covers several, else one.
 	var suites []junitSuite
 	suiteOf := map[string]int{}
+	clusterSuite := func(cluster string) int {
+		i, ok := suiteOf[cluster]
+		if !ok {
+			i = len(suites)
+			suiteOf[cluster] = i
+			suites = append(suites, junitSuite{Name: base + " (" + cluster + ")", Time: "0.000", Timestamp: timestamp})
+		}
+		return i
+	}
 	if len(r.Clusters) > 1 {
 		for _, c := range r.Clusters {
-			suiteOf[c] = len(suites)
-			suites = append(suites, junitSuite{Name: base + " (" + c + ")", Time: "0.000", Timestamp: timestamp})
+			clusterSuite(c)
 		}
 	} else {
 		suites = []junitSuite{{Name: suiteName, Time: secs, Timestamp: timestamp}}
@@ -83,13 +91,7 @@ func renderJUnit(w io.Writer, r Report) error {
 	for _, o := range r.Outcomes() {
 		si := 0
 		if len(r.Clusters) > 1 {
-			i, ok := suiteOf[o.Cluster]
-			if !ok {
-				i = len(suites)
-				suiteOf[o.Cluster] = i
-				suites = append(suites, junitSuite{Name: base + " (" + o.Cluster + ")", Time: "0.000", Timestamp: timestamp})
-			}
-			si = i
+			si = clusterSuite(o.Cluster)
 		}
 		suite := &suites[si]
 		tc := junitCase{Name: o.Check, Classname: suite.Name, Time: fmt.Sprintf("%.3f", r.CheckDurations[o.Check].Seconds())}
