@@ -13,7 +13,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
@@ -152,7 +151,7 @@ func devUp(ctx context.Context, e *env, opts devcluster.Options) error {
 // writeAdminLibrdkafka writes the superuser's librdkafka properties (0600)
 // from admin.properties, so the password is read from a file, never printed.
 func writeAdminLibrdkafka(dc *devcluster.Cluster, path string) error {
-	cfg, err := cluster.LoadConfig("", dc.AdminProperties())
+	cfg, err := dc.AdminConfig()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dc.AdminProperties(), err)
 	}
