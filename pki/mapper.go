@@ -88,11 +88,7 @@ func ParseMappingRules(rules string) (*Mapper, error) {
 }
 
 func regexpError(err error) string {
-	var se interface{ Error() string }
-	if errors.As(err, &se) {
-		return strings.TrimPrefix(se.Error(), "error parsing regexp: ")
-	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 }
 
 // splitRules is SslPrincipalMapper.splitRules.
