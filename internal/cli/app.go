@@ -268,7 +268,7 @@ func hoistGlobalFlags(app *ucli.App, args []string) []string {
 			break
 		}
 		tok, _, _ := strings.Cut(a, "=")
-		if name, ok := globalFlagTokens[tok]; ok && cmd != nil && !definesFlag(cmd, name) {
+		if name, ok := globalFlagTokens[tok]; ok && cmd != nil && findFlag(cmd.Flags, name) == nil {
 			hoisted = append(hoisted, a)
 			continue
 		}
@@ -284,17 +284,6 @@ func hoistGlobalFlags(app *ucli.App, args []string) []string {
 	}
 	out := append([]string{args[0]}, hoisted...)
 	return append(out, rest...)
-}
-
-func definesFlag(cmd *ucli.Command, name string) bool {
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // envVars returns the environment variable for a flag: KAFKAGUARD_<FLAG>.
