@@ -436,10 +436,7 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if err := ca.saveLeaf(idx, l, rec, paths, p12Password); err != nil {
 		return nil, err
 	}
-	return &Issued{
-		Name: name, Kind: spec.kind, CertPath: paths.cert, KeyPath: paths.key, Cert: l.cert,
-		Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: paths.p12, Clamped: l.clamped,
-	}, nil
+	return rec.issued(l, principal), nil
 }
 
 func newRecord(kind, name string, l *leaf, paths outPaths, rules string) Record {
@@ -450,6 +447,15 @@ func newRecord(kind, name string, l *leaf, paths outPaths, rules string) Record 
 		SANs: certSANs(cert), NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), Validity: l.expiry.String(),
 		CertPath: paths.cert, KeyPath: paths.key, PKCS12Path: paths.p12,
 		Copy: filepath.ToSlash(filepath.Join(CertsDir, serial+".pem")), MappingRules: rules,
+	}
+}
+
+// issued is what IssueBroker, IssueClient and Renew return for r, the
+// record of l.
+func (r Record) issued(l *leaf, principal string) *Issued {
+	return &Issued{
+		Name: r.Name, Kind: r.Kind, CertPath: r.CertPath, KeyPath: r.KeyPath, Cert: l.cert,
+		Principal: principal, Serial: r.Serial, Subject: r.Subject, PKCS12Path: r.PKCS12Path, Clamped: l.clamped,
 	}
 }
 

@@ -231,11 +231,7 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 		} else {
 			spec.keyAlgo, spec.keySize = keyAlgoOf(cert)
 		}
-		p := outPaths{cert: old.CertPath, key: old.KeyPath}
-		if old.PKCS12Path != "" {
-			p.p12 = old.PKCS12Path
-		}
-		jobs = append(jobs, job{old: old, spec: spec, paths: p})
+		jobs = append(jobs, job{old: old, spec: spec, paths: outPaths{cert: old.CertPath, key: old.KeyPath, p12: old.PKCS12Path}})
 	}
 	for _, j := range jobs {
 		l, err := ca.newLeaf(j.spec)
@@ -256,10 +252,7 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 		if err := ca.saveLeaf(idx, l, rec, j.paths, req.PKCS12Password); err != nil {
 			return res, err
 		}
-		res.Renewed = append(res.Renewed, &Issued{
-			Name: rec.Name, Kind: rec.Kind, CertPath: rec.CertPath, KeyPath: rec.KeyPath, Cert: l.cert,
-			Principal: principal, Serial: rec.Serial, Subject: rec.Subject, PKCS12Path: rec.PKCS12Path, Clamped: l.clamped,
-		})
+		res.Renewed = append(res.Renewed, rec.issued(l, principal))
 		if req.Progress != nil {
 			req.Progress(len(res.Renewed), len(jobs))
 		}
