@@ -93,14 +93,10 @@ func addRuleCopies(mods map[string]*ast.Module, kinds ...string) *ruleCopies {
 					e.Head.Reference = ast.Ref{ast.NewTerm(name).SetLocation(e.Head.Reference[0].Location)}
 				}
 				copies = append(copies, cp)
-				loc := ""
-				if r.Location != nil {
-					loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
-				}
 				rc.byRule[rule] = append(rc.byRule[rule], ruleCopy{
 					term:     kind + "_at" + strconv.Itoa(n),
 					ref:      m.Package.Path.Append(ast.StringTerm(string(name))),
-					location: loc,
+					location: fileRow(r.Location),
 				})
 				n++
 			}

@@ -168,6 +168,14 @@ func policyError(op string, err error) error {
 	return &PolicyError{Op: op, Msg: strings.ReplaceAll(msg, "\n", " ")}
 }
 
+// fileRow is loc as "file:row", "" for no location.
+func fileRow(loc *ast.Location) string {
+	if loc == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", loc.File, loc.Row)
+}
+
 // compileModules compiles modules, returning located errors.
 func compileModules(mods map[string]*ast.Module, strict bool) (*ast.Compiler, error) {
 	c := ast.NewCompiler().WithStrict(strict).WithDefaultRegoVersion(ast.RegoV1)
@@ -206,10 +214,7 @@ func rulesNamed(mods map[string]*ast.Module, name string) []ruleSite {
 				continue
 			}
 			key := m.Package.Path.String()
-			loc := ""
-			if r.Location != nil {
-				loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
-			}
+			loc := fileRow(r.Location)
 			s, ok := byPkg[key]
 			if !ok {
 				s = &ruleSite{pkg: m.Package.Path.Copy(), location: loc, embedded: strings.HasPrefix(f, EmbeddedPrefix)}

@@ -132,13 +132,11 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		c := TestCase{
 			Package:  r.Package,
 			Name:     r.Name,
+			Location: fileRow(r.Location),
 			Pass:     r.Pass(),
 			Skip:     r.Skip,
 			Duration: r.Duration,
 			Output:   string(r.Output),
-		}
-		if r.Location != nil {
-			c.Location = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
 		}
 		if r.Error != nil {
 			c.Pass = false
@@ -181,7 +179,7 @@ func locationSuffix(loc *ast.Location) string {
 	if loc == nil {
 		return ""
 	}
-	return fmt.Sprintf(" (%s:%d)", loc.File, loc.Row)
+	return " (" + fileRow(loc) + ")"
 }
 
 // lineRanges merges line ranges (OPA's cover reports one per expression,
@@ -227,10 +225,6 @@ func nonTestModules(mods map[string]*ast.Module) map[string]*ast.Module {
 // expression of the test's file (at or after the test rule) that failed in
 // the trace.
 func failedAt(r *tester.Result) string {
-	loc := ""
-	if r.Location != nil {
-		loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
-	}
 	if r.FailedAt != nil && r.FailedAt.Location != nil {
 		return fmt.Sprintf("%s:%d: %s", r.FailedAt.Location.File, r.FailedAt.Location.Row, r.FailedAt)
 	}
@@ -243,5 +237,5 @@ func failedAt(r *tester.Result) string {
 			return fmt.Sprintf("%s:%d: %s", e.Location.File, e.Location.Row, x)
 		}
 	}
-	return loc + ": test is false or undefined"
+	return fileRow(r.Location) + ": test is false or undefined"
 }
