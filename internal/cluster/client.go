@@ -289,9 +289,7 @@ func (c *Client) batchSize() int {
 // returns one result per binding in order. A failed request fails all its
 // bindings; others still run.
 func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	out := make([]ACLResult, 0, len(bs))
-	for start := 0; start < len(bs); start += c.batchSize() {
-		batch := bs[start:min(start+c.batchSize(), len(bs))]
+	return c.inBatches(bs, "create", "creations", func(batch []acl.Binding) ([]aclAnswer, error) {
 		req := kmsg.NewPtrCreateACLsRequest()
 		req.Creations = make([]kmsg.CreateACLsRequestCreation, len(batch))
 		for i, b := range batch {
@@ -306,30 +304,22 @@ func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
 			req.Creations[i] = cr
 		}
 		resp, err := req.RequestWith(ctx, c.cl)
-		if err == nil && len(resp.Results) != len(batch) {
-			err = fmt.Errorf("broker answered %d results for %d creations", len(resp.Results), len(batch))
+		if err != nil {
+			return nil, err
 		}
-		for i, b := range batch {
-			r := ACLResult{Binding: b}
-			switch {
-			case err != nil:
-				r.Err = fmt.Errorf("create ACLs: %w", c.explain(err))
-			default:
-				r.Err = aclErr("create", resp.Results[i].ErrorCode, resp.Results[i].ErrorMessage, c)
-			}
-			out = append(out, r)
+		answers := make([]aclAnswer, len(resp.Results))
+		for i, r := range resp.Results {
+			answers[i] = aclAnswer{r.ErrorCode, r.ErrorMessage}
 		}
-	}
-	return out
+		return answers, nil
+	})
 }
 
 // DeleteACLs deletes exactly bs (one exact-match filter per binding, never a
 // wildcard filter), BatchSize filters per DeleteAcls request. Deleting a
 // binding that is already gone succeeds.
 func (c *Client) DeleteACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	out := make([]ACLResult, 0, len(bs))
-	for start := 0; start < len(bs); start += c.batchSize() {
-		batch := bs[start:min(start+c.batchSize(), len(bs))]
+	return c.inBatches(bs, "delete", "deletions", func(batch []acl.Binding) ([]aclAnswer, error) {
 		req := kmsg.NewPtrDeleteACLsRequest()
 		req.Filters = make([]kmsg.DeleteACLsRequestFilter, len(batch))
 		for i, b := range batch {
@@ -344,16 +334,42 @@ func (c *Client) DeleteACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
 			req.Filters[i] = f
 		}
 		resp, err := req.RequestWith(ctx, c.cl)
-		if err == nil && len(resp.Results) != len(batch) {
-			err = fmt.Errorf("broker answered %d results for %d deletions", len(resp.Results), len(batch))
+		if err != nil {
+			return nil, err
+		}
+		answers := make([]aclAnswer, len(resp.Results))
+		for i, r := range resp.Results {
+			answers[i] = aclAnswer{r.ErrorCode, r.ErrorMessage}
+		}
+		return answers, nil
+	})
+}
+
+// aclAnswer is the broker's answer for one binding of a CreateAcls or
+// DeleteAcls request.
+type aclAnswer struct {
+	code int16
+	msg  *string
+}
+
+// inBatches sends bs with send, BatchSize bindings per request, and returns
+// one result per binding in order. A request that fails, or answers for
+// another number of bindings than it was sent, fails all its bindings
+// (things, e.g. "creations", names them in that error); others still run.
+func (c *Client) inBatches(bs []acl.Binding, verb, things string, send func([]acl.Binding) ([]aclAnswer, error)) []ACLResult {
+	out := make([]ACLResult, 0, len(bs))
+	for start := 0; start < len(bs); start += c.batchSize() {
+		batch := bs[start:min(start+c.batchSize(), len(bs))]
+		answers, err := send(batch)
+		if err == nil && len(answers) != len(batch) {
+			err = fmt.Errorf("broker answered %d results for %d %s", len(answers), len(batch), things)
 		}
 		for i, b := range batch {
 			r := ACLResult{Binding: b}
-			switch {
-			case err != nil:
-				r.Err = fmt.Errorf("delete ACLs: %w", c.explain(err))
-			default:
-				r.Err = aclErr("delete", resp.Results[i].ErrorCode, resp.Results[i].ErrorMessage, c)
+			if err != nil {
+				r.Err = fmt.Errorf("%s ACLs: %w", verb, c.explain(err))
+			} else {
+				r.Err = aclErr(verb, answers[i].code, answers[i].msg, c)
 			}
 			out = append(out, r)
 		}
