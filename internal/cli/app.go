@@ -150,9 +150,7 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 			completionCommand(e),
 		},
 		// Usage errors are ordinary errors: one line, exit 1.
-		OnUsageError: func(c *ucli.Context, err error, isSubcommand bool) error {
-			return withHint(err, fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
-		},
+		OnUsageError: usageError,
 		// Never let urfave/cli call os.Exit: Main owns the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},
 	}
