@@ -656,24 +656,14 @@ Examples:
 		Action: func(c *ucli.Context) error {
 			// urfave/cli stops at the first argument: accept
 			// "CERT.pem --mapping-rules RULES" too.
-			rules := c.String("mapping-rules")
-			var files []string
-			args := c.Args().Slice()
-			for i := 0; i < len(args); i++ {
-				a := args[i]
-				name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-				switch {
-				case strings.HasPrefix(a, "-") && name == "mapping-rules" && hasValue:
-					rules = value
-				case strings.HasPrefix(a, "-") && name == "mapping-rules" && i+1 < len(args):
-					rules = args[i+1]
-					i++
-				case strings.HasPrefix(a, "-") && len(a) > 1:
-					return withHint(fmt.Errorf("unknown flag %s", a), "kafkaguard pki principal CERT.pem [--mapping-rules RULES]")
-				default:
-					files = append(files, a)
-				}
+			files, err := trailingFlags(c)
+			if errors.Is(err, errHelpShown) {
+				return nil
 			}
+			if err != nil {
+				return err
+			}
+			rules := c.String("mapping-rules")
 			if len(files) != 1 {
 				return withHint(fmt.Errorf("principal takes one certificate file, got %d", len(files)), "kafkaguard pki principal CERT.pem [--mapping-rules RULES]")
 			}
