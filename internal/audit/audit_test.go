@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -552,7 +553,7 @@ func TestMergeKeepsClustersApart(t *testing.T) {
 func BenchmarkAuditACLs100kBindings(b *testing.B) {
 	var desired, live []acl.Binding
 	for i := range 100000 {
-		x, _ := acl.FromStrings("User:app-"+itoa(i/20), "*", "TOPIC", "topic-"+itoa(i), "LITERAL", "READ", "ALLOW")
+		x, _ := acl.FromStrings("User:app-"+strconv.Itoa(i/20), "*", "TOPIC", "topic-"+strconv.Itoa(i), "LITERAL", "READ", "ALLOW")
 		desired = append(desired, x)
 		if i%100 != 0 {
 			live = append(live, x)
@@ -566,10 +567,6 @@ func BenchmarkAuditACLs100kBindings(b *testing.B) {
 		_ = append(fs, CheckGuardrailsOn(ls, "kafkaguard apply")...)
 	}
 	b.ReportMetric(float64(len(desired))*float64(b.N)/b.Elapsed().Seconds(), "bindings/s")
-}
-
-func itoa(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + big.NewInt(int64(i)).String())
 }
 
 func TestPolicyFindingsKeepTheirIDs(t *testing.T) {
