@@ -181,14 +181,9 @@ func runningAdminDrift(d scram.DesiredUser, creds []SCRAMCredential, i int) stri
 // runningAdminFix is a fix for KG208 that works: change the credential as
 // another admin with Kafka's own tool, or declare what the cluster has.
 func runningAdminFix(d scram.DesiredUser, creds []SCRAMCredential, i int) string {
-	declare := fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", func() int {
-		if i >= 0 {
-			return creds[i].Iterations
-		}
-		return creds[0].Iterations
-	}())
-	if i < 0 {
-		declare = "or declare the cluster's mechanism (auth: " + strings.ToLower(creds[0].Mechanism) + ") in the inventory"
+	declare := "or declare the cluster's mechanism (auth: " + strings.ToLower(creds[0].Mechanism) + ") in the inventory"
+	if i >= 0 {
+		declare = fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", creds[i].Iterations)
 	}
 	return fmt.Sprintf("as another admin, run kafka-configs.sh --bootstrap-server HOST:PORT --command-config OTHER-ADMIN.properties --alter --entity-type users --entity-name %s --add-config '%s=[iterations=%d,password=NEW-PASSWORD]' and update this admin's properties file, %s",
 		d.Name, d.Mechanism, d.Iterations, declare)
