@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	ucli "github.com/urfave/cli/v2"
@@ -112,12 +111,4 @@ func orFlag(source, flag string) string {
 		return source
 	}
 	return flag
-}
-
-// timeoutOf is the --timeout value, for commands that bound their own work.
-func timeoutOf(c *ucli.Context) time.Duration {
-	if t := c.Duration("timeout"); t > 0 {
-		return t
-	}
-	return cluster.DefaultTimeout
 }
