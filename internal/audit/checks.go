@@ -57,12 +57,12 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 	for _, c := range live {
 		byUser[c.User] = append(byUser[c.User], c)
 	}
-	declared := map[string]bool{}
+	sources := map[string]string{} // declared user -> where the inventory declares it
 	counts := map[string]int{"in_sync": 0, "missing": 0, "extra": 0, "mismatch": 0, "login_failed": 0, "unmanaged": 0}
 	var out []report.Finding
 	usersFix := "run " + usersCmd(applyHint, "apply") + " to set it"
 	for _, d := range desired {
-		declared[d.Name] = true
+		sources[d.Name] = d.Source
 		creds := byUser[d.Name]
 		res := d.Principal()
 		if len(creds) == 0 {
@@ -110,7 +110,7 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 	}
 	var extra []string
 	for u := range byUser {
-		if !declared[u] {
+		if _, declared := sources[u]; !declared {
 			extra = append(extra, u)
 		}
 	}
@@ -126,10 +126,6 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 			out = append(out, finding(KGUserUnmanaged, p, "SCRAM user outside the managed scope",
 				"declare it in the inventory or add it to managed.principals", ""))
 		}
-	}
-	sources := map[string]string{}
-	for _, d := range desired {
-		sources[d.Name] = d.Source
 	}
 	for _, l := range logins {
 		res := "User:" + l.User
