@@ -88,6 +88,14 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 		}
 		r := run.Result
 		dur = append(dur, sample{lbl("cluster", c), r.Report.Duration.Seconds()})
+		type checkSeverity struct {
+			check string
+			sev   report.Severity
+		}
+		count := map[checkSeverity]int{}
+		for _, f := range r.Report.Findings {
+			count[checkSeverity{f.Check, f.Severity}]++
+		}
 		for _, o := range r.Report.Outcomes() {
 			check := o.Check
 			checkOK = append(checkOK, sample{lbl("cluster", c, "check", check), boolFloat(o.Status != report.StatusErrored)})
@@ -96,13 +104,7 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 				continue
 			}
 			for _, sev := range []report.Severity{report.SeverityError, report.SeverityWarning, report.SeverityInfo} {
-				n := 0
-				for _, f := range r.Report.Findings {
-					if f.Check == check && f.Severity == sev {
-						n++
-					}
-				}
-				findings = append(findings, sample{lbl("cluster", c, "check", check, "severity", sev.String()), float64(n)})
+				findings = append(findings, sample{lbl("cluster", c, "check", check, "severity", sev.String()), float64(count[checkSeverity{check, sev}])})
 			}
 		}
 		for _, st := range slices.Sorted(maps.Keys(r.Bindings)) {
