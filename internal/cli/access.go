@@ -179,16 +179,10 @@ func (e *env) accessCan(c *ucli.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var supers []string
-	for _, v := range c.StringSlice("super-user") {
-		for _, p := range strings.Split(v, ";") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			if err := acl.ValidatePrincipal(p); err != nil {
-				return fmt.Errorf("--super-user: %w", err)
-			}
-			supers = append(supers, p)
+	supers := superUserFlags(c)
+	for _, p := range supers {
+		if err := acl.ValidatePrincipal(p); err != nil {
+			return fmt.Errorf("--super-user: %w", err)
 		}
 	}
 	path := c.String("acls")

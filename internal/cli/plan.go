@@ -253,6 +253,19 @@ Examples:
 // superUsers are the --super-user flags (';' separates, as in super.users)
 // and the inventory's superuser principals.
 func superUsers(c *ucli.Context, inv *inventory.Inventory) []string {
+	out := superUserFlags(c)
+	for _, p := range inv.Principals {
+		if p.Superuser {
+			out = append(out, p.KafkaPrincipal())
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// superUserFlags are the principals of the --super-user flags, in order; ';'
+// separates principals within one, as in super.users.
+func superUserFlags(c *ucli.Context) []string {
 	var out []string
 	for _, v := range c.StringSlice("super-user") {
 		for _, p := range strings.Split(v, ";") {
@@ -261,13 +274,7 @@ func superUsers(c *ucli.Context, inv *inventory.Inventory) []string {
 			}
 		}
 	}
-	for _, p := range inv.Principals {
-		if p.Superuser {
-			out = append(out, p.KafkaPrincipal())
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
 
 // confirmApply asks for "yes" on a terminal, or needs --auto-approve.
