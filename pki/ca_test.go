@@ -631,9 +631,12 @@ func TestRevokeAndCRL(t *testing.T) {
 	if !mapsEqual(before, snapshot(t, dir)) {
 		t.Error("refused revocations changed files")
 	}
-	crlPEM, err := ca.CRL(24 * time.Hour)
+	crlPEM, n, err := ca.CRL(24 * time.Hour)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("CRL says it lists %d serials, want 2", n)
 	}
 	block, _ := pem.Decode(crlPEM)
 	if block == nil || block.Type != "X509 CRL" {
@@ -656,7 +659,7 @@ func TestRevokeAndCRL(t *testing.T) {
 	if crl.Number.Int64() != 1 {
 		t.Errorf("CRL number %v, want 1", crl.Number)
 	}
-	crl2, _ := ca.CRL(0)
+	crl2, _, _ := ca.CRL(0)
 	b2, _ := pem.Decode(crl2)
 	if l2, _ := x509.ParseRevocationList(b2.Bytes); l2.Number.Int64() != 2 {
 		t.Errorf("second CRL number %v, want 2", l2.Number)

@@ -391,18 +391,18 @@ func (ca *CA) Revoke(req RevokeRequest) ([]RevokedCert, error) {
 const DefaultCRLValidity = 7 * 24 * time.Hour
 
 // CRL returns a PEM CRL ("X509 CRL") signed by the CA, listing every revoked
-// serial with its reason, valid for validity (default 7 days). Each call takes
-// the next CRL number from the index.
-func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
+// serial with its reason, valid for validity (default 7 days), and how many
+// serials it lists. Each call takes the next CRL number from the index.
+func (ca *CA) CRL(validity time.Duration) (crl []byte, revoked int, err error) {
 	if validity == 0 {
 		validity = DefaultCRLValidity
 	}
 	if validity < 0 {
-		return nil, fmt.Errorf("crl validity %s must be positive", validity)
+		return nil, 0, fmt.Errorf("crl validity %s must be positive", validity)
 	}
 	idx, unlock, err := ca.lockIndex()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer unlock()
 	var entries []x509.RevocationListEntry
@@ -412,7 +412,7 @@ func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
 		}
 		n, ok := new(big.Int).SetString(r.Serial, 16)
 		if !ok {
-			return nil, fmt.Errorf("ca index: serial %q is not hex", r.Serial)
+			return nil, 0, fmt.Errorf("ca index: serial %q is not hex", r.Serial)
 		}
 		code := revocationReasons[r.Reason]
 		entries = append(entries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: *r.RevokedAt, ReasonCode: code})
@@ -426,12 +426,12 @@ func (ca *CA) CRL(validity time.Duration) ([]byte, error) {
 		RevokedCertificateEntries: entries,
 	}, ca.cert, ca.key)
 	if err != nil {
-		return nil, fmt.Errorf("sign crl: %w", err)
+		return nil, 0, fmt.Errorf("sign crl: %w", err)
 	}
 	if err := idx.save(ca.dir); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), len(entries), nil
 }
 
 // checkKeystorePassword makes sure password opens the existing keystore, so

@@ -597,7 +597,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			crl, err := ca.CRL(validity)
+			crl, revoked, err := ca.CRL(validity)
 			if err != nil {
 				return err
 			}
@@ -608,11 +608,7 @@ Examples:
 			if err := fsutil.WriteFileAtomic(out, crl, 0o644); err != nil {
 				return err
 			}
-			revoked, err := ca.Revoked()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "wrote %s: %d revoked certificate(s), next update %s\n", out, len(revoked),
+			fmt.Fprintf(e.stdout, "wrote %s: %d revoked certificate(s), next update %s\n", out, revoked,
 				time.Now().Add(validity).UTC().Format(time.RFC3339))
 			return nil
 		},
