@@ -146,9 +146,10 @@ func formatFloat(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`).Replace(s)
-}
+// labelEscaper escapes a label value: backslash, newline and double quote.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+
+func escapeLabel(s string) string { return labelEscaper.Replace(s) }
 
 // MergeRuns combines the runs of a --clusters audit into one report that
 // covers every cluster: each check is named "<cluster>/<check>", each finding
