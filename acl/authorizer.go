@@ -59,11 +59,10 @@ const maxResourceType = ResourceUser
 
 // typeIndex holds the bindings of one resource type by pattern.
 type typeIndex struct {
-	literal     map[string]principalIndex // LITERAL name (not "*")
-	prefixed    map[string]principalIndex // PREFIXED name
-	prefixLens  []int                     // distinct lengths of the PREFIXED names, ascending
-	wildcard    principalIndex            // LITERAL "*"
-	hasWildcard bool
+	literal    map[string]principalIndex // LITERAL name (not "*")
+	prefixed   map[string]principalIndex // PREFIXED name
+	prefixLens []int                     // distinct lengths of the PREFIXED names, ascending
+	wildcard   principalIndex            // LITERAL "*"; nil when there is none
 }
 
 // principalIndex holds the bindings of one resource pattern by principal.
@@ -92,7 +91,6 @@ func NewAuthorizer(s Set, opts AuthorizerOptions) *Authorizer {
 		case b.PatternType == PatternLiteral && b.ResourceName == Wildcard:
 			if ti.wildcard == nil {
 				ti.wildcard = principalIndex{}
-				ti.hasWildcard = true
 			}
 			pi = ti.wildcard
 		case b.PatternType == PatternLiteral:
@@ -140,20 +138,14 @@ func (a *Authorizer) Authorize(r Request) Decision {
 	}
 	var m matcher
 	m.r = r
-	if pi, ok := ti.literal[r.ResourceName]; ok {
-		m.check(pi)
-	}
+	m.check(ti.literal[r.ResourceName])
 	for _, l := range ti.prefixLens {
 		if l > len(r.ResourceName) {
 			break
 		}
-		if pi, ok := ti.prefixed[r.ResourceName[:l]]; ok {
-			m.check(pi)
-		}
+		m.check(ti.prefixed[r.ResourceName[:l]])
 	}
-	if ti.hasWildcard {
-		m.check(ti.wildcard)
-	}
+	m.check(ti.wildcard)
 	switch {
 	case len(m.deny) > 0:
 		slices.SortFunc(m.deny, Compare)
@@ -181,6 +173,8 @@ type matcher struct {
 	allow, deny     []Binding
 }
 
+// check adds pi's bindings for r's principal and User:*; pi may be nil (no
+// binding on that pattern).
 func (m *matcher) check(pi principalIndex) {
 	if len(pi) == 0 {
 		return
