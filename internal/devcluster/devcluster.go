@@ -270,13 +270,8 @@ func (c *Cluster) writeAdminProperties() error {
 // adminPassword reuses the password of an existing admin.properties, so a
 // cluster restarted on the same DataDir keeps its superuser, or generates one.
 func adminPassword(propsPath string) (string, error) {
-	if _, err := os.Stat(propsPath); err == nil {
-		cfg, err := cluster.LoadConfig("", propsPath)
-		if err == nil && cfg.Username == AdminUser {
-			if p := cfg.Password(); p != "" {
-				return p, nil
-			}
-		}
+	if cfg, err := cluster.LoadConfig("", propsPath); err == nil && cfg.Username == AdminUser && cfg.Password() != "" {
+		return cfg.Password(), nil
 	}
 	buf := make([]byte, 24)
 	if _, err := rand.Read(buf); err != nil {
