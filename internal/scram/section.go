@@ -30,6 +30,7 @@ type Planner struct {
 type Section struct {
 	planner *Planner
 	plan    UserPlan
+	store   *Store // the secrets store the plan was made with
 }
 
 var (
@@ -55,7 +56,7 @@ func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	}
 	up := PlanUsersWithFlag(p.Desired, actual, p.Scope, p.Prune, p.RunningUser, p.PruneFlag)
 	up.NoteSecrets(store)
-	return &Section{planner: p, plan: up}, nil
+	return &Section{planner: p, plan: up, store: store}, nil
 }
 
 // UserPlan is the section's plan as data.
@@ -154,7 +155,7 @@ func (s *Section) ApplyResults(ctx context.Context) ([]Result, error) {
 	if len(s.plan.Changes) == 0 {
 		return nil, nil
 	}
-	if err := Precheck(s.plan, &Store{Dir: p.SecretsDir}); err != nil {
+	if err := Precheck(s.plan, s.store); err != nil {
 		return nil, err
 	}
 	checked := map[string]bool{}
