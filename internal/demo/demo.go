@@ -97,6 +97,7 @@ type state struct {
 	inv      *inventory.Inventory
 	compiled *policies.Result
 	scope    acl.Scope
+	users    []scram.DesiredUser // the inventory's SCRAM users
 	store    *scram.Store
 	settings scram.ClientSettings
 	outcome  *Outcome
@@ -331,6 +332,7 @@ func (s *state) provisionUsers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.users = desired
 	// The same planner and section as 'kafkaguard users apply'.
 	planner := &scram.Planner{
 		Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.adminCfg,
@@ -596,11 +598,7 @@ func (s *state) heal(ctx context.Context) error {
 		return fmt.Errorf("apply added %d and removed %d, want 1 and 1", sum.Add, sum.Remove)
 	}
 	s.command("kafkaguard users rotate orders-api -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets")
-	desired, err := scram.DesiredFromInventory(s.inv)
-	if err != nil {
-		return err
-	}
-	sel, err := scram.Select(desired, []string{"orders-api"})
+	sel, err := scram.Select(s.users, []string{"orders-api"})
 	if err != nil {
 		return err
 	}
