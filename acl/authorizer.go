@@ -230,10 +230,16 @@ func allowImplies(op, req Operation) bool {
 // same operation or ALL. Implied operations (READ => DESCRIBE) are not
 // considered: Authorize applies those for ALLOW bindings.
 func (b Binding) Matches(r Request) bool {
-	return (b.Principal == r.Principal || b.Principal == wildcardPrincipal) &&
+	return b.MatchesPrincipal(r.Principal) &&
 		hostMatches(b.Host, r.Host) &&
 		b.MatchesResource(r.ResourceType, r.ResourceName) &&
 		operationMatches(b.Operation, r.Operation)
+}
+
+// MatchesPrincipal reports whether b is for principal: b's principal is
+// principal or User:*, Kafka's principal for everyone.
+func (b Binding) MatchesPrincipal(principal string) bool {
+	return b.Principal == principal || b.Principal == wildcardPrincipal
 }
 
 // MatchesResource reports whether b's resource pattern covers the resource

@@ -195,7 +195,7 @@ func clusterHosts(principal string, sets ...acl.Set) []string {
 	hosts := []string{acl.Wildcard}
 	for _, set := range sets {
 		for _, b := range set.Bindings() {
-			if b.ResourceType == acl.ResourceCluster && (b.Principal == principal || b.Principal == "User:*") && b.Host != acl.Wildcard {
+			if b.ResourceType == acl.ResourceCluster && b.MatchesPrincipal(principal) && b.Host != acl.Wildcard {
 				hosts = append(hosts, b.Host)
 			}
 		}

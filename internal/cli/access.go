@@ -316,7 +316,7 @@ func hostSpecific(s acl.Set, r acl.Request) (int, []string) {
 	var hosts []string
 	for _, b := range s.Bindings() {
 		if b.Host != acl.Wildcard && b.Host != r.Host &&
-			(b.Principal == r.Principal || b.Principal == "User:*") &&
+			b.MatchesPrincipal(r.Principal) &&
 			b.MatchesResource(r.ResourceType, r.ResourceName) {
 			hosts = append(hosts, b.Host)
 		}
