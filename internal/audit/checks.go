@@ -233,12 +233,10 @@ func CheckCerts(certs []Cert, live acl.Set, users []string, now time.Time, warnW
 		case superseded:
 		case left <= 0:
 			out = append(out, finding(KGCertExpired, res,
-				fmt.Sprintf("certificate expired %s ago (%s)", days(-left), c.NotAfter.UTC().Format(time.DateOnly)),
-				renewFix(c), ""))
+				expiry(left, c.NotAfter), renewFix(c), ""))
 		case left <= warnWithin:
 			out = append(out, finding(KGCertExpiring, res,
-				fmt.Sprintf("certificate expires in %s (%s)", days(left), c.NotAfter.UTC().Format(time.DateOnly)),
-				renewFix(c), ""))
+				expiry(left, c.NotAfter), renewFix(c), ""))
 		}
 	}
 	return out, exp
@@ -263,6 +261,16 @@ func renewFix(c Cert) string {
 		dir = "CA_DIR"
 	}
 	return "run kafkaguard pki renew --dir " + dir + " --name " + c.Name
+}
+
+// expiry says when a certificate with left time left (negative: expired)
+// expired or expires: "certificate expires in 12 days (2026-01-02)".
+func expiry(left time.Duration, notAfter time.Time) string {
+	date := notAfter.UTC().Format(time.DateOnly)
+	if left <= 0 {
+		return fmt.Sprintf("certificate expired %s ago (%s)", days(-left), date)
+	}
+	return fmt.Sprintf("certificate expires in %s (%s)", days(left), date)
 }
 
 // days renders a duration as whole days ("1 day", "12 days", "less than a day").
@@ -318,10 +326,10 @@ func CheckBrokerTLS(addr string, p TLSProbe, probeErr error, roots *x509.CertPoo
 	left := leaf.NotAfter.Sub(now)
 	switch {
 	case left <= 0:
-		out = append(out, finding(KGTLSExpired, res, fmt.Sprintf("certificate expired %s ago (%s)", days(-left), leaf.NotAfter.UTC().Format(time.DateOnly)),
+		out = append(out, finding(KGTLSExpired, res, expiry(left, leaf.NotAfter),
 			"renew the broker certificate (kafkaguard pki renew) and reload the broker's keystore", ""))
 	case left <= warnWithin:
-		out = append(out, finding(KGTLSExpiring, res, fmt.Sprintf("certificate expires in %s (%s)", days(left), leaf.NotAfter.UTC().Format(time.DateOnly)),
+		out = append(out, finding(KGTLSExpiring, res, expiry(left, leaf.NotAfter),
 			"renew the broker certificate (kafkaguard pki renew) and reload the broker's keystore", ""))
 	}
 	if p.Version != 0 && p.Version < tls.VersionTLS12 {
