@@ -234,15 +234,13 @@ func Run(ctx context.Context, in Input) Result {
 	if in.SCRAM != nil {
 		ran(CheckSCRAMDrift)
 		creds, err := in.SCRAM.DescribeSCRAM(ctx)
-		if err == nil {
+		if err != nil {
+			fail(CheckSCRAMDrift, fmt.Errorf("describe scram users: %w", err))
+		} else {
 			scramPrincipals = scramPrincipals[:0]
 			for _, c := range creds {
 				scramPrincipals = append(scramPrincipals, "User:"+c.User)
 			}
-		}
-		if err != nil {
-			fail(CheckSCRAMDrift, fmt.Errorf("describe scram users: %w", err))
-		} else {
 			var logins []LoginResult
 			if in.Logins != nil {
 				logins, err = in.Logins.VerifyLogins(ctx, in.Users)
