@@ -92,16 +92,16 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			continue
 		}
 		pw, fresh, err := passwordFor(a.Store, c.User)
+		var up cluster.SCRAMUpsert
 		if err == nil {
-			var cred Credential
-			cred, err = Derive(c.Mechanism, pw, c.Iterations)
-			if err == nil && fresh {
-				err = a.Store.WritePassword(c.User, pw)
-			}
-			if err == nil {
-				ups = append(ups, pending{i: i, pw: pw, fresh: fresh})
-				upsReq = append(upsReq, cluster.SCRAMUpsert{User: c.User, Mechanism: c.Mechanism, Iterations: c.Iterations, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword})
-			}
+			up, err = newUpsert(c.User, c.Mechanism, c.Iterations, pw)
+		}
+		if err == nil && fresh {
+			err = a.Store.WritePassword(c.User, pw)
+		}
+		if err == nil {
+			ups = append(ups, pending{i: i, pw: pw, fresh: fresh})
+			upsReq = append(upsReq, up)
 		}
 		results[i].Err = err
 	}
@@ -179,6 +179,16 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
+}
+
+// newUpsert salts pw for user's credential with mechanism and iterations
+// (Derive): the upsert AlterSCRAM sends.
+func newUpsert(user, mechanism string, iterations int, pw string) (cluster.SCRAMUpsert, error) {
+	cred, err := Derive(mechanism, pw, iterations)
+	if err != nil {
+		return cluster.SCRAMUpsert{}, err
+	}
+	return cluster.SCRAMUpsert{User: user, Mechanism: mechanism, Iterations: iterations, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword}, nil
 }
 
 // batchErrors turns the answer to one AlterSCRAM request into each user's

@@ -72,11 +72,11 @@ func (r *Rotator) Rotate(ctx context.Context, d DesiredUser) Result {
 }
 
 func (r *Rotator) upsert(ctx context.Context, d DesiredUser, pw string) error {
-	cred, err := Derive(d.Mechanism, pw, d.Iterations)
+	up, err := newUpsert(d.Name, d.Mechanism, d.Iterations, pw)
 	if err != nil {
 		return err
 	}
-	res, err := r.Admin.AlterSCRAM(ctx, nil, []cluster.SCRAMUpsert{{User: d.Name, Mechanism: d.Mechanism, Iterations: d.Iterations, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword}})
+	res, err := r.Admin.AlterSCRAM(ctx, nil, []cluster.SCRAMUpsert{up})
 	if err != nil {
 		return err
 	}
