@@ -75,6 +75,7 @@ type Issued struct {
 	Principal                     string // Kafka principal, e.g. User:CN=alice,OU=eng
 	Serial                        string // upper-case hex
 	Subject                       string // RFC 2253
+	SANs                          []string
 	PKCS12Path                    string // "" when no keystore was written
 	// Clamped is true when the requested expiry ran past the CA's own
 	// NotAfter and the certificate's NotAfter was cut back to the CA's.
@@ -455,7 +456,7 @@ func newRecord(kind, name string, l *leaf, paths outPaths, rules string) Record 
 func (r Record) issued(l *leaf, principal string) *Issued {
 	return &Issued{
 		Name: r.Name, Kind: r.Kind, CertPath: r.CertPath, KeyPath: r.KeyPath, Cert: l.cert,
-		Principal: principal, Serial: r.Serial, Subject: r.Subject, PKCS12Path: r.PKCS12Path, Clamped: l.clamped,
+		Principal: principal, Serial: r.Serial, Subject: r.Subject, SANs: r.SANs, PKCS12Path: r.PKCS12Path, Clamped: l.clamped,
 	}
 }
 

@@ -222,8 +222,8 @@ func printIssued(e *env, is *pki.Issued) {
 	}
 	fmt.Fprintf(w, "serial\t%s\n", is.Serial)
 	fmt.Fprintf(w, "subject\t%s\n", is.Subject)
-	if sans := strings.Join(append(append([]string{}, is.Cert.DNSNames...), ipStrings(is)...), ", "); sans != "" {
-		fmt.Fprintf(w, "sans\t%s\n", sans)
+	if len(is.SANs) > 0 {
+		fmt.Fprintf(w, "sans\t%s\n", strings.Join(is.SANs, ", "))
 	}
 	fmt.Fprintf(w, "expires\t%s\n", is.Cert.NotAfter.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "principal\t%s\n", is.Principal)
@@ -231,14 +231,6 @@ func printIssued(e *env, is *pki.Issued) {
 	if is.Clamped {
 		fmt.Fprintf(e.stderr, "kafkaguard: note: %s expires with the CA on %s (the requested expiry was longer)\n", is.Name, is.Cert.NotAfter.UTC().Format(time.RFC3339))
 	}
-}
-
-func ipStrings(is *pki.Issued) []string {
-	var out []string
-	for _, ip := range is.Cert.IPAddresses {
-		out = append(out, ip.String())
-	}
-	return out
 }
 
 func pkiIssueBrokerCommand(e *env) *ucli.Command {
