@@ -12,29 +12,8 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 )
-
-// benchCluster starts a dev cluster (TLS + SCRAM + ACLs) and dials its admin.
-func benchCluster(b *testing.B) (*devcluster.Cluster, *cluster.Client) {
-	b.Helper()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { dc.Close() })
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cl, err := cluster.Dial(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(cl.Close)
-	return dc, cl
-}
 
 // bindings makes n distinct valid bindings spread over n/10 principals.
 func bindings(n int, prefix string) []acl.Binding {
@@ -93,7 +72,7 @@ func BenchmarkApply10kBindings(b *testing.B) {
 			var batchedReqs, singleReqs int64
 			for range b.N {
 				b.StopTimer()
-				dc, admin := benchCluster(b)
+				dc, admin := startCluster(b)
 				reqs := slowCommits(dc, commit)
 				desired := bindings(n, "batched")
 				b.StartTimer()
@@ -129,7 +108,7 @@ func BenchmarkApply10kBindings(b *testing.B) {
 // slice and checks every new one against all others (quadratic seeding).
 func BenchmarkPlan100kACLs(b *testing.B) {
 	const n = 100_000
-	dc, admin := benchCluster(b)
+	dc, admin := startCluster(b)
 	live := bindings(n, "p")
 	for _, r := range admin.CreateACLs(context.Background(), live) {
 		if r.Err != nil {

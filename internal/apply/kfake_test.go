@@ -28,23 +28,30 @@ type env struct {
 	scope   acl.Scope
 }
 
+// startCluster starts a dev cluster (TLS + SCRAM + ACLs) and dials its admin.
+func startCluster(tb testing.TB) (*devcluster.Cluster, *cluster.Client) {
+	tb.Helper()
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { dc.Close() })
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl, err := cluster.Dial(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(cl.Close)
+	return dc, cl
+}
+
 func setup(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(admin.Close)
+	dc, admin := startCluster(t)
 	inv, err := inventory.Load("testdata/inventory.yaml")
 	if err != nil {
 		t.Fatal(err)
