@@ -34,7 +34,6 @@ import (
 
 	"github.com/cloudflare/cfssl/config"
 	"github.com/cloudflare/cfssl/csr"
-	"github.com/cloudflare/cfssl/helpers"
 	"github.com/cloudflare/cfssl/initca"
 	cflog "github.com/cloudflare/cfssl/log"
 	"github.com/cloudflare/cfssl/signer"
@@ -149,7 +148,7 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create ca: %w", err)
 	}
-	cert, err := helpers.ParseCertificatePEM(certPEM)
+	cert, err := ParseCertificatePEM(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("create ca: %w", err)
 	}
