@@ -229,7 +229,7 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 			}
 			spec.key = k
 		} else {
-			spec.keyAlgo, spec.keySize = keyAlgoOf(cert)
+			spec.keyAlgo = keyAlgoOf(cert) // at the default size
 		}
 		jobs = append(jobs, job{old: old, spec: spec, paths: outPaths{cert: old.CertPath, key: old.KeyPath, p12: old.PKCS12Path}})
 	}
@@ -273,11 +273,11 @@ func (r *Record) validity() time.Duration {
 	return max(r.NotAfter.Sub(r.NotBefore)-backdate, time.Minute)
 }
 
-func keyAlgoOf(cert *x509.Certificate) (string, int) {
+func keyAlgoOf(cert *x509.Certificate) string {
 	if cert.PublicKeyAlgorithm == x509.RSA {
-		return "rsa", 0
+		return "rsa"
 	}
-	return "ecdsa", 0
+	return "ecdsa"
 }
 
 // Revocation reasons (RFC 5280 CRLReason), by the names `pki revoke
