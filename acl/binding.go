@@ -228,12 +228,11 @@ func ParseJSON(source string, data []byte) ([]Binding, error) {
 		l, c := lineCol(data, int64(len(data)-len(bytes.TrimLeft(data, " \t\r\n"))))
 		return nil, fmt.Errorf("%s: line %d, column %d: want a JSON array of bindings, found null", source, l, c)
 	}
-	starts := elementOffsets(data, len(raw))
 	out := make([]Binding, 0, len(raw))
 	for i, r := range raw {
 		var b Binding
 		if err := b.UnmarshalJSON(r); err != nil {
-			l, c := lineCol(data, starts[i])
+			l, c := lineCol(data, elementOffset(data, i))
 			return nil, fmt.Errorf("%s: line %d, column %d: binding %d: %w", source, l, c, i+1, err)
 		}
 		out = append(out, b)
@@ -241,29 +240,28 @@ func ParseJSON(source string, data []byte) ([]Binding, error) {
 	return out, nil
 }
 
-// elementOffsets returns the byte offsets where the n elements of the JSON
-// array in data (already known to be valid) begin.
-func elementOffsets(data []byte, n int) []int64 {
-	offs := make([]int64, 0, n)
+// elementOffset returns the byte offset where element i of the JSON array in
+// data (already known to be valid) begins, or 0 if it cannot tell. Only an
+// error message needs it, so a valid file is not tokenized a second time.
+func elementOffset(data []byte, i int) int64 {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // [
-		return make([]int64, n)
+		return 0
 	}
-	for dec.More() && len(offs) < n {
+	for n := 0; dec.More(); n++ {
 		off := dec.InputOffset()
 		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 			off++
 		}
-		offs = append(offs, off)
+		if n == i {
+			return off
+		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			break
+			return 0
 		}
 	}
-	for len(offs) < n {
-		offs = append(offs, 0)
-	}
-	return offs
+	return 0
 }
 
 func describeJSONError(data []byte, err error) string {
