@@ -15,36 +15,21 @@ type Plan struct {
 // principal.
 func Diff(desired, actual Set, scope Scope) Plan {
 	var p Plan
-	a, b := desired.bs, actual.bs
-	i, j := 0, 0
-	extra := func(x Binding) {
-		if scope.Contains(x.Principal) {
-			p.Remove = append(p.Remove, x)
-		} else {
-			p.Unmanaged = append(p.Unmanaged, x)
-		}
-	}
-	for i < len(a) && j < len(b) {
-		switch c := Compare(a[i], b[j]); {
-		case c < 0:
-			p.Add = append(p.Add, a[i])
-			i++
-		case c > 0:
-			extra(b[j])
-			j++
-		default:
-			if p.Unchanged == nil {
-				p.Unchanged = make([]Binding, 0, min(len(a), len(b)))
+	merge(desired.bs, actual.bs,
+		func(b Binding) { p.Add = append(p.Add, b) },
+		func(b Binding) {
+			if scope.Contains(b.Principal) {
+				p.Remove = append(p.Remove, b)
+			} else {
+				p.Unmanaged = append(p.Unmanaged, b)
 			}
-			p.Unchanged = append(p.Unchanged, a[i])
-			i++
-			j++
-		}
-	}
-	p.Add = append(p.Add, a[i:]...)
-	for ; j < len(b); j++ {
-		extra(b[j])
-	}
+		},
+		func(b Binding) {
+			if p.Unchanged == nil {
+				p.Unchanged = make([]Binding, 0, min(desired.Len(), actual.Len()))
+			}
+			p.Unchanged = append(p.Unchanged, b)
+		})
 	return p
 }
 
