@@ -104,8 +104,7 @@ func cmdDevcluster(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(res.Error())
 		props, err := os.ReadFile(dc.AdminProperties())
 		ts.Check(err)
-		adminCfg, _ := dc.AdminConfig()
-		text := strings.Replace(string(props), `username="admin" password="`+adminCfg.Password()+`"`, `username="`+name+`" password="`+pass+`"`, 1)
+		text := strings.Replace(string(props), `username="admin" password="`+cfg.Password()+`"`, `username="`+name+`" password="`+pass+`"`, 1)
 		ts.Check(os.WriteFile(filepath.Join(work, name+".properties"), []byte(text), 0o600))
 	default:
 		ts.Fatalf("usage: devcluster start | acl add|delete PRINCIPAL TYPE NAME PATTERN OP PERM | user NAME")
