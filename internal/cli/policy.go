@@ -130,9 +130,6 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if f := c.String("output"); f != "text" && f != "json" && f != "junit" {
-				return fmt.Errorf("unknown output format %q (want one of text, json, junit)", f)
-			}
 			res, err := policies.Test(c.Context, dirs, policies.TestOptions{
 				Run: c.String("run"), Coverage: c.Bool("coverage"), Timeout: c.Duration("timeout"),
 			})
