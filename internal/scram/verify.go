@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 )
 
 // Verification statuses.
@@ -34,30 +33,14 @@ func (r VerifyResult) OK() bool { return r.Status == StatusOK }
 // VerifyConcurrency bounds the logins verify runs at once.
 const VerifyConcurrency = 4
 
-// Verify logs in as every SCRAM user inv declares, with its password from
-// store (a real SCRAM handshake and one Metadata request each), and reports
-// per user ok, wrong password, missing on cluster or no local secret, sorted
-// by user. cfg is the admin's connection config: users log in with the same
-// bootstrap servers and TLS settings. An error means verification could not
-// run (cluster unreachable, SCRAM not enabled), not that a user failed.
-func Verify(ctx context.Context, admin *cluster.Client, cfg *cluster.Config, inv *inventory.Inventory, store *Store) ([]VerifyResult, error) {
-	desired, err := DesiredFromInventory(inv)
-	if err != nil {
-		return nil, err
-	}
-	return VerifyUsers(ctx, admin, cluster.LoginSCRAM, cfg, desired, store, runningUser(admin))
-}
-
-func runningUser(admin *cluster.Client) string {
-	if admin == nil {
-		return ""
-	}
-	return strings.TrimPrefix(admin.Principal(), "User:")
-}
-
-// VerifyUsers is Verify for given desired users, admin and login function.
-// The running admin (runningUser), which logs in with the command config, is
-// ok without a local secret.
+// VerifyUsers logs in as every desired user with its password from store (a
+// real SCRAM handshake and one Metadata request each, through login) and
+// reports per user ok, wrong password, missing on cluster or no local secret,
+// sorted by user. cfg is the admin's connection config: users log in with the
+// same bootstrap servers and TLS settings. The running admin (runningUser),
+// which logs in with the command config, is ok without a local secret. An
+// error means verification could not run (cluster unreachable, SCRAM not
+// enabled), not that a user failed.
 func VerifyUsers(ctx context.Context, admin Admin, login LoginFunc, cfg *cluster.Config, desired []DesiredUser, store *Store, runningUser string) ([]VerifyResult, error) {
 	return VerifyUsersProgress(ctx, admin, login, cfg, desired, store, runningUser, nil)
 }
