@@ -88,11 +88,7 @@ func connectHint(err error, cfg *cluster.Config) error {
 	case strings.Contains(msg, "cannot reach"):
 		return withHint(err, "check --bootstrap-server (or bootstrap.servers), that the brokers run and that the port is open; --timeout waits longer")
 	case errors.Is(err, context.DeadlineExceeded):
-		t := cfg.Timeout
-		if t <= 0 {
-			t = cluster.DefaultTimeout
-		}
-		return withHint(err, fmt.Sprintf("check --bootstrap-server (or bootstrap.servers) and that a Kafka broker answers there with security.protocol %s; raise --timeout (now %s) to wait longer", orFlag(cfg.SecurityProtocol, "PLAINTEXT"), t))
+		return withHint(err, fmt.Sprintf("check --bootstrap-server (or bootstrap.servers) and that a Kafka broker answers there with security.protocol %s; raise --timeout (now %s) to wait longer", orFlag(cfg.SecurityProtocol, "PLAINTEXT"), cfg.EffectiveTimeout()))
 	case strings.Contains(msg, "check security.protocol"):
 		return withHint(err, "set security.protocol in "+orFlag(cfg.Source, "--command-config")+" to what the listener expects (SSL, SASL_SSL, ...)")
 	}

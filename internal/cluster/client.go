@@ -41,7 +41,7 @@ func NewClientOpts(cfg *Config) ([]kgo.Opt, error) {
 	if cfg == nil || len(cfg.Bootstrap) == 0 {
 		return nil, errors.New("no bootstrap server configured")
 	}
-	timeout := cfg.timeout()
+	timeout := cfg.EffectiveTimeout()
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Bootstrap...),
 		kgo.DialTimeout(min(timeout, 10*time.Second)),
@@ -127,7 +127,7 @@ func Dial(ctx context.Context, cfg *Config, options ...DialOption) (*Client, err
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
 	c := &Client{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), hook: hook}
-	timeout := cfg.timeout()
+	timeout := cfg.EffectiveTimeout()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req := kmsg.NewPtrMetadataRequest()
@@ -213,7 +213,7 @@ func (c *Client) explain(err error) error {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fmt.Errorf("cannot reach broker %s: %w", addr, err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("no answer from %s: timed out after %s (--timeout): %w", addr, c.cfg.timeout(), err)
+		return fmt.Errorf("no answer from %s: timed out after %s (--timeout): %w", addr, c.cfg.EffectiveTimeout(), err)
 	}
 	return fmt.Errorf("request to %s failed: %w", addr, err)
 }

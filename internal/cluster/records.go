@@ -48,7 +48,7 @@ func userClient(cfg *Config, opts ...kgo.Opt) (*kgo.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base = append(base, kgo.RecordDeliveryTimeout(cfg.timeout()))
+	base = append(base, kgo.RecordDeliveryTimeout(cfg.EffectiveTimeout()))
 	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", strings.Join(cfg.Bootstrap, ","), err)
@@ -67,7 +67,7 @@ func Produce(ctx context.Context, cfg *Config, topic, value string) error {
 		return err
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
+	ctx, cancel := context.WithTimeout(ctx, cfg.EffectiveTimeout())
 	defer cancel()
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte(value)}).FirstErr(); err != nil {
 		return fmt.Errorf("produce to %s as %s: %w", topic, cfg.Username, err)
@@ -85,7 +85,7 @@ func ConsumeOne(ctx context.Context, cfg *Config, topic, group string) (string, 
 		return "", err
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
+	ctx, cancel := context.WithTimeout(ctx, cfg.EffectiveTimeout())
 	defer cancel()
 	for {
 		fs := cl.PollFetches(ctx)
@@ -125,8 +125,8 @@ func (c *Client) CreateTopic(ctx context.Context, topic string, partitions int32
 	return nil
 }
 
-// timeout is c.Timeout, or DefaultTimeout when it is not set.
-func (c *Config) timeout() time.Duration {
+// EffectiveTimeout is c.Timeout, or DefaultTimeout when it is not set.
+func (c *Config) EffectiveTimeout() time.Duration {
 	if c.Timeout > 0 {
 		return c.Timeout
 	}

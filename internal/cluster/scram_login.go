@@ -59,7 +59,7 @@ func LoginSCRAM(ctx context.Context, cfg *Config) error {
 		return fmt.Errorf("login as %s: %w", cfg.Username, err)
 	}
 	defer cl.Close()
-	timeout := cfg.timeout()
+	timeout := cfg.EffectiveTimeout()
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req := kmsg.NewPtrMetadataRequest()
