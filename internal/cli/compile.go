@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -130,13 +131,7 @@ Examples:
 				fmt.Fprintf(e.stderr, "kafkaguard: %d bindings from %d grants and %d principals in %s\n",
 					res.ACLs.Len(), len(inv.Grants), len(inv.Principals), time.Since(start).Round(time.Millisecond))
 			}
-			for _, f := range res.Deny {
-				loc := ""
-				if f.Location != "" {
-					loc = f.Location + ": "
-				}
-				fmt.Fprintf(e.stderr, "kafkaguard: deny: %s%s\n", loc, f.Message)
-			}
+			e.printDenies(res.Deny)
 			if len(res.Deny) > 0 {
 				fmt.Fprintf(e.stderr, "kafkaguard: hint: the inventory violates %d policy rule(s); run 'kafkaguard policy check' for details\n", len(res.Deny))
 				return errFindings
@@ -270,4 +265,16 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// printDenies writes each policy deny on stderr as "kafkaguard: deny:
+// file:line: message", for commands that stop or exit 2 because of them.
+func (e *env) printDenies(denies []report.Finding) {
+	for _, f := range denies {
+		loc := ""
+		if f.Location != "" {
+			loc = f.Location + ": "
+		}
+		fmt.Fprintf(e.stderr, "kafkaguard: deny: %s%s\n", loc, f.Message)
+	}
 }

@@ -77,13 +77,7 @@ func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
 		return nil, dnHint(err)
 	}
 	if len(res.Deny) > 0 {
-		for _, f := range res.Deny {
-			loc := ""
-			if f.Location != "" {
-				loc = f.Location + ": "
-			}
-			fmt.Fprintf(e.stderr, "kafkaguard: deny: %s%s\n", loc, f.Message)
-		}
+		e.printDenies(res.Deny)
 		return nil, withHint(fmt.Errorf("the inventory violates %d policy rule(s); nothing was planned", len(res.Deny)),
 			"run 'kafkaguard policy check -f ...' for details and fix the inventory")
 	}
