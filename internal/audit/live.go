@@ -106,7 +106,7 @@ func Live(ctx context.Context, o Options) (Result, error) {
 		BindingSources: bsrc, PolicyFindings: policyFs,
 		Now: o.Now, WarnWithin: o.WarnWithin,
 		ApplyHint: applyHint(o), SecretsDir: o.SecretsDir,
-		RunningUser: strings.TrimPrefix(client.Principal(), "User:"),
+		RunningUser: client.UserName(),
 		Certs:       lister,
 	}
 	if cfg.TLS == nil {
@@ -173,7 +173,7 @@ type liveLogins struct {
 }
 
 func (l liveLogins) VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error) {
-	running := strings.TrimPrefix(l.client.Principal(), "User:")
+	running := l.client.UserName()
 	rs, err := scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, running, l.progress)
 	if err != nil {
 		return nil, err

@@ -127,7 +127,7 @@ func openUsersSession(e *env, c *ucli.Context) (*usersSession, error) {
 }
 
 func (s *usersSession) runningUser() string {
-	return strings.TrimPrefix(s.admin.Principal(), "User:")
+	return s.admin.UserName()
 }
 
 // withUsersPlan opens a users session and plans its users with the same
@@ -565,7 +565,7 @@ func (e *env) scramPlanner(c *ucli.Context, desired []scram.DesiredUser, scope a
 	p := &scram.Planner{
 		Admin: client, Login: cluster.LoginSCRAM, Config: client.Config(),
 		Desired: desired, Scope: scope, Prune: prune,
-		RunningUser: strings.TrimPrefix(client.Principal(), "User:"),
+		RunningUser: client.UserName(),
 		SecretsDir:  c.String("secrets-dir"),
 	}
 	if c.Bool("verbose") {

@@ -168,6 +168,10 @@ func (c *Client) Principal() string {
 	return ""
 }
 
+// UserName is the running principal's name without its "User:" type: the
+// SCRAM user name the client logs in as ("" when it has no principal).
+func (c *Client) UserName() string { return strings.TrimPrefix(c.Principal(), "User:") }
+
 // explain turns a franz-go error into one a person understands, keeping the
 // original (kerr codes, x509 errors) reachable with errors.Is and errors.As.
 func (c *Client) explain(err error) error {
