@@ -28,6 +28,9 @@ const DefaultTimeout = 30 * time.Second
 type Options struct {
 	PolicyDirs []string      // user policy directories or .rego files, beside the embedded library
 	Timeout    time.Duration // evaluation deadline; 0 = DefaultTimeout
+	// Capabilities is an OPA capabilities JSON file; "" = the sandbox
+	// (SandboxCapabilities: no network or runtime builtins).
+	Capabilities string
 }
 
 // Result is what the inventory and the policies produce.
@@ -99,6 +102,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	if err := CheckDNs(inv); err != nil {
 		return nil, err
 	}
+	caps, err := loadCapabilities(opts.Capabilities)
+	if err != nil {
+		return nil, err
+	}
 	mods, err := loadModules(opts.PolicyDirs, false)
 	if err != nil {
 		return nil, err
@@ -106,7 +113,7 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	// Each user definition of a deny or warn rule defined more than once
 	// in a package is evaluated on its own too, to locate string results.
 	copies := addRuleCopies(mods, "deny", "warn")
-	compiler, err := copies.compile(mods)
+	compiler, err := copies.compile(mods, caps)
 	if err != nil {
 		return nil, err
 	}

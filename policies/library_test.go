@@ -50,7 +50,7 @@ func TestLibraryPassesStrictCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := compileModules(mods, true); err != nil {
+	if _, err := compileModules(mods, true, sandbox()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -122,8 +122,8 @@ func addRuleCopies(mods map[string]*ast.Module, kinds ...string) *ruleCopies {
 // compile compiles mods with the copies. Should that fail, the error is
 // the one the modules without the copies give (a copy repeats its
 // original's errors, which would be counted twice).
-func (rc *ruleCopies) compile(mods map[string]*ast.Module) (*ast.Compiler, error) {
-	c, err := compileModules(mods, false)
+func (rc *ruleCopies) compile(mods map[string]*ast.Module, caps *capabilities) (*ast.Compiler, error) {
+	c, err := compileModules(mods, false, caps)
 	if err == nil || len(rc.modules) == 0 {
 		return c, err
 	}
@@ -133,7 +133,7 @@ func (rc *ruleCopies) compile(mods map[string]*ast.Module) (*ast.Compiler, error
 			without[name] = m
 		}
 	}
-	if _, err2 := compileModules(without, false); err2 != nil {
+	if _, err2 := compileModules(without, false, caps); err2 != nil {
 		return nil, err2
 	}
 	return nil, err

@@ -176,11 +176,13 @@ func fileRow(loc *ast.Location) string {
 	return fmt.Sprintf("%s:%d", loc.File, loc.Row)
 }
 
-// compileModules compiles modules, returning located errors.
-func compileModules(mods map[string]*ast.Module, strict bool) (*ast.Compiler, error) {
-	c := ast.NewCompiler().WithStrict(strict).WithDefaultRegoVersion(ast.RegoV1)
+// compileModules compiles modules with caps (the sandbox, or a
+// --capabilities file), returning located errors.
+func compileModules(mods map[string]*ast.Module, strict bool, caps *capabilities) (*ast.Compiler, error) {
+	c := ast.NewCompiler().WithStrict(strict).WithDefaultRegoVersion(ast.RegoV1).WithCapabilities(caps.caps)
 	c.Compile(mods)
 	if c.Failed() {
+		caps.explain(c.Errors)
 		return nil, policyError("compile", c.Errors)
 	}
 	return c, nil

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -22,6 +23,8 @@ type TestOptions struct {
 	Coverage  bool          // measure which policy lines the tests evaluate
 	Timeout   time.Duration // per test; 0 = DefaultTimeout
 	NoLibrary bool          // skip the embedded library's own tests
+	// Capabilities is an OPA capabilities JSON file; "" = the sandbox.
+	Capabilities string
 }
 
 // TestCase is the outcome of one Rego test rule.
@@ -87,6 +90,10 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	caps, err := loadCapabilities(opts.Capabilities)
+	if err != nil {
+		return nil, err
+	}
 	mods, err := loadModules(dirs, true)
 	if err != nil {
 		return nil, err
@@ -99,7 +106,7 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		}
 	}
 	runner := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithEnablePrintStatements(true).WithDefaultRegoVersion(ast.RegoV1)).
+		SetCompiler(ast.NewCompiler().WithEnablePrintStatements(true).WithDefaultRegoVersion(ast.RegoV1).WithCapabilities(caps.caps)).
 		SetModules(mods).
 		Filter(opts.Run).
 		SetTimeout(timeout).
@@ -116,6 +123,10 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 	defer cancel()
 	ch, err := runner.RunTests(runCtx, nil)
 	if err != nil {
+		var errs ast.Errors
+		if errors.As(err, &errs) {
+			caps.explain(errs)
+		}
 		return nil, policyError("compile", err)
 	}
 	res := &TestResult{}

@@ -35,6 +35,8 @@ type Options struct {
 	// ApplyHint overrides the command the fixes name (built from the
 	// inventory and properties paths when empty).
 	ApplyHint string
+	// Capabilities is an OPA capabilities file for the policies; "" = the sandbox.
+	Capabilities string
 }
 
 // Live loads the inventory, compiles the policy, connects to the cluster and
@@ -55,7 +57,7 @@ func Live(ctx context.Context, o Options) (Result, error) {
 	if name == "" {
 		name = inv.Cluster.Name
 	}
-	desired, bsrc, policyFs, err := compilePolicy(ctx, inv, o.PolicyDirs)
+	desired, bsrc, policyFs, err := compilePolicy(ctx, inv, o.PolicyDirs, o.Capabilities)
 	if err != nil {
 		return Result{}, err
 	}

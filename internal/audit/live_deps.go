@@ -15,8 +15,8 @@ import (
 
 // compilePolicy runs the policy over the inventory: the desired ACLs, where
 // each comes from, and the policy's deny and warn findings.
-func compilePolicy(ctx context.Context, inv *inventory.Inventory, dirs []string) (acl.Set, map[acl.Binding]string, []report.Finding, error) {
-	res, err := policies.Compile(ctx, inv, policies.Options{PolicyDirs: dirs})
+func compilePolicy(ctx context.Context, inv *inventory.Inventory, dirs []string, capabilities string) (acl.Set, map[acl.Binding]string, []report.Finding, error) {
+	res, err := policies.Compile(ctx, inv, policies.Options{PolicyDirs: dirs, Capabilities: capabilities})
 	if err != nil {
 		return acl.Set{}, nil, nil, err
 	}

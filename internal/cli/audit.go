@@ -28,6 +28,7 @@ func auditCommand(e *env) *ucli.Command {
 		&ucli.StringFlag{Name: "pki-dir", Usage: "CA `DIR` (kafkaguard pki): check its certificates' expiry and revocation; the brokers' trust anchor when the properties name no truststore", EnvVars: envVars("pki-dir")},
 		&ucli.StringFlag{Name: "secrets-dir", Usage: "SCRAM secrets store `DIR`: log in as each user with the stored password", EnvVars: envVars("secrets-dir")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
+		capabilitiesFlag(),
 		outputFlag("text", "json", "junit", "sarif", "github", "prometheus"),
 		&ucli.StringFlag{Name: "out", Usage: "write the result to `FILE` atomically instead of stdout (for the node-exporter textfile collector)", EnvVars: envVars("out")},
 		&ucli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 2 when a finding is at or above `SEVERITY` (info, warning, error)", EnvVars: envVars("fail-on")},
@@ -130,7 +131,7 @@ func (e *env) audit(c *ucli.Context) error {
 	for _, t := range targets {
 		opts := audit.Options{
 			Inventory: t.File, Bootstrap: t.Bootstrap, CommandConfig: t.CommandConfig,
-			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, PolicyDirs: t.Policy,
+			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, PolicyDirs: t.Policy, Capabilities: c.String("capabilities"),
 			WarnWithin: warnWithin, Now: now, Log: logw, Name: t.Name,
 		}
 		if pl != nil {

@@ -25,7 +25,15 @@ func policyInputFlags() []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory of *.yaml (repeatable); required", EnvVars: envVars("file")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "`DIR` (or .rego file) of your own policies: deny/warn rules, roles, acls (repeatable)", EnvVars: envVars("policy")},
 		&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up policy evaluation after this long", EnvVars: envVars("timeout")},
+		capabilitiesFlag(),
 	}
+}
+
+// capabilitiesFlag opts policies out of the sandbox: by default they run
+// without network and runtime builtins (http.send, net.lookup_ip_addr,
+// opa.runtime), since a policy may come from a pull request.
+func capabilitiesFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "capabilities", Usage: "OPA capabilities JSON `FILE` the policies may use (default: a sandbox without http.send, net.lookup_ip_addr, opa.runtime)", EnvVars: envVars("capabilities")}
 }
 
 // compileInventory loads the inventory and compiles it with the policies
@@ -42,7 +50,7 @@ func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, 
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Timeout: c.Duration("timeout")})
+	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Timeout: c.Duration("timeout"), Capabilities: c.String("capabilities")})
 	if err != nil {
 		return nil, nil, dnHint(err)
 	}

@@ -25,6 +25,7 @@ func planFlags() []ucli.Flag {
 	flags := []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory (repeatable); required", EnvVars: envVars("file")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
+		capabilitiesFlag(),
 		&ucli.BoolFlag{Name: "prune-unmanaged", Usage: "also remove bindings of principals outside the managed scope", EnvVars: envVars("prune-unmanaged")},
 	}
 	flags = append(flags, usersPlanFlags()...) // SCRAM users section: --secrets-dir, --prune-users (users.go)
@@ -72,7 +73,7 @@ func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy")})
+	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Capabilities: c.String("capabilities")})
 	if err != nil {
 		return nil, dnHint(err)
 	}

@@ -120,6 +120,7 @@ Examples:
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
 			&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up a test after this long", EnvVars: envVars("timeout")},
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
+			capabilitiesFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			start := time.Now()
@@ -131,7 +132,7 @@ Examples:
 				return err
 			}
 			res, err := policies.Test(c.Context, dirs, policies.TestOptions{
-				Run: c.String("run"), Coverage: c.Bool("coverage"), Timeout: c.Duration("timeout"),
+				Run: c.String("run"), Coverage: c.Bool("coverage"), Timeout: c.Duration("timeout"), Capabilities: c.String("capabilities"),
 			})
 			if err != nil {
 				return err
