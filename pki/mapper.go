@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,10 +55,10 @@ func ParseMappingRules(rules string) (*Mapper, error) {
 	for _, r := range splitRules(rules) {
 		loc := ruleParser.FindStringSubmatchIndex(r)
 		if loc == nil {
-			return nil, fmt.Errorf("invalid mapping rule %q", r)
+			return nil, fmt.Errorf("invalid mapping rule %s", shortQuote(r))
 		}
 		if loc[1] != len(r) {
-			return nil, fmt.Errorf("invalid mapping rule %q: unexpected %q after the rule", r, r[loc[1]:])
+			return nil, fmt.Errorf("invalid mapping rule %s: unexpected %s after the rule", shortQuote(r), shortQuote(r[loc[1]:]))
 		}
 		group := func(i int) (string, bool) {
 			if loc[2*i] < 0 {
@@ -78,16 +79,40 @@ func ParseMappingRules(rules string) (*Mapper, error) {
 		rule := mappingRule{pattern: pattern, replacement: repl, lower: flag == "L", upper: flag == "U"}
 		var err error
 		if rule.re, err = regexp.Compile(pattern); err != nil {
-			return nil, fmt.Errorf("invalid mapping rule %q: pattern: %s", r, regexpError(err))
+			return nil, fmt.Errorf("invalid mapping rule %s: pattern: %s", shortQuote(r), regexpError(err))
 		}
-		rule.full = regexp.MustCompile(`\A(?:` + pattern + `)\z`)
-		rule.atEmpty = regexp.MustCompile(`^(?s:.)(?:` + pattern + `)`)
+		// Matching as Java does needs the pattern wrapped in one more group;
+		// a pattern already at RE2's nesting limit cannot be, and is refused
+		// (MustCompile here once let a pull request's inventory panic).
+		if rule.full, err = regexp.Compile(`\A(?:` + pattern + `)\z`); err == nil {
+			rule.atEmpty, err = regexp.Compile(`^(?s:.)(?:` + pattern + `)`)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("invalid mapping rule %s: pattern cannot be matched as Kafka does: %s", shortQuote(r), regexpError(err))
+		}
 		m.rules = append(m.rules, rule)
 	}
 	return &m, nil
 }
 
+// shortQuote quotes s, cut to its first 200 bytes when longer, so an
+// error about a huge rule stays one readable line.
+func shortQuote(s string) string {
+	if len(s) <= 200 {
+		return strconv.Quote(s)
+	}
+	cut := 200
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("... (%d bytes)", len(s))
+}
+
 func regexpError(err error) string {
+	var re *syntax.Error
+	if errors.As(err, &re) && len(re.Expr) > 100 {
+		return fmt.Sprintf("%s: `%s...` (%d bytes)", re.Code, re.Expr[:100], len(re.Expr))
+	}
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 }
 

@@ -246,3 +246,27 @@ func TestPrincipalFromCertUsesRawSubject(t *testing.T) {
 		}
 	}
 }
+
+// A pattern at RE2's nesting limit compiles alone but not wrapped in the
+// group Java-style matching needs: refused with an error, never a panic.
+func TestMappingRuleTooDeepToWrapIsAnError(t *testing.T) {
+	for _, depth := range []int{999, 1000, 5000} {
+		rule := "RULE:" + strings.Repeat("(", depth) + "a" + strings.Repeat(")", depth) + "/x/"
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("depth %d: panic: %v", depth, r)
+				}
+			}()
+			_, err := ParseMappingRules(rule)
+			if err == nil || !strings.Contains(err.Error(), "invalid mapping rule") || len(err.Error()) > 600 {
+				t.Errorf("depth %d: error = %.600v", depth, err)
+			}
+		}()
+	}
+	// One level less still works.
+	rule := "RULE:" + strings.Repeat("(", 997) + "a" + strings.Repeat(")", 997) + "/x/"
+	if _, err := ParseMappingRules(rule); err != nil {
+		t.Errorf("depth 997: %v", err)
+	}
+}

@@ -156,7 +156,16 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 		wg      sync.WaitGroup
 	)
 	for i := 1; i <= 2; i++ {
-		wg.Go(func() { found[i], findErr[i] = evalQuery(ctx, pqs[i], in) })
+		wg.Go(func() {
+			// A panic here would end the process with the runtime's exit
+			// code 2 (read as "findings"); it becomes this query's error.
+			defer func() {
+				if r := recover(); r != nil {
+					findErr[i] = fmt.Errorf("internal error: policy evaluation panicked: %v", r)
+				}
+			}()
+			found[i], findErr[i] = evalQuery(ctx, pqs[i], in)
+		})
 	}
 	res, userBindingErr, expErr := expand(ctx, pqs[0], in, inv, userACLs)
 	wg.Wait()

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -80,7 +82,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return e.run(args)
 }
 
-func (e *env) run(args []string) int {
+func (e *env) run(args []string) (code int) {
+	// A panic is a bug, never "findings": exit 1 with one line, not the
+	// runtime's exit 2 (which plan --detailed-exitcode reads as changes).
+	defer func() {
+		if r := recover(); r != nil {
+			code = e.internalError(r)
+		}
+	}()
 	e.initProgress()
 	app := newApp(e)
 	err := app.Run(hoistGlobalFlags(app, args))
@@ -102,6 +111,41 @@ func (e *env) run(args []string) int {
 		fmt.Fprintf(e.stderr, "kafkaguard: hint: %s\n", h.hint)
 	}
 	return ExitError
+}
+
+// internalError reports a recovered panic as one error line naming where it
+// happened, and returns the exit code 1.
+func (e *env) internalError(r any) int {
+	msg := strings.ReplaceAll(fmt.Sprint(r), "\n", " ")
+	if where := panicSite(); where != "" {
+		msg += " (at " + where + ")"
+	}
+	fmt.Fprintf(e.stderr, "kafkaguard: error: internal error: %s\n", msg)
+	fmt.Fprintln(e.stderr, "kafkaguard: hint: this is a bug in kafkaguard; please report it with the command and input that caused it")
+	return ExitError
+}
+
+// panicSite is file:line of the innermost kafkaguard frame of the panicking
+// goroutine's stack, as seen from a deferred recover.
+func panicSite() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	panicking := false
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			panicking = true
+		} else if fn, ok := strings.CutPrefix(f.Function, "github.com/kafkaguard/kafkaguard/"); panicking && ok {
+			// The package's directory (fn up to the first dot after its
+			// last slash) and the file's name: "pki/mapper.go:83".
+			slash := strings.LastIndex(fn, "/") + 1
+			dir := fn[:slash+strings.Index(fn[slash:], ".")]
+			return fmt.Sprintf("%s/%s:%d", dir, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 func newApp(e *env) *ucli.App {
