@@ -129,34 +129,54 @@ func (a *Authorizer) Authorize(r Request) Decision {
 	if _, ok := a.superUsers[r.Principal]; ok {
 		return Decision{Allowed: true, Reason: ReasonSuperUser}
 	}
-	var ti *typeIndex
-	if r.ResourceType >= 0 && r.ResourceType <= maxResourceType {
-		ti = a.byType[r.ResourceType]
-	}
-	if ti == nil {
-		return a.noACL()
-	}
-	var m matcher
-	m.r = r
-	m.check(ti.literal[r.ResourceName])
-	for _, l := range ti.prefixLens {
-		if l > len(r.ResourceName) {
-			break
-		}
-		m.check(ti.prefixed[r.ResourceName[:l]])
-	}
-	m.check(ti.wildcard)
+	m := matcher{r: r, collect: true}
+	a.walk(r.ResourceType, r.ResourceName, m.check)
 	switch {
-	case len(m.deny) > 0:
+	case m.denied:
 		slices.SortFunc(m.deny, Compare)
 		return Decision{Allowed: false, Reason: ReasonDenied, Deciding: m.deny}
-	case len(m.allow) > 0:
+	case m.allowed:
 		slices.SortFunc(m.allow, Compare)
 		return Decision{Allowed: true, Reason: ReasonAllowed, Deciding: m.allow}
 	case !m.hasResourceACLs:
 		return a.noACL()
 	}
 	return Decision{Allowed: false, Reason: ReasonNoMatch}
+}
+
+// Allowed reports whether r is allowed: Authorize's answer without the
+// deciding bindings, for analyses that ask millions of questions.
+func (a *Authorizer) Allowed(r Request) bool {
+	if _, ok := a.superUsers[r.Principal]; ok {
+		return true
+	}
+	m := matcher{r: r}
+	a.walk(r.ResourceType, r.ResourceName, m.check)
+	switch {
+	case m.denied:
+		return false
+	case m.allowed:
+		return true
+	}
+	return !m.hasResourceACLs && a.allowIfNo
+}
+
+// walk calls visit with the bindings of every pattern of typ that covers
+// name: the LITERAL name, each PREFIXED prefix of it, LITERAL "*". visit may
+// get nil (no binding on that pattern).
+func (a *Authorizer) walk(typ ResourceType, name string, visit func(principalIndex)) {
+	if typ < 0 || typ > maxResourceType || a.byType[typ] == nil {
+		return
+	}
+	ti := a.byType[typ]
+	visit(ti.literal[name])
+	for _, l := range ti.prefixLens {
+		if l > len(name) {
+			break
+		}
+		visit(ti.prefixed[name[:l]])
+	}
+	visit(ti.wildcard)
 }
 
 func (a *Authorizer) noACL() Decision {
@@ -166,10 +186,13 @@ func (a *Authorizer) noACL() Decision {
 	return Decision{Allowed: false, Reason: ReasonNoACLDenied}
 }
 
-// matcher collects the bindings of the resource's patterns that decide r.
+// matcher finds whether a DENY or an ALLOW binding of the resource's
+// patterns decides r and, when collect is set, which ones.
 type matcher struct {
 	r               Request
+	collect         bool
 	hasResourceACLs bool
+	allowed, denied bool
 	allow, deny     []Binding
 }
 
@@ -193,9 +216,15 @@ func (m *matcher) add(bs []Binding) {
 		}
 		switch {
 		case b.Permission == PermDeny && operationMatches(b.Operation, m.r.Operation):
-			m.deny = append(m.deny, b)
+			m.denied = true
+			if m.collect {
+				m.deny = append(m.deny, b)
+			}
 		case b.Permission == PermAllow && allowImplies(b.Operation, m.r.Operation):
-			m.allow = append(m.allow, b)
+			m.allowed = true
+			if m.collect {
+				m.allow = append(m.allow, b)
+			}
 		}
 	}
 }
@@ -256,4 +285,20 @@ func (b Binding) MatchesResource(typ ResourceType, name string) bool {
 		return strings.HasPrefix(name, b.ResourceName)
 	}
 	return false
+}
+
+// ResourceBindings returns every binding whose pattern covers the resource
+// typ/name, whatever its principal, host, operation or permission, sorted
+// with Compare: the bindings that can take part in any decision on that
+// resource. Analyses use it to find the principals and hosts worth asking
+// about instead of asking about every one.
+func (a *Authorizer) ResourceBindings(typ ResourceType, name string) []Binding {
+	var out []Binding
+	a.walk(typ, name, func(pi principalIndex) {
+		for _, bs := range pi {
+			out = append(out, bs...)
+		}
+	})
+	slices.SortFunc(out, Compare)
+	return out
 }

@@ -281,6 +281,18 @@ func TestAuthorizerAgreesWithNaiveScan(t *testing.T) {
 			if got.Allowed != want.Allowed || got.Reason != want.Reason || !slices.Equal(got.Deciding, want.Deciding) {
 				t.Fatalf("seed %d: Authorize(%+v)\n got  %v %q %v\n want %v %q %v\nbindings: %v", seed, r, got.Allowed, got.Reason, got.Deciding, want.Allowed, want.Reason, want.Deciding, bs)
 			}
+			if fast := a.Allowed(r); fast != want.Allowed {
+				t.Fatalf("seed %d: Allowed(%+v) = %v, Authorize says %v", seed, r, fast, want.Allowed)
+			}
+			var covering []Binding
+			for _, b := range NewSet(bs...).Bindings() {
+				if b.MatchesResource(r.ResourceType, r.ResourceName) {
+					covering = append(covering, b)
+				}
+			}
+			if rb := a.ResourceBindings(r.ResourceType, r.ResourceName); !slices.Equal(rb, covering) {
+				t.Fatalf("seed %d: ResourceBindings(%s, %q)\n got  %v\n want %v", seed, r.ResourceType, r.ResourceName, rb, covering)
+			}
 		}
 	}
 }
