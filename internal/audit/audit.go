@@ -276,7 +276,7 @@ func Run(ctx context.Context, in Input) Result {
 		case in.NoTLS:
 			add(plaintextFindings(in.Brokers)...)
 		case in.TLS != nil:
-			for _, addr := range uniqueBrokers(in.Brokers) {
+			for _, addr := range UniqueBrokers(in.Brokers) {
 				p, err := in.TLS.ProbeTLS(ctx, addr)
 				fs, exp := CheckBrokerTLS(addr, p, err, in.Roots, now, in.WarnWithin)
 				add(fs...)
@@ -306,9 +306,9 @@ func Run(ctx context.Context, in Input) Result {
 	return res
 }
 
-// uniqueBrokers is brokers without repeats, in order: a bootstrap list that
+// UniqueBrokers is brokers without repeats, in order: a bootstrap list that
 // names a broker twice probes it once (and writes one metric series).
-func uniqueBrokers(brokers []string) []string {
+func UniqueBrokers(brokers []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, b := range brokers {

@@ -7,21 +7,14 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
-	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/pki"
-	"github.com/kafkaguard/kafkaguard/policies"
 )
 
-// compilePolicy runs the policy over the inventory: the desired ACLs, where
-// each comes from, and the policy's deny and warn findings.
-func compilePolicy(ctx context.Context, inv *inventory.Inventory, dirs []string, capabilities string) (acl.Set, map[acl.Binding]string, []report.Finding, error) {
-	res, err := policies.Compile(ctx, inv, policies.Options{PolicyDirs: dirs, Capabilities: capabilities})
-	if err != nil {
-		return acl.Set{}, nil, nil, err
-	}
+// BindingSources is, for every binding of a compile's provenance, the
+// location ("file:line") of the first grant or rule that produced it.
+func BindingSources(prov map[acl.Binding][]string) map[acl.Binding]string {
 	srcs := map[acl.Binding]string{}
-	for b, provs := range res.Provenance {
+	for b, provs := range prov {
 		for _, p := range provs {
 			if s := provenanceLocation(p); s != "" {
 				srcs[b] = s
@@ -29,8 +22,7 @@ func compilePolicy(ctx context.Context, inv *inventory.Inventory, dirs []string,
 			}
 		}
 	}
-	fs := append(append([]report.Finding{}, res.Deny...), res.Warn...)
-	return res.ACLs, srcs, fs, nil
+	return srcs
 }
 
 // provenanceLocation takes "file:line" out of "grant inventory.yaml:14 (role
@@ -52,14 +44,15 @@ type caLister struct {
 	rules string // the cluster's ssl.principal.mapping.rules
 }
 
-// openCA opens the CA directory for the certificates check and returns its
-// certificate as the root brokers must chain to.
-func openCA(dir string, inv *inventory.Inventory) (CertLister, *x509.CertPool, error) {
+// OpenCA opens the CA directory for the certificates check and returns its
+// certificate as the root brokers must chain to. rules are the cluster's
+// ssl.principal.mapping.rules.
+func OpenCA(dir, rules string) (CertLister, *x509.CertPool, error) {
 	ca, err := pki.Open(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return caLister{ca: ca, rules: inv.Cluster.SSLPrincipalMappingRules}, ca.CertPool(), nil
+	return caLister{ca: ca, rules: rules}, ca.CertPool(), nil
 }
 
 // ListCerts lists the CA's certificates. A client certificate's principal is

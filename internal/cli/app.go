@@ -24,28 +24,10 @@ const (
 	ExitOK       = 0 // ran, nothing to report
 	ExitError    = 1 // could not run
 	ExitFindings = 2 // ran and found something
+	// ExitInterrupted: stopped by Ctrl-C (SIGINT) after reporting what was
+	// done, as shells report 128+SIGINT.
+	ExitInterrupted = 130
 )
-
-// errFindings is returned by a command that ran and reported findings (policy
-// violations, failing tests, drift, pending changes): exit 2, no error line.
-var errFindings = errors.New("findings reported")
-
-// hintError carries a second line telling the user what to do next.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-// withHint attaches a "kafkaguard: hint: ..." line to err.
-func withHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &hintError{err: err, hint: hint}
-}
 
 // env is what a command may touch of the outside world. Tests build their own.
 type env struct {
@@ -98,6 +80,8 @@ func (e *env) run(args []string) (code int) {
 		return ExitOK
 	case errors.Is(err, errFindings):
 		return ExitFindings
+	case errors.Is(err, errInterrupted):
+		return ExitInterrupted
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	// urfave/cli words an unknown command as a missing help topic.
@@ -220,6 +204,9 @@ func usageError(c *ucli.Context, err error, _ bool) error {
 // is missing, so required flags are checked here instead, before the action.
 func strictUsage(cmd *ucli.Command) {
 	cmd.OnUsageError = usageError
+	if cmd.Action != nil {
+		cmd.Action = explainAction(cmd.Action)
+	}
 	var required []ucli.Flag
 	for _, f := range cmd.Flags {
 		if clearRequired(f) {

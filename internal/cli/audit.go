@@ -2,22 +2,20 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
-	"gopkg.in/yaml.v3"
 
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 )
 
@@ -29,6 +27,7 @@ func auditCommand(e *env) *ucli.Command {
 		&ucli.StringFlag{Name: "secrets-dir", Usage: "SCRAM secrets store `DIR`: log in as each user with the stored password", EnvVars: envVars("secrets-dir")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		capabilitiesFlag(),
+		policyTimeoutFlag(),
 		outputFlag("text", "json", "junit", "sarif", "github", "prometheus"),
 		&ucli.StringFlag{Name: "out", Usage: "write the result to `FILE` atomically instead of stdout (for the node-exporter textfile collector)", EnvVars: envVars("out")},
 		&ucli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 2 when a finding is at or above `SEVERITY` (info, warning, error)", EnvVars: envVars("fail-on")},
@@ -88,18 +87,6 @@ Examples:
 	}
 }
 
-// auditTarget is one cluster to audit (parseClustersFile reads the keys of a
-// clusters file into it).
-type auditTarget struct {
-	Name          string
-	File          []string
-	CommandConfig string
-	Bootstrap     string
-	PKIDir        string
-	SecretsDir    string
-	Policy        []string
-}
-
 func (e *env) audit(c *ucli.Context) error {
 	if c.NArg() > 0 {
 		return withHint(fmt.Errorf("audit takes no arguments, got %q", c.Args().First()), "run 'kafkaguard audit --help' for usage")
@@ -123,67 +110,43 @@ func (e *env) audit(c *ucli.Context) error {
 	if c.Bool("verbose") || e.stderrTTY {
 		logw = e.stderr
 	}
-
 	now := time.Now()
-	var runs []audit.ClusterRun
-	audited := false // some cluster has a report
-	var errs []error
-	for _, t := range targets {
-		opts := audit.Options{
-			Inventory: t.File, Bootstrap: t.Bootstrap, CommandConfig: t.CommandConfig,
-			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, PolicyDirs: t.Policy, Capabilities: c.String("capabilities"),
-			WarnWithin: warnWithin, Now: now, Log: logw, Name: t.Name,
+	runs := audit.RunAll(c.Context, targets, func(ctx context.Context, t audit.Target) (audit.Result, error) {
+		o := app.AuditOptions{
+			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, WarnWithin: warnWithin, Now: now, Log: logw,
+			Name: t.Name, ApplyHint: t.ApplyCommand(),
 		}
 		if pl != nil {
-			opts.Progress = pl.report
+			o.Progress = pl.report
+		}
+		w, err := app.Load(ctx, app.Options{Files: t.File, PolicyDirs: t.Policy, PolicyTimeout: c.Duration("policy-timeout"), Capabilities: c.String("capabilities")})
+		if err != nil {
+			return audit.Result{}, explain(c, err)
+		}
+		cfg, err := cluster.LoadConfig(t.Bootstrap, t.CommandConfig)
+		if err != nil {
+			return audit.Result{}, err
+		}
+		if d := c.Duration("timeout"); d > 0 {
+			cfg.Timeout = d
 		}
 		if c.Bool("verbose") {
-			opts.DialOptions = []cluster.DialOption{cluster.WithLog(e.stderr)}
+			o.DialOptions = []cluster.DialOption{cluster.WithLog(e.stderr)}
 		}
-		var cfg *cluster.Config
-		if t.Bootstrap == "" && t.CommandConfig == "" {
-			errs = append(errs, clusterErr(t, withHint(errors.New("no cluster given"),
-				"pass --command-config FILE and/or --bootstrap-server HOST:PORT (or KAFKAGUARD_COMMAND_CONFIG)")))
-			runs = append(runs, audit.ClusterRun{Cluster: t.label(), Err: errs[len(errs)-1]})
-			continue
-		}
-		cfg, err = cluster.LoadConfig(t.Bootstrap, t.CommandConfig)
-		if err == nil {
-			if d := c.Duration("timeout"); d > 0 {
-				cfg.Timeout = d
-			}
-			opts.Config = cfg
-			var res audit.Result
-			res, err = audit.Live(c.Context, opts)
-			if err == nil {
-				runs = append(runs, audit.ClusterRun{Cluster: res.Report.Cluster, Result: &res})
-				audited = true
-				if res.Err != nil {
-					errs = append(errs, clusterErr(t, res.Err))
-				}
-				continue
-			}
-			err = connectHint(dnHint(err), cfg)
-		}
-		errs = append(errs, clusterErr(t, err))
-		runs = append(runs, audit.ClusterRun{Cluster: t.label(), Err: err})
-	}
-
+		res, err := w.Audit(ctx, cfg, o)
+		return res, connectHint(err, cfg)
+	})
 	pl.finish()
 
 	// One report covers every cluster: with --clusters, a cluster that could
 	// not be audited is in it as errored. A single cluster that could not be
 	// audited at all gets no report, only the error (and its metrics).
 	var buf bytes.Buffer
-	var merged report.Report
-	haveReport := audited || len(targets) > 1
-	if haveReport {
-		merged = audit.MergeRuns(runs)
-	}
-	var rerr error // not err: that holds the last cluster's failure, already in errs
+	merged, haveReport := runs.Report()
+	var rerr error
 	switch {
 	case format == "prometheus":
-		rerr = audit.WritePrometheus(&buf, runs, now)
+		rerr = audit.WritePrometheus(&buf, runs.Runs, now)
 	case haveReport:
 		rerr = report.Render(&buf, format, merged, e.useColor(c) && c.String("out") == "")
 	}
@@ -202,204 +165,36 @@ func (e *env) audit(c *ucli.Context) error {
 			return err
 		}
 	}
-	if len(errs) > 0 {
+	if errs := runs.Errors(); len(errs) > 0 {
+		for i, err := range errs {
+			errs[i] = explain(c, err)
+		}
 		return errors.Join(errs...)
 	}
-	if len(merged.AtLeast(failOn)) > 0 {
+	if runs.ExitCode(failOn) == audit.ExitFindings {
 		return errFindings
 	}
 	return nil
 }
 
-// label names a cluster whose audit could not run: its name in the clusters
-// file, else the inventory's cluster name, else the inventory files.
-func (t auditTarget) label() string {
-	if t.Name != "" {
-		return t.Name
-	}
-	if inv, err := inventory.Load(t.File...); err == nil && inv.Cluster.Name != "" {
-		return inv.Cluster.Name
-	}
-	return strings.Join(t.File, ",")
-}
-
-func clusterErr(t auditTarget, err error) error {
-	if t.Name == "" {
-		return err
-	}
-	var h *hintError
-	if errors.As(err, &h) {
-		return &hintError{err: fmt.Errorf("cluster %s: %w", t.Name, h.err), hint: h.hint}
-	}
-	return fmt.Errorf("cluster %s: %w", t.Name, err)
-}
-
 // auditTargets is the clusters to audit: the --clusters file, or the one the
 // flags name.
-func auditTargets(c *ucli.Context) ([]auditTarget, error) {
+func auditTargets(c *ucli.Context) ([]audit.Target, error) {
+	flags := audit.Target{
+		File: c.StringSlice("file"), CommandConfig: c.String("command-config"), Bootstrap: c.String("bootstrap-server"),
+		PKIDir: c.String("pki-dir"), SecretsDir: c.String("secrets-dir"), Policy: c.StringSlice("policy"),
+	}
 	path := c.String("clusters")
 	if path == "" {
-		files := c.StringSlice("file")
-		if len(files) == 0 {
-			return nil, withHint(errors.New("no inventory given"), "pass -f INVENTORY (or --clusters FILE)")
+		if len(flags.File) == 0 {
+			return nil, app.ErrNoInventory
 		}
-		return []auditTarget{{
-			File: files, CommandConfig: c.String("command-config"), Bootstrap: c.String("bootstrap-server"),
-			PKIDir: c.String("pki-dir"), SecretsDir: c.String("secrets-dir"), Policy: c.StringSlice("policy"),
-		}}, nil
+		return []audit.Target{flags}, nil
 	}
-	if len(c.StringSlice("file")) > 0 {
+	if len(flags.File) > 0 {
 		return nil, errors.New("--clusters and -f exclude each other: name each cluster's inventory in the clusters file")
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read clusters file: %w", err)
-	}
-	clusters, err := parseClustersFile(path, data)
-	if err != nil {
-		return nil, err
-	}
-	if len(clusters) == 0 {
-		return nil, fmt.Errorf("clusters file %s names no clusters (want a clusters: list)", path)
-	}
-	base := filepath.Dir(path)
-	rel := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(base, p)
-	}
-	seen := map[string]bool{}
-	for i := range clusters {
-		t := &clusters[i]
-		if t.Name == "" {
-			return nil, fmt.Errorf("clusters file %s: cluster %d has no name", path, i+1)
-		}
-		if seen[t.Name] {
-			return nil, fmt.Errorf("clusters file %s: cluster %s named twice", path, t.Name)
-		}
-		seen[t.Name] = true
-		if len(t.File) == 0 {
-			return nil, fmt.Errorf("clusters file %s: cluster %s has no file (its inventory)", path, t.Name)
-		}
-		for j := range t.File {
-			t.File[j] = rel(t.File[j])
-		}
-		for j := range t.Policy {
-			t.Policy[j] = rel(t.Policy[j])
-		}
-		t.Policy = append(t.Policy, c.StringSlice("policy")...)
-		t.CommandConfig = rel(t.CommandConfig)
-		t.PKIDir, t.SecretsDir = rel(t.PKIDir), rel(t.SecretsDir)
-		if t.PKIDir == "" {
-			t.PKIDir = c.String("pki-dir")
-		}
-		if t.SecretsDir == "" {
-			t.SecretsDir = c.String("secrets-dir")
-		}
-		if t.CommandConfig == "" && t.Bootstrap == "" {
-			t.CommandConfig, t.Bootstrap = c.String("command-config"), c.String("bootstrap-server")
-		}
-	}
-	return clusters, nil
-}
-
-// clusterKeys are the keys of one cluster in a clusters file, in the order
-// the help names them.
-var clusterKeys = []string{"name", "file", "command_config", "bootstrap_server", "pki_dir", "secrets_dir", "policy"}
-
-// parseClustersFile reads a clusters file. Its errors name the file, the
-// line and the key as the user wrote them (not Go types).
-func parseClustersFile(path string, data []byte) ([]auditTarget, error) {
-	at := func(n *yaml.Node, format string, args ...any) error {
-		return fmt.Errorf("clusters file %s:%d: %s", path, n.Line, fmt.Sprintf(format, args...))
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("clusters file %s: invalid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if len(root.Content) == 0 {
-		return nil, nil
-	}
-	doc := root.Content[0]
-	if doc.Kind != yaml.MappingNode {
-		return nil, at(doc, "want a mapping with a clusters: list")
-	}
-	var list *yaml.Node
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		k, v := doc.Content[i], doc.Content[i+1]
-		if k.Value != "clusters" {
-			return nil, at(k, "unknown key %q (want clusters)", k.Value)
-		}
-		list = v
-	}
-	if list == nil || list.Tag == "!!null" {
-		return nil, nil
-	}
-	if list.Kind != yaml.SequenceNode {
-		return nil, at(list, "clusters: want a list of clusters")
-	}
-	var out []auditTarget
-	for ci, item := range list.Content {
-		if item.Kind != yaml.MappingNode {
-			return nil, at(item, "cluster %d: want a mapping with %s", ci+1, strings.Join(clusterKeys, ", "))
-		}
-		var t auditTarget
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			k, v := item.Content[i], item.Content[i+1]
-			if seen[k.Value] {
-				return nil, at(k, "cluster %d: key %q given twice", ci+1, k.Value)
-			}
-			seen[k.Value] = true
-			str := func() (string, error) {
-				if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-					return "", at(v, "cluster %d: %s: want a string", ci+1, k.Value)
-				}
-				return v.Value, nil
-			}
-			strs := func() ([]string, error) {
-				if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
-					return []string{v.Value}, nil
-				}
-				if v.Kind != yaml.SequenceNode {
-					return nil, at(v, "cluster %d: %s: want a list of paths", ci+1, k.Value)
-				}
-				var ss []string
-				for _, e := range v.Content {
-					if e.Kind != yaml.ScalarNode || e.Tag == "!!null" {
-						return nil, at(e, "cluster %d: %s: want a list of paths", ci+1, k.Value)
-					}
-					ss = append(ss, e.Value)
-				}
-				return ss, nil
-			}
-			var err error
-			switch k.Value {
-			case "name":
-				t.Name, err = str()
-			case "file":
-				t.File, err = strs()
-			case "command_config":
-				t.CommandConfig, err = str()
-			case "bootstrap_server":
-				t.Bootstrap, err = str()
-			case "pki_dir":
-				t.PKIDir, err = str()
-			case "secrets_dir":
-				t.SecretsDir, err = str()
-			case "policy":
-				t.Policy, err = strs()
-			default:
-				err = at(k, "cluster %d: unknown key %q (want %s)", ci+1, k.Value, strings.Join(clusterKeys, ", "))
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return audit.LoadTargets(path, flags)
 }
 
 // parseDays parses a Go duration or a number of days ("30d").

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -36,48 +35,13 @@ func capabilitiesFlag() ucli.Flag {
 	return &ucli.StringFlag{Name: "capabilities", Usage: "OPA capabilities JSON `FILE` the policies may use (default: a sandbox without http.send, net.lookup_ip_addr, opa.runtime)", EnvVars: envVars("capabilities")}
 }
 
-// compileInventory loads the inventory and compiles it with the policies
-// (policies.Compile also checks the mtls DNs).
+// compileInventory loads the inventory and compiles it with the policies.
 func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, error) {
-	if c.NArg() > 0 {
-		return nil, nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the inventory with -f FILE")
-	}
-	files := c.StringSlice("file")
-	if len(files) == 0 {
-		return nil, nil, withHint(errors.New("no inventory given"), "pass -f inventory.yaml or -f DIR (or set KAFKAGUARD_FILE)")
-	}
-	inv, err := inventory.Load(files...)
+	w, err := load(c, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Timeout: c.Duration("timeout"), Capabilities: c.String("capabilities")})
-	if err != nil {
-		return nil, nil, dnHint(err)
-	}
-	return inv, res, nil
-}
-
-// loadInventory loads the inventory and checks its mtls DNs against the
-// cluster's mapping rules, for commands that do not compile it (users);
-// the others get the same check from policies.Compile.
-func loadInventory(files ...string) (*inventory.Inventory, error) {
-	inv, err := inventory.Load(files...)
-	if err != nil {
-		return nil, err
-	}
-	if err := policies.CheckDNs(inv); err != nil {
-		return nil, dnHint(err)
-	}
-	return inv, nil
-}
-
-// dnHint adds what to do to an mtls dn that maps to another principal.
-func dnHint(err error) error {
-	var de *inventory.DNError
-	if errors.As(err, &de) {
-		return withHint(err, "fix the dn (or the mapping rules) so the broker sees this certificate as the declared principal")
-	}
-	return err
+	return w.Inventory, w.Compiled, nil
 }
 
 func compileCommand(e *env) *ucli.Command {

@@ -104,11 +104,7 @@ func verboseWriter(c *ucli.Context, w io.Writer) io.Writer {
 func devUp(ctx context.Context, e *env, opts devcluster.Options) error {
 	dc, err := devcluster.Start(ctx, opts)
 	if err != nil {
-		// devcluster's errors already say "dev cluster: ...".
-		if strings.Contains(err.Error(), "address already in use") {
-			return withHint(err, "another process listens there: pick a free port with --listen 127.0.0.1:0")
-		}
-		return err
+		return err // devcluster's errors already say "dev cluster: ..."; errors.go hints a port in use
 	}
 	stopped := false
 	defer func() {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -12,12 +11,10 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
-	"github.com/kafkaguard/kafkaguard/pki"
-	"github.com/kafkaguard/kafkaguard/policies"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
 )
 
 // planFlags are the flags plan and apply share.
@@ -26,88 +23,48 @@ func planFlags() []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory (repeatable); required", EnvVars: envVars("file")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		capabilitiesFlag(),
+		policyTimeoutFlag(),
 		&ucli.BoolFlag{Name: "prune-unmanaged", Usage: "also remove bindings of principals outside the managed scope", EnvVars: envVars("prune-unmanaged")},
 	}
 	flags = append(flags, usersPlanFlags()...) // SCRAM users section: --secrets-dir, --prune-users (users.go)
 	return append(flags, connFlags()...)
 }
 
-// planInput is what the planners work from: the inventory, what the policies
-// make of it, and a connection to the cluster.
-type planInput struct {
-	inv      *inventory.Inventory
-	compiled *policies.Result
-	scope    acl.Scope
-	client   *cluster.Client
+// planOptions are the plan's flags as app.PlanOptions.
+func (e *env) planOptions(c *ucli.Context) app.PlanOptions {
+	return app.PlanOptions{
+		PruneUnmanaged: c.Bool("prune-unmanaged"), PruneUsers: c.Bool("prune-users"),
+		SecretsDir: c.String("secrets-dir"), Log: verboseWriter(c, e.stderr),
+	}
 }
 
-// planners lists the sections of plan and apply, in the order they apply.
-// A new section (SCRAM users go first, then ACLs) is one more entry here:
-// an apply.Planner whose Plan returns an apply.Section.
-func (e *env) planners(c *ucli.Context, in *planInput) ([]apply.Planner, error) {
-	users, err := e.usersPlanner(c, in.inv, in.scope, in.client) // SCRAM users section (users.go)
-	if err != nil {
-		return nil, err
-	}
-	return []apply.Planner{
-		users,
-		apply.ACLPlanner{Admin: in.client, Desired: in.compiled.ACLs, Scope: in.scope, PruneUnmanaged: c.Bool("prune-unmanaged")},
-	}, nil
-}
-
-// loadPlanInput reads and compiles the inventory (before any connection, so
-// bad input fails fast), then connects. The caller closes in.client.
-func (e *env) loadPlanInput(c *ucli.Context) (*planInput, error) {
-	if c.NArg() > 0 {
-		return nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), fmt.Sprintf("run 'kafkaguard %s --help' for usage", c.Command.Name))
-	}
-	files := c.StringSlice("file")
-	if len(files) == 0 {
-		return nil, withHint(errors.New("no inventory given"), "pass -f inventory.yaml (or set KAFKAGUARD_FILE)")
-	}
-	inv, err := inventory.Load(files...)
-	if err != nil {
-		return nil, err
-	}
-	scope, err := inv.ManagedScope()
-	if err != nil {
-		return nil, err
-	}
-	res, err := policies.Compile(c.Context, inv, policies.Options{PolicyDirs: c.StringSlice("policy"), Capabilities: c.String("capabilities")})
-	if err != nil {
-		return nil, dnHint(err)
-	}
-	if len(res.Deny) > 0 {
-		e.printDenies(res.Deny)
-		return nil, withHint(fmt.Errorf("the inventory violates %d policy rule(s); nothing was planned", len(res.Deny)),
-			"run 'kafkaguard policy check -f ...' for details and fix the inventory")
-	}
-	rules := inv.Cluster.SSLPrincipalMappingRules
-	cl, err := e.connect(c, func(cfg *cluster.Config) {
-		cfg.CertPrincipal = func(cert *x509.Certificate) (string, error) { return pki.PrincipalFromCert(cert, rules) }
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &planInput{inv: inv, compiled: res, scope: scope, client: cl}, nil
-}
-
-func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *planInput, error) {
-	in, err := e.loadPlanInput(c)
+// buildPlan loads and compiles the inventory (before any connection, so bad
+// input fails fast), refuses one the policies deny, connects and plans. The
+// caller closes the session.
+func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *app.Session, error) {
+	w, err := load(c, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	planners, err := e.planners(c, in)
-	if err != nil {
-		in.client.Close()
+	if err := w.Denied(); err != nil {
+		e.printDenies(w.Compiled.Deny)
 		return nil, nil, err
 	}
-	p, err := apply.Build(c.Context, planners...)
+	s, err := e.connectWorkspace(c, w)
 	if err != nil {
-		in.client.Close()
-		return nil, nil, connectHint(err, in.client.Config()) // e.g. not authorized to describe ACLs (connflags.go)
+		return nil, nil, err
 	}
-	return p, in, nil
+	p, err := s.Plan(c.Context, e.planOptions(c))
+	if err != nil {
+		s.Close()
+		return nil, nil, connectHint(err, s.Client.Config()) // e.g. not authorized to describe ACLs
+	}
+	for _, sec := range p.Sections {
+		if users, ok := sec.(*scram.Section); ok {
+			users.SuggestPrune("--prune-users")
+		}
+	}
+	return p, s, nil
 }
 
 func planCommand(e *env) *ucli.Command {
@@ -141,11 +98,11 @@ Examples:
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes (0 none, 1 error)", EnvVars: envVars("detailed-exitcode")},
 		),
 		Action: func(c *ucli.Context) error {
-			p, in, err := e.buildPlan(c)
+			p, s, err := e.buildPlan(c)
 			if err != nil {
 				return err
 			}
-			defer in.client.Close()
+			defer s.Close()
 			if c.String("output") == "json" {
 				if err := p.WriteJSON(e.stdout); err != nil {
 					return err
@@ -204,24 +161,18 @@ Examples:
 			if n := c.Int("max-removals"); n < -1 {
 				return fmt.Errorf("--max-removals %d: want 0 or more, or -1 for no limit", n)
 			}
-			p, in, err := e.buildPlan(c)
+			p, s, err := e.buildPlan(c)
 			if err != nil {
 				return err
 			}
-			defer in.client.Close()
+			defer s.Close()
 			st := apply.Style{Color: e.useColor(c)}
 			p.WriteText(e.stdout, st)
 			if !p.HasChanges() {
 				return nil
 			}
-			guards := apply.Guards{MaxRemovals: c.Int("max-removals"), AllowLockout: c.Bool("allow-lockout"), SuperUsers: superUsers(c, in.inv)}
+			guards := apply.Guards{MaxRemovals: c.Int("max-removals"), AllowLockout: c.Bool("allow-lockout"), SuperUsers: superUsers(c, s.Inventory)}
 			if err := p.Check(guards); err != nil {
-				switch {
-				case errors.Is(err, apply.ErrTooManyRemovals):
-					return withHint(err, "review the plan; raise --max-removals if it is right")
-				case errors.Is(err, apply.ErrLockout):
-					return withHint(err, "keep a grant of DESCRIBE and ALTER on CLUSTER for this principal, pass --super-user if it is in super.users, or --allow-lockout")
-				}
 				return err
 			}
 			if err := e.confirmApply(c); err != nil {
@@ -237,9 +188,9 @@ Examples:
 			if err != nil {
 				return withHint(fmt.Errorf("apply: %w", err), "fix the cause above and run apply again: it converges")
 			}
-			s := p.Summary()
+			sum := p.Summary()
 			fmt.Fprintf(e.stdout, "\nApply complete: %d added, %d changed, %d removed in %s. The cluster matches the plan.\n",
-				s.Add, s.Change, s.Remove, res.Elapsed.Round(1e6))
+				sum.Add, sum.Change, sum.Remove, res.Elapsed.Round(1e6))
 			return nil
 		},
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,10 +12,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/apply"
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 )
 
@@ -72,12 +69,8 @@ func usersPruneFlag() ucli.Flag {
 
 // usersSession is what a users subcommand works with.
 type usersSession struct {
-	e       *env
-	ctx     context.Context
-	inv     *inventory.Inventory
-	desired []scram.DesiredUser
-	cfg     *cluster.Config
-	admin   *cluster.Client
+	e *env
+	*app.Session
 	store   *scram.Store
 	verbose bool
 }
@@ -88,46 +81,27 @@ func (s *usersSession) logf(format string, args ...any) {
 	}
 }
 
-func (s *usersSession) close() {
-	if s.admin != nil {
-		s.admin.Close()
-	}
-}
-
-// openUsersSession loads the inventory, opens the secrets store and connects.
+// openUsersSession loads the inventory (without compiling it), opens the
+// secrets store and connects.
 func openUsersSession(e *env, c *ucli.Context) (*usersSession, error) {
-	if c.Command.Name != "rotate" && c.NArg() > 0 {
-		return nil, withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
+	if c.Command.Name != "rotate" { // rotate takes user names
+		if err := noArgs(c); err != nil {
+			return nil, err
+		}
 	}
-	s := &usersSession{e: e, ctx: c.Context, verbose: c.Bool("verbose")}
-	if s.ctx == nil {
-		s.ctx = context.Background()
-	}
-	files := c.StringSlice("file")
-	if len(files) == 0 {
-		return nil, withHint(errors.New("no inventory given"), "pass -f INVENTORY (a YAML file or a directory)")
-	}
-	inv, err := loadInventory(files...) // with the mtls dn check (compile.go)
+	w, err := loadWorkspace(c, true)
 	if err != nil {
 		return nil, err
 	}
-	s.inv = inv
-	if s.desired, err = scram.DesiredFromInventory(inv); err != nil {
-		return nil, err
-	}
+	s := &usersSession{e: e, verbose: c.Bool("verbose")}
 	if s.store, err = scram.OpenStore(c.String("secrets-dir"), false); err != nil {
 		return nil, err
 	}
-	s.logf("the inventory declares %d SCRAM users", len(s.desired))
-	if s.admin, err = e.connect(c); err != nil {
+	s.logf("the inventory declares %d SCRAM users", len(w.Users))
+	if s.Session, err = e.connectWorkspace(c, w); err != nil {
 		return nil, err
 	}
-	s.cfg = s.admin.Config()
 	return s, nil
-}
-
-func (s *usersSession) runningUser() string {
-	return s.admin.UserName()
 }
 
 // withUsersPlan opens a users session and plans its users with the same
@@ -138,15 +112,13 @@ func withUsersPlan(e *env, c *ucli.Context, fn func(*usersSession, *scram.Sectio
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	scope, err := s.inv.ManagedScope()
+	defer s.Close()
+	o := app.PlanOptions{PruneUsers: c.Bool("prune"), SecretsDir: c.String("secrets-dir"), Log: verboseWriter(c, e.stderr)}
+	sec, err := s.UsersPlanner(o).PlanSection(c.Context)
 	if err != nil {
-		return err
+		return connectHint(err, s.Client.Config()) // e.g. not authorized to describe SCRAM users
 	}
-	sec, err := e.scramPlanner(c, s.desired, scope, s.admin, c.Bool("prune")).PlanSection(s.ctx)
-	if err != nil {
-		return connectHint(err, s.cfg) // e.g. not authorized to describe SCRAM users (connflags.go)
-	}
+	sec.SuggestPrune("--prune")
 	return fn(s, sec)
 }
 
@@ -234,7 +206,7 @@ Examples:
 					return err
 				}
 				start := time.Now()
-				results, err := sec.ApplyResults(s.ctx)
+				results, err := sec.ApplyResults(c.Context)
 				if err != nil {
 					return err
 				}
@@ -370,14 +342,14 @@ Examples:
 			if err != nil {
 				return err
 			}
-			defer s.close()
+			defer s.Close()
 			start := time.Now()
-			s.logf("logging in as %d SCRAM users", len(s.desired))
+			s.logf("logging in as %d SCRAM users", len(s.Users))
 			pl := e.progress()
-			results, err := scram.VerifyUsersProgress(s.ctx, s.admin, cluster.LoginSCRAM, s.cfg, s.desired, s.store, s.runningUser(), pl.fn("logging in as SCRAM users"))
+			results, err := scram.VerifyUsersProgress(c.Context, s.Client, cluster.LoginSCRAM, s.Client.Config(), s.Users, s.store, s.Client.UserName(), pl.fn("logging in as SCRAM users"))
 			pl.finish()
 			if err != nil {
-				return connectHint(err, s.cfg)
+				return connectHint(err, s.Client.Config())
 			}
 			bad := 0
 			for _, r := range results {
@@ -483,12 +455,12 @@ Examples:
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			users, err := scram.Select(s.desired, names)
+			defer s.Close()
+			users, err := scram.Select(s.Users, names)
 			if err != nil {
 				return err
 			}
-			running := s.runningUser()
+			running := s.Client.UserName()
 			for _, u := range users {
 				if u.Name == running && !all {
 					return fmt.Errorf("user %s is the running admin: kafkaguard does not rotate its own password (change it in the command config and on the cluster)", u.Name)
@@ -498,11 +470,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			settings, err := scram.ClientSettingsFrom(s.cfg)
+			settings, err := scram.ClientSettingsFrom(s.Client.Config())
 			if err != nil {
 				return err
 			}
-			r := &scram.Rotator{Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.cfg, Store: store, Settings: settings, NewPassword: newPW}
+			r := &scram.Rotator{Admin: s.Client, Login: cluster.LoginSCRAM, Config: s.Client.Config(), Store: store, Settings: settings, NewPassword: newPW}
 			if s.verbose {
 				r.Log = s.logf
 			}
@@ -513,7 +485,7 @@ Examples:
 				if u.Name == running {
 					fmt.Fprintf(e.stderr, "kafkaguard: skipping %s: the running admin\n", u.Name)
 				} else {
-					results = append(results, r.Rotate(s.ctx, u))
+					results = append(results, r.Rotate(c.Context, u))
 				}
 				pl.report("rotating SCRAM users", i+1, len(users))
 			}
@@ -545,31 +517,4 @@ func usersPlanFlags() []ucli.Flag {
 		usersSecretsDirFlag(),
 		&ucli.BoolFlag{Name: "prune-users", Usage: "remove SCRAM users the inventory does not declare (only inside the managed scope, never the running admin)", EnvVars: envVars("prune-users")},
 	}
-}
-
-// usersPlanner is the SCRAM users section of 'kafkaguard plan' and 'apply'
-// (it applies before the ACLs).
-func (e *env) usersPlanner(c *ucli.Context, inv *inventory.Inventory, scope acl.Scope, client *cluster.Client) (apply.Planner, error) {
-	desired, err := scram.DesiredFromInventory(inv)
-	if err != nil {
-		return nil, err
-	}
-	p := e.scramPlanner(c, desired, scope, client, c.Bool("prune-users"))
-	p.PruneFlag = "--prune-users" // the left-alone reasons name plan's and apply's flag
-	return p, nil
-}
-
-// scramPlanner plans desired against client's cluster, with the store of
-// --secrets-dir; -v logs its steps on stderr.
-func (e *env) scramPlanner(c *ucli.Context, desired []scram.DesiredUser, scope acl.Scope, client *cluster.Client, prune bool) *scram.Planner {
-	p := &scram.Planner{
-		Admin: client, Login: cluster.LoginSCRAM, Config: client.Config(),
-		Desired: desired, Scope: scope, Prune: prune,
-		RunningUser: client.UserName(),
-		SecretsDir:  c.String("secrets-dir"),
-	}
-	if c.Bool("verbose") {
-		p.Log = e.stderr
-	}
-	return p
 }

@@ -197,17 +197,15 @@ func (c *Client) explain(err error) error {
 	case errors.Is(err, kerr.SaslAuthenticationFailed), errors.Is(err, kerr.IllegalSaslState), errors.Is(err, kerr.UnsupportedSaslMechanism):
 		return fmt.Errorf("%w at %s as %s with %s: %w", ErrAuthenticationFailed, addr, c.cfg.Username, c.cfg.SASLMechanism, err)
 	case errors.As(err, &unknownCA):
-		return fmt.Errorf("TLS verification of broker %s failed: its certificate is not signed by a trusted CA (check ssl.truststore.location): %w", addr, err)
+		return withKind(ErrTLSVerification, fmt.Errorf("TLS verification of broker %s failed: its certificate is not signed by a trusted CA (check ssl.truststore.location): %w", addr, err))
 	case errors.As(err, &hostErr):
-		return fmt.Errorf("TLS verification of broker %s failed: the certificate is not valid for that host name (set ssl.endpoint.identification.algorithm= to skip the host check): %w", addr, err)
-	case errors.As(err, &invalid):
-		return fmt.Errorf("TLS verification of broker %s failed: %w", addr, err)
-	case errors.As(err, &verifyErr):
-		return fmt.Errorf("TLS verification of broker %s failed: %w", addr, err)
+		return withKind(ErrTLSVerification, fmt.Errorf("TLS verification of broker %s failed: the certificate is not valid for that host name (set ssl.endpoint.identification.algorithm= to skip the host check): %w", addr, err))
+	case errors.As(err, &invalid), errors.As(err, &verifyErr):
+		return withKind(ErrTLSVerification, fmt.Errorf("TLS verification of broker %s failed: %w", addr, err))
 	case errors.As(err, &recErr):
-		return fmt.Errorf("broker %s did not answer TLS (is it a PLAINTEXT listener? check security.protocol): %w", addr, err)
+		return withKind(ErrWrongProtocol, fmt.Errorf("broker %s did not answer TLS (is it a PLAINTEXT listener? check security.protocol): %w", addr, err))
 	case errors.Is(err, io.EOF) && c.cfg.TLS == nil:
-		return fmt.Errorf("broker %s closed the connection (does it expect TLS or SASL? check security.protocol): %w", addr, err)
+		return withKind(ErrWrongProtocol, fmt.Errorf("broker %s closed the connection (does it expect TLS or SASL? check security.protocol): %w", addr, err))
 	case errors.Is(err, io.EOF) && c.cfg.SASLMechanism != "":
 		// kfake (and some proxies) close the connection on a failed SCRAM
 		// login instead of answering SASL_AUTHENTICATION_FAILED.
@@ -215,9 +213,9 @@ func (c *Client) explain(err error) error {
 	case errors.Is(err, kerr.ClusterAuthorizationFailed):
 		return fmt.Errorf("not authorized: needs DESCRIBE on CLUSTER kafka-cluster: %w", err)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return fmt.Errorf("cannot reach broker %s: %w", addr, err)
+		return withKind(ErrUnreachable, fmt.Errorf("cannot reach broker %s: %w", addr, err))
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("no answer from %s: timed out after %s (--timeout): %w", addr, c.cfg.EffectiveTimeout(), err)
+		return fmt.Errorf("no answer from %s: timed out after %s: %w", addr, c.cfg.EffectiveTimeout(), err)
 	}
 	return fmt.Errorf("request to %s failed: %w", addr, err)
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
@@ -547,11 +548,11 @@ func (s *state) drift(ctx context.Context) error {
 // report, with paths relative to the demo directory.
 func (s *state) audit(ctx context.Context) ([]report.Finding, error) {
 	s.command(auditCommand)
-	res, err := audit.Live(ctx, audit.Options{
-		Inventory: []string{s.invPath}, Config: s.adminCfg, CommandConfig: s.dc.AdminProperties(),
-		PKIDir: s.pkiDir, SecretsDir: s.secrets,
-		ApplyHint: applyCommand,
-	})
+	w, err := app.Load(ctx, app.Options{Files: []string{s.invPath}})
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.Audit(ctx, s.adminCfg, app.AuditOptions{PKIDir: s.pkiDir, SecretsDir: s.secrets, ApplyHint: applyCommand})
 	if err == nil {
 		err = res.Err
 	}

@@ -38,9 +38,22 @@ type UserChange struct {
 // LeftAlone is a SCRAM user on the cluster that the plan does not touch
 // although the inventory does not declare it as such.
 type LeftAlone struct {
-	User   string `json:"user"`
-	Reason string `json:"reason"`
+	User   string        `json:"user"`
+	Reason string        `json:"reason"`
+	Kind   LeftAloneKind `json:"-"`
 }
+
+// LeftAloneKind says why a user is left alone.
+type LeftAloneKind int
+
+const (
+	// LeftRunningAdmin: the user the plan runs as; never changed.
+	LeftRunningAdmin LeftAloneKind = iota
+	// LeftOutsideScope: not declared, outside the managed scope.
+	LeftOutsideScope
+	// LeftNotDeclared: not declared, inside the scope, and prune is off.
+	LeftNotDeclared
+)
 
 // UserPlan is the users diff as pure data: the audit reports missing
 // (create), mismatched (update) and extra (remove, left alone) users from it.
@@ -68,7 +81,20 @@ func (p UserPlan) Counts() (create, update, remove int) {
 // Empty reports whether the plan changes nothing.
 func (p UserPlan) Empty() bool { return len(p.Changes) == 0 }
 
-const reasonRunningAdmin = "the running admin"
+const (
+	reasonRunningAdmin = "the running admin"
+	reasonNotDeclared  = "not declared"
+)
+
+// SuggestPrune words the users left alone only because prune is off as
+// "not declared (use FLAG to remove)", with the caller's flag for prune.
+func (p *UserPlan) SuggestPrune(flag string) {
+	for i, l := range p.LeftAlone {
+		if l.Kind == LeftNotDeclared {
+			p.LeftAlone[i].Reason = reasonNotDeclared + " (use " + flag + " to remove)"
+		}
+	}
+}
 
 // PlanUsers compares the desired users with the cluster's SCRAM credentials.
 // A declared user without credentials is created; one whose credential for
@@ -77,23 +103,7 @@ const reasonRunningAdmin = "the running admin"
 // not declare are removed only with prune, only inside scope, and never the
 // running admin (runningUser); the running admin's own credentials are never
 // changed either. The result does not depend on map order.
-//
-// A user left alone because prune is off says "use --prune to remove", the
-// flag of 'kafkaguard users plan|apply'; PlanUsersWithFlag names another.
 func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentialInfo, scope acl.Scope, prune bool, runningUser string) UserPlan {
-	return PlanUsersWithFlag(desired, actual, scope, prune, runningUser, DefaultPruneFlag)
-}
-
-// DefaultPruneFlag is the flag that turns prune on in 'kafkaguard users plan'
-// and 'users apply'; 'kafkaguard plan' and 'apply' call it --prune-users.
-const DefaultPruneFlag = "--prune"
-
-// PlanUsersWithFlag is PlanUsers for a command whose prune flag is
-// pruneFlag ("--prune-users"), which the left-alone reasons name.
-func PlanUsersWithFlag(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentialInfo, scope acl.Scope, prune bool, runningUser, pruneFlag string) UserPlan {
-	if pruneFlag == "" {
-		pruneFlag = DefaultPruneFlag
-	}
 	p := UserPlan{Changes: []UserChange{}, InSync: []string{}, LeftAlone: []LeftAlone{}}
 	declared := make(map[string]bool, len(desired))
 	for _, d := range desired {
@@ -101,7 +111,7 @@ func PlanUsersWithFlag(desired []DesiredUser, actual map[string][]cluster.SCRAMC
 		cur := sortedInfos(actual[d.Name])
 		if len(cur) == 0 {
 			if d.Name == runningUser {
-				p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin: kafkaguard never changes its own credentials"})
+				p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin: kafkaguard never changes its own credentials", Kind: LeftRunningAdmin})
 				continue
 			}
 			p.Changes = append(p.Changes, UserChange{
@@ -135,7 +145,7 @@ func PlanUsersWithFlag(desired []DesiredUser, actual map[string][]cluster.SCRAMC
 			continue
 		}
 		if d.Name == runningUser {
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin (" + strings.Join(reasons, ", ") + "): kafkaguard never changes its own credentials"})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin (" + strings.Join(reasons, ", ") + "): kafkaguard never changes its own credentials", Kind: LeftRunningAdmin})
 			continue
 		}
 		p.Changes = append(p.Changes, UserChange{Action: ActionUpdate, User: d.Name, Mechanism: d.Mechanism, Iterations: d.Iterations,
@@ -152,11 +162,11 @@ func PlanUsersWithFlag(desired []DesiredUser, actual map[string][]cluster.SCRAMC
 		cur := sortedInfos(actual[u])
 		switch {
 		case u == runningUser:
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: reasonRunningAdmin})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: reasonRunningAdmin, Kind: LeftRunningAdmin})
 		case !scope.Contains("User:" + u):
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared, outside the managed scope"})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared, outside the managed scope", Kind: LeftOutsideScope})
 		case !prune:
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: "not declared (use " + pruneFlag + " to remove)"})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: u, Reason: reasonNotDeclared, Kind: LeftNotDeclared})
 		default:
 			var mechs []string
 			for _, c := range cur {

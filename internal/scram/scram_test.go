@@ -487,18 +487,21 @@ func TestPrecheckRefusesAnUnusablePasswordFileBeforeAnyChange(t *testing.T) {
 	}
 }
 
-// A user left alone for want of prune names the flag of the command that
-// plans: --prune for 'users plan', --prune-users for 'plan' and 'apply'.
-func TestLeftAloneNamesThePruneFlag(t *testing.T) {
+// A user left alone for want of prune is typed LeftNotDeclared; the caller
+// names its own flag for prune (--prune for 'users plan', --prune-users for
+// 'plan' and 'apply'), the package names none.
+func TestLeftAloneNamesTheCallersPruneFlag(t *testing.T) {
 	actual := map[string][]cluster.SCRAMCredentialInfo{"old": {{Mechanism: SHA512, Iterations: 4096}}}
 	scope := mustScope(t, "*")
-	for flag, want := range map[string]string{"": "not declared (use --prune to remove)", "--prune-users": "not declared (use --prune-users to remove)"} {
-		p := PlanUsersWithFlag(nil, actual, scope, false, "admin", flag)
-		if len(p.LeftAlone) != 1 || p.LeftAlone[0].Reason != want {
-			t.Errorf("flag %q: left alone %+v, want reason %q", flag, p.LeftAlone, want)
-		}
+	p := PlanUsers(nil, actual, scope, false, "admin")
+	if len(p.LeftAlone) != 1 || p.LeftAlone[0].Kind != LeftNotDeclared || p.LeftAlone[0].Reason != "not declared" {
+		t.Fatalf("PlanUsers: %+v", p.LeftAlone)
 	}
-	if p := PlanUsers(nil, actual, scope, false, "admin"); len(p.LeftAlone) != 1 || p.LeftAlone[0].Reason != "not declared (use --prune to remove)" {
-		t.Errorf("PlanUsers: %+v", p.LeftAlone)
+	for _, flag := range []string{"--prune", "--prune-users"} {
+		q := PlanUsers(nil, actual, scope, false, "admin")
+		q.SuggestPrune(flag)
+		if want := "not declared (use " + flag + " to remove)"; q.LeftAlone[0].Reason != want {
+			t.Errorf("flag %q: reason %q, want %q", flag, q.LeftAlone[0].Reason, want)
+		}
 	}
 }

@@ -20,7 +20,6 @@ type Planner struct {
 	Desired     []DesiredUser
 	Scope       acl.Scope
 	Prune       bool
-	PruneFlag   string // the command's flag for Prune, named in hints; DefaultPruneFlag ("--prune") when empty
 	RunningUser string
 	SecretsDir  string
 	Log         io.Writer // -v lines; nil = none
@@ -54,13 +53,16 @@ func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := PlanUsersWithFlag(p.Desired, actual, p.Scope, p.Prune, p.RunningUser, p.PruneFlag)
+	up := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
 	up.NoteSecrets(store)
 	return &Section{planner: p, plan: up, store: store}, nil
 }
 
 // UserPlan is the section's plan as data.
 func (s *Section) UserPlan() UserPlan { return s.plan }
+
+// SuggestPrune names the caller's prune flag in the plan (UserPlan.SuggestPrune).
+func (s *Section) SuggestPrune(flag string) { s.plan.SuggestPrune(flag) }
 
 // Name is the section's JSON key.
 func (s *Section) Name() string { return "users" }
@@ -76,7 +78,7 @@ func (s *Section) Summary() apply.Summary {
 func (s *Section) leftAlone() []LeftAlone {
 	var out []LeftAlone
 	for _, l := range s.plan.LeftAlone {
-		if l.User == s.planner.RunningUser && l.Reason == reasonRunningAdmin {
+		if l.User == s.planner.RunningUser && l.Kind == LeftRunningAdmin && l.Reason == reasonRunningAdmin {
 			continue
 		}
 		out = append(out, l)
@@ -189,7 +191,7 @@ func (s *Section) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	again := PlanUsersWithFlag(p.Desired, actual, p.Scope, p.Prune, p.RunningUser, p.PruneFlag)
+	again := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
 	if !again.Empty() {
 		c, u, r := again.Counts()
 		return fmt.Errorf("%d to create, %d to change, %d to remove still pending", c, u, r)

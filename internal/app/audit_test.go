@@ -1,4 +1,4 @@
-package audit
+package app_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/app"
+	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/inventory"
@@ -48,7 +50,7 @@ func upsertUser(t *testing.T, ctx context.Context, cl *cluster.Client, user, pw 
 	}
 }
 
-func TestLiveAuditAgainstDevCluster(t *testing.T) {
+func TestAuditAgainstDevCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a dev cluster")
 	}
@@ -104,8 +106,12 @@ func TestLiveAuditAgainstDevCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := Options{Inventory: []string{invPath}, CommandConfig: dc.AdminProperties(), PKIDir: caDir, SecretsDir: secrets}
-	res, err := Live(ctx, opts)
+	w, err := app.Load(ctx, app.Options{Files: []string{invPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := app.AuditOptions{PKIDir: caDir, SecretsDir: secrets}
+	res, err := w.Audit(ctx, cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +121,7 @@ func TestLiveAuditAgainstDevCluster(t *testing.T) {
 	if got := res.Report.AtLeast(report.SeverityInfo); len(got) != 0 {
 		t.Fatalf("clean cluster has findings: %+v", got)
 	}
-	if want := []string{CheckACLDrift, CheckSCRAMDrift, CheckCertificates, CheckTLS, CheckGuardrails}; !slices.Equal(res.Report.Checks, want) {
+	if want := []string{audit.CheckACLDrift, audit.CheckSCRAMDrift, audit.CheckCertificates, audit.CheckTLS, audit.CheckGuardrails}; !slices.Equal(res.Report.Checks, want) {
 		t.Errorf("checks %v, want %v", res.Report.Checks, want)
 	}
 	if len(res.Brokers) != 1 || res.Brokers[0].Seconds <= 0 {
@@ -141,17 +147,26 @@ func TestLiveAuditAgainstDevCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err = Live(ctx, opts)
+	res, err = w.Audit(ctx, cfg, opts)
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
 	}
 	got := ids(res.Report.Findings)
-	want := []string{KGACLMissing, KGACLExtra, KGACLUnmanaged, KGUserLoginFailed, KGCertRevoked, KGAllowEveryone}
+	want := []string{audit.KGACLMissing, audit.KGACLExtra, audit.KGACLUnmanaged, audit.KGUserLoginFailed, audit.KGCertRevoked, audit.KGAllowEveryone}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v\n%+v", got, want, res.Report.Findings)
 	}
-	if res.Bindings[StateExtra] != 1 || res.Bindings[StateMissing] != 1 || res.Bindings[StateUnmanaged] != 1 {
+	if res.Bindings[audit.StateExtra] != 1 || res.Bindings[audit.StateMissing] != 1 || res.Bindings[audit.StateUnmanaged] != 1 {
 		t.Errorf("binding states %v", res.Bindings)
 	}
+}
+
+func ids(fs []report.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.ID)
+	}
+	slices.Sort(out)
+	return out
 }

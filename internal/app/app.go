@@ -1,0 +1,131 @@
+// Package app is kafkaguard's application layer: the pipeline from inventory
+// files to a cluster, wired once. Load reads the inventory, checks its mTLS
+// DNs, compiles it with the policies (under their own deadline) and derives
+// the managed scope and the SCRAM users; Connect dials the cluster with the
+// certificate-principal mapping installed; Plan, Apply and Audit are
+// functions of the connected Session. Every command and the demo call these;
+// none assembles the pipeline itself.
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/pki"
+	"github.com/kafkaguard/kafkaguard/policies"
+)
+
+// Options say what to load.
+type Options struct {
+	Files      []string // inventory files or directories
+	PolicyDirs []string // the user's own policies
+	// PolicyTimeout bounds the policy evaluation; 0 = policies.DefaultTimeout.
+	// It is the policy's own deadline, not the cluster's.
+	PolicyTimeout time.Duration
+	// Capabilities is an OPA capabilities file the policies may use; "" =
+	// the sandbox (no network or runtime builtins).
+	Capabilities string
+	// NoPolicy skips the compile: the users commands need the inventory, its
+	// DN check, scope and users, but no ACLs.
+	NoPolicy bool
+}
+
+// Workspace is one loaded inventory and what the policies make of it.
+type Workspace struct {
+	Inventory *inventory.Inventory
+	Compiled  *policies.Result // nil with Options.NoPolicy
+	Scope     acl.Scope        // the managed principals
+	Users     []scram.DesiredUser
+}
+
+// ErrNoInventory is returned by Load when no inventory file is given.
+var ErrNoInventory = errors.New("no inventory given")
+
+// PolicyTimeoutError is a policy evaluation that did not finish within its
+// deadline (Options.PolicyTimeout).
+type PolicyTimeoutError struct {
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *PolicyTimeoutError) Error() string {
+	return fmt.Sprintf("policy evaluation did not finish within %s", e.Timeout)
+}
+
+func (e *PolicyTimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// Load reads the inventory, checks its mtls DNs against the cluster's mapping
+// rules, derives the managed scope and SCRAM users, and compiles it with the
+// policies, once. Bad input fails here, before any connection.
+func Load(ctx context.Context, o Options) (*Workspace, error) {
+	if len(o.Files) == 0 {
+		return nil, ErrNoInventory
+	}
+	inv, err := inventory.Load(o.Files...)
+	if err != nil {
+		return nil, err
+	}
+	if err := policies.CheckDNs(inv); err != nil {
+		return nil, err
+	}
+	w := &Workspace{Inventory: inv}
+	if w.Scope, err = inv.ManagedScope(); err != nil {
+		return nil, err
+	}
+	if w.Users, err = scram.DesiredFromInventory(inv); err != nil {
+		return nil, err
+	}
+	if o.NoPolicy {
+		return w, nil
+	}
+	if w.Compiled, err = compile(ctx, inv, o); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// compile runs the policies over inv within o.PolicyTimeout; a policy that
+// does not finish in time is a *PolicyTimeoutError.
+func compile(ctx context.Context, inv *inventory.Inventory, o Options) (*policies.Result, error) {
+	timeout := o.PolicyTimeout
+	if timeout <= 0 {
+		timeout = policies.DefaultTimeout
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := policies.Compile(pctx, inv, policies.Options{PolicyDirs: o.PolicyDirs, Timeout: timeout, Capabilities: o.Capabilities})
+	if err != nil && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, &PolicyTimeoutError{Timeout: timeout, Err: err}
+	}
+	return res, err
+}
+
+// Session is a Workspace connected to its cluster.
+type Session struct {
+	*Workspace
+	Client *cluster.Client
+}
+
+// Connect dials the cluster of cfg with the inventory's
+// ssl.principal.mapping.rules installed, so an mTLS admin knows the principal
+// the brokers see. cfg is not changed. The caller closes the session.
+func (w *Workspace) Connect(ctx context.Context, cfg *cluster.Config, opts ...cluster.DialOption) (*Session, error) {
+	c := *cfg
+	rules := w.Inventory.Cluster.SSLPrincipalMappingRules
+	c.CertPrincipal = func(cert *x509.Certificate) (string, error) { return pki.PrincipalFromCert(cert, rules) }
+	cl, err := cluster.Dial(ctx, &c, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Workspace: w, Client: cl}, nil
+}
+
+// Close closes the connection.
+func (s *Session) Close() { s.Client.Close() }
