@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // genInventory builds a realistic inventory: teams of 20 principals, topics

@@ -17,8 +17,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/topdown/cache"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // DefaultTimeout bounds a policy evaluation when Options.Timeout is zero.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 func mustLoad(t *testing.T, paths ...string) *inventory.Inventory {

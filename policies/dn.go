@@ -3,7 +3,7 @@ package policies
 import (
 	"fmt"
 
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // An inventory dn is checked as a broker sees the subject of the

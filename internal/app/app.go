@@ -16,8 +16,8 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
 )

@@ -12,9 +12,9 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
 )

@@ -17,7 +17,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // Target is one cluster to audit: its inventory, how to reach it, and the

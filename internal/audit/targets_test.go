@@ -51,11 +51,11 @@ func TestLoadTargetsResolvesPathsAndDefaults(t *testing.T) {
 
 func TestLoadTargetsNamesFileAndLine(t *testing.T) {
 	for body, want := range map[string]string{
-		"clusters:\n  - name: a\n    file: x.yaml\n    colour: red\n": `:4: cluster 1: unknown key "colour"`,
+		"clusters:\n  - name: a\n    file: x.yaml\n    colour: red\n":               `:4: cluster 1: unknown key "colour"`,
 		"clusters:\n  - name: a\n    file: x.yaml\n  - name: a\n    file: y.yaml\n": "cluster a named twice",
 		"clusters:\n  - name: a\n": "cluster a has no file",
-		"clusters: []\n":            "names no clusters",
-		"clusters: [unclosed\n":     "invalid YAML",
+		"clusters: []\n":           "names no clusters",
+		"clusters: [unclosed\n":    "invalid YAML",
 	} {
 		_, err := LoadTargets(writeClusters(t, body), Target{})
 		if err == nil || !strings.Contains(err.Error(), want) {

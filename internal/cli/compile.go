@@ -12,8 +12,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 

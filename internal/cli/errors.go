@@ -13,7 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // This file is the CLI's error boundary: the libraries return typed errors

@@ -13,8 +13,8 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // planFlags are the flags plan and apply share.

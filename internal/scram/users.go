@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // SCRAM mechanisms, as Kafka names them.

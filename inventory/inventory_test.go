@@ -8,7 +8,7 @@ import (
 )
 
 func TestLoadDesignExample(t *testing.T) {
-	inv, err := Load("../../testdata/inventory/design.yaml")
+	inv, err := Load("../testdata/inventory/design.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestLoadDesignExample(t *testing.T) {
 	if !ok || billing.Mechanism() != "SCRAM-SHA-256" || billing.EffectiveIterations() != 8192 || billing.KafkaPrincipal() != "User:billing" {
 		t.Errorf("billing = %+v", billing)
 	}
-	if billing.Source != "../../testdata/inventory/design.yaml:7" {
+	if billing.Source != "../testdata/inventory/design.yaml:7" {
 		t.Errorf("billing.Source = %q", billing.Source)
 	}
 	orders, _ := inv.Principal("orders-api")
@@ -47,7 +47,7 @@ func TestLoadDesignExample(t *testing.T) {
 	if g.Resource == nil || g.Resource.Type != "CLUSTER" || g.Resource.Name != "kafka-cluster" || g.Permission != "ALLOW" || g.Hosts[0] != "*" {
 		t.Errorf("cluster grant = %+v %+v", g, g.Resource)
 	}
-	if d := inv.Grants[4]; d.Permission != "DENY" || d.Source != "../../testdata/inventory/design.yaml:19" || d.Index != 4 {
+	if d := inv.Grants[4]; d.Permission != "DENY" || d.Source != "../testdata/inventory/design.yaml:19" || d.Index != 4 {
 		t.Errorf("deny grant = %+v", d)
 	}
 	scope, err := inv.ManagedScope()
@@ -62,7 +62,7 @@ func TestLoadDesignExample(t *testing.T) {
 }
 
 func TestManagedScopeDefaultsToDeclaredPrincipals(t *testing.T) {
-	inv, err := Load("../../testdata/inventory/split")
+	inv, err := Load("../testdata/inventory/split")
 	if err != nil {
 		t.Fatal(err)
 	}
