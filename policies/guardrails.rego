@@ -142,7 +142,12 @@ overlaps_prefix(p, [base, "PREFIXED"]) if startswith(p, base)
 
 # --- deny -------------------------------------------------------------------
 
-# An ALLOW to User:* opens the resource to every authenticated client.
+# METADATA
+# title: No ALLOW binding for every principal (User:*)
+# description: An ALLOW to User:* opens the resource to every authenticated client.
+# custom:
+#   id: KG601
+#   check: allow-everyone
 deny contains f if {
 	some g in input.grants
 	g.principal == "*"
@@ -154,7 +159,12 @@ deny contains f if {
 	)
 }
 
-# A literal "*" topic or group gives every present and future resource.
+# METADATA
+# title: No literal "*" topic or group for principals that are not superusers
+# description: A literal "*" topic or group gives every present and future resource.
+# custom:
+#   id: KG602
+#   check: wildcard-resource
 deny contains wildcard_finding(g, "topic") if {
 	some g in input.grants
 	"*" in g.topics
@@ -184,7 +194,12 @@ wildcard_finding(g, kind) := finding(
 	sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
 )
 
-# Reading another team's restricted topic needs a recorded approval.
+# METADATA
+# title: Reading another team's restricted topic needs approved_by
+# description: Reading another team's restricted topic needs a recorded approval.
+# custom:
+#   id: KG603
+#   check: restricted-cross-team-read
 deny contains f if {
 	some g in input.grants
 	g.permission == "ALLOW"
@@ -210,7 +225,12 @@ restricted_of_other_teams(n, team) := {name |
 	object.get(restricted_topics[name], "team", "") != team
 }
 
-# A superuser bypasses every ACL: it must use strong authentication.
+# METADATA
+# title: Superusers authenticate with SCRAM or mTLS
+# description: 'A superuser bypasses every ACL: it must use strong authentication.'
+# custom:
+#   id: KG604
+#   check: superuser-weak-auth
 deny contains f if {
 	some name, p in input.principals
 	p.superuser == true
@@ -226,6 +246,12 @@ deny contains f if {
 
 # (Set differences run in Go: only the principals and topics they leave are
 # looked at in Rego.)
+
+# METADATA
+# title: Every principal has a grant
+# custom:
+#   id: KG651
+#   check: principal-without-grants
 warn contains f if {
 	some name in (object.keys(input.principals) - granted_principals)
 	p := input.principals[name]
@@ -237,6 +263,11 @@ warn contains f if {
 	)
 }
 
+# METADATA
+# title: Every declared topic has a writer
+# custom:
+#   id: KG652
+#   check: topic-without-writer
 warn contains f if {
 	some name in (declared_names - written_names)
 	not topic_is_written(name)
@@ -269,6 +300,11 @@ topic_is_written(name) if {
 	strings.any_prefix_match(trim_suffix(name, "*"), written_prefixes)
 }
 
+# METADATA
+# title: Every granted topic prefix matches a declared topic
+# custom:
+#   id: KG653
+#   check: prefix-matches-nothing
 warn contains f if {
 	some g in input.grants
 	strings.any_suffix_match(g.topics, "*") # one Go call per grant; most list no prefix

@@ -14,7 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
-	"github.com/kafkaguard/kafkaguard/internal/report"
+	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
 // TestOptions configures Test.
@@ -159,8 +159,8 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		res.Cases = append(res.Cases, c)
 	}
 	sort.Slice(res.Cases, func(i, j int) bool {
-		af, al, _ := report.SplitLocation(res.Cases[i].Location)
-		bf, bl, _ := report.SplitLocation(res.Cases[j].Location)
+		af, al, _ := location.Split(res.Cases[i].Location)
+		bf, bl, _ := location.Split(res.Cases[j].Location)
 		if af != bf {
 			return af < bf
 		}

@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
@@ -35,6 +36,31 @@ type Options struct {
 	// NoPolicy skips the compile: the users commands need the inventory, its
 	// DN check, scope and users, but no ACLs.
 	NoPolicy bool
+	// Engines, when set, keeps the prepared policies for the next Load
+	// with the same policies (audit --clusters).
+	Engines *Engines
+}
+
+// Engines keeps prepared policy engines by their options, so several
+// inventories compiled with the same policies prepare the Rego once. The
+// zero value is ready; it is not for concurrent use.
+type Engines struct{ m map[string]*policies.Engine }
+
+// Load returns the engine of opts, prepared on first use.
+func (e *Engines) Load(ctx context.Context, opts policies.Options) (*policies.Engine, error) {
+	key := fmt.Sprint(opts.Timeout, "\x00", opts.Capabilities, "\x00", strings.Join(opts.PolicyDirs, "\x00"))
+	if eng, ok := e.m[key]; ok {
+		return eng, nil
+	}
+	eng, err := policies.Load(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if e.m == nil {
+		e.m = map[string]*policies.Engine{}
+	}
+	e.m[key] = eng
+	return eng, nil
 }
 
 // Workspace is one loaded inventory and what the policies make of it.
@@ -100,7 +126,18 @@ func compile(ctx context.Context, inv *inventory.Inventory, o Options) (*policie
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := policies.Compile(pctx, inv, policies.Options{PolicyDirs: o.PolicyDirs, Timeout: timeout, Capabilities: o.Capabilities})
+	popts := policies.Options{PolicyDirs: o.PolicyDirs, Timeout: timeout, Capabilities: o.Capabilities}
+	var engine *policies.Engine
+	var err error
+	if o.Engines != nil {
+		engine, err = o.Engines.Load(pctx, popts)
+	} else {
+		engine, err = policies.Load(pctx, popts)
+	}
+	var res *policies.Result
+	if err == nil {
+		res, err = engine.Compile(pctx, inv)
+	}
 	if err != nil && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		return nil, &PolicyTimeoutError{Timeout: timeout, Err: err}
 	}

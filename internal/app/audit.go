@@ -76,7 +76,7 @@ func (w *Workspace) Audit(ctx context.Context, cfg *cluster.Config, o AuditOptio
 		SCRAM: audit.LiveSCRAM(s.Client), Users: w.Users,
 		TLSCheck: true, Brokers: audit.UniqueBrokers(cfg.Bootstrap),
 		BindingSources: audit.BindingSources(w.Compiled.Provenance),
-		PolicyFindings: append(append(w.Compiled.Deny[:0:0], w.Compiled.Deny...), w.Compiled.Warn...),
+		PolicyFindings: audit.ReportFindings(w.Compiled),
 		Now:            o.Now, WarnWithin: o.WarnWithin,
 		ApplyHint: o.ApplyHint, SecretsDir: o.SecretsDir,
 		RunningUser: s.Client.UserName(),

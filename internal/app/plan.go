@@ -7,12 +7,12 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // DeniedError is an inventory the policies deny: nothing is planned for it.
-type DeniedError struct{ Denies []report.Finding }
+type DeniedError struct{ Denies []policies.Finding }
 
 func (e *DeniedError) Error() string {
 	return fmt.Sprintf("the inventory violates %d policy rule(s); nothing was planned", len(e.Denies))

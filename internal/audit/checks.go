@@ -413,7 +413,7 @@ func policyFindings(fs []report.Finding) []report.Finding {
 // the policy library's).
 func isAuditID(id string) bool {
 	r, ok := rulesByID[id]
-	return ok && policies.LibraryChecks[r.ID] == ""
+	return ok && policies.LibraryChecks()[r.ID] == ""
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

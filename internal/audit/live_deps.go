@@ -3,20 +3,21 @@ package audit
 import (
 	"context"
 	"crypto/x509"
-	"strings"
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/pki"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // BindingSources is, for every binding of a compile's provenance, the
 // location ("file:line") of the first grant or rule that produced it.
-func BindingSources(prov map[acl.Binding][]string) map[acl.Binding]string {
+func BindingSources(prov map[acl.Binding][]policies.Provenance) map[acl.Binding]string {
 	srcs := map[acl.Binding]string{}
 	for b, provs := range prov {
 		for _, p := range provs {
-			if s := provenanceLocation(p); s != "" {
+			if s := p.Location(); s != "" {
 				srcs[b] = s
 				break
 			}
@@ -25,17 +26,21 @@ func BindingSources(prov map[acl.Binding][]string) map[acl.Binding]string {
 	return srcs
 }
 
-// provenanceLocation takes "file:line" out of "grant inventory.yaml:14 (role
-// producer)" or "rule data.x.acls (policies/x.rego:3)".
-func provenanceLocation(p string) string {
-	if rest, ok := strings.CutPrefix(p, "grant "); ok {
-		loc, _, _ := strings.Cut(rest, " (")
-		return loc
+// ReportFindings are the policy's findings as report findings: its deny
+// findings (errors) and then its warn findings (warnings).
+func ReportFindings(res *policies.Result) []report.Finding {
+	out := make([]report.Finding, 0, len(res.Deny)+len(res.Warn))
+	for _, f := range res.Deny {
+		out = append(out, reportFinding(f, report.SeverityError))
 	}
-	if i, j := strings.LastIndex(p, "("), strings.LastIndex(p, ")"); i >= 0 && j > i {
-		return p[i+1 : j]
+	for _, f := range res.Warn {
+		out = append(out, reportFinding(f, report.SeverityWarning))
 	}
-	return ""
+	return out
+}
+
+func reportFinding(f policies.Finding, sev report.Severity) report.Finding {
+	return report.Finding{ID: f.ID, Check: f.Check, Severity: sev, Resource: f.Resource, Message: f.Message, Fix: f.Fix, Location: f.Location}
 }
 
 // caLister lists the certificates of a kafkaguard CA directory.

@@ -86,9 +86,14 @@ var Rules = append([]Rule{
 // libraryRules are the policy library's guardrails (KG6xx), which follow the
 // audit's own in Rules so report rule tables (SARIF) have their titles.
 func libraryRules() []Rule {
-	out := make([]Rule, 0, len(policies.LibraryGuardrails))
-	for _, g := range policies.LibraryGuardrails {
-		out = append(out, Rule{g.ID, g.Check, g.Severity, g.Title})
+	gs := policies.LibraryGuardrails()
+	out := make([]Rule, 0, len(gs))
+	for _, g := range gs {
+		sev := report.SeverityWarning
+		if g.Rule == "deny" {
+			sev = report.SeverityError
+		}
+		out = append(out, Rule{g.ID, g.Check, sev, g.Title})
 	}
 	return out
 }

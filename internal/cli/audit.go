@@ -111,6 +111,7 @@ func (e *env) audit(c *ucli.Context) error {
 		logw = e.stderr
 	}
 	now := time.Now()
+	engines := &app.Engines{} // the clusters that share their policies compile the Rego once
 	runs := audit.RunAll(c.Context, targets, func(ctx context.Context, t audit.Target) (audit.Result, error) {
 		o := app.AuditOptions{
 			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, WarnWithin: warnWithin, Now: now, Log: logw,
@@ -119,7 +120,7 @@ func (e *env) audit(c *ucli.Context) error {
 		if pl != nil {
 			o.Progress = pl.report
 		}
-		w, err := app.Load(ctx, app.Options{Files: t.File, PolicyDirs: t.Policy, PolicyTimeout: c.Duration("policy-timeout"), Capabilities: c.String("capabilities")})
+		w, err := app.Load(ctx, app.Options{Files: t.File, PolicyDirs: t.Policy, PolicyTimeout: c.Duration("policy-timeout"), Capabilities: c.String("capabilities"), Engines: engines})
 		if err != nil {
 			return audit.Result{}, explain(c, err)
 		}

@@ -12,7 +12,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -117,13 +116,23 @@ func writeCompileText(w io.Writer, res *policies.Result, explain bool) error {
 	for _, b := range res.ACLs.Bindings() {
 		line := fmt.Sprintf("%s %s %s %s %s %s host=%s", b.Principal, b.Permission, b.Operation, b.ResourceType, b.PatternType, b.ResourceName, b.Host)
 		if explain {
-			line += "  # " + strings.Join(res.Provenance[b], "; ")
+			line += "  # " + strings.Join(provenanceStrings(res.Provenance[b]), "; ")
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// provenanceStrings are how --explain shows where a binding came from,
+// never nil.
+func provenanceStrings(ps []policies.Provenance) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
 }
 
 func writeCompileJSON(w io.Writer, res *policies.Result, explain bool) error {
@@ -135,11 +144,7 @@ func writeCompileJSON(w io.Writer, res *policies.Result, explain bool) error {
 			if err != nil {
 				return nil, err
 			}
-			prov := res.Provenance[b]
-			if prov == nil {
-				prov = []string{}
-			}
-			p, err := json.Marshal(prov)
+			p, err := json.Marshal(provenanceStrings(res.Provenance[b]))
 			if err != nil {
 				return nil, err
 			}
@@ -241,7 +246,7 @@ func shellQuote(s string) string {
 
 // printDenies writes each policy deny on stderr as "kafkaguard: deny:
 // file:line: message", for commands that stop or exit 2 because of them.
-func (e *env) printDenies(denies []report.Finding) {
+func (e *env) printDenies(denies []policies.Finding) {
 	for _, f := range denies {
 		loc := ""
 		if f.Location != "" {

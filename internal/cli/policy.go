@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -75,10 +75,10 @@ Examples:
 				Tool:     "kafkaguard policy check",
 				Cluster:  inv.Cluster.Name,
 				Checks:   res.Checks,
-				Findings: slices.Concat(res.Deny, res.Warn),
+				Findings: audit.ReportFindings(res),
 				Started:  start,
 				Duration: time.Since(start),
-				Rules:    policies.LibraryRules,
+				Rules:    policies.LibraryRules(),
 			}
 			r.Sort()
 			if err := report.Render(e.stdout, c.String("output"), r, e.useColor(c)); err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
 // renderGitHub writes GitHub Actions workflow commands, one per finding:
@@ -25,7 +27,7 @@ func renderGitHub(w io.Writer, r Report) error {
 		}
 		var props []string
 		if f.Location != "" {
-			file, line, col := SplitLocation(f.Location)
+			file, line, col := location.Split(f.Location)
 			props = append(props, "file="+escapeProperty(file))
 			if line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", line))

@@ -283,49 +283,6 @@ func Render(w io.Writer, format string, r Report, color bool) error {
 	return fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
 
-// SplitLocation splits "file:line[:col]" into its parts; line and col are 0
-// when absent. A Windows drive letter ("C:\x") is not taken for a line.
-func SplitLocation(loc string) (file string, line, col int) {
-	file = loc
-	nums := []int{}
-	for range 2 {
-		i := strings.LastIndexByte(file, ':')
-		if i < 0 {
-			break
-		}
-		n, ok := atoi(file[i+1:])
-		if !ok {
-			break
-		}
-		nums = append(nums, n)
-		file = file[:i]
-	}
-	switch len(nums) {
-	case 1:
-		line = nums[0]
-	case 2:
-		line, col = nums[1], nums[0]
-	}
-	if file == "" {
-		return loc, 0, 0
-	}
-	return file, line, col
-}
-
-func atoi(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, n > 0
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
 // SARIF 2.1.0 (OASIS), the subset GitHub code scanning and most viewers read:
@@ -196,7 +198,7 @@ func renderSARIF(w io.Writer, r Report) error {
 		}
 		var loc sarifLocation
 		if f.Location != "" {
-			file, line, col := SplitLocation(f.Location)
+			file, line, col := location.Split(f.Location)
 			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(file)}}
 			if line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line, StartColumn: col}
