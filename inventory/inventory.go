@@ -51,7 +51,8 @@ type Principal struct {
 	DN         string // mtls only, optional
 	Iterations int    // SCRAM only; 0 = DefaultIterations
 	Superuser  bool
-	Source     string // "file:line"
+	Labels     map[string]string // free-form labels passed to Rego (cost-center, owner, ...)
+	Source     string            // "file:line"
 }
 
 // KafkaPrincipal is the principal as Kafka names it: "User:" + Name.
@@ -85,6 +86,7 @@ type Topic struct {
 	Team           string
 	Classification string // public | internal | confidential | restricted ("" = not classified)
 	Description    string
+	Labels         map[string]string // free-form labels passed to Rego
 	Source         string
 }
 
@@ -110,8 +112,16 @@ type Grant struct {
 	Operations       []string // upper case Kafka operation names
 	Hosts            []string // default ["*"]
 	Create           bool     // producer roles: also CREATE on the topics
+	Inputs           []string // streams-app, connector (sink), ksqldb: topics it reads
+	Outputs          []string // streams-app, connector (source), ksqldb: topics it writes
 	ApplicationID    string   // streams-app: the application.id
-	ExactlyOnce      bool     // streams-app: also the transactional ids of exactly_once_v2
+	ExactlyOnce      bool     // streams-app, connect-worker, connector, ksqldb: exactly-once transactional ids
+	Connector        string   // connector: the connector's name
+	WorkerGroup      string   // connector: the Connect cluster's group.id (exactly-once source connectors)
+	DLQ              string   // connector: the sink's dead letter queue topic
+	OffsetsTopic     string   // connector: its own offsets.storage.topic (exactly-once source connectors)
+	ServiceID        string   // ksqldb: the ksql.service.id
+	Expires          string   // YYYY-MM-DD: the last day the grant applies; "" = no end
 	ApprovedBy       string   // who approved cross-team access to restricted topics
 	Reason           string
 	Source           string // "file:line"

@@ -106,6 +106,16 @@ func TestLoadRejectsBadInventories(t *testing.T) {
 		{"duplicate principal", base + "principals:\n  a: {auth: mtls}\n", `key "principals" given twice`},
 		{"bad permission", base + "grants:\n  - {principal: a, role: producer, topics: [t], permission: MAYBE}\n", `unknown permission "MAYBE"`},
 		{"bad managed", "managed:\n  principals: [alice]\n", "managed.principals"},
+		{"streams-app with topics", base + "grants:\n  - {principal: a, role: streams-app, application_id: x, topics: [t]}\n", `inv.yaml:5: grant: principal "a": a streams-app takes inputs (READ) and outputs (WRITE), not topics`},
+		{"inputs on operations", base + "grants:\n  - {principal: a, operations: [READ], inputs: [t]}\n", "inputs and outputs belong to roles"},
+		{"bad input topic", base + "grants:\n  - {principal: a, role: streams-app, application_id: x, inputs: [\"a b\"]}\n", `topic name "a b" has ' '`},
+		{"bad dlq", base + "grants:\n  - {principal: a, role: connector, connector: c, inputs: [t], dlq: \"x*\"}\n", `dlq: topic name "x*"`},
+		{"connector with star", base + "grants:\n  - {principal: a, role: connector, connector: \"c*\", inputs: [t]}\n", `connector "c*" must be a plain name`},
+		{"bad expires", base + "grants:\n  - {principal: a, role: producer, topics: [t], expires: 31.03.2027}\n", `grant: expires: "31.03.2027" is not a date`},
+		{"expires not scalar", base + "grants:\n  - {principal: a, role: producer, topics: [t], expires: [1]}\n", "grant: expires must be a date (YYYY-MM-DD), found a list"},
+		{"labels not a mapping", "principals:\n  a: {auth: mtls, labels: [x]}\n", `principal "a": labels must be a mapping`},
+		{"label value a mapping", "topics:\n  t: {labels: {owner: {name: x}}}\n", `topic "t": labels: label "owner" must be a string`},
+		{"label given twice", "topics:\n  t: {labels: {owner: x, owner: y}}\n", `label "owner" given twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,5 +163,34 @@ func TestSplitName(t *testing.T) {
 		if got := n + " " + pt.String(); got != want {
 			t.Errorf("SplitName(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestLoadRoleSettingsLabelsAndExpiry(t *testing.T) {
+	inv, err := Parse("inv.yaml", []byte(`principals:
+  app: {auth: mtls, team: risk, labels: {cost-center: CC-7, tier: 1}}
+topics:
+  risk.scores: {team: risk, labels: {retention: 7d}}
+grants:
+  - {principal: app, role: streams-app, application_id: fraud, inputs: in.events, outputs: [risk.scores], expires: 2027-03-31}
+  - {principal: app, role: connector, connector: s3, inputs: [risk.scores], dlq: s3.dlq, expires: "2027-01-05"}
+  - {principal: app, role: auditor}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := inv.Principal("app")
+	if p.Labels["cost-center"] != "CC-7" || p.Labels["tier"] != "1" {
+		t.Errorf("labels = %v", p.Labels)
+	}
+	if tp, _ := inv.Topic("risk.scores"); tp.Labels["retention"] != "7d" {
+		t.Errorf("topic labels = %v", tp.Labels)
+	}
+	g := inv.Grants[0]
+	if strings.Join(g.Inputs, ",") != "in.events" || strings.Join(g.Outputs, ",") != "risk.scores" || g.Expires != "2027-03-31" {
+		t.Errorf("grant = %+v", g)
+	}
+	if c := inv.Grants[1]; c.Connector != "s3" || c.DLQ != "s3.dlq" || c.Expires != "2027-01-05" {
+		t.Errorf("connector grant = %+v", c)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -319,6 +320,7 @@ func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 				return l.integer(file, v, what+": iterations", &p.Iterations)
 			},
 			"description": func(_, v *yaml.Node) error { var s string; return l.str(file, v, what+": description", &s) },
+			"labels":      func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &p.Labels) },
 		})
 		if err != nil {
 			return err
@@ -463,6 +465,7 @@ func (l *loader) topicsBlock(file string, n *yaml.Node) error {
 				"team":           func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &t.Team) },
 				"classification": func(_, v *yaml.Node) error { return l.str(file, v, what+": classification", &t.Classification) },
 				"description":    func(_, v *yaml.Node) error { return l.str(file, v, what+": description", &t.Description) },
+				"labels":         func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &t.Labels) },
 			})
 			if err != nil {
 				return err
@@ -503,6 +506,14 @@ func (l *loader) grantsBlock(file string, n *yaml.Node) error {
 			"application_id": func(_, v *yaml.Node) error { return l.str(file, v, "grant: application_id", &g.ApplicationID) },
 			"exactly_once":   func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: exactly_once", &g.ExactlyOnce) },
 			"approved_by":    func(_, v *yaml.Node) error { return l.str(file, v, "grant: approved_by", &g.ApprovedBy) },
+			"inputs":         func(_, v *yaml.Node) error { return l.strList(file, v, "grant: inputs", &g.Inputs) },
+			"outputs":        func(_, v *yaml.Node) error { return l.strList(file, v, "grant: outputs", &g.Outputs) },
+			"connector":      func(_, v *yaml.Node) error { return l.str(file, v, "grant: connector", &g.Connector) },
+			"worker_group":   func(_, v *yaml.Node) error { return l.str(file, v, "grant: worker_group", &g.WorkerGroup) },
+			"dlq":            func(_, v *yaml.Node) error { return l.str(file, v, "grant: dlq", &g.DLQ) },
+			"offsets_topic":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: offsets_topic", &g.OffsetsTopic) },
+			"service_id":     func(_, v *yaml.Node) error { return l.str(file, v, "grant: service_id", &g.ServiceID) },
+			"expires":        func(_, v *yaml.Node) error { return l.date(file, v, "grant: expires", &g.Expires) },
 			"reason":         func(_, v *yaml.Node) error { return l.str(file, v, "grant: reason", &g.Reason) },
 			"resource": func(_, v *yaml.Node) error {
 				r := &Resource{}
@@ -537,7 +548,13 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 	default:
 		return fmt.Errorf("unknown permission %q (want ALLOW or DENY)", perm)
 	}
-	hasNames := len(g.Topics)+len(g.Groups)+len(g.TransactionalIDs) > 0
+	hasNames := len(g.Topics)+len(g.Groups)+len(g.TransactionalIDs)+len(g.Inputs)+len(g.Outputs) > 0
+	if g.Role == "streams-app" && len(g.Topics) > 0 {
+		return fmt.Errorf("principal %q: a streams-app takes inputs (READ) and outputs (WRITE), not topics (which would let it write what it only reads): move the topics it consumes to inputs: and those it produces to outputs:", g.Principal)
+	}
+	if (len(g.Inputs) > 0 || len(g.Outputs) > 0) && len(g.Operations) > 0 {
+		return fmt.Errorf("principal %q: inputs and outputs belong to roles (streams-app, connector, ksqldb), not to operations grants (use topics)", g.Principal)
+	}
 	switch {
 	case g.Role == "" && len(g.Operations) == 0:
 		return fmt.Errorf("principal %q: give a role (producer, consumer, transactional-producer, streams-app, or one your policy adds) or operations", g.Principal)
@@ -547,7 +564,7 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 		return fmt.Errorf("principal %q: resource and topics/groups/transactional_ids are exclusive (use one)", g.Principal)
 	case len(g.Operations) > 0 && g.Resource == nil && !hasNames:
 		return fmt.Errorf("principal %q: operations need a resource or topics/groups/transactional_ids", g.Principal)
-	case g.Role != "" && g.Role != "streams-app" && !hasNames && g.Resource == nil:
+	case g.Role != "" && !selfNamingRoles[g.Role] && !hasNames && g.Resource == nil:
 		return fmt.Errorf("principal %q: role %q needs topics, groups or transactional_ids", g.Principal, g.Role)
 	}
 	for i, op := range g.Operations {
@@ -584,9 +601,25 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 			}
 		}
 	}
-	for _, t := range g.Topics {
-		if err := ValidTopicPattern(t); err != nil {
-			return fmt.Errorf("principal %q: %v", g.Principal, err)
+	for _, list := range [][]string{g.Topics, g.Inputs, g.Outputs} {
+		for _, t := range list {
+			if err := ValidTopicPattern(t); err != nil {
+				return fmt.Errorf("principal %q: %v", g.Principal, err)
+			}
+		}
+	}
+	for _, t := range []struct{ key, name string }{{"dlq", g.DLQ}, {"offsets_topic", g.OffsetsTopic}} {
+		if t.name != "" {
+			if err := ValidTopicName(t.name); err != nil {
+				return fmt.Errorf("principal %q: %s: %v", g.Principal, t.key, err)
+			}
+		}
+	}
+	for _, id := range []struct{ key, name string }{{"connector", g.Connector}, {"worker_group", g.WorkerGroup}, {"service_id", g.ServiceID}} {
+		if id.name != "" {
+			if err := ValidIDPattern(id.key, id.name); err != nil || strings.Contains(id.name, "*") {
+				return fmt.Errorf("principal %q: %s %q must be a plain name (no \"*\", spaces or control characters)", g.Principal, id.key, id.name)
+			}
 		}
 	}
 	for _, s := range g.Groups {
@@ -612,6 +645,55 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 			return fmt.Errorf("principal %q: host %q is not an IP address or \"*\" (Kafka ACLs match client IP addresses, not names or CIDRs)", g.Principal, h)
 		}
 	}
+	return nil
+}
+
+// selfNamingRoles are the library roles that name their resources from
+// other settings (application_id, connector, service_id, or fixed names), so
+// a grant of them needs no topics, groups or transactional_ids.
+var selfNamingRoles = map[string]bool{
+	"streams-app": true, "connector": true,
+	"schema-registry": true, "ksqldb": true, "auditor": true,
+}
+
+// dateLayout is how dates are written: expires: 2027-03-31.
+const dateLayout = "2006-01-02"
+
+// date accepts a YAML date (2027-03-31, plain or quoted) and stores it as
+// YYYY-MM-DD.
+func (l *loader) date(file string, n *yaml.Node, what string, dst *string) error {
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!timestamp") {
+		return l.errf(file, n, "%s must be a date (YYYY-MM-DD), found %s", what, kindName(n))
+	}
+	t, err := time.Parse(dateLayout, n.Value)
+	if err != nil {
+		return l.errf(file, n, "%s: %q is not a date (want YYYY-MM-DD, e.g. 2027-03-31)", what, n.Value)
+	}
+	*dst = t.Format(dateLayout)
+	return nil
+}
+
+// labels accepts a mapping of label names to strings (numbers and booleans
+// are taken as written).
+func (l *loader) labels(file string, n *yaml.Node, what string, dst *map[string]string) error {
+	if n.Kind != yaml.MappingNode {
+		return l.errf(file, n, "%s must be a mapping of names to values, found %s", what, kindName(n))
+	}
+	out := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Value == "" || strings.ContainsFunc(k.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return l.errf(file, k, "%s: label names must be non-empty strings without control characters", what)
+		}
+		if _, dup := out[k.Value]; dup {
+			return l.errf(file, k, "%s: label %q given twice", what, k.Value)
+		}
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			return l.errf(file, v, "%s: label %q must be a string, found %s", what, k.Value, kindName(v))
+		}
+		out[k.Value] = v.Value
+	}
+	*dst = out
 	return nil
 }
 

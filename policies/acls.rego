@@ -75,17 +75,82 @@ grant_expansion(g) := array.concat(
 
 # entry_names(g, selector) are the names (as written) a role entry's selector
 # picks from grant g, as selected_names(g)[selector] (without building that
-# object per grant): topics, groups and transactional_ids are the grant's own
-# lists, the application_id selectors its application id as a prefix.
+# object per grant): topics, groups, transactional_ids, inputs and outputs
+# are the grant's own lists, the others are derived from its settings
+# (derived_names).
 entry_names(g, sel) := g[sel] if {
 	sel in grant_list_selectors
-} else := application_id_names(g.application_id) if {
-	sel in application_id_selectors
-} else := ["kafka-cluster"] if {
-	sel == "cluster"
-}
+} else := derived_names(g, sel)
 
-grant_list_selectors := {"topics", "groups", "transactional_ids"}
+# derived_names(g, selector) are the names a selector that is not one of the
+# grant's lists picks ([] when the setting it needs is empty; grant_errors
+# reports a missing required setting).
+derived_names(_, "cluster") := ["kafka-cluster"]
+
+derived_names(g, "application_id_topics") := prefix_names(g.application_id, "-")
+
+derived_names(g, "application_id_groups") := literal_names(g.application_id)
+
+derived_names(g, "application_id_transactional_ids") := prefix_names(g.application_id, "-")
+
+derived_names(g, "worker_transactional_ids") := [concat("", ["connect-cluster-", group]) | some group in g.groups]
+
+derived_names(g, "connector_group") := literal_names(concat("", ["connect-", g.connector])) if {
+	g.connector != ""
+	count(g.inputs) > 0
+} else := []
+
+derived_names(g, "dlq") := literal_names(g.dlq)
+
+derived_names(g, "offsets_topic") := literal_names(g.offsets_topic)
+
+derived_names(g, "connector_transactional_ids") := prefix_names(concat("-", [g.worker_group, g.connector]), "-") if {
+	g.worker_group != ""
+	g.connector != ""
+} else := []
+
+derived_names(g, "schemas_topic") := g.topics if count(g.topics) > 0
+
+else := ["_schemas"]
+
+derived_names(g, "schema_registry_group") := g.groups if count(g.groups) > 0
+
+else := ["schema-registry"]
+
+derived_names(g, "service_id_topics") := ksql_internal_prefix(g.service_id)
+
+derived_names(g, "service_id_groups") := ksql_internal_prefix(g.service_id)
+
+derived_names(g, "service_id_query_transactional_ids") := ksql_internal_prefix(g.service_id)
+
+derived_names(g, "service_id_processing_log") := literal_names(concat("", [g.service_id, "ksql_processing_log"])) if {
+	g.service_id != ""
+} else := []
+
+derived_names(g, "service_id_transactional_id") := literal_names(g.service_id)
+
+derived_names(_, "all_topics") := ["*"]
+
+derived_names(_, "all_groups") := ["*"]
+
+# ksql_internal_prefix is the prefix of a ksqlDB service's internal topics,
+# groups and query transactional ids: _confluent-ksql-<service id>.
+ksql_internal_prefix(id) := prefix_names(concat("", ["_confluent-ksql-", id]), "") if id != ""
+
+else := []
+
+# literal_names(s) is [s], or [] for "".
+literal_names("") := []
+
+literal_names(s) := [s] if s != ""
+
+# prefix_names(s, sep) is the prefix s + sep (written with a trailing "*"),
+# or [] for an empty s.
+prefix_names("", _) := []
+
+prefix_names(s, sep) := [concat("", [s, sep, "*"])] if s != ""
+
+grant_list_selectors := {"topics", "groups", "transactional_ids", "inputs", "outputs"}
 
 # role_entries are the roles' entries with their resource type and condition
 # resolved once ("_always" for none). Complete objects, so that a grant's
@@ -131,7 +196,8 @@ acls contains b if {
 # which walks the expansion anyway.) The grants are scanned once, into the
 # small set role_uses; only a broken role leads back to its grants.
 grant_errors contains msg if {
-	some [role, _] in role_uses
+	some use in role_uses
+	role := use[0]
 	role != ""
 	not roles[role]
 	some g in input.grants
@@ -139,13 +205,18 @@ grant_errors contains msg if {
 	msg := sprintf("%s: grant: unknown role %q (known roles: %s)", [g.source, g.role, concat(", ", sort(object.keys(roles)))])
 }
 
+# A grant of a role whose entries (that apply to it) need a setting it lacks.
+# role_uses says which settings some grant of each role lacks, so the grants
+# are scanned again only for a role with a missing setting.
 grant_errors contains msg if {
-	some [role, true] in role_uses
-	role in roles_needing_application_id
+	some use in role_uses
+	some [setting, condition] in role_requirements[use[0]]
+	use[setting_index[setting]] # some grant of this role lacks it
 	some g in input.grants
-	g.role == role
-	g.application_id == ""
-	msg := sprintf("%s: grant: role %q needs application_id (the Kafka Streams application.id)", [g.source, g.role])
+	g.role == use[0]
+	object.get(g, condition, true) == true
+	g[setting] == ""
+	msg := sprintf("%s: grant: role %q needs %s (%s)", [g.source, g.role, setting, setting_descriptions[setting]])
 }
 
 grant_errors contains msg if {
@@ -155,11 +226,19 @@ grant_errors contains msg if {
 	msg := sprintf("role %q: unknown resource selector %q (valid: %s)", [name, e.resource, concat(", ", sort(object.keys(selectors)))])
 }
 
-# role_uses is the set of [role, has no application_id] over all grants.
-role_uses := {[g.role, g.application_id == ""] | some g in input.grants}
+# role_uses is the set of [role, lacks application_id, lacks connector,
+# lacks worker_group, lacks service_id] over all grants.
+role_uses := {[g.role, g.application_id == "", g.connector == "", g.worker_group == "", g.service_id == ""] | some g in input.grants}
 
-roles_needing_application_id := {name |
-	some name, role in roles
-	some e in role
-	e.resource in application_id_selectors
+setting_index := {"application_id": 1, "connector": 2, "worker_group": 3, "service_id": 4}
+
+# role_requirements[name] are the [setting, condition] pairs role name's
+# entries need, for the roles that need any.
+role_requirements[name] := reqs if {
+	some name, entries in role_entries
+	reqs := {[setting, e.condition] |
+		some e in entries
+		some setting in selector_requires[e.resource]
+	}
+	count(reqs) > 0
 }

@@ -86,7 +86,7 @@ func TestCompileExampleInventoryIsClean(t *testing.T) {
 		t.Errorf("only %d bindings", res.ACLs.Len())
 	}
 	// The streams app with exactly_once gets its transactional ids.
-	b := binding(t, "User:orders-enricher", "TRANSACTIONAL_ID", "orders-enricher", "PREFIXED", "WRITE", "ALLOW")
+	b := binding(t, "User:orders-enricher", "TRANSACTIONAL_ID", "orders-enricher-", "PREFIXED", "WRITE", "ALLOW")
 	if !res.ACLs.Contains(b) {
 		t.Errorf("missing %s", b)
 	}
@@ -122,7 +122,7 @@ func TestUserRolesAndRules(t *testing.T) {
 topics:
   secret: {classification: restricted}
 grants:
-  - {principal: audit, role: auditor, topics: [secret]}
+  - {principal: audit, role: topic-auditor, topics: [secret]}
 `)
 	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{"../testdata/policies/acme"}})
 	if err != nil {
@@ -155,7 +155,7 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{name: "unknown role", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: reader, topics: [t]}\n",
 			want: `inv.yaml:4: grant: unknown role "reader"`},
-		{name: "streams app without application id", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: streams-app, topics: [t]}\n",
+		{name: "streams app without application id", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: streams-app, inputs: [t]}\n",
 			want: `inv.yaml:4: grant: role "streams-app" needs application_id`},
 		{name: "role that gives nothing", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: producer, groups: [g]}\n",
 			want: "inv.yaml:4: grant: role producer gives a nothing here"},

@@ -28,6 +28,7 @@ func (e *Engine) expand(ctx context.Context, in ast.Value, inv *inventory.Invent
 	if err != nil {
 		return nil, err, nil
 	}
+	bindings = append(bindings, streamsFences(inv, res.Provenance)...)
 	for i, s := range e.userACLs {
 		prov := ruleProvenance(s, "acls")
 		bs, err := userBindings(get("acls"+strconv.Itoa(i)), prov.String())

@@ -11,37 +11,44 @@ resource_grants := [g | some g in input.grants; g.resource]
 # Principals that have at least one grant.
 granted_principals := {g.principal | some g in input.grants}
 
-# Roles whose entries READ (or ALL) the grant's topics, and likewise WRITE.
-topic_reading_roles := {name |
-	some name, role in roles
-	some e in role
-	e.resource == "topics"
-	some op in e.operations
-	op in {"READ", "ALL"}
+# role_read_selectors[role] are the grant lists (topics, inputs) that role's
+# entries READ (or ALL); role_write_selectors[role] likewise the lists it
+# WRITEs, and role_other_write_entries[role] its entries with other
+# selectors that WRITE (internal topics, a DLQ, ...). Only roles that have
+# any are keys, so a grant's role is looked up, not scanned.
+role_read_selectors[name] := sels if {
+	some name, entries in role_entries
+	sels := {e.resource | some e in entries; e.resource in topic_list_selectors; entry_has_op(e, "READ")}
+	count(sels) > 0
 }
 
-topic_writing_roles := {name |
-	some name, role in roles
-	some e in role
-	e.resource == "topics"
-	some op in e.operations
-	op in {"WRITE", "ALL"}
+role_write_selectors[name] := sels if {
+	some name, entries in role_entries
+	sels := {e.resource | some e in entries; e.resource in topic_list_selectors; entry_has_op(e, "WRITE")}
+	count(sels) > 0
 }
 
-application_id_writing_roles := {name |
-	some name, role in roles
-	some e in role
-	e.resource == "application_id_topics"
-	some op in e.operations
-	op in {"WRITE", "ALL"}
+role_other_write_entries[name] := es if {
+	some name, entries in role_entries
+	es := [e | some e in entries; e.type == "TOPIC"; not e.resource in topic_list_selectors; entry_has_op(e, "WRITE")]
+	count(es) > 0
 }
+
+topic_list_selectors := {"topics", "inputs", "outputs"}
+
+entry_has_op(e, op) if {
+	some o in e.operations
+	o in {op, "ALL"}
+}
+
+topic_reading_roles := object.keys(role_read_selectors)
 
 # Roles that may READ topics: the reading roles, and "" (an operations
 # grant, whose operations decide).
 may_read_topics := topic_reading_roles | {""}
 
 # topic_names_read(g) are the topic names (as written) an ALLOW grant reads.
-topic_names_read(g) := g.topics if {
+topic_names_read(g) := [n | some sel in role_read_selectors[g.role]; some n in g[sel]] if {
 	topic_reading_roles[g.role]
 } else := names if {
 	g.role == ""
@@ -57,14 +64,17 @@ explicit_topic_names(g) := [g.resource.name] if {
 # Topic names (as written) some ALLOW grant may write, split by pattern.
 written_names := ({name |
 	some g in input.grants
-	topic_writing_roles[g.role]
+	sels := role_write_selectors[g.role]
 	g.permission == "ALLOW"
-	some name in g.topics
-} | {concat("", [g.application_id, "*"]) |
+	some sel in sels
+	some name in g[sel]
+} | {name |
 	some g in input.grants
-	g.application_id != ""
-	application_id_writing_roles[g.role]
+	es := role_other_write_entries[g.role]
 	g.permission == "ALLOW"
+	some e in es
+	object.get(g, e.condition, true) == true
+	some name in entry_names(g, e.resource)
 }) | {name |
 	some g in input.grants
 	g.role == ""
@@ -142,6 +152,7 @@ overlaps_prefix(p, [base, "PREFIXED"]) if startswith(p, base)
 
 # --- deny -------------------------------------------------------------------
 
+# An ALLOW to User:* opens the resource to every authenticated client.
 # METADATA
 # title: No ALLOW binding for every principal (User:*)
 # description: An ALLOW to User:* opens the resource to every authenticated client.
@@ -159,6 +170,8 @@ deny contains f if {
 	)
 }
 
+# Grants that only DESCRIBE (and DESCRIBE_CONFIGS) read no data and are
+# allowed: the auditor role, or operations [DESCRIBE, DESCRIBE_CONFIGS].
 # METADATA
 # title: No literal "*" topic or group for principals that are not superusers
 # description: A literal "*" topic or group gives every present and future resource.
@@ -167,14 +180,17 @@ deny contains f if {
 #   check: wildcard-resource
 deny contains wildcard_finding(g, "topic") if {
 	some g in input.grants
-	"*" in g.topics
+	some sel in topic_list_selectors
+	"*" in g[sel]
 	not superuser_or_deny(g)
+	not metadata_only(g, sel)
 }
 
 deny contains wildcard_finding(g, "group") if {
 	some g in input.grants
 	"*" in g.groups
 	not superuser_or_deny(g)
+	not metadata_only(g, "groups")
 }
 
 deny contains wildcard_finding(g, lower(g.resource.type)) if {
@@ -182,6 +198,54 @@ deny contains wildcard_finding(g, lower(g.resource.type)) if {
 	g.resource.name == "*"
 	g.resource.type in {"TOPIC", "GROUP"}
 	not superuser_or_deny(g)
+	not metadata_only(g, "")
+}
+
+# A role (a user's, say) whose wildcard selectors (all_topics, all_groups)
+# give more than metadata.
+deny contains wildcard_finding(g, kind) if {
+	some g in input.grants
+	kinds := role_wildcard_data_kinds[g.role]
+	not superuser_or_deny(g)
+	some kind in kinds
+}
+
+role_wildcard_data_kinds[name] := kinds if {
+	some name, entries in role_entries
+	kinds := {lower(e.type) |
+		some e in entries
+		e.resource in wildcard_selectors
+		some op in e.operations
+		not op in metadata_operations
+	}
+	count(kinds) > 0
+}
+
+metadata_operations := {"DESCRIBE", "DESCRIBE_CONFIGS"}
+
+# metadata_only(g, sel) holds when what grant g gives on the names of its
+# list sel (an operations grant: on all it names) is only metadata.
+metadata_only(g, _) if {
+	g.role == ""
+	every op in g.operations {
+		op in metadata_operations
+	}
+}
+
+metadata_only(g, sel) if {
+	g.role != ""
+	every e in role_entries[g.role] {
+		entry_metadata_only(e, sel)
+	}
+}
+
+entry_metadata_only(e, sel) if e.resource != sel
+
+entry_metadata_only(e, sel) if {
+	e.resource == sel
+	every op in e.operations {
+		op in metadata_operations
+	}
 }
 
 superuser_or_deny(g) if g.permission == "DENY"
@@ -194,6 +258,7 @@ wildcard_finding(g, kind) := finding(
 	sprintf("list the %ss it needs, or a prefix such as \"%s.*\"", [kind, object.get(input.principals, [g.principal, "team"], "team")]),
 )
 
+# Reading another team's restricted topic needs a recorded approval.
 # METADATA
 # title: Reading another team's restricted topic needs approved_by
 # description: Reading another team's restricted topic needs a recorded approval.
@@ -225,6 +290,7 @@ restricted_of_other_teams(n, team) := {name |
 	object.get(restricted_topics[name], "team", "") != team
 }
 
+# A superuser bypasses every ACL: it must use strong authentication.
 # METADATA
 # title: Superusers authenticate with SCRAM or mTLS
 # description: 'A superuser bypasses every ACL: it must use strong authentication.'
@@ -246,7 +312,6 @@ deny contains f if {
 
 # (Set differences run in Go: only the principals and topics they leave are
 # looked at in Rego.)
-
 # METADATA
 # title: Every principal has a grant
 # custom:
@@ -307,8 +372,9 @@ topic_is_written(name) if {
 #   check: prefix-matches-nothing
 warn contains f if {
 	some g in input.grants
-	strings.any_suffix_match(g.topics, "*") # one Go call per grant; most list no prefix
-	some name in g.topics
+	some sel in topic_list_selectors
+	strings.any_suffix_match(g[sel], "*") # one Go call per list; most list no prefix
+	some name in g[sel]
 	endswith(name, "*")
 	not input.topics[name]
 	name != "*"
@@ -342,4 +408,101 @@ prefix_matches_declared(p) if {
 	contains(declared_names_joined, concat("", ["\n", p]))
 } else if {
 	strings.any_prefix_match(p, declared_prefix_bases)
+}
+
+# Kafka Streams names internal topics and transactional ids
+# "<application.id>-...": when one app's id followed by "-" starts another's,
+# the first app's PREFIXED ACLs also cover the second app's internal topics.
+application_ids := {g.application_id | some g in input.grants; g.application_id != ""}
+
+application_id_prefixes := {concat("", [id, "-"]) | some id in application_ids}
+
+# METADATA
+# title: No Kafka Streams application_id followed by "-" begins another
+# description: 'Kafka Streams names internal topics and transactional ids "<application.id>-...": when one id followed by "-" begins another, the first app''s PREFIXED ACLs also cover the second''s.'
+# custom:
+#   id: KG654
+#   check: application-id-overlap
+warn contains f if {
+	some g in input.grants
+	g.application_id != ""
+	strings.any_prefix_match(g.application_id, application_id_prefixes)
+	some other in application_ids
+	startswith(g.application_id, concat("", [other, "-"]))
+	f := finding(
+		"KG654", "application-id-overlap", g.source, kafka_principal(g.principal),
+		sprintf(
+			"grant %s: application_id %q starts with %q, so the internal topics and transactional ids of application %q (PREFIXED %q) also cover this application's",
+			[g.source, g.application_id, concat("", [other, "-"]), other, concat("", [other, "-"])],
+		),
+		"rename one application so that no application_id followed by \"-\" begins another (until then compile fences them apart with DENY bindings when their principals differ)",
+	)
+}
+
+# Writing another team's topic needs a recorded approval, as reading its
+# restricted topics does (KG603).
+# METADATA
+# title: Writing another team's topic needs approved_by
+# description: Writing another team's topic needs a recorded approval, as reading its restricted topics does (KG603).
+# custom:
+#   id: KG605
+#   check: cross-team-write
+deny contains f if {
+	some g in input.grants
+	g.permission == "ALLOW"
+	g.approved_by == ""
+	team := team_of(g.principal)
+	team != ""
+	some n in topic_names_written(g)
+	some name in declared_topics_covered(n)
+	owner := object.get(input.topics[name], "team", "")
+	owner != ""
+	owner != team
+	f := finding(
+		"KG605", "cross-team-write", g.source, kafka_principal(g.principal),
+		sprintf("grant %s lets User:%s (team %q) WRITE topic %s of team %q without approval", [g.source, g.principal, team, name, owner]),
+		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [owner]),
+	)
+}
+
+# topic_names_written(g) are the topic names (as written) ALLOW grant g
+# writes: its role's writing lists and other writing entries, or for an
+# operations grant with WRITE (or ALL) the topics it names.
+topic_names_written(g) := array.concat(
+	[n | some sel in object.get(role_write_selectors, g.role, set()); some n in g[sel]],
+	[n |
+		some e in object.get(role_other_write_entries, g.role, [])
+		object.get(g, e.condition, true) == true
+		some n in entry_names(g, e.resource)
+	],
+) if {
+	g.role != ""
+} else := explicit_topic_names(g) if {
+	some op in g.operations
+	op in {"WRITE", "ALL"}
+}
+
+# declared_topics_covered(n) are the declared topics (as declared) that
+# topic name n (as written) reaches: the same name, a declared prefix over a
+# literal name, and for a prefix the declared names under it and the declared
+# prefixes it is under. "*" reaches none here: KG602 reports it. (contains
+# and strings.any_prefix_match run in Go; only a name that reaches some
+# declared topic scans the declarations.)
+declared_topics_covered("*") := set()
+
+declared_topics_covered(n) := {name |
+	p := trim_suffix(n, "*")
+	prefix_matches_declared(p)
+	some name in declared_names
+	overlaps_prefix(p, split_name(name))
+} if {
+	n != "*"
+	endswith(n, "*")
+} else := {n | input.topics[n]} | {name |
+	strings.any_prefix_match(n, declared_prefix_bases)
+	some name in declared_names
+	endswith(name, "*")
+	startswith(n, trim_suffix(name, "*"))
+} if {
+	n != "*"
 }

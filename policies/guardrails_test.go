@@ -16,9 +16,11 @@ func TestLibraryGuardrailsFromAnnotations(t *testing.T) {
 		{ID: "KG602", Check: "wildcard-resource", Rule: "deny", Title: `No literal "*" topic or group for principals that are not superusers`},
 		{ID: "KG603", Check: "restricted-cross-team-read", Rule: "deny", Title: "Reading another team's restricted topic needs approved_by"},
 		{ID: "KG604", Check: "superuser-weak-auth", Rule: "deny", Title: "Superusers authenticate with SCRAM or mTLS"},
+		{ID: "KG605", Check: "cross-team-write", Rule: "deny", Title: "Writing another team's topic needs approved_by"},
 		{ID: "KG651", Check: "principal-without-grants", Rule: "warn", Title: "Every principal has a grant"},
 		{ID: "KG652", Check: "topic-without-writer", Rule: "warn", Title: "Every declared topic has a writer"},
 		{ID: "KG653", Check: "prefix-matches-nothing", Rule: "warn", Title: "Every granted topic prefix matches a declared topic"},
+		{ID: "KG654", Check: "application-id-overlap", Rule: "warn", Title: `No Kafka Streams application_id followed by "-" begins another`},
 	}
 	got := LibraryGuardrails()
 	if len(got) != len(want) {
@@ -54,6 +56,9 @@ grants:
   - {principal: analytics, role: consumer, topics: ["*"]}
   - {principal: analytics, role: consumer, topics: [ledger, "nothing.*"]}
   - {principal: orders-api, role: producer, topics: [orders.events]}
+  - {principal: analytics, role: producer, topics: [orders.events]}
+  - {principal: analytics, role: streams-app, application_id: fraud, inputs: [orders.events]}
+  - {principal: analytics, role: streams-app, application_id: fraud-scorer, inputs: [orders.events]}
 `)
 	res, err := Compile(context.Background(), inv, Options{})
 	if err != nil {

@@ -48,6 +48,32 @@ test_deny_wildcard_grant_is_fine if {
 	not "KG602" in ids(fs)
 }
 
+test_auditor_wildcards_are_allowed if {
+	fs := kafkaguard.deny with input as inventory([grant({"role": "auditor", "principal": "analytics"})])
+	not "KG602" in ids(fs)
+}
+
+test_describe_only_wildcard_operations_are_allowed if {
+	fs := kafkaguard.deny with input as inventory([
+		grant({"operations": ["DESCRIBE", "DESCRIBE_CONFIGS"], "topics": ["*"], "groups": ["*"]}),
+		grant({"operations": ["DESCRIBE"], "resource": {"type": "TOPIC", "name": "*"}}),
+	])
+	not "KG602" in ids(fs)
+}
+
+test_deny_wildcard_input_of_a_streams_app if {
+	fs := kafkaguard.deny with input as inventory([grant({"role": "streams-app", "application_id": "a", "inputs": ["*"]})])
+	"KG602" in ids(fs)
+}
+
+test_deny_role_whose_wildcard_selector_reads_data if {
+	fs := kafkaguard.deny with input as inventory([grant({"role": "reader"})])
+		with kafkaguard.roles as {"reader": [{"resource": "all_topics", "operations": ["READ"]}]}
+	some f in fs
+	f.id == "KG602"
+	contains(f.msg, "every topic")
+}
+
 test_prefix_is_not_a_wildcard if {
 	fs := kafkaguard.deny with input as inventory([grant({"role": "consumer", "topics": ["orders.*"], "groups": ["orders-*"]})])
 	not "KG602" in ids(fs)
@@ -155,9 +181,35 @@ test_topic_prefix_written_through_literal_or_wildcard if {
 	not "KG652" in ids(fs)
 }
 
-test_streams_app_writes_its_prefix if {
+test_streams_app_writes_its_outputs_and_internal_topics if {
+	inv := {
+		"principals": principals,
+		"topics": object.union(topics, {"ledger-store-changelog": {"team": "payments", "source": "inv.yaml:9"}}),
+		"grants": [grant({"role": "streams-app", "application_id": "ledger", "inputs": ["orders.events"], "outputs": ["ledger"]})],
+	}
+	fs := kafkaguard.warn with input as inv
+	unwritten := {f.resource | some f in fs; f.id == "KG652"}
+	not "Topic:ledger" in unwritten
+	not "Topic:ledger-store-changelog" in unwritten
+	"Topic:orders.events" in unwritten # an input is read, not written
+}
+
+test_streams_app_does_not_write_a_topic_named_like_its_application_id if {
 	fs := kafkaguard.warn with input as inventory([grant({"role": "streams-app", "application_id": "ledger"})])
-	not "Topic:ledger" in {f.resource | some f in fs; f.id == "KG652"}
+	"Topic:ledger" in {f.resource | some f in fs; f.id == "KG652"}
+}
+
+test_warn_application_id_overlap if {
+	fs := kafkaguard.warn with input as inventory([
+		grant({"role": "streams-app", "application_id": "fraud", "inputs": ["orders.events"]}),
+		grant({"role": "streams-app", "application_id": "fraud-scorer", "inputs": ["orders.events"], "source": "inv.yaml:11"}),
+		grant({"role": "streams-app", "application_id": "fraudster", "inputs": ["orders.events"], "source": "inv.yaml:12"}),
+	])
+	overlaps := {f.location | some f in fs; f.id == "KG654"}
+	overlaps == {"inv.yaml:11"}
+	some f in fs
+	f.id == "KG654"
+	contains(f.msg, "application_id \"fraud-scorer\" starts with \"fraud-\"")
 }
 
 test_warn_prefix_matching_nothing if {
@@ -178,4 +230,50 @@ test_prefix_matching_a_declared_topic_is_fine if {
 test_warn_prefix_of_explicit_resource if {
 	fs := kafkaguard.warn with input as inventory([grant({"operations": ["READ"], "resource": {"type": "TOPIC", "name": "nothing.*"}})])
 	"KG653" in ids(fs)
+}
+
+# --- cross-team writes (KG605) ---------------------------------------------
+
+test_deny_cross_team_write if {
+	fs := kafkaguard.deny with input as inventory([grant({"principal": "analytics", "role": "producer", "topics": ["orders.events"]})])
+	some f in fs
+	f.id == "KG605"
+	f.msg == "grant inv.yaml:10 lets User:analytics (team \"data\") WRITE topic orders.events of team \"orders\" without approval"
+}
+
+test_cross_team_write_with_approval_or_own_team_is_fine if {
+	fs := kafkaguard.deny with input as inventory([
+		grant({"principal": "analytics", "role": "producer", "topics": ["orders.events"], "approved_by": "orders-lead"}),
+		grant({"principal": "orders-api", "role": "producer", "topics": ["orders.events", "orders.new"]}),
+		grant({"principal": "analytics", "role": "consumer", "topics": ["orders.events"]}),
+	])
+	not "KG605" in ids(fs)
+}
+
+test_deny_cross_team_write_under_a_declared_prefix_and_by_prefix if {
+	fs := kafkaguard.deny with input as inventory([
+		grant({"principal": "orders-api", "role": "producer", "topics": ["payments.cards"]}),
+		grant({"principal": "orders-api", "role": "streams-app", "application_id": "x", "outputs": ["ledg*"], "source": "inv.yaml:11"}),
+		grant({"principal": "orders-api", "operations": ["WRITE"], "topics": ["pay*"], "source": "inv.yaml:12"}),
+		grant({"principal": "orders-api", "role": "producer", "topics": ["*"], "source": "inv.yaml:13"}),
+	])
+	{f.location | some f in fs; f.id == "KG605"} == {"inv.yaml:10", "inv.yaml:11", "inv.yaml:12"}
+}
+
+test_cross_team_write_by_a_connector_dlq if {
+	fs := kafkaguard.deny with input as inventory([grant({"principal": "analytics", "role": "connector", "connector": "c", "inputs": ["x"], "dlq": "ledger"})])
+	"KG605" in ids(fs)
+}
+
+test_topic_names_written_of_a_read_only_operations_grant_is_undefined if {
+	not kafkaguard.topic_names_written(grant({"operations": ["READ"], "topics": ["t"]}))
+}
+
+test_role_that_only_describes_listed_wildcard_is_allowed if {
+	fs := kafkaguard.deny with input as inventory([grant({"role": "describer", "topics": ["*"]})])
+		with kafkaguard.roles as {"describer": [
+			{"resource": "topics", "operations": ["DESCRIBE"]},
+			{"resource": "cluster", "operations": ["DESCRIBE"]},
+		]}
+	not "KG602" in ids(fs)
 }

@@ -17,7 +17,18 @@ var (
 	kGroups, kTransactionalIDs, kOperations, kHosts     = ast.StringTerm("groups"), ast.StringTerm("transactional_ids"), ast.StringTerm("operations"), ast.StringTerm("hosts")
 	kCreate, kApplicationID, kExactlyOnce               = ast.StringTerm("create"), ast.StringTerm("application_id"), ast.StringTerm("exactly_once")
 	kApprovedBy, kReason, kResource, kType, kName       = ast.StringTerm("approved_by"), ast.StringTerm("reason"), ast.StringTerm("resource"), ast.StringTerm("type"), ast.StringTerm("name")
+	kInputs, kOutputs, kConnector, kWorkerGroup         = ast.StringTerm("inputs"), ast.StringTerm("outputs"), ast.StringTerm("connector"), ast.StringTerm("worker_group")
+	kDLQ, kOffsetsTopic, kServiceID, kExpires, kLabels  = ast.StringTerm("dlq"), ast.StringTerm("offsets_topic"), ast.StringTerm("service_id"), ast.StringTerm("expires"), ast.StringTerm("labels")
 )
+
+// labelsTerm is a label mapping as an object (empty when there are none).
+func labelsTerm(labels map[string]string) *ast.Term {
+	o := ast.NewObjectWithCapacity(len(labels))
+	for k, v := range labels {
+		o.Insert(ast.StringTerm(k), ast.StringTerm(v))
+	}
+	return ast.NewTerm(o)
+}
 
 // InputValue builds the Rego input for inv directly as an ast.Value (no JSON
 // round trip). The shape is the inventory as written, keyed like the YAML,
@@ -64,7 +75,8 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		istr := interner()
 		principals = ast.NewObjectWithCapacity(len(inv.Principals))
 		for _, p := range inv.Principals {
-			o := ast.NewObjectWithCapacity(6)
+			o := ast.NewObjectWithCapacity(7)
+			o.Insert(kLabels, labelsTerm(p.Labels))
 			o.Insert(kAuth, istr(p.Auth))
 			o.Insert(kTeam, istr(p.Team))
 			o.Insert(kSuperuser, boolean(p.Superuser))
@@ -82,7 +94,8 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		istr := interner()
 		topics = ast.NewObjectWithCapacity(len(inv.Topics))
 		for _, t := range inv.Topics {
-			o := ast.NewObjectWithCapacity(3)
+			o := ast.NewObjectWithCapacity(4)
+			o.Insert(kLabels, labelsTerm(t.Labels))
 			o.Insert(kTeam, istr(t.Team))
 			o.Insert(kClassification, istr(t.Classification))
 			o.Insert(kSource, str(t.Source))
@@ -92,7 +105,7 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 	istr := interner()
 	grants := make([]*ast.Term, len(inv.Grants))
 	for i, g := range inv.Grants {
-		o := ast.NewObjectWithCapacity(15)
+		o := ast.NewObjectWithCapacity(23)
 		o.Insert(kPrincipal, str(g.Principal))
 		o.Insert(kRole, istr(g.Role))
 		o.Insert(kPermission, istr(g.Permission))
@@ -108,6 +121,14 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		o.Insert(kCreate, boolean(g.Create))
 		o.Insert(kApplicationID, str(g.ApplicationID))
 		o.Insert(kExactlyOnce, boolean(g.ExactlyOnce))
+		o.Insert(kInputs, strs(g.Inputs))
+		o.Insert(kOutputs, strs(g.Outputs))
+		o.Insert(kConnector, str(g.Connector))
+		o.Insert(kWorkerGroup, str(g.WorkerGroup))
+		o.Insert(kDLQ, str(g.DLQ))
+		o.Insert(kOffsetsTopic, str(g.OffsetsTopic))
+		o.Insert(kServiceID, str(g.ServiceID))
+		o.Insert(kExpires, str(g.Expires))
 		o.Insert(kApprovedBy, istr(g.ApprovedBy))
 		o.Insert(kReason, str(g.Reason))
 		o.Insert(kSource, str(g.Source))

@@ -10,21 +10,7 @@ split_name(s) := [trim_suffix(s, "*"), "PREFIXED"] if {
 
 # selected_names(g) maps each role selector to the names (as written, so
 # "x*" is PREFIXED) it picks from grant g.
-selected_names(g) := {
-	"topics": g.topics,
-	"groups": g.groups,
-	"transactional_ids": g.transactional_ids,
-	"cluster": ["kafka-cluster"],
-	"application_id_topics": app,
-	"application_id_groups": app,
-	"application_id_transactional_ids": app,
-} if {
-	app := application_id_names(g.application_id)
-}
-
-application_id_names("") := []
-
-application_id_names(id) := [concat("", [id, "*"])] if id != ""
+selected_names(g) := {sel: entry_names(g, sel) | some sel, _ in selectors}
 
 # explicit_names(g) are the [resource_type, name as written] pairs of a
 # grant with operations: its resource, or the names it lists.

@@ -26,7 +26,9 @@ test_explicit_names_list_every_kind if {
 
 test_selected_names_of_application_id_are_prefixes if {
 	names := kafkaguard.selected_names(grant({"application_id": "app"}))
-	names.application_id_topics == ["app*"]
+	names.application_id_topics == ["app-*"]
+	names.application_id_groups == ["app"]
+	names.application_id_transactional_ids == ["app-*"]
 	kafkaguard.selected_names(grant({})).application_id_groups == []
 	kafkaguard.selected_names(grant({})).cluster == ["kafka-cluster"]
 }

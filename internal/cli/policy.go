@@ -49,9 +49,11 @@ Embedded guardrails:
   deny KG602 wildcard-resource           a literal "*" topic or group for a non-superuser
   deny KG603 restricted-cross-team-read  READ on another team's restricted topic without approved_by
   deny KG604 superuser-weak-auth         a superuser not on SCRAM or mTLS
+  deny KG605 cross-team-write            WRITE on another team's topic without approved_by
   warn KG651 principal-without-grants    a principal with no grants
   warn KG652 topic-without-writer        a declared topic no principal may write
   warn KG653 prefix-matches-nothing      a granted topic prefix that matches no declared topic
+  warn KG654 application-id-overlap      a streams application_id + "-" that begins another's
 
 Exit codes: 0 clean (warnings allowed), 2 any deny (or any warn with
 --fail-on-warn), 1 the inventory or a policy could not be read.

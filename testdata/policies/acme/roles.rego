@@ -1,8 +1,8 @@
 # Acme's own roles, beside the library's.
 package kafkaguard
 
-# auditor: may see topics and their configuration, never the data.
-roles.auditor := [{"resource": "topics", "operations": ["DESCRIBE", "DESCRIBE_CONFIGS"]}]
+# topic-auditor: may see the topics it lists and their configuration, never the data.
+roles["topic-auditor"] := [{"resource": "topics", "operations": ["DESCRIBE", "DESCRIBE_CONFIGS"]}]
 
 # connect-sink: a Kafka Connect sink; its group is named after the connector.
 roles["connect-sink"] := [

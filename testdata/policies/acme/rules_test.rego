@@ -19,7 +19,7 @@ test_operations_without_reason_warn if {
 	rules.warn == {"grant a.yaml:9 for ops gives explicit operations without a reason"} with input as {"grants": [g]}
 }
 
-test_auditor_describes_only if {
-	ops := {op | some e in kafkaguard.roles.auditor; some op in e.operations}
+test_topic_auditor_describes_only if {
+	ops := {op | some e in kafkaguard.roles["topic-auditor"]; some op in e.operations}
 	ops == {"DESCRIBE", "DESCRIBE_CONFIGS"}
 }
