@@ -34,6 +34,9 @@ type Inventory struct {
 	Grants     []Grant     // in file order, files in load order
 	Managed    Managed
 	Files      []string // the files read, in order
+	// Limits are the limits it was loaded with (defaults filled in); the
+	// policy compiler holds its expansion to them too.
+	Limits Limits
 }
 
 // Cluster describes the cluster the inventory is for.

@@ -27,6 +27,14 @@ import (
 // compiler (package policies) checks grant roles against the roles the Rego
 // library and the user's policies define.
 func Load(paths ...string) (*Inventory, error) {
+	return LoadWith(Limits{}, paths...)
+}
+
+// LoadWith is Load with limits other than the defaults (zero fields keep
+// theirs): an inventory over one is an error naming the limit and its flag,
+// found before the work it would cause.
+func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
+	limits = limits.WithDefaults()
 	if len(paths) == 0 {
 		return nil, errors.New("no inventory given (use -f FILE or -f DIR)")
 	}
@@ -56,7 +64,15 @@ func Load(paths ...string) (*Inventory, error) {
 			return nil, fmt.Errorf("read inventory directory %s: no *.yaml or *.yml files", p)
 		}
 	}
-	l := &loader{inv: &Inventory{}, principals: map[string]Principal{}, topics: map[string]Topic{}}
+	var size int64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			if size += fi.Size(); size > limits.MaxBytes {
+				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Flag: FlagMaxBytes}
+			}
+		}
+	}
+	l := newLoader(limits)
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -78,7 +94,11 @@ func Load(paths ...string) (*Inventory, error) {
 
 // Parse reads one inventory document held in memory; name is used in errors.
 func Parse(name string, data []byte) (*Inventory, error) {
-	l := &loader{inv: &Inventory{}, principals: map[string]Principal{}, topics: map[string]Topic{}}
+	limits := Limits{}.WithDefaults()
+	if int64(len(data)) > limits.MaxBytes {
+		return nil, &LimitError{Where: name, What: fmt.Sprintf("the inventory is %s bytes", group(int64(len(data)))), Limit: limits.MaxBytes, Flag: FlagMaxBytes}
+	}
+	l := newLoader(limits)
 	if err := l.parse(name, data); err != nil {
 		return nil, err
 	}
@@ -93,6 +113,11 @@ type loader struct {
 	inv        *Inventory
 	principals map[string]Principal
 	topics     map[string]Topic
+	bindings   int64 // the grants' bindings so far (at least)
+}
+
+func newLoader(limits Limits) *loader {
+	return &loader{inv: &Inventory{Limits: limits}, principals: map[string]Principal{}, topics: map[string]Topic{}}
 }
 
 // posError is an error about a place in a file.
@@ -127,6 +152,9 @@ func (l *loader) parse(file string, data []byte) error {
 	}
 	if len(doc.Content) == 0 {
 		return nil // an empty file declares nothing
+	}
+	if _, ok := expandedNodes(&doc, l.inv.Limits.MaxNodes); !ok {
+		return &LimitError{Where: file, What: "the YAML, with its aliases expanded, has too many nodes", Limit: int64(l.inv.Limits.MaxNodes), Flag: FlagMaxNodes}
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
@@ -530,8 +558,26 @@ func (l *loader) grantsBlock(file string, n *yaml.Node) error {
 		if err := l.checkGrant(&g, perm); err != nil {
 			return l.errf(file, gn, "grant: %v", err)
 		}
+		if err := l.countBindings(&g); err != nil {
+			return err
+		}
 		g.Index = len(l.inv.Grants)
 		l.inv.Grants = append(l.inv.Grants, g)
+	}
+	return nil
+}
+
+// countBindings holds a grant, and the inventory so far, to the binding
+// limits before anything is expanded.
+func (l *loader) countBindings(g *Grant) error {
+	n, hosts, names, ops := grantBindings(g)
+	lim := l.inv.Limits
+	if n > int64(lim.MaxGrantBindings) {
+		return &LimitError{Where: g.Source, What: fmt.Sprintf("grant would produce at least %s bindings (%d hosts x %d resource names x %d operations)",
+			group(n), hosts, names, ops), Limit: int64(lim.MaxGrantBindings), Flag: FlagMaxGrantBindings}
+	}
+	if l.bindings += n; l.bindings > int64(lim.MaxBindings) {
+		return &LimitError{Where: g.Source, What: fmt.Sprintf("the grants up to this one would produce at least %s bindings", group(l.bindings)), Limit: int64(lim.MaxBindings), Flag: FlagMaxBindings}
 	}
 	return nil
 }

@@ -163,8 +163,8 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory) (*Result
 		denyErr, warnErr error
 		wg               sync.WaitGroup
 	)
-	wg.Go(func() { denyRes, denyErr = evalQuery(ctx, e.deny, in) })
-	wg.Go(func() { warnRes, warnErr = evalQuery(ctx, e.warn, in) })
+	wg.Go(func() { denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in) }) })
+	wg.Go(func() { warnRes, warnErr = recovered(func() (results, error) { return evalQuery(ctx, e.warn, in) }) })
 	res, userBindingErr, expErr := e.expand(ctx, in, inv)
 	wg.Wait()
 	// Errors in the order the rules were evaluated in before (one query:
@@ -276,4 +276,16 @@ func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value) (re
 		return nil, errors.New("policy evaluation returned no result")
 	}
 	return results(rs[0].Bindings), nil
+}
+
+// recovered runs f, turning a panic into its error: on another goroutine a
+// panic would end the process with the runtime's exit code 2, which reads as
+// "findings".
+func recovered[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: policy evaluation panicked: %v", r)
+		}
+	}()
+	return f()
 }

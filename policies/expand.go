@@ -80,6 +80,7 @@ func expandGrants(inv *inventory.Inventory, v, otherV ast.Value, prov map[acl.Bi
 		return nil, fmt.Errorf("rule data.kafkaguard.grant_resources_other: want an object, got %s", ast.ValueName(otherV))
 	}
 	out := make([]acl.Binding, 0, arr.Len()*10)
+	limits := inv.Limits.WithDefaults()
 	var ops []acl.Operation // reused by every entry
 	for idx := range arr.Len() {
 		rv := arr.Elem(idx)
@@ -99,6 +100,7 @@ func expandGrants(inv *inventory.Inventory, v, otherV ast.Value, prov map[acl.Bi
 			return out, fmt.Errorf("%s: grant: the role expansion is not a list", g.Source)
 		}
 		before := len(out)
+		x.start, x.limits = before, limits
 		for i := range entries.Len() {
 			var err error
 			if out, ops, err = x.entry(entries.Elem(i), out, ops[:0], prov); err != nil {
@@ -119,6 +121,8 @@ type grantExpansion struct {
 	ps        []Provenance
 	principal string
 	perm      acl.Permission
+	start     int              // len(out) when the grant began
+	limits    inventory.Limits // with defaults
 }
 
 // entry appends to out the bindings of one role expansion entry, [type,
@@ -151,6 +155,14 @@ func (x grantExpansion) entry(e *ast.Term, out []acl.Binding, ops []acl.Operatio
 			return out, ops, fmt.Errorf("%s: grant: unknown operation %s", src, o)
 		}
 		ops = append(ops, op)
+	}
+	// The limits hold what roles multiply out too, before it is.
+	if grew := names.Len() * len(ops) * len(x.g.Hosts); len(out)-x.start+grew > x.limits.MaxGrantBindings {
+		return out, ops, &inventory.LimitError{Where: src, What: fmt.Sprintf("grant (%s) would produce %d bindings or more", x.p.what(), len(out)-x.start+grew),
+			Limit: int64(x.limits.MaxGrantBindings), Flag: inventory.FlagMaxGrantBindings}
+	} else if len(out)+grew > x.limits.MaxBindings {
+		return out, ops, &inventory.LimitError{Where: src, What: fmt.Sprintf("the grants up to this one would produce %d bindings or more", len(out)+grew),
+			Limit: int64(x.limits.MaxBindings), Flag: inventory.FlagMaxBindings}
 	}
 	for i := range names.Len() {
 		n := names.Elem(i)

@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // collector is a local HTTP server that counts the requests it receives:
@@ -132,5 +135,25 @@ func TestCapabilitiesFileOptsIn(t *testing.T) {
 	os.WriteFile(bad, []byte(`{"nope": 1}`), 0o644)
 	if _, err := Compile(context.Background(), mustLoad(t, "../testdata/inventory/design.yaml"), Options{Capabilities: bad}); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("bad capabilities file: error = %v", err)
+	}
+}
+
+// What a role multiplies out is held to the limits too, before it is.
+func TestRoleExpansionIsHeldToTheGrantLimit(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "inv.yaml")
+	os.WriteFile(p, []byte("principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: consumer, topics: [t1, t2, t3, t4, t5, t6]}\n"), 0o644)
+	inv, err := inventory.LoadWith(inventory.Limits{MaxGrantBindings: 10}, p)
+	if err != nil {
+		t.Fatal(err) // 6 topics at least: under 10
+	}
+	_, err = Compile(context.Background(), inv, Options{})
+	var le *inventory.LimitError
+	if !errors.As(err, &le) || le.Flag != inventory.FlagMaxGrantBindings || !strings.HasPrefix(err.Error(), p+":4: grant (role consumer) would produce 12 bindings or more, over the limit of 10") {
+		t.Fatalf("error = %v", err)
+	}
+	inv, _ = inventory.LoadWith(inventory.Limits{MaxGrantBindings: 12}, p)
+	if res, err := Compile(context.Background(), inv, Options{}); err != nil || res.ACLs.Len() != 12 {
+		t.Fatalf("limit 12: %v", err)
 	}
 }

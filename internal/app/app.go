@@ -36,6 +36,8 @@ type Options struct {
 	// NoPolicy skips the compile: the users commands need the inventory, its
 	// DN check, scope and users, but no ACLs.
 	NoPolicy bool
+	// Limits bound the inventory (zero fields: the defaults).
+	Limits inventory.Limits
 	// Engines, when set, keeps the prepared policies for the next Load
 	// with the same policies (audit --clusters).
 	Engines *Engines
@@ -94,7 +96,7 @@ func Load(ctx context.Context, o Options) (*Workspace, error) {
 	if len(o.Files) == 0 {
 		return nil, ErrNoInventory
 	}
-	inv, err := inventory.Load(o.Files...)
+	inv, err := inventory.LoadWith(o.Limits, o.Files...)
 	if err != nil {
 		return nil, err
 	}

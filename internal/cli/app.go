@@ -159,10 +159,10 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 		ErrWriter:            e.stderr,
 		EnableBashCompletion: true,
 		HideVersion:          true,
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			&ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also NO_COLOR)", EnvVars: envVars("no-color")},
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "request-level logs on stderr (never secrets)", EnvVars: envVars("verbose")},
-		},
+		}, limitFlags()...),
 		Commands: []*ucli.Command{
 			versionCommand(e),
 			accessCommand(e),

@@ -120,7 +120,7 @@ func (e *env) audit(c *ucli.Context) error {
 		if pl != nil {
 			o.Progress = pl.report
 		}
-		w, err := app.Load(ctx, app.Options{Files: t.File, PolicyDirs: t.Policy, PolicyTimeout: c.Duration("policy-timeout"), Capabilities: c.String("capabilities"), Engines: engines})
+		w, err := app.Load(ctx, app.Options{Files: t.File, PolicyDirs: t.Policy, PolicyTimeout: c.Duration("policy-timeout"), Capabilities: c.String("capabilities"), Engines: engines, Limits: inventoryLimits(c)})
 		if err != nil {
 			return audit.Result{}, explain(c, err)
 		}

@@ -47,7 +47,7 @@ func load(c *ucli.Context, noPolicy bool) (*app.Workspace, error) {
 
 // loadWorkspace is load for a command that takes arguments (users rotate).
 func loadWorkspace(c *ucli.Context, noPolicy bool) (*app.Workspace, error) {
-	o := app.Options{Files: c.StringSlice("file"), NoPolicy: noPolicy}
+	o := app.Options{Files: c.StringSlice("file"), NoPolicy: noPolicy, Limits: inventoryLimits(c)}
 	if !noPolicy {
 		o.PolicyDirs = c.StringSlice("policy")
 		o.PolicyTimeout = policyTimeout(c)

@@ -88,7 +88,7 @@ func (l *loader) trustStore() (*x509.CertPool, error) {
 		return pemPool(l, "ssl.truststore.certificates", []byte(inline))
 	}
 	if loc, key, ok := l.get("ssl.truststore.location"); ok && loc != "" {
-		data, err := os.ReadFile(loc)
+		data, err := readStore(loc)
 		if err != nil {
 			return nil, l.errorf(key, "%v", err)
 		}
@@ -206,7 +206,7 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 		return pemPair(l, "ssl.keystore.certificate.chain", []byte(chainPEM), []byte(keyPEM))
 	}
 	if loc, key, ok := l.get("ssl.keystore.location"); ok && loc != "" {
-		data, err := os.ReadFile(loc)
+		data, err := readStore(loc)
 		if err != nil {
 			return nil, nil, l.errorf(key, "%v", err)
 		}
@@ -293,6 +293,9 @@ func mustPKCS8(k crypto.PrivateKey) []byte {
 // readJKS reads a Java keystore: its trusted certificates, and the first
 // private key entry's chain and key.
 func readJKS(data []byte, storePass, keyPass string, wantKey bool) ([]*x509.Certificate, [][]byte, crypto.PrivateKey, error) {
+	if err := checkJKSLengths(data); err != nil {
+		return nil, nil, nil, err
+	}
 	ks := keystore.New(keystore.WithOrderedAliases())
 	if err := ks.Load(bytes.NewReader(data), []byte(storePass)); err != nil {
 		return nil, nil, nil, fmt.Errorf("load (wrong ssl.*store.password?): %w", err)

@@ -1,0 +1,140 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+)
+
+// maxStoreBytes bounds a key or trust store file: real ones are a few KB.
+const maxStoreBytes = 16 << 20
+
+// readStore reads a key or trust store, refusing files too large to be one
+// before reading them.
+func readStore(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStoreBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxStoreBytes {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a key store", path, maxStoreBytes>>20)
+	}
+	return data, nil
+}
+
+// checkJKSLengths walks a JKS file's structure and refuses a length or count
+// that the bytes after it cannot hold, before the JKS decoder allocates what
+// the length asks for (a crafted 54-byte file once asked for 4 GiB).
+// The layout is Java's sun.security.provider.JavaKeyStore: magic, version,
+// entry count, entries (tag, alias, date, then a key with its chain or a
+// certificate), SHA-1 digest.
+func checkJKSLengths(data []byte) error {
+	p := 0
+	need := func(n uint64, what string) error {
+		if n > uint64(len(data)-p) {
+			return fmt.Errorf("not a valid JKS file: %s needs %d bytes at offset %d, the file has %d left", what, n, p, len(data)-p)
+		}
+		return nil
+	}
+	u32 := func(what string) (uint32, error) {
+		if err := need(4, what); err != nil {
+			return 0, err
+		}
+		v := binary.BigEndian.Uint32(data[p:])
+		p += 4
+		return v, nil
+	}
+	skip := func(n uint64, what string) error {
+		if err := need(n, what); err != nil {
+			return err
+		}
+		p += int(n)
+		return nil
+	}
+	utf := func(what string) error {
+		if err := need(2, what); err != nil {
+			return err
+		}
+		n := binary.BigEndian.Uint16(data[p:])
+		p += 2
+		return skip(uint64(n), what)
+	}
+	magic, err := u32("magic")
+	if err != nil {
+		return err
+	}
+	if magic != 0xFEEDFEED {
+		return nil // not JKS: the decoder reports it
+	}
+	version, err := u32("version")
+	if err != nil {
+		return err
+	}
+	count, err := u32("entry count")
+	if err != nil {
+		return err
+	}
+	// An entry takes at least tag, alias length, date and one length: 18 bytes.
+	if err := need(uint64(count)*18, fmt.Sprintf("%d entries", count)); err != nil {
+		return err
+	}
+	cert := func() error {
+		if version == 2 {
+			if err := utf("certificate type"); err != nil {
+				return err
+			}
+		}
+		n, err := u32("certificate length")
+		if err != nil {
+			return err
+		}
+		return skip(uint64(n), "certificate")
+	}
+	for range count {
+		tag, err := u32("entry tag")
+		if err != nil {
+			return err
+		}
+		if err := utf("alias"); err != nil {
+			return err
+		}
+		if err := skip(8, "date"); err != nil {
+			return err
+		}
+		switch tag {
+		case 1: // private key and its chain
+			n, err := u32("key length")
+			if err != nil {
+				return err
+			}
+			if err := skip(uint64(n), "key"); err != nil {
+				return err
+			}
+			chain, err := u32("chain length")
+			if err != nil {
+				return err
+			}
+			if err := need(uint64(chain)*4, fmt.Sprintf("a chain of %d certificates", chain)); err != nil {
+				return err
+			}
+			for range chain {
+				if err := cert(); err != nil {
+					return err
+				}
+			}
+		case 2: // trusted certificate
+			if err := cert(); err != nil {
+				return err
+			}
+		default:
+			return nil // unknown tag: the decoder reports it
+		}
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// hugeGrant is the red team's 36 KB file: one grant with 2000 hosts and 2000
+// topics, 4,000,000 bindings (and gigabytes) once multiplied out.
+func hugeGrant(hosts, topics int) string {
+	var b strings.Builder
+	b.WriteString("principals:\n  a: {auth: mtls}\ngrants:\n  - principal: a\n    role: consumer\n    hosts: [")
+	for i := range hosts {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "10.%d.%d.1", i/250, i%250)
+	}
+	b.WriteString("]\n    topics: [")
+	for i := range topics {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "t%d", i)
+	}
+	b.WriteString("]\n")
+	return b.String()
+}
+
+// aliasBomb is small as written and exponential once its aliases are
+// expanded: each level lists the previous one ten times.
+func aliasBomb(levels int) string {
+	var b strings.Builder
+	b.WriteString("x0: &a0 [t, t, t, t, t, t, t, t, t, t]\n")
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func wantLimit(t *testing.T, err error, flag, where string) {
+	t.Helper()
+	var le *LimitError
+	if !errors.As(err, &le) || le.Flag != flag || !strings.HasPrefix(err.Error(), where) {
+		t.Fatalf("error = %v, want a limit error at %s naming %s", err, where, flag)
+	}
+}
+
+func TestHugeGrantIsRefusedBeforeExpansion(t *testing.T) {
+	p := writeFile(t, "inv.yaml", hugeGrant(2000, 2000))
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err := Load(p)
+	wantLimit(t, err, FlagMaxGrantBindings, p+":4: grant would produce at least 4,000,000 bindings (2000 hosts x 2000 resource names x 1 operations), over the limit of 100,000")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 200<<20 {
+		t.Errorf("allocated %d MB refusing it", grew>>20)
+	}
+
+	// Raising the limit lets a large grant through.
+	inv, err := LoadWith(Limits{MaxGrantBindings: 5_000_000, MaxBindings: 5_000_000}, writeFile(t, "ok.yaml", hugeGrant(20, 20)))
+	if err != nil || len(inv.Grants) != 1 {
+		t.Fatalf("under the limit: %v", err)
+	}
+}
+
+func TestManyGrantsAreHeldToTheInventoryLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("principals:\n  a: {auth: mtls}\ngrants:\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "  - {principal: a, role: consumer, topics: [t%d, u%d, v%d]}\n", i, i, i)
+	}
+	p := writeFile(t, "inv.yaml", b.String())
+	if _, err := LoadWith(Limits{MaxBindings: 90}, p); err != nil {
+		t.Fatalf("90 bindings with a limit of 90: %v", err)
+	}
+	_, err := LoadWith(Limits{MaxBindings: 89}, p)
+	wantLimit(t, err, FlagMaxBindings, p+":33: the grants up to this one would produce at least 90 bindings, over the limit of 89")
+}
+
+func TestYAMLAliasBombIsRefused(t *testing.T) {
+	bomb := aliasBomb(9) // 10^10 nodes expanded, under 1 KB written
+	p := writeFile(t, "bomb.yaml", "principals:\n  a: {auth: mtls}\nanchors:\n"+indent(bomb)+"grants:\n  - {principal: a, role: consumer, topics: *a9}\n")
+	start := time.Now()
+	_, err := Load(p)
+	wantLimit(t, err, FlagMaxNodes, p+": the YAML, with its aliases expanded, has too many nodes, over the limit of 2,000,000 (raise it with --max-yaml-nodes)")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+	// The bomb as the value of a known key too: the count comes first.
+	p = writeFile(t, "bomb2.yaml", "grants: &g\n  - {principal: a, role: consumer, topics: [t]}\nx: &b [*g, *g]\n"+strings.Repeat("y", 0)+aliasBomb(8))
+	_, err = Load(p)
+	wantLimit(t, err, FlagMaxNodes, p+":")
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+}
+
+func TestInventoryTooLargeIsRefusedBeforeReading(t *testing.T) {
+	p := writeFile(t, "inv.yaml", "principals: {}\n"+strings.Repeat("# padding\n", 100))
+	_, err := LoadWith(Limits{MaxBytes: 100}, p)
+	wantLimit(t, err, FlagMaxBytes, p+": the inventory files are 1,015 bytes or more, over the limit of 100")
+}
+
+func TestExpandedNodesCountsAliasesOnce(t *testing.T) {
+	var doc = mustNode(t, aliasBomb(3))
+	n, ok := expandedNodes(doc, 1<<30)
+	// 4 keys + 4 sequences; level 0 has 10 scalars, level i 10x level i-1.
+	want := 1 + 1 + 4 + (11 + 111 + 1111 + 11111)
+	if !ok || n != want {
+		t.Fatalf("expandedNodes = %d, %v; want %d", n, ok, want)
+	}
+	if _, ok := expandedNodes(doc, 1000); ok {
+		t.Fatal("limit 1000 not enforced")
+	}
+}
+
+func mustNode(t *testing.T, s string) *yaml.Node {
+	t.Helper()
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+		t.Fatal(err)
+	}
+	return &n
+}
