@@ -7,6 +7,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -37,6 +38,9 @@ type PlanOptions struct {
 	SecretsDir string
 	// Log receives -v lines of the users section; nil = none.
 	Log io.Writer
+	// ACLBatch is the bindings per CreateAcls/DeleteAcls request;
+	// 0 = apply.DefaultChunk.
+	ACLBatch int
 }
 
 // UsersPlanner is the SCRAM users section of a plan against the session's
@@ -58,17 +62,23 @@ func (s *Session) UsersPlanner(o PlanOptions) *scram.Planner {
 // ACLPlanner is the ACL section of a plan: the compiled ACLs against the
 // cluster's, within the scope.
 func (s *Session) ACLPlanner(o PlanOptions) apply.ACLPlanner {
-	return apply.ACLPlanner{Admin: s.Client, Desired: s.Compiled.ACLs, Scope: s.Scope, PruneUnmanaged: o.PruneUnmanaged}
+	return apply.ACLPlanner{Admin: s.Client, Desired: s.Compiled.ACLs, Scope: s.Scope, PruneUnmanaged: o.PruneUnmanaged, Chunk: o.ACLBatch}
 }
 
 // Planners lists the sections of plan and apply, in the order they apply:
 // SCRAM users first (a principal's credentials before its ACLs), then ACLs.
 // A new section is one more entry here.
-func (s *Session) Planners(o PlanOptions) []apply.Planner {
-	return []apply.Planner{s.UsersPlanner(o), s.ACLPlanner(o)}
+func (s *Session) Planners(o PlanOptions) []plan.Planner {
+	return []plan.Planner{s.UsersPlanner(o), s.ACLPlanner(o)}
 }
 
 // Plan reads the cluster once per section and computes every change.
-func (s *Session) Plan(ctx context.Context, o PlanOptions) (*apply.Plan, error) {
-	return apply.Build(ctx, s.Planners(o)...)
+func (s *Session) Plan(ctx context.Context, o PlanOptions) (*plan.Plan, error) {
+	return plan.Build(ctx, s.Planners(o)...)
+}
+
+// Apply applies p to the session's cluster (plan.Plan.Apply): per-item
+// results, in order; on Ctrl-C (ctx ends) the results so far and ctx's error.
+func (s *Session) Apply(ctx context.Context, p *plan.Plan, prog plan.Progress) (plan.Outcome, error) {
+	return p.Apply(ctx, prog)
 }

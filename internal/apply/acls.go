@@ -1,15 +1,22 @@
+// Package apply is the ACL section of a plan (internal/plan): the compiled
+// ACLs against the cluster's, within the managed scope, applied in batches
+// with exact-match deletes and guarded against locking the running
+// principal out.
 package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 )
+
+// ErrLockout is the lockout guard's refusal.
+var ErrLockout = errors.New("lockout")
 
 // ACLAdmin is what the ACL section needs from a cluster; *cluster.Client
 // implements it, tests use a fake.
@@ -39,7 +46,7 @@ type ACLPlanner struct {
 }
 
 // Plan reads the cluster's ACLs once and diffs them.
-func (p ACLPlanner) Plan(ctx context.Context) (Section, error) {
+func (p ACLPlanner) Plan(ctx context.Context) (plan.Section, error) {
 	actual, err := p.Admin.DescribeACLs(ctx)
 	if err != nil {
 		return nil, err
@@ -69,6 +76,8 @@ type ACLSection struct {
 	unmanaged []acl.Binding
 }
 
+var _ plan.Section = (*ACLSection)(nil)
+
 // Name is "acls".
 func (s *ACLSection) Name() string { return "acls" }
 
@@ -81,40 +90,36 @@ func (s *ACLSection) Remove() []acl.Binding { return s.remove }
 // Unmanaged is the drift outside the scope, reported and left alone.
 func (s *ACLSection) Unmanaged() []acl.Binding { return s.unmanaged }
 
+// Scope is the managed scope the section plans within.
+func (s *ACLSection) Scope() acl.Scope { return s.planner.Scope }
+
+// Pruning reports whether bindings outside the scope are removed too.
+func (s *ACLSection) Pruning() bool { return s.planner.PruneUnmanaged }
+
 // Summary counts the section's changes.
-func (s *ACLSection) Summary() Summary {
-	return Summary{Add: len(s.diff.Add), Remove: len(s.remove), Unmanaged: len(s.unmanaged)}
+func (s *ACLSection) Summary() plan.Summary {
+	return plan.Summary{Add: len(s.diff.Add), Remove: len(s.remove), Unmanaged: len(s.unmanaged)}
 }
 
-// WriteText renders "+"/"-" lines and the drift section.
-func (s *ACLSection) WriteText(w io.Writer, st Style) {
-	if len(s.diff.Add)+len(s.remove) > 0 {
-		fmt.Fprintf(w, "%s (scope: %s)\n", st.Bold("ACLs:"), scopeText(s.planner.Scope, s.planner.PruneUnmanaged))
-		for _, b := range s.diff.Add {
-			fmt.Fprintln(w, st.Add("  + "+b.String()))
-		}
-		for _, b := range s.remove {
-			fmt.Fprintln(w, st.Remove("  - "+b.String()))
-		}
-		fmt.Fprintln(w)
+// Changes are the bindings to create, then those to delete.
+func (s *ACLSection) Changes() []plan.Change {
+	out := make([]plan.Change, 0, len(s.diff.Add)+len(s.remove))
+	for _, b := range s.diff.Add {
+		out = append(out, plan.Change{Action: plan.Add, Item: b.String()})
 	}
-	if len(s.unmanaged) > 0 {
-		fmt.Fprintln(w, st.Bold("Drift outside kafkaguard's scope")+" (never removed; --prune-unmanaged would remove it):")
-		for _, b := range s.unmanaged {
-			fmt.Fprintln(w, st.Drift("  ~ "+b.String()))
-		}
-		fmt.Fprintln(w)
+	for _, b := range s.remove {
+		out = append(out, plan.Change{Action: plan.Remove, Item: b.String()})
 	}
+	return out
 }
 
-func scopeText(sc acl.Scope, prune bool) string {
-	if prune {
-		return "every principal (--prune-unmanaged)"
+// Asides are the bindings outside the scope, reported and left alone.
+func (s *ACLSection) Asides() []plan.Aside {
+	out := make([]plan.Aside, 0, len(s.unmanaged))
+	for _, b := range s.unmanaged {
+		out = append(out, plan.Aside{Item: b.String()})
 	}
-	if sc.String() == "" {
-		return "no principal"
-	}
-	return sc.String()
+	return out
 }
 
 type aclSectionJSON struct {
@@ -155,7 +160,7 @@ var manageOps = []acl.Operation{acl.OpDescribe, acl.OpAlter}
 // describe and alter ACLs when ACLs are what let it do so now. A principal
 // that ACLs do not authorize today must be a super user (or the cluster
 // allows everyone when no ACL is found): the plan cannot lock it out.
-func (s *ACLSection) Check(g Guards) error {
+func (s *ACLSection) Check(g plan.Guards) error {
 	if g.AllowLockout || !s.Summary().HasChanges() {
 		return nil
 	}
@@ -212,42 +217,43 @@ func (s *ACLSection) chunk() int {
 }
 
 // Apply creates the additions, then deletes the removals (exact-match), in
-// chunks, printing each binding's result.
-func (s *ACLSection) Apply(ctx context.Context, out io.Writer, st Style, prog Progress) (int, error) {
+// chunks: one result per binding. When ctx ends it stops before the next
+// chunk; the chunk in flight runs to its end (without ctx's cancellation,
+// within the client's timeout), so every binding sent has its result.
+func (s *ACLSection) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result, error) {
 	total := len(s.diff.Add) + len(s.remove)
-	done, failed := 0, 0
-	run := func(bs []acl.Binding, call func(context.Context, []acl.Binding) []cluster.ACLResult, ok, mark string, paint func(string) string) error {
+	results := make([]plan.Result, 0, total)
+	inFlight := context.WithoutCancel(ctx)
+	run := func(bs []acl.Binding, action plan.Action, call func(context.Context, []acl.Binding) []cluster.ACLResult) error {
 		for start := 0; start < len(bs); start += s.chunk() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			batch := bs[start:min(start+s.chunk(), len(bs))]
-			results := call(ctx, batch)
-			for _, r := range results {
-				if r.Err != nil {
-					failed++
-					fmt.Fprintf(out, "  ! failed   %s %s: %v\n", mark, r.Binding, r.Err)
-					continue
+			answered := map[acl.Binding]error{}
+			for _, r := range call(inFlight, batch) {
+				answered[r.Binding] = r.Err
+			}
+			for _, b := range batch {
+				err, ok := answered[b]
+				if !ok {
+					err = errors.New("the cluster did not answer for this binding")
 				}
-				fmt.Fprintln(out, paint(fmt.Sprintf("  %s %-8s %s", mark, ok, r.Binding)))
+				results = append(results, plan.Result{Section: s.Name(), Action: action, Item: b.String(), Err: err})
 			}
-			if len(results) < len(batch) {
-				failed += len(batch) - len(results)
-			}
-			done += len(batch)
 			if prog != nil {
-				prog(s.Name(), done, total)
+				prog(s.Name(), len(results), total)
 			}
 		}
 		return nil
 	}
-	if err := run(s.diff.Add, s.planner.Admin.CreateACLs, "created", "+", st.Add); err != nil {
-		return failed + total - done, err
+	if err := run(s.diff.Add, plan.Add, s.planner.Admin.CreateACLs); err != nil {
+		return results, err
 	}
-	if err := run(s.remove, s.planner.Admin.DeleteACLs, "deleted", "-", st.Remove); err != nil {
-		return failed + total - done, err
+	if err := run(s.remove, plan.Remove, s.planner.Admin.DeleteACLs); err != nil {
+		return results, err
 	}
-	return failed, nil
+	return results, nil
 }
 
 // ErrNotConverged is returned by Verify when the cluster still differs.

@@ -1,17 +1,18 @@
 package apply
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 )
 
 // fakeAdmin is an in-memory cluster. failCreate makes creating a binding
@@ -88,97 +89,73 @@ func scope(t testing.TB, patterns ...string) acl.Scope {
 	return s
 }
 
-func plan(t testing.TB, f *fakeAdmin, p ACLPlanner) *Plan {
+func buildPlan(t testing.TB, f *fakeAdmin, p ACLPlanner) *plan.Plan {
 	t.Helper()
 	p.Admin = f
-	pl, err := Build(context.Background(), p)
+	pl, err := plan.Build(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pl
 }
 
-func TestPlanRendersAddsRemovesAndDrift(t *testing.T) {
+func TestPlanStatesAddsRemovesAndDrift(t *testing.T) {
 	keep := b(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
 	add := b(t, "User:a", "TOPIC", "t2", "LITERAL", "WRITE", "ALLOW")
 	stale := b(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
 	foreign := b(t, "User:zed", "TOPIC", "x", "PREFIXED", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(keep, stale, foreign)}
-	p := plan(t, f, ACLPlanner{Desired: acl.NewSet(keep, add), Scope: scope(t, "User:a")})
+	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep, add), Scope: scope(t, "User:a")})
 
-	var out bytes.Buffer
-	p.WriteText(&out, Style{})
-	want := `ACLs: (scope: User:a)
-  + User:a ALLOW WRITE on LITERAL TOPIC "t2" from host *
-  - User:a ALLOW READ on LITERAL GROUP "g" from host *
-
-Drift outside kafkaguard's scope (never removed; --prune-unmanaged would remove it):
-  ~ User:zed ALLOW READ on PREFIXED TOPIC "x" from host *
-
-Plan: 1 to add, 1 to remove.
-`
-	if out.String() != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", out.String(), want)
+	sec := p.Sections[0]
+	want := []plan.Change{{Action: plan.Add, Item: add.String()}, {Action: plan.Remove, Item: stale.String()}}
+	if got := sec.Changes(); !slices.Equal(got, want) {
+		t.Fatalf("changes %+v, want %+v", got, want)
+	}
+	if got := sec.Asides(); !slices.Equal(got, []plan.Aside{{Item: foreign.String()}}) {
+		t.Fatalf("asides %+v", got)
+	}
+	if p.SummaryLine() != "Plan: 1 to add, 1 to remove." {
+		t.Errorf("summary line %q", p.SummaryLine())
 	}
 	if f.calls["describe"] != 1 {
 		t.Errorf("plan sent %d describe requests, want 1", f.calls["describe"])
 	}
 
-	var js bytes.Buffer
-	if err := p.WriteJSON(&js); err != nil {
+	js, err := json.Marshal(sec.JSON())
+	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
-		FormatVersion int     `json:"format_version"`
-		Changes       bool    `json:"changes"`
-		Summary       Summary `json:"summary"`
-		ACLs          struct {
-			Add, Remove, Unmanaged []acl.Binding
-			Unchanged              int
-		} `json:"acls"`
+		Add, Remove, Unmanaged []acl.Binding
+		Unchanged              int
 	}
-	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.FormatVersion != 1 || !doc.Changes || doc.Summary != (Summary{Add: 1, Remove: 1, Unmanaged: 1}) ||
-		len(doc.ACLs.Add) != 1 || doc.ACLs.Add[0] != add || doc.ACLs.Remove[0] != stale || doc.ACLs.Unmanaged[0] != foreign || doc.ACLs.Unchanged != 1 {
-		t.Fatalf("json: %s", js.String())
+	if p.Summary() != (plan.Summary{Add: 1, Remove: 1, Unmanaged: 1}) ||
+		len(doc.Add) != 1 || doc.Add[0] != add || doc.Remove[0] != stale || doc.Unmanaged[0] != foreign || doc.Unchanged != 1 {
+		t.Fatalf("json: %s", js)
 	}
 }
 
 func TestPlanWithNoChangesSaysSo(t *testing.T) {
 	keep := b(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(keep)}
-	p := plan(t, f, ACLPlanner{Desired: acl.NewSet(keep), Scope: scope(t, "User:a")})
-	var out bytes.Buffer
-	p.WriteText(&out, Style{})
-	if out.String() != "No changes. The cluster matches policy.\n" || p.HasChanges() {
-		t.Fatalf("got %q", out.String())
-	}
-}
-
-func TestColorOnlyWhenAsked(t *testing.T) {
-	f := &fakeAdmin{}
-	p := plan(t, f, ACLPlanner{Desired: acl.NewSet(b(t, "User:a", "TOPIC", "t", "LITERAL", "READ", "ALLOW")), Scope: scope(t, "User:a")})
-	var plain, color bytes.Buffer
-	p.WriteText(&plain, Style{})
-	p.WriteText(&color, Style{Color: true})
-	if strings.Contains(plain.String(), "\x1b[") {
-		t.Error("escape codes without colour")
-	}
-	if !strings.Contains(color.String(), "\x1b[32m  + User:a") {
-		t.Errorf("no green add line: %q", color.String())
+	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep), Scope: scope(t, "User:a")})
+	if p.SummaryLine() != "No changes. The cluster matches policy." || p.HasChanges() || len(p.Sections[0].Changes()) != 0 {
+		t.Fatalf("got %q", p.SummaryLine())
 	}
 }
 
 func TestPruneUnmanagedRemovesDriftToo(t *testing.T) {
 	foreign := b(t, "User:zed", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(foreign)}
-	p := plan(t, f, ACLPlanner{Scope: scope(t, "User:a"), PruneUnmanaged: true})
+	p := buildPlan(t, f, ACLPlanner{Scope: scope(t, "User:a"), PruneUnmanaged: true})
 	if s := p.Summary(); s.Remove != 1 || s.Unmanaged != 0 {
 		t.Fatalf("summary %+v", s)
 	}
-	if _, err := p.Apply(context.Background(), &bytes.Buffer{}, Style{}, nil); err != nil {
+	if _, err := p.Apply(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.acls.Len() != 0 {
@@ -192,13 +169,13 @@ func TestMaxRemovalsGuard(t *testing.T) {
 		actual = append(actual, b(t, "User:a", "TOPIC", fmt.Sprint("t", i), "LITERAL", "READ", "ALLOW"))
 	}
 	f := &fakeAdmin{acls: acl.NewSet(actual...), principal: "User:admin"}
-	p := plan(t, f, ACLPlanner{Scope: scope(t, "User:a")})
+	p := buildPlan(t, f, ACLPlanner{Scope: scope(t, "User:a")})
 	tests := []struct {
 		max  int
 		want error
-	}{{4, ErrTooManyRemovals}, {5, nil}, {0, ErrTooManyRemovals}, {-1, nil}, {-2, ErrInvalidGuard}, {-100, ErrInvalidGuard}}
+	}{{4, plan.ErrTooManyRemovals}, {5, nil}, {0, plan.ErrTooManyRemovals}, {-1, nil}, {-2, plan.ErrInvalidGuard}, {-100, plan.ErrInvalidGuard}}
 	for _, tt := range tests {
-		if err := p.Check(Guards{MaxRemovals: tt.max}); !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
+		if err := p.Check(plan.Guards{MaxRemovals: tt.max}); !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
 			t.Errorf("max %d: err = %v, want %v", tt.max, err, tt.want)
 		}
 	}
@@ -217,25 +194,25 @@ func TestLockoutGuard(t *testing.T) {
 		name            string
 		principal       string
 		actual, desired []acl.Binding
-		guards          Guards
+		guards          plan.Guards
 		wantLockout     bool
 	}{
-		{"removing own ALTER", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{describe}, Guards{}, true},
-		{"adding a DENY on own ALTER", "User:ops", []acl.Binding{alter}, []acl.Binding{alter, denyAlter}, Guards{}, true},
-		{"replacing with ALL keeps access", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{all}, Guards{}, false},
-		{"unrelated change", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, other}, Guards{}, false},
-		{"super user by hint", "User:ops", []acl.Binding{alter}, nil, Guards{SuperUsers: []string{"User:ops"}}, false},
-		{"allowed explicitly", "User:ops", []acl.Binding{alter}, nil, Guards{AllowLockout: true}, false},
-		{"no ACL today means super user", "User:admin", []acl.Binding{b(t, "User:admin", "TOPIC", "t", "LITERAL", "READ", "ALLOW")}, nil, Guards{}, false},
-		{"unknown principal refuses a CLUSTER change", "", []acl.Binding{alter}, nil, Guards{}, true},
-		{"unknown principal may change topics", "", []acl.Binding{other}, nil, Guards{}, false},
-		{"removing a host-specific grant", "User:ops", []acl.Binding{hostAlter, describe}, []acl.Binding{describe}, Guards{}, true},
-		{"a DENY for everyone", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, denyAll}, Guards{}, true},
+		{"removing own ALTER", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{describe}, plan.Guards{}, true},
+		{"adding a DENY on own ALTER", "User:ops", []acl.Binding{alter}, []acl.Binding{alter, denyAlter}, plan.Guards{}, true},
+		{"replacing with ALL keeps access", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{all}, plan.Guards{}, false},
+		{"unrelated change", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, other}, plan.Guards{}, false},
+		{"super user by hint", "User:ops", []acl.Binding{alter}, nil, plan.Guards{SuperUsers: []string{"User:ops"}}, false},
+		{"allowed explicitly", "User:ops", []acl.Binding{alter}, nil, plan.Guards{AllowLockout: true}, false},
+		{"no ACL today means super user", "User:admin", []acl.Binding{b(t, "User:admin", "TOPIC", "t", "LITERAL", "READ", "ALLOW")}, nil, plan.Guards{}, false},
+		{"unknown principal refuses a CLUSTER change", "", []acl.Binding{alter}, nil, plan.Guards{}, true},
+		{"unknown principal may change topics", "", []acl.Binding{other}, nil, plan.Guards{}, false},
+		{"removing a host-specific grant", "User:ops", []acl.Binding{hostAlter, describe}, []acl.Binding{describe}, plan.Guards{}, true},
+		{"a DENY for everyone", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, denyAll}, plan.Guards{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeAdmin{acls: acl.NewSet(tt.actual...), principal: tt.principal}
-			p := plan(t, f, ACLPlanner{Desired: acl.NewSet(tt.desired...), Scope: scope(t, "*")})
+			p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(tt.desired...), Scope: scope(t, "*")})
 			tt.guards.MaxRemovals = -1
 			err := p.Check(tt.guards)
 			if got := errors.Is(err, ErrLockout); got != tt.wantLockout {
@@ -256,21 +233,18 @@ func TestPartialFailureReportsEachBindingAndConvergesOnRerun(t *testing.T) {
 		failCreate: func(x acl.Binding) bool { return failing && strings.HasSuffix(x.ResourceName, "7") }}
 	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a")}
 
-	p := plan(t, f, planner)
-	var out bytes.Buffer
+	p := buildPlan(t, f, planner)
 	var progress []int
-	res, err := p.Apply(context.Background(), &out, Style{}, func(_ string, done, total int) { progress = append(progress, done) })
+	res, err := p.Apply(context.Background(), func(_ string, done, total int) { progress = append(progress, done) })
 	if err == nil || !strings.Contains(err.Error(), "250 of 2501 changes failed") {
 		t.Fatalf("err = %v", err)
 	}
-	if res.Failed != 250 {
-		t.Errorf("failed = %d", res.Failed)
+	if res.Failed() != 250 || len(res.Results) != 2501 {
+		t.Errorf("failed = %d of %d results", res.Failed(), len(res.Results))
 	}
-	if got := strings.Count(out.String(), "! failed"); got != 250 {
-		t.Errorf("%d failure lines, want 250", got)
-	}
-	if !strings.Contains(out.String(), `! failed   + User:a ALLOW WRITE on LITERAL TOPIC "t0007" from host *: create ACL: POLICY_VIOLATION`) {
-		t.Errorf("failure line missing binding or cause:\n%s", out.String()[:400])
+	i := slices.IndexFunc(res.Results, func(r plan.Result) bool { return r.Err != nil })
+	if r := res.Results[i]; r.Item != `User:a ALLOW WRITE on LITERAL TOPIC "t0007" from host *` || r.Action != plan.Add || !strings.Contains(r.Err.Error(), "create ACL: POLICY_VIOLATION") {
+		t.Errorf("first failure %+v", r)
 	}
 	if f.calls["create"] != 3 || f.calls["delete"] != 1 {
 		t.Errorf("requests: %v, want 3 creates (1000 per chunk) and 1 delete", f.calls)
@@ -283,14 +257,14 @@ func TestPartialFailureReportsEachBindingAndConvergesOnRerun(t *testing.T) {
 	}
 
 	failing = false
-	p = plan(t, f, planner)
+	p = buildPlan(t, f, planner)
 	if s := p.Summary(); s.Add != 250 || s.Remove != 0 {
 		t.Fatalf("re-plan: %+v", s)
 	}
-	if _, err := p.Apply(context.Background(), &bytes.Buffer{}, Style{}, nil); err != nil {
+	if _, err := p.Apply(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if p := plan(t, f, planner); p.HasChanges() {
+	if p := buildPlan(t, f, planner); p.HasChanges() {
 		t.Fatalf("third plan still has changes: %+v", p.Summary())
 	}
 }
@@ -298,11 +272,11 @@ func TestPartialFailureReportsEachBindingAndConvergesOnRerun(t *testing.T) {
 func TestVerifyCatchesAClusterThatDidNotChange(t *testing.T) {
 	f := &fakeAdmin{principal: "User:admin"}
 	lying := &lyingAdmin{fakeAdmin: f}
-	p, err := Build(context.Background(), ACLPlanner{Admin: lying, Desired: acl.NewSet(b(t, "User:a", "TOPIC", "t", "LITERAL", "READ", "ALLOW")), Scope: scope(t, "User:a")})
+	p, err := plan.Build(context.Background(), ACLPlanner{Admin: lying, Desired: acl.NewSet(b(t, "User:a", "TOPIC", "t", "LITERAL", "READ", "ALLOW")), Scope: scope(t, "User:a")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.Apply(context.Background(), &bytes.Buffer{}, Style{}, nil)
+	_, err = p.Apply(context.Background(), nil)
 	if !errors.Is(err, ErrNotConverged) {
 		t.Fatalf("err = %v", err)
 	}
@@ -317,4 +291,54 @@ func (l *lyingAdmin) CreateACLs(_ context.Context, bs []acl.Binding) []cluster.A
 		out[i].Binding = x
 	}
 	return out
+}
+
+// cancellingAdmin cancels the apply's context during its first create
+// request, as a Ctrl-C would.
+type cancellingAdmin struct {
+	*fakeAdmin
+	cancel context.CancelFunc
+}
+
+func (c *cancellingAdmin) CreateACLs(ctx context.Context, bs []acl.Binding) []cluster.ACLResult {
+	c.cancel()
+	if ctx.Err() != nil {
+		return []cluster.ACLResult{{Binding: bs[0], Err: ctx.Err()}} // the request in flight was cancelled
+	}
+	return c.fakeAdmin.CreateACLs(ctx, bs)
+}
+
+// Ctrl-C during apply: the chunk in flight is sent to its end (its context
+// is not cancelled), every binding of it has its result, no further chunk is
+// sent, and a re-run converges.
+func TestInterruptedApplyFinishesTheRequestInFlight(t *testing.T) {
+	var desired []acl.Binding
+	for i := range 25 {
+		desired = append(desired, b(t, "User:a", "TOPIC", fmt.Sprintf("t%02d", i), "LITERAL", "WRITE", "ALLOW"))
+	}
+	f := &fakeAdmin{principal: "User:admin"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a"), Chunk: 10}
+	p, err := plan.Build(ctx, ACLPlanner{Admin: &cancellingAdmin{fakeAdmin: f, cancel: cancel}, Desired: planner.Desired, Scope: planner.Scope, Chunk: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Apply(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(out.Results) != 10 || out.Failed() != 0 || f.acls.Len() != 10 || f.calls["create"] != 1 {
+		t.Fatalf("%d results (%d failed), %d bindings on the cluster, %d creates; want the first chunk of 10, whole", len(out.Results), out.Failed(), f.acls.Len(), f.calls["create"])
+	}
+	again := buildPlan(t, f, planner)
+	if s := again.Summary(); s.Add != 15 {
+		t.Fatalf("re-plan: %+v", s)
+	}
+	if _, err := again.Apply(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if buildPlan(t, f, planner).HasChanges() {
+		t.Fatal("the re-run did not converge")
+	}
 }

@@ -1,7 +1,6 @@
 package apply_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 )
 
 // bindings makes n distinct valid bindings spread over n/10 principals.
@@ -47,11 +47,11 @@ func slowCommits(dc *devcluster.Cluster, commit time.Duration) *atomic.Int64 {
 
 func applyAll(b *testing.B, admin apply.ACLAdmin, desired []acl.Binding, chunk int) {
 	b.Helper()
-	p, err := apply.Build(context.Background(), apply.ACLPlanner{Admin: admin, Desired: acl.NewSet(desired...), Scope: acl.Scope{}, Chunk: chunk})
+	p, err := plan.Build(context.Background(), apply.ACLPlanner{Admin: admin, Desired: acl.NewSet(desired...), Scope: acl.Scope{}, Chunk: chunk})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := p.Apply(context.Background(), &bytes.Buffer{}, apply.Style{}, nil); err != nil {
+	if _, err := p.Apply(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -129,7 +129,7 @@ func BenchmarkPlan100kACLs(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		p, err := apply.Build(context.Background(), apply.ACLPlanner{Admin: admin, Desired: desiredSet, Scope: scope})
+		p, err := plan.Build(context.Background(), apply.ACLPlanner{Admin: admin, Desired: desiredSet, Scope: scope})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,9 +1,9 @@
 package apply_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +17,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -67,22 +68,22 @@ func setup(t *testing.T) *env {
 	return &env{dc: dc, admin: admin, desired: res.ACLs, scope: scope}
 }
 
-func (e *env) plan(t *testing.T) *apply.Plan {
+func (e *env) plan(t *testing.T) *plan.Plan {
 	t.Helper()
-	p, err := apply.Build(context.Background(), apply.ACLPlanner{Admin: e.admin, Desired: e.desired, Scope: e.scope})
+	p, err := plan.Build(context.Background(), apply.ACLPlanner{Admin: e.admin, Desired: e.desired, Scope: e.scope})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func (e *env) apply(t *testing.T) *apply.Plan {
+func (e *env) apply(t *testing.T) *plan.Plan {
 	t.Helper()
 	p := e.plan(t)
-	if err := p.Check(apply.Guards{MaxRemovals: 100}); err != nil {
+	if err := p.Check(plan.Guards{MaxRemovals: 100}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Apply(context.Background(), &bytes.Buffer{}, apply.Style{}, nil); err != nil {
+	if _, err := p.Apply(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -208,12 +209,15 @@ func TestPlanShowsHandMadeDriftAndApplyHealsIt(t *testing.T) {
 	}
 
 	p := e.plan(t)
-	var out bytes.Buffer
-	p.WriteText(&out, apply.Style{})
-	for _, want := range []string{"  + " + wanted.String(), "  - " + stray.String(), "  ~ " + foreign.String(), "Plan: 1 to add, 1 to remove."} {
-		if !bytes.Contains(out.Bytes(), []byte(want+"\n")) {
-			t.Errorf("plan lacks %q:\n%s", want, out.String())
-		}
+	sec := p.Sections[0]
+	if got, want := sec.Changes(), []plan.Change{{Action: plan.Add, Item: wanted.String()}, {Action: plan.Remove, Item: stray.String()}}; !slices.Equal(got, want) {
+		t.Errorf("changes %+v, want %+v", got, want)
+	}
+	if got := sec.Asides(); !slices.Equal(got, []plan.Aside{{Item: foreign.String()}}) {
+		t.Errorf("asides %+v", got)
+	}
+	if p.SummaryLine() != "Plan: 1 to add, 1 to remove." {
+		t.Errorf("summary %q", p.SummaryLine())
 	}
 	e.apply(t)
 	p = e.plan(t)
@@ -224,9 +228,8 @@ func TestPlanShowsHandMadeDriftAndApplyHealsIt(t *testing.T) {
 	if !got.Contains(foreign) {
 		t.Error("apply removed an unmanaged binding")
 	}
-	var again bytes.Buffer
-	if _, err := p.Apply(ctx, &again, apply.Style{}, nil); err != nil || again.Len() != 0 {
-		t.Fatalf("no-op apply: err %v, output %q", err, again.String())
+	if out, err := p.Apply(ctx, nil); err != nil || len(out.Results) != 0 {
+		t.Fatalf("no-op apply: err %v, results %+v", err, out.Results)
 	}
 }
 
@@ -255,22 +258,22 @@ func TestLockoutGuardOnARealCluster(t *testing.T) {
 		t.Fatalf("ops cannot describe ACLs through its grant: %v", err)
 	}
 	scope, _ := acl.NewScope("User:ops")
-	p, err := apply.Build(ctx, apply.ACLPlanner{Admin: ops, Scope: scope})
+	p, err := plan.Build(ctx, apply.ACLPlanner{Admin: ops, Scope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Check(apply.Guards{MaxRemovals: 100}); !errors.Is(err, apply.ErrLockout) {
+	if err := p.Check(plan.Guards{MaxRemovals: 100}); !errors.Is(err, apply.ErrLockout) {
 		t.Fatalf("err = %v, want lockout", err)
 	}
-	if err := p.Check(apply.Guards{MaxRemovals: 1}); !errors.Is(err, apply.ErrTooManyRemovals) {
+	if err := p.Check(plan.Guards{MaxRemovals: 1}); !errors.Is(err, plan.ErrTooManyRemovals) {
 		t.Fatalf("err = %v, want too many removals", err)
 	}
 	// The dev cluster's admin is a super user with no ACL: it cannot be locked out.
-	p, err = apply.Build(ctx, apply.ACLPlanner{Admin: e.admin, Scope: scope})
+	p, err = plan.Build(ctx, apply.ACLPlanner{Admin: e.admin, Scope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Check(apply.Guards{MaxRemovals: 100}); err != nil {
+	if err := p.Check(plan.Guards{MaxRemovals: 100}); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
 }
@@ -292,26 +295,31 @@ func TestFailedCreateBatchOnTheClusterConvergesOnRerun(t *testing.T) {
 		return resp, nil, true
 	})
 	planner := apply.ACLPlanner{Admin: e.admin, Desired: e.desired, Scope: e.scope, Chunk: 2}
-	p, err := apply.Build(ctx, planner)
+	p, err := plan.Build(ctx, planner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	res, err := p.Apply(ctx, &out, apply.Style{}, nil)
-	if err == nil || res.Failed != 2 {
-		t.Fatalf("first apply: failed %d, err %v", res.Failed, err)
+	res, err := p.Apply(ctx, nil)
+	if err == nil || res.Failed() != 2 {
+		t.Fatalf("first apply: failed %d, err %v", res.Failed(), err)
 	}
-	if got := strings.Count(out.String(), "POLICY_VIOLATION"); got != 2 {
-		t.Errorf("%d failure lines name the Kafka error, want 2:\n%s", got, out.String())
+	named := 0
+	for _, r := range res.Results {
+		if r.Err != nil && strings.Contains(r.Err.Error(), "POLICY_VIOLATION") {
+			named++
+		}
 	}
-	p, err = apply.Build(ctx, planner)
+	if named != 2 {
+		t.Errorf("%d failures name the Kafka error, want 2: %+v", named, res.Results)
+	}
+	p, err = plan.Build(ctx, planner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s := p.Summary(); s.Add != 2 || s.Remove != 0 {
 		t.Fatalf("re-plan %+v, want the 2 failed additions", s)
 	}
-	if _, err := p.Apply(ctx, &bytes.Buffer{}, apply.Style{}, nil); err != nil {
+	if _, err := p.Apply(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if e.plan(t).HasChanges() {

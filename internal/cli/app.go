@@ -4,10 +4,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -54,17 +56,33 @@ func isTerminal(v any) bool {
 }
 
 // Main runs kafkaguard with args (args[0] is the program name) and returns the
-// process exit code.
+// process exit code. The first Ctrl-C (SIGINT) ends the context the command
+// runs with: a long command stops after the request in flight and reports
+// what it did (exit 130); a second Ctrl-C kills the process at once.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the default again: a second Ctrl-C kills
+	}()
+	return RunContext(ctx, args, stdin, stdout, stderr)
+}
+
+// RunContext runs kafkaguard with args under ctx, as Main does without
+// installing a signal handler: the demo runs its commands with it in-process.
+func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr),
 		getenv: os.Getenv,
 	}
-	return e.run(args)
+	return e.runContext(ctx, args)
 }
 
-func (e *env) run(args []string) (code int) {
+func (e *env) run(args []string) int { return e.runContext(context.Background(), args) }
+
+func (e *env) runContext(ctx context.Context, args []string) (code int) {
 	// A panic is a bug, never "findings": exit 1 with one line, not the
 	// runtime's exit 2 (which plan --detailed-exitcode reads as changes).
 	defer func() {
@@ -74,7 +92,7 @@ func (e *env) run(args []string) (code int) {
 	}()
 	e.initProgress()
 	app := newApp(e)
-	err := app.Run(hoistGlobalFlags(app, args))
+	err := app.RunContext(ctx, hoistGlobalFlags(app, args))
 	switch {
 	case err == nil:
 		return ExitOK

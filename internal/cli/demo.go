@@ -72,7 +72,7 @@ Examples:
 			if !keep {
 				defer os.RemoveAll(dir)
 			}
-			_, err := demo.Run(c.Context, demo.Options{Dir: dir, Out: e.stdout, Color: e.useColor(c)})
+			_, err := demo.Run(c.Context, demo.Options{Dir: dir, Out: e.stdout, Color: e.useColor(c), CLI: RunContext})
 			if _, statErr := os.Stat(dir); keep && statErr == nil {
 				fmt.Fprintf(e.stderr, "kafkaguard: demo files kept in %s\n", dir)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
@@ -72,6 +73,7 @@ func explain(c *ucli.Context, err error) error {
 	}
 	var (
 		pto    *app.PolicyTimeoutError
+		tmr    *plan.TooManyRemovalsError
 		dn     *inventory.DNError
 		denied *app.DeniedError
 	)
@@ -88,8 +90,9 @@ func explain(c *ucli.Context, err error) error {
 		return withHint(err, "fix the dn (or the mapping rules) so the broker sees this certificate as the declared principal")
 	case errors.As(err, &denied):
 		return withHint(err, "run 'kafkaguard policy check -f ...' for details and fix the inventory")
-	case errors.Is(err, apply.ErrTooManyRemovals):
-		return withHint(err, "review the plan; raise --max-removals if it is right")
+	case errors.As(err, &tmr):
+		return withHint(&messageError{msg: fmt.Sprintf("too many removals: the plan removes %d, more than --max-removals %d", tmr.Removals, tmr.Max), err: err},
+			"review the plan; raise --max-removals if it is right")
 	case errors.Is(err, apply.ErrLockout):
 		return withHint(err, "keep a grant of DESCRIBE and ALTER on CLUSTER for this principal, pass --super-user if it is in super.users, or --allow-lockout")
 	case errors.Is(err, audit.ErrNoCluster):

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/apply"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
@@ -35,13 +36,14 @@ func (e *env) planOptions(c *ucli.Context) app.PlanOptions {
 	return app.PlanOptions{
 		PruneUnmanaged: c.Bool("prune-unmanaged"), PruneUsers: c.Bool("prune-users"),
 		SecretsDir: c.String("secrets-dir"), Log: verboseWriter(c, e.stderr),
+		ACLBatch: c.Int("batch-size"), // apply's; 0 on plan: the default
 	}
 }
 
 // buildPlan loads and compiles the inventory (before any connection, so bad
 // input fails fast), refuses one the policies deny, connects and plans. The
 // caller closes the session.
-func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *app.Session, error) {
+func (e *env) buildPlan(c *ucli.Context) (*plan.Plan, *app.Session, error) {
 	w, err := load(c, false)
 	if err != nil {
 		return nil, nil, err
@@ -61,7 +63,7 @@ func (e *env) buildPlan(c *ucli.Context) (*apply.Plan, *app.Session, error) {
 	}
 	for _, sec := range p.Sections {
 		if users, ok := sec.(*scram.Section); ok {
-			users.SuggestPrune("--prune-users")
+			users.SuggestPrune("--prune-users") // this command's flag for prune
 		}
 	}
 	return p, s, nil
@@ -71,7 +73,7 @@ func planCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "plan",
 		Usage:     "show what apply would change on the cluster",
-		UsageText: "kafkaguard plan -f INVENTORY [--policy DIR]... [--bootstrap-server HOST:PORT] [--command-config FILE] [-o text|json] [--detailed-exitcode] [--prune-unmanaged]",
+		UsageText: "kafkaguard plan -f INVENTORY [--policy DIR]... [--bootstrap-server HOST:PORT] [--command-config FILE] [-o text|json|markdown] [--detailed-exitcode] [--prune-unmanaged] [--policy-timeout 30s]",
 		Description: `Compiles the inventory with the policies, reads the cluster's ACLs once (one
 DescribeAcls request) and prints the difference, terraform style:
 
@@ -83,7 +85,8 @@ every declared principal) are listed under "Drift outside kafkaguard's scope"
 and never removed, unless --prune-unmanaged. The last line is
 "Plan: N to add, M to remove." or "No changes. The cluster matches policy."
 Nothing is changed. -o json prints the documented plan document
-(docs/cluster.md).
+(docs/cluster.md); -o markdown a summary and diff blocks for a pull request
+comment.
 
 --detailed-exitcode: exit 0 when there are no changes, 2 when there are,
 1 on error (as terraform plan -detailed-exitcode).
@@ -92,9 +95,10 @@ Examples:
   kafkaguard plan -f inventory.yaml --command-config admin.properties
   kafkaguard plan -f inventory/ --policy policies/ --bootstrap-server kafka:9093 --command-config admin.properties
   kafkaguard plan -f inventory.yaml --command-config admin.properties --detailed-exitcode || echo "changes pending"
-  KAFKAGUARD_COMMAND_CONFIG=admin.properties kafkaguard plan -f inventory.yaml -o json | jq .summary`,
+  KAFKAGUARD_COMMAND_CONFIG=admin.properties kafkaguard plan -f inventory.yaml -o json | jq .summary
+  kafkaguard plan -f inventory.yaml --command-config admin.properties -o markdown > plan.md`,
 		Flags: append(planFlags(),
-			outputFlag("text", "json"),
+			outputFlag(planFormatNames...),
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes (0 none, 1 error)", EnvVars: envVars("detailed-exitcode")},
 		),
 		Action: func(c *ucli.Context) error {
@@ -103,12 +107,8 @@ Examples:
 				return err
 			}
 			defer s.Close()
-			if c.String("output") == "json" {
-				if err := p.WriteJSON(e.stdout); err != nil {
-					return err
-				}
-			} else {
-				p.WriteText(e.stdout, apply.Style{Color: e.useColor(c)})
+			if err := planFormats[c.String("output")](e.stdout, p, style{color: e.useColor(c)}); err != nil {
+				return err
 			}
 			if c.Bool("detailed-exitcode") && p.HasChanges() {
 				return errFindings
@@ -155,45 +155,62 @@ Examples:
 			&ucli.IntFlag{Name: "max-removals", Value: 100, Usage: "refuse plans that remove more than `N` bindings (-1: no limit)", EnvVars: envVars("max-removals")},
 			&ucli.BoolFlag{Name: "allow-lockout", Usage: "allow a plan that takes away the running principal's right to manage ACLs", EnvVars: envVars("allow-lockout")},
 			&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the brokers' super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
+			&ucli.IntFlag{Name: "batch-size", Value: apply.DefaultChunk, Usage: "ACL bindings per CreateAcls or DeleteAcls request (`N`)", EnvVars: envVars("batch-size")},
 		),
 		Action: func(c *ucli.Context) error {
 			// Checked before any work: only -1 means no limit.
-			if n := c.Int("max-removals"); n < -1 {
+			if n := c.Int("max-removals"); n < plan.NoRemovalLimit {
 				return fmt.Errorf("--max-removals %d: want 0 or more, or -1 for no limit", n)
+			}
+			if n := c.Int("batch-size"); n < 1 {
+				return fmt.Errorf("--batch-size %d: want 1 or more", n)
 			}
 			p, s, err := e.buildPlan(c)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			st := apply.Style{Color: e.useColor(c)}
-			p.WriteText(e.stdout, st)
+			st := style{color: e.useColor(c)}
+			if err := writePlanText(e.stdout, p, st); err != nil {
+				return err
+			}
 			if !p.HasChanges() {
 				return nil
 			}
-			guards := apply.Guards{MaxRemovals: c.Int("max-removals"), AllowLockout: c.Bool("allow-lockout"), SuperUsers: superUsers(c, s.Inventory)}
+			guards := plan.Guards{MaxRemovals: c.Int("max-removals"), AllowLockout: c.Bool("allow-lockout"), SuperUsers: superUsers(c, s.Inventory)}
 			if err := p.Check(guards); err != nil {
 				return err
 			}
 			if err := e.confirmApply(c); err != nil {
 				return err
 			}
-			var prog apply.Progress
+			var prog plan.Progress
 			if pl := e.progress(); pl != nil {
 				defer pl.finish()
 				prog = func(section string, done, total int) { pl.report("applying "+section, done, total) }
 			}
 			fmt.Fprintln(e.stdout)
-			res, err := p.Apply(c.Context, e.stdout, st, prog)
+			out, err := s.Apply(c.Context, p, prog)
+			writeResultsText(e.stdout, out.Results, st)
+			if c.Context.Err() != nil {
+				return e.interrupted(len(out.Results)-out.Failed(), p.Summary().Total(), "apply")
+			}
 			if err != nil {
 				return withHint(fmt.Errorf("apply: %w", err), "fix the cause above and run apply again: it converges")
 			}
 			sum := p.Summary()
 			fmt.Fprintf(e.stdout, "\nApply complete: %d added, %d changed, %d removed in %s. The cluster matches the plan.\n",
-				sum.Add, sum.Change, sum.Remove, res.Elapsed.Round(1e6))
+				sum.Add, sum.Change, sum.Remove, out.Elapsed.Round(1e6))
 			return nil
 		},
 	}
+}
+
+// interrupted reports a command stopped by Ctrl-C after done of total
+// changes, and returns errInterrupted (exit 130).
+func (e *env) interrupted(done, total int, rerun string) error {
+	fmt.Fprintf(e.stderr, "kafkaguard: interrupted: %d of %d changes made before the stop; run '%s' again: it converges\n", done, total, rerun)
+	return errInterrupted
 }
 
 // superUsers are the --super-user flags (';' separates, as in super.users)

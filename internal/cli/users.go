@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -122,18 +117,11 @@ func withUsersPlan(e *env, c *ucli.Context, fn func(*usersSession, *scram.Sectio
 	return fn(s, sec)
 }
 
-func renderUsersPlan(e *env, c *ucli.Context, p scram.UserPlan) error {
-	if c.String("output") == "json" {
-		return scram.RenderJSON(e.stdout, p)
-	}
-	return scram.RenderText(e.stdout, p, e.useColor(c))
-}
-
 func usersPlanCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "plan",
 		Usage:     "show which SCRAM users apply would create, change or remove",
-		UsageText: "kafkaguard users plan -f INVENTORY --command-config FILE [--secrets-dir DIR] [--prune] [--detailed-exitcode] [-o text|json]",
+		UsageText: "kafkaguard users plan -f INVENTORY --command-config FILE [--secrets-dir DIR] [--prune] [--detailed-exitcode] [-o text|json|markdown]",
 		Description: `Compares the inventory's SCRAM principals with DescribeUserScramCredentials:
   + create   declared, not on the cluster
   ~ change   mechanism or iteration count differs (iterations: 4096-16384, default 4096)
@@ -148,12 +136,12 @@ Examples:
 		Flags: append(usersConnFlags(),
 			usersPruneFlag(),
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes", EnvVars: envVars("detailed-exitcode")},
-			outputFlag("text", "json"),
+			outputFlag(planFormatNames...),
 		),
 		Action: func(c *ucli.Context) error {
 			return withUsersPlan(e, c, func(_ *usersSession, sec *scram.Section) error {
 				p := sec.UserPlan()
-				if err := renderUsersPlan(e, c, p); err != nil {
+				if err := writeUsersPlan(e.stdout, c.String("output"), p, style{color: e.useColor(c)}); err != nil {
 					return err
 				}
 				if c.Bool("detailed-exitcode") && !p.Empty() {
@@ -192,13 +180,13 @@ Examples:
 				p := sec.UserPlan()
 				json := c.String("output") == "json"
 				if !json {
-					if err := renderUsersPlan(e, c, p); err != nil {
+					if err := writeUsersPlan(e.stdout, c.String("output"), p, style{color: e.useColor(c)}); err != nil {
 						return err
 					}
 				}
 				if p.Empty() {
 					if json {
-						return writeUsersApplyJSON(e, nil)
+						return writeUsersResultsJSON(e.stdout, nil)
 					}
 					return nil
 				}
@@ -207,113 +195,25 @@ Examples:
 				}
 				start := time.Now()
 				results, err := sec.ApplyResults(c.Context)
-				if err != nil {
+				interrupted := c.Context.Err() != nil
+				if err != nil && !interrupted {
 					return err
 				}
 				fmt.Fprintf(e.stderr, "kafkaguard: %s in %s\n", doneSummary("applied", "user change", results), time.Since(start).Round(time.Millisecond))
 				if json {
-					if err := writeUsersApplyJSON(e, results); err != nil {
+					if err := writeUsersResultsJSON(e.stdout, results); err != nil {
 						return err
 					}
 				} else {
-					writeUsersApplyText(e, c, results)
+					writeUsersApplyText(e.stdout, results)
+				}
+				if interrupted {
+					return e.interrupted(len(results)-failedCount(results), len(p.Changes), "kafkaguard users apply")
 				}
 				return resultsError(results, "user change")
 			})
 		},
 	}
-}
-
-// failedCount counts the failed results.
-func failedCount(results []scram.Result) int {
-	n := 0
-	for _, r := range results {
-		if r.Err != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// doneSummary is "applied 2 of 3 user changes (1 failed)": how many of the
-// results succeeded and how many failed, so that no count reads as success
-// that was not.
-func doneSummary(verb, noun string, results []scram.Result) string {
-	failed := failedCount(results)
-	return fmt.Sprintf("%s %d of %s (%d failed)", verb, len(results)-failed, plural(len(results), noun), failed)
-}
-
-// plural is "1 user", "2 users": n and noun, with an s unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// resultsError is the first failure of results, or with several how many of
-// them (in noun: "user change", "rotation") failed and the first.
-func resultsError(results []scram.Result, noun string) error {
-	failed := failedCount(results)
-	if failed == 0 {
-		return nil
-	}
-	first := results[slices.IndexFunc(results, func(r scram.Result) bool { return r.Err != nil })].Err
-	if failed == 1 {
-		return first
-	}
-	return fmt.Errorf("%d of %s failed; first: %w", failed, plural(len(results), noun), first)
-}
-
-func writeUsersApplyText(e *env, c *ucli.Context, results []scram.Result) {
-	var created, changed, removed, failed int
-	for _, r := range results {
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(e.stdout, "  ! User:%s %s failed: %s\n", r.User, r.Action, strings.ReplaceAll(r.Err.Error(), "\n", " "))
-			continue
-		}
-		switch r.Action {
-		case scram.ActionCreate:
-			created++
-		case scram.ActionUpdate:
-			changed++
-		case scram.ActionRemove:
-			removed++
-		}
-		line := fmt.Sprintf("  User:%s %s", r.User, map[string]string{scram.ActionCreate: "created", scram.ActionUpdate: "changed", scram.ActionRemove: "removed"}[r.Action])
-		if r.Note != "" {
-			line += " (" + r.Note + ")"
-		}
-		fmt.Fprintln(e.stdout, line)
-	}
-	fmt.Fprintf(e.stdout, "Users applied: %d created, %d changed, %d removed, %d failed.\n", created, changed, removed, failed)
-}
-
-type jsonResult struct {
-	User   string `json:"user"`
-	Action string `json:"action"`
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
-	Note   string `json:"note,omitempty"`
-}
-
-func toJSONResults(results []scram.Result) []jsonResult {
-	out := make([]jsonResult, 0, len(results))
-	for _, r := range results {
-		j := jsonResult{User: r.User, Action: r.Action, Status: r.Status(), Note: r.Note}
-		if r.Err != nil {
-			j.Error = r.Err.Error()
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-func writeUsersApplyJSON(e *env, results []scram.Result) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"results": toJSONResults(results)})
 }
 
 func usersVerifyCommand(e *env) *ucli.Command {
@@ -357,17 +257,8 @@ Examples:
 					bad++
 				}
 			}
-			if c.String("output") == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if results == nil {
-					results = []scram.VerifyResult{}
-				}
-				if err := enc.Encode(results); err != nil {
-					return err
-				}
-			} else {
-				writeVerifyText(e.stdout, results)
+			if err := writeVerify(e.stdout, c.String("output"), results); err != nil {
+				return err
 			}
 			fmt.Fprintf(e.stderr, "kafkaguard: verified %s (%d not ok) in %s\n", plural(len(results), "user"), bad, time.Since(start).Round(time.Millisecond))
 			if bad > 0 {
@@ -376,32 +267,6 @@ Examples:
 			return nil
 		},
 	}
-}
-
-func writeVerifyText(w io.Writer, results []scram.VerifyResult) {
-	if len(results) == 0 {
-		fmt.Fprintln(w, "No SCRAM users declared in the inventory.")
-		return
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER\tMECHANISM\tSTATUS")
-	counts := map[string]int{}
-	for _, r := range results {
-		status := r.Status
-		if r.Detail != "" {
-			status += " (" + r.Detail + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.User, r.Mechanism, status)
-		counts[r.Status]++
-	}
-	tw.Flush()
-	var parts []string
-	for _, st := range []string{scram.StatusOK, scram.StatusWrongPassword, scram.StatusMissing, scram.StatusNoSecret} {
-		if counts[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
-		}
-	}
-	fmt.Fprintf(w, "Verified %s: %s.\n", plural(len(results), "user"), strings.Join(parts, ", "))
 }
 
 func usersRotateCommand(e *env) *ucli.Command {
@@ -491,18 +356,11 @@ Examples:
 			}
 			pl.finish()
 			if c.String("output") == "json" {
-				if err := writeUsersApplyJSON(e, results); err != nil {
+				if err := writeUsersResultsJSON(e.stdout, results); err != nil {
 					return err
 				}
 			} else {
-				for _, res := range results {
-					if res.Err != nil {
-						fmt.Fprintf(e.stdout, "  ! User:%s rotate failed: %s\n", res.User, res.Err)
-						continue
-					}
-					fmt.Fprintf(e.stdout, "  User:%s rotated (%s)\n", res.User, res.Note)
-				}
-				fmt.Fprintf(e.stdout, "Rotated %d of %s, %d failed.\n", len(results)-failedCount(results), plural(len(results), "user"), failedCount(results))
+				writeRotateText(e.stdout, results)
 			}
 			fmt.Fprintf(e.stderr, "kafkaguard: %s in %s\n", doneSummary("rotated", "user", results), time.Since(start).Round(time.Millisecond))
 			return resultsError(results, "rotation")

@@ -23,7 +23,7 @@ func TestDemoCommandLinesParseWithTheRealCLI(t *testing.T) {
 		t.Skip("runs the end-to-end demo")
 	}
 	var out bytes.Buffer
-	o, err := demo.Run(context.Background(), demo.Options{Dir: filepath.Join(t.TempDir(), "demo"), Out: &out})
+	o, err := demo.Run(context.Background(), demo.Options{Dir: filepath.Join(t.TempDir(), "demo"), Out: &out, CLI: cli.RunContext})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

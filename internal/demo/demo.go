@@ -4,10 +4,13 @@
 // stops at the first step that did not behave as stated, so the end-to-end
 // test runs the same story and asserts every step.
 //
-// The demo drives real Kafka clients (cluster.Produce and cluster.ConsumeOne,
-// configured from each user's written properties file) to show what the ACLs
-// allow and refuse; all Kafka I/O goes through internal/cluster and the
-// embedded cluster through internal/devcluster.
+// Every kafkaguard command the story prints runs, as printed, through the
+// real CLI in-process (Options.CLI), with the demo directory's paths. Go code
+// remains only for the steps no command does: starting the embedded cluster
+// (internal/devcluster), running real Kafka clients (cluster.Produce and
+// cluster.ConsumeOne, configured from each user's written properties file)
+// to show what the ACLs allow and refuse, and changing the cluster behind
+// kafkaguard's back.
 package demo
 
 import (
@@ -26,17 +29,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/app"
-	"github.com/kafkaguard/kafkaguard/internal/apply"
-	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
-	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
-	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 //go:embed inventory.yaml
@@ -45,11 +43,16 @@ var Inventory []byte
 // Topic is the topic the demo's clients use.
 const Topic = "orders.events"
 
+// CLI runs one kafkaguard command line (args[0] is "kafkaguard") and returns
+// its exit code: cli.RunContext.
+type CLI func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
+
 // Options configure Run.
 type Options struct {
 	Dir   string    // working directory (created); the CLI passes a temporary one
 	Out   io.Writer // the story, for a person
 	Color bool
+	CLI   CLI // runs the commands the story prints; required
 }
 
 // StepResult is one step of the story.
@@ -91,16 +94,12 @@ type state struct {
 	invPath string
 
 	ca       *pki.CA
-	broker   *pki.Issued
+	broker   pki.CertInfo
 	dc       *devcluster.Cluster
 	adminCfg *cluster.Config
 	admin    *cluster.Client
-	inv      *inventory.Inventory
-	compiled *policies.Result
-	scope    acl.Scope
-	users    []scram.DesiredUser // the inventory's SCRAM users
+	work     *app.Workspace // the inventory as the commands load it
 	store    *scram.Store
-	settings scram.ClientSettings
 	outcome  *Outcome
 }
 
@@ -124,11 +123,23 @@ var steps = []step{
 	{"Audit again: clean", (*state).auditClean},
 }
 
+// StepTitles are the story's steps, in order.
+func StepTitles() []string {
+	out := make([]string, len(steps))
+	for i, st := range steps {
+		out[i] = st.title
+	}
+	return out
+}
+
 // Run tells the story in o.Dir. It returns the outcome and, when a step did
 // not behave as stated, an error naming it.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Out == nil {
 		o.Out = io.Discard
+	}
+	if o.CLI == nil {
+		return nil, errors.New("demo: no CLI to run the commands with")
 	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo directory: %w", err)
@@ -181,10 +192,65 @@ func (s *state) say(format string, args ...any) {
 	fmt.Fprintf(s.out, "      "+format+"\n", args...)
 }
 
-// command prints the kafkaguard command line that does what the step does,
-// as a person would paste it in the demo directory, and records it so that
-// the tests check it against the CLI's real commands and flags.
-func (s *state) command(line string) {
+// command prints the kafkaguard command line args, as a person would paste
+// it in the demo directory, records it (the tests check it against the CLI's
+// real commands and flags), and runs it through the CLI in-process, with
+// the demo directory's paths: its output is shown under the line. An exit
+// code other than want is the step's error.
+func (s *state) command(ctx context.Context, want int, args ...string) (string, error) {
+	line := commandLine(args)
+	s.outcome.Commands = append(s.outcome.Commands, line)
+	s.say("%s", line)
+	stdout, stderr, code := s.runCLI(ctx, args)
+	if out := strings.TrimRight(stdout, "\n"); out != "" {
+		s.indent(out)
+	}
+	if code != want {
+		return stdout, fmt.Errorf("%s: exit code %d, want %d: %s", line, code, want, strings.TrimSpace(stderr))
+	}
+	return stdout, nil
+}
+
+// runCLI runs args (paths relative to the demo directory) through the CLI
+// and returns its output with the demo directory's prefix taken off paths.
+func (s *state) runCLI(ctx context.Context, args []string) (stdout, stderr string, code int) {
+	var out, errw bytes.Buffer
+	code = s.o.CLI(ctx, s.anchor(args), strings.NewReader(""), &out, &errw)
+	strip := func(t string) string { return strings.ReplaceAll(t, s.o.Dir+string(filepath.Separator), "") }
+	return strip(out.String()), strip(errw.String()), code
+}
+
+// pathFlags are the flags of the demo's commands whose values are paths.
+var pathFlags = map[string]bool{"--dir": true, "-f": true, "--command-config": true, "--secrets-dir": true, "--pki-dir": true}
+
+// anchor makes the relative paths of args relative to the demo directory,
+// as they are when a person runs the line there.
+func (s *state) anchor(args []string) []string {
+	out := slices.Clone(args)
+	for i := 1; i < len(out); i++ {
+		if pathFlags[out[i-1]] && !filepath.IsAbs(out[i]) {
+			out[i] = filepath.Join(s.o.Dir, out[i])
+		}
+	}
+	return out
+}
+
+// commandLine is args as a shell line: words with a space are quoted.
+func commandLine(args []string) string {
+	words := make([]string, len(args))
+	for i, a := range args {
+		words[i] = a
+		if strings.ContainsAny(a, " \t") {
+			words[i] = fmt.Sprintf("%q", a)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// show prints a command line that Go code stands in for (dev up blocks; the
+// story starts the same cluster in-process) and records it.
+func (s *state) show(args ...string) {
+	line := commandLine(args)
 	s.outcome.Commands = append(s.outcome.Commands, line)
 	s.say("%s", line)
 }
@@ -205,431 +271,6 @@ func (s *state) rel(p string) string {
 		return r
 	}
 	return p
-}
-
-// 1
-func (s *state) createCA(context.Context) error {
-	ca, err := pki.Init(s.pkiDir, pki.InitOptions{CN: "kafkaguard demo CA"})
-	if err != nil {
-		return err
-	}
-	s.ca = ca
-	fi, err := os.Stat(filepath.Join(s.pkiDir, pki.CAKeyFile))
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm() != 0o600 {
-		return fmt.Errorf("CA key has mode %04o, want 0600", fi.Mode().Perm())
-	}
-	c := ca.Certificate()
-	s.command(fmt.Sprintf("kafkaguard pki init --dir %s --cn %q", s.rel(s.pkiDir), c.Subject.CommonName))
-	s.ok("CA %q valid until %s; its key is mode 0600", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
-	return nil
-}
-
-// 2
-func (s *state) issueBroker(context.Context) error {
-	iss, err := s.ca.IssueBroker(pki.BrokerRequest{Name: "broker-0", Hosts: []string{"localhost", "127.0.0.1"}, OutDir: filepath.Join(s.pkiDir, pki.IssuedDir)})
-	if err != nil {
-		return err
-	}
-	s.broker = iss
-	if _, err := iss.Cert.Verify(x509.VerifyOptions{Roots: s.ca.CertPool(), DNSName: "127.0.0.1"}); err != nil {
-		return fmt.Errorf("broker certificate does not verify for 127.0.0.1: %w", err)
-	}
-	s.command(fmt.Sprintf("kafkaguard pki issue broker --dir %s --name broker-0 --host localhost --host 127.0.0.1", s.rel(s.pkiDir)))
-	s.ok("serial %s for %s, valid until %s, verifies against the CA", iss.Serial, iss.Subject, iss.Cert.NotAfter.UTC().Format(time.DateOnly))
-	return nil
-}
-
-// 3
-func (s *state) startCluster(ctx context.Context) error {
-	// The dev cluster shares the CA directory and serves step 2's broker
-	// certificate; it writes pki/admin.properties, which trusts that CA only.
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir, BrokerCert: s.broker.CertPath, BrokerKey: s.broker.KeyPath})
-	if err != nil {
-		return err
-	}
-	s.dc = dc
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		return err
-	}
-	s.adminCfg = cfg
-	admin, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	s.admin = admin
-	acls, err := admin.DescribeACLs(ctx)
-	if err != nil {
-		return err
-	}
-	s.command(fmt.Sprintf("kafkaguard dev up --dir %s --broker-cert %s --broker-key %s --listen 127.0.0.1:0",
-		s.rel(s.pkiDir), s.rel(s.broker.CertPath), s.rel(s.broker.KeyPath)))
-	served, err := servedCertificate(ctx, dc.Addr(), s.ca.CertPool())
-	if err != nil {
-		return err
-	}
-	if served.SerialNumber.Cmp(s.broker.Cert.SerialNumber) != 0 {
-		return fmt.Errorf("the broker serves serial %X, not broker-0's %s", served.SerialNumber, s.broker.Serial)
-	}
-	s.say("broker on %s: TLS with broker-0's certificate, SASL/SCRAM-SHA-512, ACLs enforced", dc.Addr())
-	s.ok("the superuser logs in over TLS (%s); the cluster has %d ACLs", s.rel(dc.AdminProperties()), acls.Len())
-	return nil
-}
-
-// 4
-func (s *state) compilePolicy(ctx context.Context) error {
-	if err := os.WriteFile(s.invPath, Inventory, 0o644); err != nil {
-		return err
-	}
-	inv, err := inventory.Load(s.invPath)
-	if err != nil {
-		return err
-	}
-	s.inv = inv
-	res, err := policies.Compile(ctx, inv, policies.Options{})
-	if err != nil {
-		return err
-	}
-	s.compiled = res
-	if s.scope, err = inv.ManagedScope(); err != nil {
-		return err
-	}
-	s.command("kafkaguard policy check -f inventory.yaml")
-	s.command("kafkaguard compile -f inventory.yaml")
-	for _, g := range inv.Grants {
-		what := g.Role
-		if what == "" {
-			what = strings.Join(g.Operations, ",")
-		}
-		s.say("  grant %-10s %-9s on %s%s", g.Principal, what, strings.Join(g.Topics, ","), groupsNote(g.Groups))
-	}
-	if len(res.Deny) > 0 {
-		return fmt.Errorf("the demo inventory violates the policy: %s", res.Deny[0].Message)
-	}
-	if res.ACLs.Len() == 0 {
-		return errors.New("the policy compiled to no ACLs")
-	}
-	if len(res.Warn) > 0 {
-		return fmt.Errorf("the demo inventory has policy warnings: %s", res.Warn[0].Message)
-	}
-	s.ok("no policy violations or warnings; %d ACL bindings compiled", res.ACLs.Len())
-	return nil
-}
-
-func groupsNote(gs []string) string {
-	if len(gs) == 0 {
-		return ""
-	}
-	return " (groups " + strings.Join(gs, ",") + ")"
-}
-
-// 5
-func (s *state) provisionUsers(ctx context.Context) error {
-	s.command("kafkaguard users apply -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets --auto-approve")
-	desired, err := scram.DesiredFromInventory(s.inv)
-	if err != nil {
-		return err
-	}
-	s.users = desired
-	// The same planner and section as 'kafkaguard users apply'.
-	planner := &scram.Planner{
-		Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.adminCfg,
-		Desired: desired, Scope: s.scope, RunningUser: devcluster.AdminUser, SecretsDir: s.secrets,
-	}
-	sec, err := planner.PlanSection(ctx)
-	if err != nil {
-		return err
-	}
-	results, err := sec.ApplyResults(ctx)
-	if err != nil {
-		return err
-	}
-	var made []string
-	for _, r := range results {
-		if r.Err != nil {
-			return r.Err
-		}
-		made = append(made, r.User)
-	}
-	if s.store, err = scram.OpenStore(s.secrets, false); err != nil {
-		return err
-	}
-	if s.settings, err = scram.ClientSettingsFrom(s.adminCfg); err != nil {
-		return err
-	}
-	slices.Sort(made)
-	if want := []string{"analytics", "orders-api"}; !slices.Equal(made, want) {
-		return fmt.Errorf("created users %v, want %v", made, want)
-	}
-	for _, u := range made {
-		if _, err := os.Stat(s.store.PropertiesPath(u)); err != nil {
-			return err
-		}
-	}
-	s.ok("SCRAM-SHA-512 users %s created; passwords and client configs in %s (0600, never printed)", strings.Join(made, ", "), s.rel(s.secrets))
-	return nil
-}
-
-func (s *state) aclPlan(ctx context.Context) (*apply.Plan, error) {
-	return apply.Build(ctx, apply.ACLPlanner{Admin: s.admin, Desired: s.compiled.ACLs, Scope: s.scope})
-}
-
-// 6
-func (s *state) plan(ctx context.Context) error {
-	p, err := s.aclPlan(ctx)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	p.WriteText(&buf, apply.Style{Color: s.o.Color})
-	s.command("kafkaguard plan -f inventory.yaml --command-config pki/admin.properties")
-	s.indent(buf.String())
-	sum := p.Summary()
-	if sum.Add != s.compiled.ACLs.Len() || sum.Remove != 0 {
-		return fmt.Errorf("plan adds %d and removes %d, want %d and 0", sum.Add, sum.Remove, s.compiled.ACLs.Len())
-	}
-	s.ok("%d bindings to add, nothing to remove", sum.Add)
-	return nil
-}
-
-// applyACLs applies the ACL plan and checks the cluster then matches it.
-func (s *state) applyACLs(ctx context.Context) (apply.Summary, error) {
-	p, err := s.aclPlan(ctx)
-	if err != nil {
-		return apply.Summary{}, err
-	}
-	if err := p.Check(apply.Guards{MaxRemovals: 100, SuperUsers: []string{"User:" + devcluster.AdminUser}}); err != nil {
-		return apply.Summary{}, err
-	}
-	var buf bytes.Buffer
-	if _, err := p.Apply(ctx, &buf, apply.Style{Color: s.o.Color}, nil); err != nil {
-		s.indent(buf.String())
-		return apply.Summary{}, err
-	}
-	s.indent(buf.String())
-	again, err := s.aclPlan(ctx)
-	if err != nil {
-		return apply.Summary{}, err
-	}
-	if again.HasChanges() {
-		return apply.Summary{}, fmt.Errorf("after apply the plan still has changes: %s", again.SummaryLine())
-	}
-	return p.Summary(), nil
-}
-
-// 7
-func (s *state) apply(ctx context.Context) error {
-	s.command(applyCommand + " --auto-approve")
-	sum, err := s.applyACLs(ctx)
-	if err != nil {
-		return err
-	}
-	s.ok("%d bindings created; planning again: no changes, the cluster matches policy", sum.Add)
-	return nil
-}
-
-// userConfig is how the user's application connects: its written
-// properties file, as the application would read it.
-func (s *state) userConfig(user string) (*cluster.Config, error) {
-	return cluster.LoadConfig("", s.store.PropertiesPath(user))
-}
-
-// 8
-func (s *state) clients(ctx context.Context) error {
-	if err := s.admin.CreateTopic(ctx, Topic, 1); err != nil {
-		return err
-	}
-	s.say("the admin creates topic %s; each application uses its own secrets/NAME.properties", Topic)
-
-	producer, err := s.userConfig("orders-api")
-	if err != nil {
-		return err
-	}
-	if err := cluster.Produce(ctx, producer, Topic, "order 42 placed"); err != nil {
-		return fmt.Errorf("orders-api could not produce to %s: %w", Topic, err)
-	}
-	s.ok("orders-api produces to %s: allowed (WRITE)", Topic)
-
-	analytics, err := s.userConfig("analytics")
-	if err != nil {
-		return err
-	}
-	v, err := cluster.ConsumeOne(ctx, analytics, Topic, "analytics-daily")
-	if err != nil {
-		return fmt.Errorf("analytics could not consume %s in group analytics-daily: %w", Topic, err)
-	}
-	s.ok("analytics consumes %q in group analytics-daily: allowed (READ)", v)
-
-	err = cluster.Produce(ctx, analytics, Topic, "not mine to write")
-	if !errors.Is(err, cluster.ErrTopicAuthorization) {
-		return fmt.Errorf("analytics writing to %s: got %v, want an authorization error", Topic, err)
-	}
-	s.ok("analytics writes to %s: denied (%s)", Topic, cluster.KafkaErrorName(err))
-
-	err = cluster.LoginSCRAM(ctx, s.adminCfg.WithUser(scram.SHA512, "mallory", "a-guessed-password-123"))
-	if !errors.Is(err, cluster.ErrLoginRejected) {
-		return fmt.Errorf("unknown user mallory: got %v, want the login refused", err)
-	}
-	s.ok("mallory, a user nobody created, is refused at login")
-	return nil
-}
-
-// Command lines the story prints more than once; they name the demo
-// directory's files as dev up (pki/admin.properties) and users apply
-// (secrets/) write them.
-const (
-	applyCommand = "kafkaguard apply -f inventory.yaml --command-config pki/admin.properties"
-	auditCommand = "kafkaguard audit -f inventory.yaml --command-config pki/admin.properties --pki-dir pki --secrets-dir secrets"
-)
-
-// The drift the demo makes behind kafkaguard's back.
-var (
-	driftExtra, _ = acl.FromStrings("User:orders-api", "*", "TOPIC", "payments.cards", "LITERAL", "READ", "ALLOW")
-)
-
-// driftRemoved is the binding the demo deletes: analytics' READ on its group.
-func (s *state) driftRemoved() (acl.Binding, error) {
-	for _, b := range s.compiled.ACLs.Bindings() {
-		if b.Principal == "User:analytics" && b.ResourceType == acl.ResourceGroup && b.Operation == acl.OpRead {
-			return b, nil
-		}
-	}
-	return acl.Binding{}, errors.New("the policy has no READ on a group for analytics")
-}
-
-// 9
-func (s *state) drift(ctx context.Context) error {
-	s.say("someone with the admin password uses kafka-acls.sh and kafka-configs.sh:")
-	for _, r := range s.admin.CreateACLs(ctx, []acl.Binding{driftExtra}) {
-		if r.Err != nil {
-			return r.Err
-		}
-	}
-	s.say("  + %s", driftExtra)
-	gone, err := s.driftRemoved()
-	if err != nil {
-		return err
-	}
-	for _, r := range s.admin.DeleteACLs(ctx, []acl.Binding{gone}) {
-		if r.Err != nil {
-			return r.Err
-		}
-	}
-	s.say("  - %s", gone)
-	cred, err := scram.Derive(scram.SHA512, "changed-by-hand-7Qx2", 4096)
-	if err != nil {
-		return err
-	}
-	rs, err := s.admin.AlterSCRAM(ctx, nil, []cluster.SCRAMUpsert{{User: "orders-api", Mechanism: scram.SHA512, Iterations: 4096, Salt: cred.Salt, SaltedPassword: cred.SaltedPassword}})
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r.Err != nil {
-			return r.Err
-		}
-	}
-	s.say("  ~ orders-api's password set by hand")
-	p, err := s.aclPlan(ctx)
-	if err != nil {
-		return err
-	}
-	if sum := p.Summary(); sum.Add != 1 || sum.Remove != 1 {
-		return fmt.Errorf("after the changes the plan adds %d and removes %d, want 1 and 1", sum.Add, sum.Remove)
-	}
-	s.ok("the cluster no longer matches the inventory")
-	return nil
-}
-
-// audit runs the audit as the printed command does and shows its text
-// report, with paths relative to the demo directory.
-func (s *state) audit(ctx context.Context) ([]report.Finding, error) {
-	s.command(auditCommand)
-	w, err := app.Load(ctx, app.Options{Files: []string{s.invPath}})
-	if err != nil {
-		return nil, err
-	}
-	res, err := w.Audit(ctx, s.adminCfg, app.AuditOptions{PKIDir: s.pkiDir, SecretsDir: s.secrets, ApplyHint: applyCommand})
-	if err == nil {
-		err = res.Err
-	}
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := report.Render(&buf, "text", res.Report, s.o.Color); err != nil {
-		return nil, err
-	}
-	s.indent(strings.ReplaceAll(buf.String(), s.o.Dir+string(filepath.Separator), ""))
-	return res.Report.Findings, nil
-}
-
-// 10
-func (s *state) auditDrift(ctx context.Context) error {
-	findings, err := s.audit(ctx)
-	if err != nil {
-		return err
-	}
-	s.outcome.DriftFindings = findings
-	var got []string
-	for _, f := range findings {
-		got = append(got, f.ID)
-	}
-	slices.Sort(got)
-	want := []string{audit.KGACLMissing, audit.KGACLExtra, audit.KGUserLoginFailed}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("audit found %v, want %v", got, want)
-	}
-	s.ok("%s missing ACL, %s extra ACL, %s password changed by hand: exit code 2", audit.KGACLMissing, audit.KGACLExtra, audit.KGUserLoginFailed)
-	return nil
-}
-
-// 11
-func (s *state) heal(ctx context.Context) error {
-	s.command(applyCommand + " --auto-approve")
-	sum, err := s.applyACLs(ctx)
-	if err != nil {
-		return err
-	}
-	if sum.Add != 1 || sum.Remove != 1 {
-		return fmt.Errorf("apply added %d and removed %d, want 1 and 1", sum.Add, sum.Remove)
-	}
-	s.command("kafkaguard users rotate orders-api -f inventory.yaml --command-config pki/admin.properties --secrets-dir secrets")
-	sel, err := scram.Select(s.users, []string{"orders-api"})
-	if err != nil {
-		return err
-	}
-	rot := scram.Rotator{Admin: s.admin, Login: cluster.LoginSCRAM, Config: s.adminCfg, Store: s.store, Settings: s.settings}
-	if r := rot.Rotate(ctx, sel[0]); r.Err != nil {
-		return r.Err
-	}
-	producer, err := s.userConfig("orders-api")
-	if err != nil {
-		return err
-	}
-	if err := cluster.Produce(ctx, producer, Topic, "order 43 placed"); err != nil {
-		return fmt.Errorf("orders-api could not produce with its new password: %w", err)
-	}
-	s.ok("1 binding restored, 1 removed; orders-api has a new password, stored, and produces again")
-	return nil
-}
-
-// 12
-func (s *state) auditClean(ctx context.Context) error {
-	findings, err := s.audit(ctx)
-	if err != nil {
-		return err
-	}
-	s.outcome.CleanFindings = findings
-	if len(findings) > 0 {
-		return fmt.Errorf("the audit still finds %d things", len(findings))
-	}
-	s.ok("ACLs, SCRAM users, certificates, broker TLS and guardrails all pass: exit code 0")
-	return nil
 }
 
 // servedCertificate is the leaf certificate the broker at addr presents, after

@@ -1,4 +1,4 @@
-package demo
+package demo_test
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/internal/audit"
+	"github.com/kafkaguard/kafkaguard/internal/cli"
+	"github.com/kafkaguard/kafkaguard/internal/demo"
 )
 
 // TestDemoStoryBehavesAsStated runs the whole demo and asserts every step,
@@ -22,14 +24,14 @@ func TestDemoStoryBehavesAsStated(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	var out bytes.Buffer
 	start := time.Now()
-	o, err := Run(context.Background(), Options{Dir: dir, Out: &out})
+	o, err := demo.Run(context.Background(), demo.Options{Dir: dir, Out: &out, CLI: cli.RunContext})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("the demo took %s, want under 30s", d)
 	}
-	if len(o.Steps) != len(steps) || o.Failed() != nil {
+	if len(o.Steps) != len(demo.StepTitles()) || o.Failed() != nil {
 		t.Fatalf("steps %+v", o.Steps)
 	}
 	for i, st := range o.Steps {
@@ -99,7 +101,7 @@ func TestDemoStopsAtTheFirstStepThatMisbehaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	o, err := Run(context.Background(), Options{Dir: dir, Out: &out})
+	o, err := demo.Run(context.Background(), demo.Options{Dir: dir, Out: &out, CLI: cli.RunContext})
 	if err == nil || !strings.Contains(err.Error(), "demo step 1 (Create a certificate authority)") {
 		t.Fatalf("err = %v", err)
 	}

@@ -47,6 +47,15 @@ type Applier struct {
 	Store    *Store
 	Settings ClientSettings // for the client configs written per user
 	Log      io.Writer      // progress lines (never secrets); nil = none
+	// Batch is how many users one request carries; BatchSize when 0.
+	Batch int
+}
+
+func (a *Applier) batch() int {
+	if a.Batch > 0 {
+		return a.Batch
+	}
+	return BatchSize
 }
 
 func (a *Applier) logf(format string, args ...any) {
@@ -77,7 +86,14 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // is generated, stored before the upsert, and removed again when the upsert
 // fails. Results are per change, in plan order; one failure never hides
 // another.
+//
+// When ctx ends (Ctrl-C) it stops before the next request: the request in
+// flight runs to its end (without ctx's cancellation, within the client's
+// timeout), the passwords generated for changes never sent are removed
+// again, and only the changes tried have results.
 func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
+	inFlight := context.WithoutCancel(ctx)
+	tried := make([]bool, len(p.Changes))
 	results := make([]Result, len(p.Changes))
 	type pending struct {
 		i     int
@@ -105,10 +121,22 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 		results[i].Err = err
 	}
-	for start := 0; start < len(upsReq); start += BatchSize {
-		end := min(start+BatchSize, len(upsReq))
-		userErr := batchErrors(a.Admin.AlterSCRAM(ctx, nil, upsReq[start:end]))
+	for i, c := range p.Changes {
+		tried[i] = !c.Upsert || results[i].Err != nil // settled before any request
+	}
+	for start := 0; start < len(upsReq); start += a.batch() {
+		end := min(start+a.batch(), len(upsReq))
+		if ctx.Err() != nil {
+			for _, u := range ups[start:] {
+				if u.fresh {
+					_ = a.Store.Remove(p.Changes[u.i].User) // never sent
+				}
+			}
+			return triedResults(results, tried, nil)
+		}
+		userErr := batchErrors(a.Admin.AlterSCRAM(inFlight, nil, upsReq[start:end]))
 		for _, u := range ups[start:end] {
+			tried[u.i] = true
 			c := p.Changes[u.i]
 			if uerr := userErr(c.User); uerr != nil {
 				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
@@ -139,13 +167,20 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			dels = append(dels, cluster.SCRAMDeletion{User: c.User, Mechanism: m})
 		}
 	}
+	deleted := map[string]bool{}
 	for start, end := 0, 0; start < len(dels); start = end {
-		end = min(start+BatchSize, len(dels))
+		end = min(start+a.batch(), len(dels))
 		// keep a user's deletions in one request (the next one starts after them)
 		for end < len(dels) && dels[end].User == dels[end-1].User {
 			end++
 		}
-		userErr := batchErrors(a.Admin.AlterSCRAM(ctx, dels[start:end], nil))
+		if ctx.Err() != nil {
+			return triedResults(results, tried, func(i int) bool { return !deletesPending(p.Changes[i], deleted) })
+		}
+		for _, d := range dels[start:end] {
+			deleted[d.User] = true
+		}
+		userErr := batchErrors(a.Admin.AlterSCRAM(inFlight, dels[start:end], nil))
 		done := map[string]bool{}
 		for _, d := range dels[start:end] {
 			if done[d.User] {
@@ -179,6 +214,23 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
+}
+
+// deletesPending reports whether c still has deletions that were not sent.
+func deletesPending(c UserChange, deleted map[string]bool) bool {
+	return len(c.Delete) > 0 && !deleted[c.User]
+}
+
+// triedResults are the results of the changes tried (and, when done is not
+// nil, whose every request was sent), in plan order.
+func triedResults(results []Result, tried []bool, done func(i int) bool) []Result {
+	var out []Result
+	for i, r := range results {
+		if tried[i] && (done == nil || r.Err != nil || done(i)) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // newUpsert salts pw for user's credential with mechanism and iterations

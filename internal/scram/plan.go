@@ -1,14 +1,13 @@
 package scram
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 )
 
 // Actions of a user change.
@@ -213,59 +212,38 @@ func (p UserPlan) Summary() string {
 	return fmt.Sprintf("Users: %d to create, %d to change, %d to remove.", c, u, r)
 }
 
-const (
-	colorGreen  = "\x1b[32m"
-	colorYellow = "\x1b[33m"
-	colorRed    = "\x1b[31m"
-	colorReset  = "\x1b[0m"
-)
-
-// RenderText writes the plan for people: a "SCRAM users" section with one
-// line per change (+ create, ~ update, - remove), the users left alone, and
-// the summary line. Colour only when color is set.
-func RenderText(w io.Writer, p UserPlan, color bool) error {
-	paint := func(c, s string) string {
-		if !color {
-			return s
-		}
-		return c + s + colorReset
-	}
-	var b strings.Builder
-	b.WriteString("SCRAM users:\n")
-	colors := map[string]string{ActionCreate: colorGreen, ActionUpdate: colorYellow, ActionRemove: colorRed}
-	for _, c := range p.Changes {
-		if line := c.line(); line != "" {
-			fmt.Fprintf(&b, "  %s\n", paint(colors[c.Action], line))
-		}
-	}
-	if len(p.LeftAlone) > 0 {
-		b.WriteString("  Left alone:\n")
-		for _, l := range p.LeftAlone {
-			fmt.Fprintf(&b, "    User:%s: %s\n", l.User, l.Reason)
-		}
-	}
-	b.WriteString(p.Summary())
-	b.WriteString("\n")
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// line is the change as the plan shows it ("+ User:NAME  SCRAM-SHA-512,
-// 4096 iterations", "~ ...", "- ..."), uncoloured, without indentation.
-func (c UserChange) line() string {
+// PlanChange is the change as a plan shows it: "+ User:NAME  SCRAM-SHA-512,
+// 4096 iterations", "~ User:NAME  iterations 4096 -> 8192", "- User:NAME
+// SCRAM-SHA-256/4096 (not declared, inside the managed scope)".
+func (c UserChange) PlanChange() plan.Change {
+	pc := plan.Change{Action: c.planAction(), Item: "User:" + c.User}
 	switch c.Action {
 	case ActionCreate:
-		return fmt.Sprintf("+ User:%s  %s, %d iterations", c.User, c.Mechanism, c.Iterations)
+		pc.Detail = fmt.Sprintf("%s, %d iterations", c.Mechanism, c.Iterations)
 	case ActionUpdate:
-		line := fmt.Sprintf("~ User:%s  %s", c.User, c.Reason)
+		pc.Detail = c.Reason
 		if c.NewPassword {
-			line += " (new password: no local secret)"
+			pc.Detail += " (new password: no local secret)"
 		}
-		return line
 	case ActionRemove:
-		return fmt.Sprintf("- User:%s  %s (%s)", c.User, mechList(c.Current), c.Reason)
+		pc.Detail = fmt.Sprintf("%s (%s)", mechList(c.Current), c.Reason)
 	}
-	return ""
+	return pc
+}
+
+func (c UserChange) planAction() plan.Action { return planAction(c.Action) }
+
+func (r Result) planAction() plan.Action { return planAction(r.Action) }
+
+// planAction maps a user action to the plan's.
+func planAction(a string) plan.Action {
+	switch a {
+	case ActionCreate:
+		return plan.Add
+	case ActionRemove:
+		return plan.Remove
+	}
+	return plan.Update
 }
 
 func mechList(infos []cluster.SCRAMCredentialInfo) string {
@@ -276,6 +254,16 @@ func mechList(infos []cluster.SCRAMCredentialInfo) string {
 	return strings.Join(s, ", ")
 }
 
+// JSON is the stable JSON form of a users plan: {"changes":[...],
+// "in_sync":[...],"left_alone":[...],"summary":{"create":N,"update":N,
+// "remove":N}}.
+func (p UserPlan) JSON() any {
+	var j jsonPlan
+	j.UserPlan = p
+	j.Summary.Create, j.Summary.Update, j.Summary.Remove = p.Counts()
+	return j
+}
+
 // jsonPlan is the stable JSON form of a users plan.
 type jsonPlan struct {
 	UserPlan
@@ -284,15 +272,4 @@ type jsonPlan struct {
 		Update int `json:"update"`
 		Remove int `json:"remove"`
 	} `json:"summary"`
-}
-
-// RenderJSON writes the plan as JSON: {"changes":[...],"in_sync":[...],
-// "left_alone":[...],"summary":{"create":N,"update":N,"remove":N}}.
-func RenderJSON(w io.Writer, p UserPlan) error {
-	var j jsonPlan
-	j.UserPlan = p
-	j.Summary.Create, j.Summary.Update, j.Summary.Remove = p.Counts()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(j)
 }

@@ -11,6 +11,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,26 +197,27 @@ func TestPlanUsersMechanismChangeUpsertsThenDeletes(t *testing.T) {
 	}
 }
 
-func TestRenderTextMarksChangesAndSummarises(t *testing.T) {
+func TestPlanChangesAndSummary(t *testing.T) {
 	p := PlanUsers([]DesiredUser{{Name: "a", Mechanism: SHA512, Iterations: 4096}, {Name: "b", Mechanism: SHA512, Iterations: 8192}},
 		map[string][]info{"b": {ci(SHA512, 4096)}, "c": {ci(SHA256, 4096)}}, mustScope(t, "*"), true, "")
-	var buf bytes.Buffer
-	if err := RenderText(&buf, p, false); err != nil {
-		t.Fatal(err)
+	var got []string
+	for _, c := range p.Changes {
+		pc := c.PlanChange()
+		got = append(got, pc.Action.Mark()+" "+pc.Item+"  "+pc.Detail)
 	}
-	want := `SCRAM users:
-  + User:a  SCRAM-SHA-512, 4096 iterations
-  ~ User:b  iterations 4096 -> 8192
-  - User:c  SCRAM-SHA-256/4096 (not declared, inside the managed scope)
-Users: 1 to create, 1 to change, 1 to remove.
-`
-	if buf.String() != want {
-		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
+	want := []string{
+		"+ User:a  SCRAM-SHA-512, 4096 iterations",
+		"~ User:b  iterations 4096 -> 8192",
+		"- User:c  SCRAM-SHA-256/4096 (not declared, inside the managed scope)",
 	}
-	buf.Reset()
-	_ = RenderText(&buf, PlanUsers(nil, nil, acl.Scope{}, false, ""), false)
-	if !strings.Contains(buf.String(), "No user changes.") {
-		t.Fatal(buf.String())
+	if !slices.Equal(got, want) {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s := p.Summary(); s != "Users: 1 to create, 1 to change, 1 to remove." {
+		t.Errorf("summary %q", s)
+	}
+	if s := PlanUsers(nil, nil, acl.Scope{}, false, "").Summary(); !strings.Contains(s, "No user changes.") {
+		t.Errorf("empty summary %q", s)
 	}
 }
 
@@ -503,5 +505,57 @@ func TestLeftAloneNamesTheCallersPruneFlag(t *testing.T) {
 		if want := "not declared (use " + flag + " to remove)"; q.LeftAlone[0].Reason != want {
 			t.Errorf("flag %q: reason %q, want %q", flag, q.LeftAlone[0].Reason, want)
 		}
+	}
+}
+
+// cancellingAdmin cancels the apply's context during its first request, as
+// a Ctrl-C would; the request itself must still run to its end.
+type cancellingAdmin struct {
+	fakeAdmin
+	cancel context.CancelFunc
+	calls  int
+}
+
+func (c *cancellingAdmin) AlterSCRAM(ctx context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error) {
+	c.calls++
+	c.cancel()
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // the request in flight was cancelled
+	}
+	return c.fakeAdmin.AlterSCRAM(ctx, del, up)
+}
+
+// Ctrl-C during users apply: the first batch runs to its end and each of
+// its users has a result; no further batch is sent, the passwords generated
+// for users never sent are removed again, and the users left are what a
+// re-plan shows.
+func TestInterruptedApplyFinishesTheBatchInFlight(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	var desired []DesiredUser
+	const batch = 5
+	for i := range batch + 20 {
+		desired = append(desired, DesiredUser{Name: fmt.Sprintf("u%04d", i), Mechanism: SHA512, Iterations: 4096})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fa := &cancellingAdmin{fakeAdmin: fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{}}, cancel: cancel}
+	res := (&Applier{Admin: fa, Store: store, Batch: batch}).Apply(ctx, PlanUsers(desired, nil, acl.Scope{}, false, ""))
+	if len(res) != batch || fa.calls != 1 || len(fa.creds) != batch {
+		t.Fatalf("%d results, %d requests, %d users on the cluster; want the first batch of %d, whole", len(res), fa.calls, len(fa.creds), batch)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("result %+v", r)
+		}
+	}
+	if store.Has(desired[batch].Name) {
+		t.Error("a password was kept for a user never sent to the cluster")
+	}
+	if !store.Has(desired[0].Name) {
+		t.Error("the password of a created user is missing")
+	}
+	again := PlanUsers(desired, fa.creds, acl.Scope{}, false, "")
+	if c, _, _ := again.Counts(); c != 20 {
+		t.Errorf("re-plan creates %d, want the 20 not sent", c)
 	}
 }

@@ -6,12 +6,12 @@ import (
 	"io"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/plan"
 )
 
 // Planner is the "users" section of 'kafkaguard plan' and 'apply'
-// (apply.Planner): it reads the cluster's SCRAM users once and plans them
+// (plan.Planner): it reads the cluster's SCRAM users once and plans them
 // with PlanUsers. Users apply before ACLs.
 type Planner struct {
 	Admin       Admin
@@ -25,7 +25,7 @@ type Planner struct {
 	Log         io.Writer // -v lines; nil = none
 }
 
-// Section is a planned users section (apply.Section).
+// Section is a planned users section (plan.Section).
 type Section struct {
 	planner *Planner
 	plan    UserPlan
@@ -33,12 +33,12 @@ type Section struct {
 }
 
 var (
-	_ apply.Planner = (*Planner)(nil)
-	_ apply.Section = (*Section)(nil)
+	_ plan.Planner = (*Planner)(nil)
+	_ plan.Section = (*Section)(nil)
 )
 
 // Plan reads the cluster's SCRAM users and plans the section.
-func (p *Planner) Plan(ctx context.Context) (apply.Section, error) {
+func (p *Planner) Plan(ctx context.Context) (plan.Section, error) {
 	return p.PlanSection(ctx)
 }
 
@@ -68,9 +68,9 @@ func (s *Section) SuggestPrune(flag string) { s.plan.SuggestPrune(flag) }
 func (s *Section) Name() string { return "users" }
 
 // Summary counts the section's changes; users left alone count as unmanaged.
-func (s *Section) Summary() apply.Summary {
+func (s *Section) Summary() plan.Summary {
 	c, u, r := s.plan.Counts()
-	return apply.Summary{Add: c, Change: u, Remove: r, Unmanaged: len(s.leftAlone())}
+	return plan.Summary{Add: c, Change: u, Remove: r, Unmanaged: len(s.leftAlone())}
 }
 
 // leftAlone is the plan's LeftAlone without the undeclared running admin,
@@ -86,26 +86,22 @@ func (s *Section) leftAlone() []LeftAlone {
 	return out
 }
 
-// WriteText renders the section in the plan's style; nothing when there is
-// nothing to say.
-func (s *Section) WriteText(w io.Writer, st apply.Style) {
-	if len(s.plan.Changes) > 0 {
-		fmt.Fprintln(w, st.Bold("SCRAM users:"))
-		paints := map[string]func(string) string{ActionCreate: st.Add, ActionUpdate: st.Drift, ActionRemove: st.Remove}
-		for _, c := range s.plan.Changes {
-			if line := c.line(); line != "" {
-				fmt.Fprintln(w, paints[c.Action]("  "+line))
-			}
-		}
-		fmt.Fprintln(w)
+// Changes are the plan's user changes, in order.
+func (s *Section) Changes() []plan.Change {
+	out := make([]plan.Change, 0, len(s.plan.Changes))
+	for _, c := range s.plan.Changes {
+		out = append(out, c.PlanChange())
 	}
-	if left := s.leftAlone(); len(left) > 0 {
-		fmt.Fprintln(w, st.Bold("SCRAM users left alone:"))
-		for _, l := range left {
-			fmt.Fprintf(w, "    User:%s: %s\n", l.User, l.Reason)
-		}
-		fmt.Fprintln(w)
+	return out
+}
+
+// Asides are the users left alone, with why.
+func (s *Section) Asides() []plan.Aside {
+	var out []plan.Aside
+	for _, l := range s.leftAlone() {
+		out = append(out, plan.Aside{Item: "User:" + l.User, Reason: l.Reason})
 	}
+	return out
 }
 
 // JSON is the UserPlan (docs/users.md).
@@ -113,39 +109,20 @@ func (s *Section) JSON() any { return s.plan }
 
 // Check has nothing to refuse: the running admin is never in the plan, and
 // the plan's removal limit counts users too.
-func (s *Section) Check(apply.Guards) error { return nil }
+func (s *Section) Check(plan.Guards) error { return nil }
 
-// Apply applies the section (ApplyResults), one line per user.
-func (s *Section) Apply(ctx context.Context, out io.Writer, st apply.Style, prog apply.Progress) (int, error) {
-	total := len(s.plan.Changes)
+// Apply applies the section (ApplyResults): one result per user change
+// tried.
+func (s *Section) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result, error) {
 	results, err := s.ApplyResults(ctx)
-	if err != nil {
-		return total, err
+	out := make([]plan.Result, 0, len(results))
+	for _, r := range results {
+		out = append(out, plan.Result{Section: s.Name(), Action: r.planAction(), Item: "User:" + r.User, Note: r.Note, Err: r.Err})
 	}
-	failed := 0
-	for i, r := range results {
-		mark, word, paint := "~", "changed", st.Drift
-		switch r.Action {
-		case ActionCreate:
-			mark, word, paint = "+", "created", st.Add
-		case ActionRemove:
-			mark, word, paint = "-", "removed", st.Remove
-		}
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(out, "  ! failed   %s User:%s: %v\n", mark, r.User, r.Err)
-		} else {
-			line := fmt.Sprintf("  %s %-8s User:%s", mark, word, r.User)
-			if r.Note != "" {
-				line += " (" + r.Note + ")"
-			}
-			fmt.Fprintln(out, paint(line))
-		}
-		if prog != nil {
-			prog(s.Name(), i+1, total)
-		}
+	if prog != nil && len(out) > 0 {
+		prog(s.Name(), len(out), len(s.plan.Changes))
 	}
-	return failed, nil
+	return out, err
 }
 
 // ApplyResults checks the plan's password files and that the cluster accepts
@@ -180,7 +157,8 @@ func (s *Section) ApplyResults(ctx context.Context) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (&Applier{Admin: p.Admin, Store: store, Settings: settings, Log: p.Log}).Apply(ctx, s.plan), nil
+	results := (&Applier{Admin: p.Admin, Store: store, Settings: settings, Log: p.Log}).Apply(ctx, s.plan)
+	return results, ctx.Err() // interrupted: the results so far
 }
 
 // Verify reads the cluster's SCRAM users back and fails when changes are

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+)
+
+// TestInterruptedApplyReportsWhatItDidAndConverges builds kafkaguard, starts
+// a long apply (one binding per CreateAcls request) against a dev cluster
+// and sends SIGINT once the first request is on the wire: apply finishes the
+// request in flight, prints a result for every binding it sent (and the
+// cluster holds exactly those), exits 130; the next apply converges and
+// plan --detailed-exitcode exits 0.
+func TestInterruptedApplyReportsWhatItDidAndConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kafkaguard and starts a dev cluster")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kafkaguard")
+	build := exec.Command("go", "build", "-o", bin, "github.com/kafkaguard/kafkaguard/cmd/kafkaguard")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+
+	const topics = 1500 // 3000 bindings: a producer's WRITE and DESCRIBE on each
+	var inv strings.Builder
+	inv.WriteString("principals:\n  app: {auth: mtls, team: a}\ntopics:\n")
+	var names []string
+	for i := range topics {
+		name := fmt.Sprintf("t%04d", i)
+		names = append(names, name)
+		fmt.Fprintf(&inv, "  %s: {team: a, classification: internal}\n", name)
+	}
+	fmt.Fprintf(&inv, "grants:\n  - {principal: app, role: producer, topics: [%s]}\n", strings.Join(names, ", "))
+	invPath := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(invPath, []byte(inv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"-f", invPath, "--command-config", dc.AdminProperties()}
+
+	cmd := exec.Command(bin, append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1", "-v")...)
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	sc := bufio.NewScanner(stderrPipe)
+	sent := false
+	for sc.Scan() {
+		line := sc.Text()
+		stderr.WriteString(line + "\n")
+		if !sent && strings.Contains(line, "wrote CreateACLs") {
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			sent = true
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !sent || !errors.As(err, &exit) || exit.ExitCode() != ExitInterrupted {
+		t.Fatalf("apply: signal sent %v, %v; want exit %d\nstdout:\n%.2000s\nstderr (end):\n%s", sent, err, ExitInterrupted, stdout.String(), tail(stderr.String(), 2000))
+	}
+	created := regexp.MustCompile(`(?m)^  \+ created  User:app ALLOW `).FindAllString(stdout.String(), -1)
+	if len(created) == 0 || len(created) >= 2*topics {
+		t.Fatalf("%d bindings reported created, want some but not all %d:\n%.2000s", len(created), 2*topics, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "! failed") || strings.Contains(stdout.String(), "Apply complete") {
+		t.Errorf("an interrupted apply reports a failure or completion:\n%.2000s", stdout.String())
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^kafkaguard: interrupted: %d of %d changes made before the stop; run 'apply' again: it converges$`, len(created), 2*topics)).MatchString(stderr.String()) {
+		t.Errorf("no interrupted line for %d changes:\n%s", len(created), tail(stderr.String(), 1000))
+	}
+	t.Logf("interrupted after %d of %d bindings", len(created), 2*topics)
+	// Every request sent ran to its end and was reported: the cluster holds
+	// exactly the bindings apply says it created.
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	acls, err := cl.DescribeACLs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acls.Len() != len(created) {
+		t.Errorf("the cluster holds %d bindings, apply reported %d created", acls.Len(), len(created))
+	}
+
+	run := func(args ...string) (int, string, string) {
+		var o, e strings.Builder
+		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
+		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
+	}
+	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-len(created))) {
+		t.Fatalf("re-run: exit %d\n%.1000s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%.1000s\n%s", code, out, errOut)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
