@@ -4,11 +4,13 @@
 package devcluster
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -60,9 +63,35 @@ type Options struct {
 	// `kafkaguard pki issue broker`; it must chain to the CA in Dir. When
 	// empty, Start issues a fresh one into Dir/broker.
 	BrokerCert, BrokerKey string
+	// ClientAuth is the listener's ssl.client.auth: "required",
+	// "requested" (the default when empty) or "none". A client certificate
+	// must chain to the CA in Dir (and, with CRL, not be revoked); a client
+	// that presents one and does not use SASL is the principal Kafka
+	// derives from it.
+	ClientAuth string
+	// MappingRules are ssl.principal.mapping.rules for client certificates;
+	// "" is Kafka's DEFAULT.
+	MappingRules string
+	// CRL, when set, is a PEM or DER CRL signed by the CA in Dir: client
+	// certificates it lists are refused at the TLS handshake.
+	CRL string
+	// AutoCreateTopics is auto.create.topics.enable (off by default, as on
+	// a hardened broker). When on, a metadata request creates a missing
+	// topic only for a principal allowed CREATE on it or on the cluster.
+	AutoCreateTopics bool
+	// HandshakeTimeout bounds a connection's TLS handshake and
+	// authentication; DefaultHandshakeTimeout when zero.
+	HandshakeTimeout time.Duration
 	// ExtraOpts are added to kfake's options (tests).
 	ExtraOpts []kfake.Opt
 }
+
+// Client authentication settings (ssl.client.auth).
+const (
+	ClientAuthRequired  = "required"
+	ClientAuthRequested = "requested"
+	ClientAuthNone      = "none"
+)
 
 // Cluster is a running dev cluster.
 type Cluster struct {
@@ -108,24 +137,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dev cluster: CA in %s: %w", opts.Dir, err)
 	}
+	if err := clientAuth(tlsCfg, opts.ClientAuth, opts.CRL, caPath); err != nil {
+		return nil, fmt.Errorf("dev cluster: %w", err)
+	}
 	propsPath := filepath.Join(opts.Dir, AdminPropertiesFile)
 	password, err := adminPassword(propsPath)
 	if err != nil {
 		return nil, err
-	}
-
-	kopts := []kfake.Opt{
-		kfake.NumBrokers(1),
-		kfake.EnableSASL(),
-		kfake.Superuser(Mechanism, AdminUser, password),
-		kfake.EnableACLs(),
-		kfake.ClusterID("kafkaguard-dev"),
-		kfake.DefaultNumPartitions(1),
-		kfake.AllowAutoTopicCreation(), // as Kafka's auto.create.topics.enable=true default
-		kfake.ListenFn(listenFn(host, tlsCfg)),
-	}
-	if port != 0 {
-		kopts = append(kopts, kfake.Ports(port))
 	}
 	if opts.DataDir != "" {
 		note, err := privateDataDir(opts.DataDir)
@@ -135,6 +153,39 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if note != "" && opts.Notify != nil {
 			opts.Notify(note)
 		}
+	}
+	auth, err := NewAuthenticator(AuthOptions{
+		Mechanisms: []string{cluster.MechanismSCRAMSHA256, cluster.MechanismSCRAMSHA512},
+		AdminUser:  AdminUser, AdminPassword: password, DataDir: opts.DataDir,
+		MappingRules: opts.MappingRules, NoCertPrincipals: opts.ClientAuth == ClientAuthNone,
+		AutoCreateTopics: opts.AutoCreateTopics,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dev cluster: %w", err)
+	}
+	layer := CompatOptions{
+		TLS: tlsCfg, Mechanisms: []string{cluster.MechanismSCRAMSHA256, cluster.MechanismSCRAMSHA512},
+		Auth: auth, HandshakeTimeout: opts.HandshakeTimeout,
+	}
+	if opts.Logger != nil {
+		layer.Logf = func(format string, args ...any) { fmt.Fprintf(opts.Logger, format+"\n", args...) }
+	}
+
+	kopts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.EnableSASL(),
+		kfake.Superuser(Mechanism, AdminUser, password),
+		kfake.EnableACLs(),
+		kfake.ClusterID("kafkaguard-dev"),
+		kfake.DefaultNumPartitions(1),
+		// No kfake.AllowAutoTopicCreation: kfake would create for anyone;
+		// the layer creates for principals allowed to (AutoCreateTopics).
+		kfake.ListenFn(listenFn(host, layer)),
+	}
+	if port != 0 {
+		kopts = append(kopts, kfake.Ports(port))
+	}
+	if opts.DataDir != "" {
 		kopts = append(kopts, kfake.DataDir(opts.DataDir))
 	}
 	if opts.Logger != nil {
@@ -198,12 +249,11 @@ func privateDataDir(dir string) (note string, err error) {
 	return note, nil
 }
 
-// listenFn is the single place where the broker's TLS is set up: through the
-// compatibility listener (compat.go), which terminates TLS and fixes kfake's
-// SASL answers for librdkafka and KafkaJS clients. To serve plain kfake TLS
-// instead, return net.Listen's listener here and pass kfake.TLS(tlsCfg).
-func listenFn(host string, tlsCfg *tls.Config) func(network, address string) (net.Listener, error) {
-	inner := CompatListenFn(tlsCfg, []string{cluster.MechanismSCRAMSHA256, cluster.MechanismSCRAMSHA512})
+// listenFn is the single place where the broker's listener is set up:
+// through the compatibility layer (compat.go, auth.go), which terminates TLS,
+// caps frames and authenticates clients as a Kafka broker does.
+func listenFn(host string, layer CompatOptions) func(network, address string) (net.Listener, error) {
+	inner := CompatListenFn(layer)
 	return func(network, address string) (net.Listener, error) {
 		_, port, err := net.SplitHostPort(address)
 		if err != nil {
@@ -317,7 +367,71 @@ func brokerTLS(dir string, hosts []string, certFile, keyFile string) (*tls.Confi
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{pair},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    ca.CertPool(),
 	}, ca.CertPath(), nil
+}
+
+// clientAuth sets how the listener asks for client certificates
+// (ssl.client.auth) and, with crlPath, refuses revoked ones.
+func clientAuth(cfg *tls.Config, mode, crlPath, caPath string) error {
+	switch mode {
+	case "", ClientAuthRequested:
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	case ClientAuthRequired:
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	case ClientAuthNone:
+		cfg.ClientAuth = tls.NoClientCert
+	default:
+		return fmt.Errorf("ssl.client.auth %q: want required, requested or none", mode)
+	}
+	if crlPath == "" {
+		return nil
+	}
+	crl, err := loadCRL(crlPath, caPath)
+	if err != nil {
+		return err
+	}
+	cfg.VerifyPeerCertificate = func(_ [][]byte, chains [][]*x509.Certificate) error {
+		for _, chain := range chains {
+			for _, c := range chain {
+				for _, e := range crl.RevokedCertificateEntries {
+					if e.SerialNumber.Cmp(c.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, crl.RawIssuer) {
+						return fmt.Errorf("certificate %s (serial %x) is revoked", pki.RFC2253(c.RawSubject), c.SerialNumber)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// loadCRL reads a PEM or DER CRL and checks that the CA in caPath signed it.
+func loadCRL(path, caPath string) (*x509.RevocationList, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("crl: %w", err)
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		if blk.Type != "X509 CRL" {
+			return nil, fmt.Errorf("crl %s: PEM block %q, want X509 CRL", path, blk.Type)
+		}
+		b = blk.Bytes
+	}
+	crl, err := x509.ParseRevocationList(b)
+	if err != nil {
+		return nil, fmt.Errorf("crl %s: %w", path, err)
+	}
+	caPEM, err := os.ReadFile(caPath)
+	if err != nil {
+		return nil, fmt.Errorf("crl: %w", err)
+	}
+	ca, err := pki.ParseCertificatePEM(caPEM)
+	if err != nil {
+		return nil, fmt.Errorf("crl: CA %s: %w", caPath, err)
+	}
+	if err := crl.CheckSignatureFrom(ca); err != nil {
+		return nil, fmt.Errorf("crl %s is not signed by the CA %s: %w", path, caPath, err)
+	}
+	return crl, nil
 }

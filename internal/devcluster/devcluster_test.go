@@ -128,7 +128,7 @@ func TestRestartKeepsCAAndAdminPasswordAndData(t *testing.T) {
 }
 
 func TestFranzGoClientsProduceAndConsumeAsAdmin(t *testing.T) {
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: t.TempDir()})
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: t.TempDir(), AutoCreateTopics: true})
 	if err != nil {
 		t.Fatal(err)
 	}
