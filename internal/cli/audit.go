@@ -28,7 +28,7 @@ func auditCommand(e *env) *ucli.Command {
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		capabilitiesFlag(),
 		policyTimeoutFlag(),
-		outputFlag("text", "json", "junit", "sarif", "github", "prometheus"),
+		reportOutputFlag(auditKinds),
 		&ucli.StringFlag{Name: "out", Usage: "write the result to `FILE` atomically instead of stdout (for the node-exporter textfile collector)", EnvVars: envVars("out")},
 		&ucli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 2 when a finding is at or above `SEVERITY` (info, warning, error)", EnvVars: envVars("fail-on")},
 		&ucli.StringFlag{Name: "warn-within", Value: "30d", Usage: "report certificates expiring within `DURATION` (e.g. 30d, 72h)", EnvVars: envVars("warn-within")},
@@ -37,7 +37,7 @@ func auditCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "audit",
 		Usage:     "report drift between the cluster and the inventory, certificate and TLS problems, and risky live ACLs",
-		UsageText: "kafkaguard audit -f INVENTORY --command-config FILE [--pki-dir DIR] [--secrets-dir DIR] [--policy DIR]... [-o text|json|junit|sarif|github|prometheus] [--out FILE] [--fail-on SEVERITY] [--warn-within DURATION]\nkafkaguard audit --clusters clusters.yaml [options]",
+		UsageText: "kafkaguard audit -f INVENTORY --command-config FILE [--pki-dir DIR] [--secrets-dir DIR] [--policy DIR]... [-o " + formatChoices(auditKinds) + "] [--out FILE] [--fail-on SEVERITY] [--warn-within DURATION]\nkafkaguard audit --clusters clusters.yaml [options]",
 		Description: `One run, one report. Each finding has a stable ID, a severity, the resource
 and a one-line fix (the ID table is in docs/audit.md):
   KG1xx ACL drift: bindings missing, extra (managed principals), unmanaged
@@ -144,17 +144,17 @@ func (e *env) audit(c *ucli.Context) error {
 	// audited at all gets no report, only the error (and its metrics).
 	var buf bytes.Buffer
 	merged, haveReport := runs.Report()
-	var rerr error
-	switch {
-	case format == "prometheus":
-		rerr = audit.WritePrometheus(&buf, runs.Runs, now)
-	case haveReport:
-		rerr = report.Render(&buf, format, merged, e.useColor(c) && c.String("out") == "")
+	f, _ := report.Lookup(format) // -o's action checked it
+	metrics := f.Kinds&report.KindMetrics != 0
+	if metrics {
+		merged.Metrics = audit.MetricsOf(runs.Runs, now)
 	}
-	if rerr != nil {
-		return fmt.Errorf("render %s: %w", format, rerr)
+	if haveReport || metrics {
+		if err := f.Render(&buf, merged, report.Options{Color: e.useColor(c) && c.String("out") == ""}); err != nil {
+			return fmt.Errorf("render %s: %w", format, err)
+		}
 	}
-	if buf.Len() > 0 || format == "prometheus" {
+	if buf.Len() > 0 || metrics {
 		if out := c.String("out"); out != "" {
 			if err := fsutil.WriteFileAtomic(out, buf.Bytes(), 0o644); err != nil {
 				return err

@@ -38,7 +38,7 @@ func policyCheckCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "check",
 		Usage:     "report deny and warn results of the policies over the inventory",
-		UsageText: "kafkaguard policy check -f INVENTORY [--policy DIR]... [-o text|json|junit|sarif|github] [--fail-on-warn] [--timeout 30s]",
+		UsageText: "kafkaguard policy check -f INVENTORY [--policy DIR]... [-o " + formatChoices(report.KindFindings) + "] [--fail-on-warn] [--timeout 30s]",
 		Description: `Loads the inventory, evaluates the embedded guardrails and the deny and warn
 rules of every package in your --policy directories (as conftest's
 --all-namespaces), and reports each result with the grant or declaration
@@ -64,7 +64,7 @@ Examples:
   kafkaguard policy check -f inventory.yaml -o sarif > kafkaguard.sarif
   kafkaguard policy check -f inventory.yaml -o github     # annotations in a GitHub Actions job`,
 		Flags: append(policyInputFlags(),
-			outputFlag(report.Formats...),
+			reportOutputFlag(report.KindFindings),
 			&ucli.BoolFlag{Name: "fail-on-warn", Usage: "exit 2 on warnings too", EnvVars: envVars("fail-on-warn")},
 		),
 		Action: func(c *ucli.Context) error {

@@ -9,6 +9,10 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
+func init() {
+	register(Format{Name: "github", Usage: "GitHub Actions annotations", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderGitHub(w, r) })})
+}
+
 // renderGitHub writes GitHub Actions workflow commands, one per finding:
 //
 //	::error file=inventory.yaml,line=12,title=KG501 guardrails::message (fix: ...)

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+func init() {
+	register(Format{Name: "json", Usage: "stable, documented", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderJSON(w, r) })})
+}
+
 // The json format (stable; documented in docs/audit.md):
 //
 //	{"tool": "...", "cluster": "...", "started": "RFC 3339", "duration_seconds": 1.2,

@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+func init() {
+	register(Format{Name: "junit", Usage: "JUnit XML, one testcase per check", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderJUnit(w, r) })})
+}
+
 // JUnit XML as Jenkins, GitLab and the GitHub test reporters read it: one
 // testsuite for the run, one testcase per check (passing checks included),
 // one <failure> per warning or error finding, info findings in system-out,

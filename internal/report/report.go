@@ -1,6 +1,8 @@
 // Package report is the findings model shared by `policy check` and `audit`,
-// and its renderers: text (for people), json (stable, documented), junit (one
-// testcase per check), sarif (SARIF 2.1.0) and github (workflow annotations).
+// and the registry of its output formats (outputter.go), one file each:
+// text (for people), json (stable, documented), junit (one testcase per
+// check), sarif (SARIF 2.1.0), github (workflow annotations), markdown (a
+// table for pull requests) and prometheus (an audit's metrics).
 //
 // Building a Report is the caller's business; rendering is pure: the same
 // Report always renders to the same bytes.
@@ -9,7 +11,6 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -129,6 +130,9 @@ type Report struct {
 	// Rules optionally maps a rule ID to a one-line title, used as the SARIF
 	// rule's short description (the check name is used when absent).
 	Rules map[string]string
+	// Metrics are an audit's numbers per cluster, for the metrics formats
+	// (prometheus); nil elsewhere.
+	Metrics *Metrics
 }
 
 // Max returns the highest severity among the findings, SeverityNone when
@@ -261,26 +265,6 @@ func (r Report) checkCluster(check string) string {
 		}
 	}
 	return ""
-}
-
-// Formats are the names Render accepts, the default first.
-var Formats = []string{"text", "json", "junit", "sarif", "github"}
-
-// Render writes r to w in format. color only affects "text".
-func Render(w io.Writer, format string, r Report, color bool) error {
-	switch format {
-	case "", "text":
-		return renderText(w, r, color)
-	case "json":
-		return renderJSON(w, r)
-	case "junit":
-		return renderJUnit(w, r)
-	case "sarif":
-		return renderSARIF(w, r)
-	case "github":
-		return renderGitHub(w, r)
-	}
-	return fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
 
 func plural(n int, one, many string) string {

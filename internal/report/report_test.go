@@ -50,7 +50,7 @@ func TestRenderGolden(t *testing.T) {
 		{"clusters", clustersReport(), false},
 	}
 	for _, tc := range cases {
-		for _, format := range Formats {
+		for _, format := range Names(FormatsFor(KindFindings)) {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				var buf bytes.Buffer
 				if err := Render(&buf, format, tc.r, tc.color); err != nil {
@@ -70,6 +70,8 @@ func goldenExt(format string) string {
 		return "sarif.json"
 	case "json":
 		return "json"
+	case "markdown":
+		return "md"
 	}
 	return format + ".txt"
 }
@@ -309,6 +311,49 @@ func TestSortPutsHighestSeverityFirst(t *testing.T) {
 	want := "KG101,KG204,KG102,KG501,KG302"
 	if strings.Join(got, ",") != want {
 		t.Errorf("sorted %v, want %s", got, want)
+	}
+}
+
+func TestMarkdownEscapesCells(t *testing.T) {
+	r := Report{Tool: "kafkaguard policy check", Checks: []string{"x"}, Findings: []Finding{{
+		ID: "A|1", Check: "x", Severity: SeverityError, Resource: "User:*evil*_[link](http://x)",
+		Message: "two\nlines | <script>alert(1)</script> & `code` \x1b[31m", Location: "a.yaml:3"}}}
+	var buf bytes.Buffer
+	if err := Render(&buf, "markdown", r, false); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var row string
+	for _, l := range rows {
+		if strings.HasPrefix(l, "| error") {
+			row = l
+		}
+	}
+	want := "| error | A\\|1 | x | User:\\*evil\\*\\_\\[link\\](http://x) | two lines \\| &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` \ufffd\\[31m |  | a.yaml:3 |"
+	if row != want {
+		t.Errorf("row\n%s\nwant\n%s", row, want)
+	}
+	if n := strings.Count(row, " | "); n != 6 {
+		t.Errorf("row has %d cell separators, want 6", n)
+	}
+}
+
+// Every -o value a command offers comes from the registry: the findings
+// formats, and for the audit the metrics too.
+func TestRegistry(t *testing.T) {
+	if got := strings.Join(Names(FormatsFor(KindFindings)), ","); got != "text,json,github,junit,markdown,sarif" {
+		t.Errorf("findings formats = %s", got)
+	}
+	if got := strings.Join(Names(FormatsFor(KindFindings|KindMetrics)), ","); got != "text,json,github,junit,markdown,prometheus,sarif" {
+		t.Errorf("audit formats = %s", got)
+	}
+	for _, f := range FormatsFor(KindFindings | KindMetrics) {
+		if g, ok := Lookup(f.Name); !ok || g.Usage == "" || g.Outputter == nil {
+			t.Errorf("format %s: %+v", f.Name, g)
+		}
+	}
+	if _, ok := Lookup("yaml"); ok {
+		t.Error("yaml is no format")
 	}
 }
 

@@ -12,6 +12,10 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
+func init() {
+	register(Format{Name: "sarif", Usage: "SARIF 2.1.0 for code scanning", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderSARIF(w, r) })})
+}
+
 // SARIF 2.1.0 (OASIS), the subset GitHub code scanning and most viewers read:
 // one run, the rules named by finding IDs, one result per finding.
 

@@ -27,6 +27,10 @@ func severityColor(s Severity) string {
 	return ansiCyan
 }
 
+func init() {
+	register(Format{Name: "text", Usage: "for people", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, o Options) error { return renderText(w, r, o.Color) })})
+}
+
 // renderText is the format for people:
 //
 //	error    KG101 acl-drift  User:orders-api: binding missing on the cluster

@@ -1,4 +1,4 @@
-package audit
+package report
 
 import (
 	"bufio"
@@ -10,20 +10,40 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/kafkaguard/kafkaguard/internal/report"
 )
 
-// ClusterRun is one cluster's outcome for the metrics: its result, or the
-// error that kept the audit from running at all.
-type ClusterRun struct {
-	Cluster string
-	Result  *Result // nil when the audit could not start (bad inventory, unreachable cluster)
-	Err     error
+func init() {
+	register(Format{Name: "prometheus", Usage: "metrics for the node-exporter textfile collector", Kinds: KindMetrics, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderPrometheus(w, r) })})
 }
 
-// WritePrometheus writes the runs in the Prometheus text exposition format,
-// for the node-exporter textfile collector:
+// Metrics are an audit's numbers beside its findings, per cluster, for the
+// metrics formats (prometheus).
+type Metrics struct {
+	Time     time.Time // when the audit ran
+	Clusters []ClusterMetrics
+}
+
+// ClusterMetrics are one cluster's numbers.
+type ClusterMetrics struct {
+	Cluster  string
+	Report   *Report        // its own report; nil when the audit could not start
+	Complete bool           // every check ran
+	Bindings map[string]int // live ACL bindings by state: in_sync, missing, extra, unmanaged
+	Users    map[string]int // SCRAM users by state
+	Certs    []Expiry       // the CA's certificates
+	Brokers  []Expiry       // the certificates the brokers present
+}
+
+// Expiry is a certificate's time left, negative when expired.
+type Expiry struct {
+	Name      string // serial for CA certificates, host:port for brokers
+	Kind      string
+	Principal string
+	Seconds   float64
+}
+
+// renderPrometheus writes r.Metrics in the Prometheus text exposition
+// format, for the node-exporter textfile collector:
 //
 //	kafkaguard_audit_findings{cluster,check,severity}       findings by check and severity (zeros included; none for a check that could not run)
 //	kafkaguard_audit_check_success{cluster,check}            1 when the check ran completely, 0 when it could not run
@@ -38,7 +58,12 @@ type ClusterRun struct {
 // Every series is written once: a repeated one (the same broker twice in the
 // bootstrap list, the same cluster twice) keeps its first value, as the
 // textfile collector rejects files with duplicate series.
-func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
+func renderPrometheus(w io.Writer, r Report) error {
+	var runs []ClusterMetrics
+	var now time.Time
+	if r.Metrics != nil {
+		runs, now = r.Metrics.Clusters, r.Metrics.Time
+	}
 	bw := bufio.NewWriter(w)
 	type sample struct {
 		labels [][2]string
@@ -80,43 +105,42 @@ func WritePrometheus(w io.Writer, runs []ClusterRun, now time.Time) error {
 	var findings, checkOK, bindings, users, certs, brokers, last, dur, success []sample
 	for _, run := range runs {
 		c := run.Cluster
-		ok := run.Err == nil && run.Result != nil && run.Result.Err == nil
 		last = append(last, sample{lbl("cluster", c), float64(now.Unix())})
-		success = append(success, sample{lbl("cluster", c), boolFloat(ok)})
-		if run.Result == nil {
+		success = append(success, sample{lbl("cluster", c), boolFloat(run.Complete)})
+		if run.Report == nil {
 			continue
 		}
-		r := run.Result
-		dur = append(dur, sample{lbl("cluster", c), r.Report.Duration.Seconds()})
+		rep := run.Report
+		dur = append(dur, sample{lbl("cluster", c), rep.Duration.Seconds()})
 		type checkSeverity struct {
 			check string
-			sev   report.Severity
+			sev   Severity
 		}
 		count := map[checkSeverity]int{}
-		for _, f := range r.Report.Findings {
+		for _, f := range rep.Findings {
 			count[checkSeverity{f.Check, f.Severity}]++
 		}
-		for _, o := range r.Report.Outcomes() {
+		for _, o := range rep.Outcomes() {
 			check := o.Check
-			checkOK = append(checkOK, sample{lbl("cluster", c, "check", check), boolFloat(o.Status != report.StatusErrored)})
-			if o.Status == report.StatusErrored {
+			checkOK = append(checkOK, sample{lbl("cluster", c, "check", check), boolFloat(o.Status != StatusErrored)})
+			if o.Status == StatusErrored {
 				// Not "0 findings": the check could not look.
 				continue
 			}
-			for _, sev := range []report.Severity{report.SeverityError, report.SeverityWarning, report.SeverityInfo} {
+			for _, sev := range []Severity{SeverityError, SeverityWarning, SeverityInfo} {
 				findings = append(findings, sample{lbl("cluster", c, "check", check, "severity", sev.String()), float64(count[checkSeverity{check, sev}])})
 			}
 		}
-		for _, st := range slices.Sorted(maps.Keys(r.Bindings)) {
-			bindings = append(bindings, sample{lbl("cluster", c, "state", st), float64(r.Bindings[st])})
+		for _, st := range slices.Sorted(maps.Keys(run.Bindings)) {
+			bindings = append(bindings, sample{lbl("cluster", c, "state", st), float64(run.Bindings[st])})
 		}
-		for _, st := range slices.Sorted(maps.Keys(r.Users)) {
-			users = append(users, sample{lbl("cluster", c, "state", st), float64(r.Users[st])})
+		for _, st := range slices.Sorted(maps.Keys(run.Users)) {
+			users = append(users, sample{lbl("cluster", c, "state", st), float64(run.Users[st])})
 		}
-		for _, e := range r.Certs {
+		for _, e := range run.Certs {
 			certs = append(certs, sample{lbl("cluster", c, "serial", e.Name, "kind", e.Kind, "principal", e.Principal), e.Seconds})
 		}
-		for _, e := range r.Brokers {
+		for _, e := range run.Brokers {
 			brokers = append(brokers, sample{lbl("cluster", c, "broker", e.Name), e.Seconds})
 		}
 	}
@@ -150,82 +174,3 @@ func formatFloat(v float64) string {
 var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
 
 func escapeLabel(s string) string { return labelEscaper.Replace(s) }
-
-// MergeRuns combines the runs of a --clusters audit into one report that
-// covers every cluster: each check is named "<cluster>/<check>", each finding
-// and check error carries its cluster (and resources are prefixed with it),
-// and a cluster that could not be audited at all is the errored check
-// "<cluster>/audit". A single run that did audit is returned as it is.
-func MergeRuns(runs []ClusterRun) report.Report {
-	if len(runs) == 1 && runs[0].Result != nil {
-		return runs[0].Result.Report
-	}
-	out := report.Report{Tool: "kafkaguard audit", Rules: RuleTitles()}
-	first := true
-	for _, run := range runs {
-		name := run.Cluster
-		if run.Result != nil && run.Result.Report.Cluster != "" {
-			name = run.Result.Report.Cluster
-		}
-		out.Clusters = append(out.Clusters, name)
-		if run.Result == nil {
-			msg := "the audit could not run"
-			if run.Err != nil {
-				msg = oneLine(run.Err.Error())
-			}
-			out.Errors = append(out.Errors, report.CheckError{Check: name + "/audit", Cluster: name, Error: msg})
-			out.Checks = append(out.Checks, name+"/audit")
-			continue
-		}
-		r := run.Result.Report
-		r.Cluster = name
-		if first || r.Started.Before(out.Started) {
-			out.Started = r.Started
-		}
-		first = false
-		out.Duration += r.Duration
-		p := Prefix(r)
-		out.Checks = append(out.Checks, p.Checks...)
-		out.Findings = append(out.Findings, p.Findings...)
-		out.Errors = append(out.Errors, p.Errors...)
-	}
-	out.Cluster = strings.Join(out.Clusters, ", ")
-	out.Sort()
-	return out
-}
-
-// Merge combines several clusters' reports into one (see MergeRuns). One
-// report is returned as it is.
-func Merge(reports ...report.Report) report.Report {
-	var runs []ClusterRun
-	for i := range reports {
-		runs = append(runs, ClusterRun{Cluster: reports[i].Cluster, Result: &Result{Report: reports[i]}})
-	}
-	return MergeRuns(runs)
-}
-
-// Prefix names r's checks "<cluster>/<check>", prefixes its resources with
-// "<cluster>: " and sets the cluster of each finding and check error.
-func Prefix(r report.Report) report.Report {
-	out := r
-	out.Checks = nil
-	out.Findings = nil
-	out.Errors = nil
-	for _, c := range r.AllChecks() {
-		out.Checks = append(out.Checks, r.Cluster+"/"+c)
-	}
-	for _, f := range r.Findings {
-		f.Check = r.Cluster + "/" + f.Check
-		f.Cluster = r.Cluster
-		if f.Resource != "" {
-			f.Resource = r.Cluster + ": " + f.Resource
-		}
-		out.Findings = append(out.Findings, f)
-	}
-	for _, e := range r.Errors {
-		e.Check = r.Cluster + "/" + e.Check
-		e.Cluster = r.Cluster
-		out.Errors = append(out.Errors, e)
-	}
-	return out
-}

@@ -1,0 +1,107 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Kind is what a command has to show. A format shows one kind or more; a
+// command offers the formats of the kinds it shows (FormatsFor).
+type Kind uint8
+
+const (
+	// KindFindings are a Report's findings and check outcomes: policy
+	// check, audit.
+	KindFindings Kind = 1 << iota
+	// KindMetrics are an audit's numbers per cluster (Report.Metrics).
+	KindMetrics
+)
+
+// Outputter renders a Report in one format. Rendering is pure: the same
+// Report always renders to the same bytes.
+type Outputter interface {
+	Render(w io.Writer, r Report, o Options) error
+}
+
+// OutputFunc adapts a function to an Outputter.
+type OutputFunc func(w io.Writer, r Report, o Options) error
+
+// Render calls f.
+func (f OutputFunc) Render(w io.Writer, r Report, o Options) error { return f(w, r, o) }
+
+// Options tune rendering.
+type Options struct {
+	Color bool // ANSI colours, for a terminal (text only)
+}
+
+// Format is one -o value.
+type Format struct {
+	Name  string // the -o value
+	Usage string // what it is for, a few words for -o's help
+	Kinds Kind   // what it shows
+	Outputter
+}
+
+// formats is the registry. Each format's file registers itself (init), so
+// a new format is one file.
+var formats = map[string]Format{}
+
+func register(f Format) {
+	if _, dup := formats[f.Name]; dup {
+		panic("report: format " + f.Name + " registered twice")
+	}
+	formats[f.Name] = f
+}
+
+// Lookup returns the format called name.
+func Lookup(name string) (Format, bool) {
+	f, ok := formats[name]
+	return f, ok
+}
+
+// FormatsFor returns the formats that show one of kinds: text first (the
+// default), then json, then the others by name.
+func FormatsFor(kinds Kind) []Format {
+	var out []Format
+	for _, f := range formats {
+		if f.Kinds&kinds != 0 {
+			out = append(out, f)
+		}
+	}
+	rank := func(f Format) int {
+		switch f.Name {
+		case "text":
+			return 0
+		case "json":
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(out, func(a, b Format) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Name, b.Name)) })
+	return out
+}
+
+// Names returns the names of fs.
+func Names(fs []Format) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Render writes r to w in the format called name ("" is text). color only
+// affects text.
+func Render(w io.Writer, name string, r Report, color bool) error {
+	if name == "" {
+		name = "text"
+	}
+	f, ok := formats[name]
+	if !ok {
+		return fmt.Errorf("unknown report format %q (want one of %s)", name, strings.Join(Names(FormatsFor(KindFindings|KindMetrics)), ", "))
+	}
+	return f.Render(w, r, Options{Color: color})
+}
