@@ -288,8 +288,8 @@ func (b Binding) MatchesResource(typ ResourceType, name string) bool {
 }
 
 // ResourceBindings returns every binding whose pattern covers the resource
-// typ/name, whatever its principal, host, operation or permission, sorted
-// with Compare: the bindings that can take part in any decision on that
+// typ/name, whatever its principal, host, operation or permission, in no
+// particular order: the bindings that can take part in any decision on that
 // resource. Analyses use it to find the principals and hosts worth asking
 // about instead of asking about every one.
 func (a *Authorizer) ResourceBindings(typ ResourceType, name string) []Binding {
@@ -299,6 +299,5 @@ func (a *Authorizer) ResourceBindings(typ ResourceType, name string) []Binding {
 			out = append(out, bs...)
 		}
 	})
-	slices.SortFunc(out, Compare)
 	return out
 }

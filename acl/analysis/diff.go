@@ -212,12 +212,24 @@ func sortedClasses(m map[class]touch) []class {
 // changes no more general question answers the same way.
 func (d *differ) classChanges(c class, t touch, allowIfNo bool) []Change {
 	ex := d.u.example(c)
-	bound := append(d.base.ResourceBindings(c.typ, ex), d.head.ResourceBindings(c.typ, ex)...)
+	inBase, inHead := d.base.ResourceBindings(c.typ, ex), d.head.ResourceBindings(c.typ, ex)
 	everyone := t[Anyone]
-	if allowIfNo && len(d.base.ResourceBindings(c.typ, ex)) == 0 != (len(d.head.ResourceBindings(c.typ, ex)) == 0) {
+	if allowIfNo && (len(inBase) == 0) != (len(inHead) == 0) {
 		// The first or last binding on these names: allow.everyone.if.no.acl.found
 		// no longer (or now) decides, for every principal and operation.
 		everyone = maskOf(c.typ.Operations()...)
+	}
+	// The hosts each principal's bindings on these names name: other hosts
+	// get host *'s answer.
+	hostsOf := map[string][]string{}
+	for _, bs := range [][]acl.Binding{inBase, inHead} {
+		for _, b := range bs {
+			hs := hostsOf[b.Principal] // a key for every principal bound here
+			if b.Host != acl.Wildcard {
+				hs = append(hs, b.Host)
+			}
+			hostsOf[b.Principal] = hs
+		}
 	}
 	asked := map[string]opMask{}
 	for p, m := range t {
@@ -225,8 +237,8 @@ func (d *differ) classChanges(c class, t touch, allowIfNo bool) []Change {
 	}
 	if everyone != 0 {
 		asked[Anyone] |= everyone
-		for _, b := range bound {
-			asked[b.Principal] |= everyone
+		for p := range hostsOf {
+			asked[p] |= everyone
 		}
 	}
 	principals := make([]string, 0, len(asked))
@@ -237,11 +249,9 @@ func (d *differ) classChanges(c class, t touch, allowIfNo bool) []Change {
 
 	var out []Change
 	for _, p := range principals {
-		hosts := []string{acl.Wildcard}
-		for _, b := range bound {
-			if b.Principal == p || b.Principal == Anyone {
-				hosts = append(hosts, b.Host)
-			}
+		hosts := append([]string{acl.Wildcard}, hostsOf[p]...)
+		if p != Anyone {
+			hosts = append(hosts, hostsOf[Anyone]...)
 		}
 		slices.Sort(hosts)
 		hosts = slices.Compact(hosts)

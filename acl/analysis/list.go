@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 )
@@ -43,7 +44,7 @@ func (x *Index) List(principal string) Listing {
 		out.SuperUser = true
 		return out
 	}
-	mine := x.set.Filter(func(b acl.Binding) bool { return b.MatchesPrincipal(principal) })
+	mine := acl.NewSet(append(x.bindingsOf(principal), x.bindingsOf(Anyone)...)...)
 	u := newUniverse(mine)
 	hosts := []string{acl.Wildcard}
 	for _, b := range mine.Bindings() {
@@ -108,4 +109,16 @@ func (x *Index) List(principal string) Listing {
 func sameOps(a, b Permission) bool {
 	eq := func(x, y OpDecision) bool { return x.Operation == y.Operation }
 	return slices.EqualFunc(a.Allowed, b.Allowed, eq) && slices.EqualFunc(a.Denied, b.Denied, eq)
+}
+
+// bindingsOf returns the bindings whose principal is p: a contiguous run of
+// the set, which is sorted by principal first.
+func (x *Index) bindingsOf(p string) []acl.Binding {
+	bs := x.set.Bindings()
+	lo, _ := slices.BinarySearchFunc(bs, p, func(b acl.Binding, p string) int { return strings.Compare(b.Principal, p) })
+	hi := lo
+	for hi < len(bs) && bs[hi].Principal == p {
+		hi++
+	}
+	return bs[lo:hi]
 }

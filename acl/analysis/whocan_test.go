@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
@@ -130,5 +131,45 @@ func TestListAgreesWithTheAuthorizer(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestGraphCollapsesAndFilters(t *testing.T) {
+	s := acl.NewSet(
+		mustBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
+		mustBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
+		mustBinding(t, "User:bi", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		mustBinding(t, "User:bi", "*", "GROUP", "bi-", "PREFIXED", "READ", "ALLOW"),
+		mustBinding(t, "User:ops", "*", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW"),
+	)
+	meta := Metadata{Teams: map[string]string{"User:app": "orders"}, Topics: []Topic{{Name: "orders.", PatternType: acl.PatternPrefixed, Team: "orders"}}}
+	x := NewIndex(s, acl.AuthorizerOptions{})
+	edge := func(e GraphEdge) string {
+		var ops []string
+		for _, o := range e.Operations {
+			ops = append(ops, o.String())
+		}
+		return e.Principal + " -> " + e.Resource.ResourceType.String() + " " + e.Resource.ResourceName + " [" + e.Resource.Team + "] " + strings.Join(ops, ",") + map[bool]string{true: " writes", false: ""}[e.Writes]
+	}
+	var got []string
+	for _, e := range x.Graph(meta, GraphFilter{}).Edges {
+		got = append(got, edge(e))
+	}
+	want := []string{
+		"User:app -> TOPIC orders.events [orders] WRITE writes",
+		"User:bi -> TOPIC orders. [orders] READ",
+		"User:bi -> GROUP bi- [] READ",
+		"User:ops -> CLUSTER kafka-cluster [] ALL writes",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("edges\n got  %q\n want %q", got, want)
+	}
+	got = nil
+	g := x.Graph(meta, GraphFilter{Topics: []string{"orders.events"}, Principals: []string{"User:b*"}})
+	for _, e := range g.Edges {
+		got = append(got, edge(e))
+	}
+	if want := []string{"User:bi -> TOPIC orders. [orders] READ"}; !slices.Equal(got, want) || len(g.Principals) != 1 {
+		t.Errorf("filtered edges %q principals %v, want %q", got, g.Principals, want)
 	}
 }
