@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -30,7 +29,7 @@ Examples:
   kafkaguard compile -f inventory.yaml -o json > acls.json
   kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
   kafkaguard access can --acls acls.json User:analytics READ TOPIC payments.cards --host 10.0.0.7 -o json`,
-		Subcommands: []*ucli.Command{accessCanCommand(e)},
+		Subcommands: []*ucli.Command{accessCanCommand(e), accessWhoCanCommand(e), accessListCommand(e), accessDiffCommand(e), accessGraphCommand(e)},
 	}
 }
 
@@ -70,13 +69,10 @@ Examples:
   kafkaguard access can --acls acls.json User:ops DESCRIBE_CONFIGS CLUSTER
   kafkaguard access can --acls acls.json User:admin ALTER CLUSTER --super-user 'User:admin;User:kafka'
   kafkaguard access can --acls acls.json User:billing READ TOPIC invoices -o json | jq .reason`,
-		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "acls", Usage: "`FILE` with a JSON array of ACL bindings (required)", EnvVars: envVars("acls")},
+		Flags: append(accessSourceFlags(),
 			&ucli.StringFlag{Name: "host", Value: acl.Wildcard, Usage: "the client's address `HOST` (an IP); * = unspecified: only host * bindings apply", EnvVars: envVars("host")},
-			&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the broker's super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
-			&ucli.BoolFlag{Name: "allow-if-no-acl", Usage: "the broker sets allow.everyone.if.no.acl.found=true", EnvVars: envVars("allow-if-no-acl")},
 			outputFlag("text", "json"),
-		},
+		),
 		Action: func(c *ucli.Context) error {
 			args, err := trailingFlags(c)
 			if errors.Is(err, errHelpShown) {
@@ -179,26 +175,16 @@ func (e *env) accessCan(c *ucli.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	supers := superUserFlags(c)
-	for _, p := range supers {
-		if err := acl.ValidatePrincipal(p); err != nil {
-			return fmt.Errorf("--super-user: %w", err)
-		}
-	}
-	path := c.String("acls")
-	if path == "" {
-		return withHint(errors.New("missing --acls FILE"), "export bindings with 'kafkaguard compile -f inventory.yaml -o json > acls.json'")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read ACLs: %w", err)
-	}
-	bs, err := acl.ParseJSON(path, data)
+	src, err := e.accessSource(c)
 	if err != nil {
 		return err
 	}
-	set := acl.NewSet(bs...)
-	d := acl.NewAuthorizer(set, acl.AuthorizerOptions{SuperUsers: supers, AllowEveryoneIfNoACL: c.Bool("allow-if-no-acl")}).Authorize(r)
+	opts, err := brokerOptions(c, src)
+	if err != nil {
+		return err
+	}
+	set := src.Set
+	d := acl.NewAuthorizer(set, opts).Authorize(r)
 
 	if !c.IsSet("host") {
 		if n, hosts := hostSpecific(set, r); n > 0 {
