@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -20,6 +21,7 @@ type Graph struct {
 type GraphPrincipal struct {
 	Principal string
 	Team      string // "" when unknown
+	SuperUser bool   // may do everything; it has no edges
 }
 
 // GraphResource is a resource pattern node.
@@ -93,6 +95,11 @@ var writeOps = maskOf(acl.OpWrite, acl.OpCreate, acl.OpDelete, acl.OpAlter, acl.
 func (x *Index) Graph(meta Metadata, f GraphFilter) Graph {
 	var g Graph
 	resources := map[GraphResource]bool{}
+	type reach struct {
+		r    GraphResource
+		host string
+	}
+	anyone := map[reach]string{} // anyone's operations, to leave out the same edge of each principal
 	for _, p := range append([]string{Anyone}, x.principals...) {
 		if !f.keepPrincipal(p) {
 			continue
@@ -112,13 +119,19 @@ func (x *Index) Graph(meta Metadata, f GraphFilter) Graph {
 			for _, o := range row.Allowed {
 				ops = append(ops, o.Operation)
 			}
+			key := reach{r, row.Host}
+			if p == Anyone {
+				anyone[key] = fmt.Sprint(ops)
+			} else if anyone[key] == fmt.Sprint(ops) {
+				continue // what everyone may: anyone's edge says it
+			}
 			edges = append(edges, GraphEdge{Principal: p, Resource: r, Host: row.Host, Operations: collapse(row.ResourceType, ops), Writes: maskOf(ops...)&writeOps != 0})
 			resources[r] = true
 		}
 		if len(edges) == 0 && (p == Anyone || len(f.Topics) > 0) {
 			continue // anyone without access, or a principal the topic filter leaves out
 		}
-		g.Principals = append(g.Principals, GraphPrincipal{Principal: p, Team: meta.Teams[p]})
+		g.Principals = append(g.Principals, GraphPrincipal{Principal: p, Team: meta.Teams[p], SuperUser: l.SuperUser})
 		g.Edges = append(g.Edges, edges...)
 	}
 	for r := range resources {

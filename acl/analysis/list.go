@@ -44,7 +44,7 @@ func (x *Index) List(principal string) Listing {
 		out.SuperUser = true
 		return out
 	}
-	mine := acl.NewSet(append(x.bindingsOf(principal), x.bindingsOf(Anyone)...)...)
+	mine := acl.NewSet(slices.Concat(x.bindingsOf(principal), x.bindingsOf(Anyone))...)
 	u := newUniverse(mine)
 	hosts := []string{acl.Wildcard}
 	for _, b := range mine.Bindings() {
@@ -112,7 +112,8 @@ func sameOps(a, b Permission) bool {
 }
 
 // bindingsOf returns the bindings whose principal is p: a contiguous run of
-// the set, which is sorted by principal first.
+// the set, which is sorted by principal first. The run is the set's own
+// memory: never append to it.
 func (x *Index) bindingsOf(p string) []acl.Binding {
 	bs := x.set.Bindings()
 	lo, _ := slices.BinarySearchFunc(bs, p, func(b acl.Binding, p string) int { return strings.Compare(b.Principal, p) })
@@ -120,5 +121,5 @@ func (x *Index) bindingsOf(p string) []acl.Binding {
 	for hi < len(bs) && bs[hi].Principal == p {
 		hi++
 	}
-	return bs[lo:hi]
+	return bs[lo:hi:hi]
 }

@@ -219,11 +219,14 @@ func edgeLabel(e analysis.GraphEdge) string {
 	return l
 }
 
-func principalLabel(p string) string {
-	if p == analysis.Anyone {
+func principalLabel(p analysis.GraphPrincipal) string {
+	switch {
+	case p.Principal == analysis.Anyone:
 		return "User:* (anyone)"
+	case p.SuperUser:
+		return p.Principal + " (super user: everything)"
 	}
-	return p
+	return p.Principal
 }
 
 // teams groups node ids by team ("" = no team), teams sorted.
@@ -236,7 +239,7 @@ func teams(g analysis.Graph, ids nodeIDs) (order []string, members map[string][]
 		members[team] = append(members[team], [2]string{id, label})
 	}
 	for _, p := range g.Principals {
-		add(p.Team, ids.principals[p.Principal], principalLabel(p.Principal))
+		add(p.Team, ids.principals[p.Principal], principalLabel(p))
 	}
 	for _, r := range g.Resources {
 		add(r.Team, ids.resources[r], resourceLabel(r))
@@ -357,6 +360,7 @@ type jsonGraphPrincipal struct {
 	ID        string `json:"id"`
 	Principal string `json:"principal"`
 	Team      string `json:"team"`
+	SuperUser bool   `json:"super_user"`
 }
 
 type jsonGraphResource struct {
@@ -380,7 +384,7 @@ func WriteGraphJSON(w io.Writer, g analysis.Graph) error {
 	ids := newNodeIDs(g)
 	out := jsonGraph{Principals: []jsonGraphPrincipal{}, Resources: []jsonGraphResource{}, Edges: []jsonGraphEdge{}}
 	for _, p := range g.Principals {
-		out.Principals = append(out.Principals, jsonGraphPrincipal{ids.principals[p.Principal], p.Principal, p.Team})
+		out.Principals = append(out.Principals, jsonGraphPrincipal{ids.principals[p.Principal], p.Principal, p.Team, p.SuperUser})
 	}
 	for _, r := range g.Resources {
 		out.Resources = append(out.Resources, jsonGraphResource{ids.resources[r], r.ResourceType.String(), r.ResourceName, r.PatternType.String(), r.Team})

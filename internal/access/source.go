@@ -101,7 +101,19 @@ func readGit(ctx context.Context, spec, ref, p string, compile Compile) (*Source
 			return nil, err
 		}
 	case "tree":
-		archive, err := git(ctx, "archive", "--format=tar", spec)
+		// git archive takes the tree's id: REF:./PATH is relative to the
+		// current directory only where git parses revisions.
+		id, err := git(ctx, "rev-parse", "--verify", "--quiet", spec)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", spec, err)
+		}
+		// git archive also limits itself to the current directory: run it
+		// from the top of the work tree.
+		top, err := git(ctx, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", spec, err)
+		}
+		archive, err := git(ctx, "-C", strings.TrimSpace(string(top)), "archive", "--format=tar", strings.TrimSpace(string(id)))
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", spec, err)
 		}
@@ -135,7 +147,11 @@ func git(ctx context.Context, args ...string) ([]byte, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("git %s: %s", args[0], strings.TrimPrefix(msg, "fatal: "))
+		verb := args[0]
+		if verb == "-C" {
+			verb = args[2]
+		}
+		return nil, fmt.Errorf("git %s: %s", verb, strings.TrimPrefix(msg, "fatal: "))
 	}
 	return out, nil
 }
