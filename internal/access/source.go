@@ -18,7 +18,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/acl/analysis"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // Source is one side's ACLs and, when they came from an inventory, the

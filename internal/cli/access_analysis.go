@@ -14,7 +14,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl/analysis"
 	"github.com/kafkaguard/kafkaguard/internal/access"
 	"github.com/kafkaguard/kafkaguard/internal/app"
-	"github.com/kafkaguard/kafkaguard/internal/inventory"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // The access commands read their ACLs from one source: --acls FILE, -f
