@@ -26,8 +26,8 @@ type AuditOptions struct {
 	Name string
 	// DialOptions are passed to cluster.Dial (request logs with --verbose).
 	DialOptions []cluster.DialOption
-	// ApplyHint is the command the fixes name ("kafkaguard apply -f ...").
-	ApplyHint string
+	// Commands words the command lines the fixes name (audit.Target's).
+	Commands audit.Commands
 }
 
 // Audit connects to the cluster of cfg and runs every check of the audit
@@ -78,7 +78,7 @@ func (w *Workspace) Audit(ctx context.Context, cfg *cluster.Config, o AuditOptio
 		BindingSources: audit.BindingSources(w.Compiled.Provenance),
 		PolicyFindings: audit.ReportFindings(w.Compiled),
 		Now:            o.Now, WarnWithin: o.WarnWithin,
-		ApplyHint: o.ApplyHint, SecretsDir: o.SecretsDir,
+		Commands: o.Commands, SecretsDir: o.SecretsDir,
 		RunningUser: s.Client.UserName(),
 		Certs:       lister,
 	}

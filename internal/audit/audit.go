@@ -38,6 +38,15 @@ type ACLReader interface {
 	DescribeACLs(ctx context.Context) (acl.Set, error)
 }
 
+// Commands are the kafkaguard command lines the fixes name for one cluster:
+// Line("apply") is "kafkaguard apply" and Args.
+type Commands struct {
+	Args string // what names the cluster: " -f inventory.yaml --command-config admin.properties"
+}
+
+// Line is the command line of verb ("apply", "users rotate alice").
+func (c Commands) Line(verb string) string { return "kafkaguard " + verb + c.Args }
+
 // SCRAMCredential is one (user, mechanism) credential the cluster stores.
 type SCRAMCredential struct {
 	User       string
@@ -50,24 +59,22 @@ type SCRAMDescriber interface {
 	DescribeSCRAM(ctx context.Context) ([]SCRAMCredential, error)
 }
 
-// LoginStatus is the outcome of logging in as a user with the stored password.
-type LoginStatus string
+// LoginStatus is the outcome of logging in as a user with the stored
+// password: scram's, as 'users verify' reports it.
+type LoginStatus = scram.LoginStatus
 
+// The login statuses.
 const (
-	LoginOK            LoginStatus = "ok"
-	LoginWrongPassword LoginStatus = "wrong password"
-	LoginMissing       LoginStatus = "missing on cluster"
-	LoginNoSecret      LoginStatus = "no local secret"
-	LoginError         LoginStatus = "error"
+	LoginOK            = scram.StatusOK
+	LoginWrongPassword = scram.StatusWrongPassword
+	LoginMissing       = scram.StatusMissing
+	LoginNoSecret      = scram.StatusNoSecret
+	LoginError         = scram.StatusError
 )
 
-// LoginResult is one user's login check. Detail never holds a secret.
-type LoginResult struct {
-	User      string
-	Mechanism string
-	Status    LoginStatus
-	Detail    string
-}
+// LoginResult is one user's login check (scram.VerifyResult). Detail never
+// holds a secret.
+type LoginResult = scram.VerifyResult
 
 // LoginVerifier logs in as each user with the password in the secrets store.
 type LoginVerifier interface {
@@ -141,9 +148,10 @@ type Input struct {
 
 	Now        time.Time     // zero: time.Now()
 	WarnWithin time.Duration // zero: DefaultWarnWithin
-	// ApplyHint is the command that reconciles this cluster, used in fixes
-	// ("kafkaguard apply -f inventory.yaml --command-config admin.properties").
-	ApplyHint string
+	// Commands words the kafkaguard command lines the fixes name for this
+	// cluster ("kafkaguard apply -f inventory.yaml --command-config
+	// admin.properties").
+	Commands Commands
 	// SecretsDir is named in the fixes of SCRAM findings (--secrets-dir).
 	SecretsDir string
 	// RunningUser is the SCRAM user the audit connects as ("" when it is not
@@ -190,8 +198,8 @@ func Run(ctx context.Context, in Input) Result {
 	if in.WarnWithin == 0 {
 		in.WarnWithin = DefaultWarnWithin
 	}
-	if in.ApplyHint == "" {
-		in.ApplyHint = "kafkaguard apply -f INVENTORY"
+	if in.Commands.Args == "" {
+		in.Commands.Args = " -f INVENTORY"
 	}
 	res := Result{
 		Report:   report.Report{Tool: "kafkaguard audit", Cluster: in.Cluster, Started: now, Rules: RuleTitles()},
@@ -220,7 +228,7 @@ func Run(ctx context.Context, in Input) Result {
 		}
 	}
 	if liveOK {
-		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.locate, in.ApplyHint)
+		fs, counts := CheckACLs(in.Desired, live, in.Scope, in.locate, in.Commands.Line("apply"))
 		add(fs...)
 		res.Bindings = counts
 	}
@@ -248,11 +256,11 @@ func Run(ctx context.Context, in Input) Result {
 					fail(CheckSCRAMDrift, fmt.Errorf("verify logins: %w", err))
 				}
 			}
-			hint := in.ApplyHint
+			cmds := in.Commands
 			if in.SecretsDir != "" {
-				hint += " --secrets-dir " + in.SecretsDir
+				cmds.Args += " --secrets-dir " + in.SecretsDir
 			}
-			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, hint, in.RunningUser)
+			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, cmds, in.RunningUser)
 			add(fs...)
 			res.Users = counts
 		}
@@ -292,7 +300,7 @@ func Run(ctx context.Context, in Input) Result {
 	if in.ACLs != nil || len(in.PolicyFindings) > 0 {
 		ran(CheckGuardrails)
 		if liveOK {
-			add(CheckGuardrailsOn(live, in.ApplyHint)...)
+			add(CheckGuardrailsOn(live, in.Commands.Line("apply"))...)
 		} else if in.ACLs != nil {
 			res.Report.Errors = append(res.Report.Errors, report.CheckError{Check: CheckGuardrails,
 				Error: "the live ACLs could not be read (see acl-drift), so they were not checked"})

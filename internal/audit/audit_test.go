@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/policies"
@@ -126,7 +127,7 @@ func TestSCRAMDrift(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := CheckSCRAM(desired, tc.live, tc.logins, scope, "kafkaguard apply", "")
+			fs, _ := CheckSCRAM(desired, tc.live, tc.logins, scope, Commands{}, "")
 			if got := ids(fs); !slices.Equal(got, tc.want) {
 				t.Errorf("ids %v, want %v (%+v)", got, tc.want, fs)
 			}
@@ -444,7 +445,7 @@ func TestRunningAdminDriftIsKG208WithAFixThatWorks(t *testing.T) {
 		{Name: "bob", Mechanism: scram.SHA512, Iterations: 8192},
 	}
 	live := []SCRAMCredential{{"admin", scram.SHA512, 4096}, {"bob", scram.SHA512, 4096}}
-	fs, counts := CheckSCRAM(desired, live, nil, mustScope(t, "*"), "kafkaguard apply", "admin")
+	fs, counts := CheckSCRAM(desired, live, nil, mustScope(t, "*"), Commands{}, "admin")
 	if got := ids(fs); !slices.Equal(got, []string{"KG204", "KG208"}) {
 		t.Fatalf("ids %v, want KG204 (bob) and KG208 (admin)", got)
 	}
@@ -462,7 +463,7 @@ func TestRunningAdminDriftIsKG208WithAFixThatWorks(t *testing.T) {
 	}
 	// In sync: nothing to report.
 	live[0].Iterations = 8192
-	if fs, _ := CheckSCRAM(desired[:1], live[:1], nil, mustScope(t, "*"), "kafkaguard apply", "admin"); len(fs) != 0 {
+	if fs, _ := CheckSCRAM(desired[:1], live[:1], nil, mustScope(t, "*"), Commands{}, "admin"); len(fs) != 0 {
 		t.Errorf("findings %+v", fs)
 	}
 }
@@ -631,5 +632,46 @@ func TestRuleTableListsTheLibraryGuardrails(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `"id": "KG603"`) || !strings.Contains(buf.String(), policies.LibraryRules()["KG603"]) {
 		t.Errorf("sarif lacks the KG603 rule:\n%s", buf.String())
+	}
+}
+
+// The audit's SCRAM drift is the users plan's: the users it reports missing
+// are those 'users plan' creates, the mismatched ones those it changes, the
+// extra ones those it would remove with --prune.
+func TestSCRAMFindingsFollowTheUsersPlan(t *testing.T) {
+	desired := []scram.DesiredUser{
+		{Name: "alice", Mechanism: scram.SHA512, Iterations: 4096},
+		{Name: "bob", Mechanism: scram.SHA256, Iterations: 8192},
+		{Name: "carol", Mechanism: scram.SHA512, Iterations: 4096},
+		{Name: "dave", Mechanism: scram.SHA512, Iterations: 4096},
+	}
+	live := []SCRAMCredential{{"bob", scram.SHA256, 4096}, {"carol", scram.SHA512, 4096}, {"carol", scram.SHA256, 4096},
+		{"dave", scram.SHA512, 4096}, {"mallory", scram.SHA512, 4096}}
+	scope := mustScope(t, "*")
+	fs, counts := CheckSCRAM(desired, live, nil, scope, Commands{}, "")
+	actual := map[string][]cluster.SCRAMCredentialInfo{}
+	for _, c := range live {
+		actual[c.User] = append(actual[c.User], cluster.SCRAMCredentialInfo{Mechanism: c.Mechanism, Iterations: c.Iterations})
+	}
+	plan := scram.PlanUsers(desired, actual, scope, true, "")
+	byAction := map[string][]string{}
+	for _, c := range plan.Changes {
+		byAction[c.Action] = append(byAction[c.Action], "User:"+c.User)
+	}
+	byID := map[string][]string{}
+	for _, f := range fs {
+		if !slices.Contains(byID[f.ID], f.Resource) {
+			byID[f.ID] = append(byID[f.ID], f.Resource)
+		}
+	}
+	mismatched := append(slices.Clone(byID[KGUserMechanism]), byID[KGUserIterations]...)
+	slices.Sort(mismatched)
+	mismatched = slices.Compact(mismatched)
+	if !slices.Equal(byID[KGUserMissing], byAction[scram.ActionCreate]) || !slices.Equal(mismatched, byAction[scram.ActionUpdate]) ||
+		!slices.Equal(byID[KGUserExtra], byAction[scram.ActionRemove]) {
+		t.Errorf("findings %v, plan %v", byID, byAction)
+	}
+	if counts["missing"] != 1 || counts["mismatch"] != 2 || counts["extra"] != 1 || counts["in_sync"] != 1 {
+		t.Errorf("counts %v", counts)
 	}
 }

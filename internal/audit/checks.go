@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/policies"
@@ -49,83 +50,62 @@ func CheckACLs(desired, live acl.Set, scope acl.Scope, locate func(acl.Binding) 
 // password (KG205), users without a stored password (KG206), and users
 // outside the scope (KG207). logins may be nil (no --secrets-dir).
 //
-// runningUser is the SCRAM user the audit connects as ("" for none). users
-// apply never changes its credentials, so a mechanism or iteration mismatch
-// of that user is KG208 (info) with a fix that works instead of KG203/KG204.
-func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, applyHint, runningUser string) ([]report.Finding, map[string]int) {
-	byUser := map[string][]SCRAMCredential{}
+// The drift is the users plan's (scram.PlanUsers, what 'users plan' shows),
+// without prune: one differ for both. runningUser is the SCRAM user the
+// audit connects as ("" for none). users apply never changes its
+// credentials, so a mechanism or iteration mismatch of that user is KG208
+// (info) with a fix that works instead of KG203/KG204.
+func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, cmds Commands, runningUser string) ([]report.Finding, map[string]int) {
+	actual := map[string][]cluster.SCRAMCredentialInfo{}
 	for _, c := range live {
-		byUser[c.User] = append(byUser[c.User], c)
+		actual[c.User] = append(actual[c.User], cluster.SCRAMCredentialInfo{Mechanism: c.Mechanism, Iterations: c.Iterations})
 	}
-	sources := map[string]string{} // declared user -> where the inventory declares it
+	p := scram.PlanUsers(desired, actual, scope, false, runningUser)
+	changes := map[string]scram.UserChange{}
+	for _, c := range p.Changes {
+		changes[c.User] = c
+	}
+	left := map[string]scram.LeftAlone{}
+	for _, l := range p.LeftAlone {
+		left[l.User] = l
+	}
 	counts := map[string]int{"in_sync": 0, "missing": 0, "extra": 0, "mismatch": 0, "login_failed": 0, "unmanaged": 0}
 	var out []report.Finding
-	usersFix := "run " + usersCmd(applyHint, "apply") + " to set it"
+	usersApply := cmds.Line("users apply")
+	sources := map[string]string{} // declared user -> where the inventory declares it
 	for _, d := range desired {
 		sources[d.Name] = d.Source
-		creds := byUser[d.Name]
 		res := d.Principal()
-		if len(creds) == 0 {
+		c, changed := changes[d.Name]
+		l, admin := left[d.Name]
+		switch {
+		case changed && c.Action == scram.ActionCreate, admin && len(l.Current) == 0:
 			counts["missing"]++
-			out = append(out, finding(KGUserMissing, res, fmt.Sprintf("%s user is not on the cluster", d.Mechanism), usersFix, d.Source))
-			continue
-		}
-		i := slices.IndexFunc(creds, func(c SCRAMCredential) bool { return c.Mechanism == d.Mechanism })
-		ok := true
-		if d.Name != "" && d.Name == runningUser {
-			if msg := runningAdminDrift(d, creds, i); msg != "" {
-				counts["mismatch"]++
-				out = append(out, finding(KGRunningAdmin, res, msg, runningAdminFix(d, creds, i), d.Source))
-			} else {
-				counts["in_sync"]++
-			}
-			continue
-		}
-		if i < 0 {
-			ok = false
-			var have []string
-			for _, c := range creds {
-				have = append(have, c.Mechanism)
-			}
-			out = append(out, finding(KGUserMechanism, res,
-				fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(have, ", "), d.Mechanism), usersFix, d.Source))
-		} else if creds[i].Iterations != d.Iterations {
-			ok = false
-			out = append(out, finding(KGUserIterations, res,
-				fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, creds[i].Iterations, d.Iterations), usersFix, d.Source))
-		}
-		for _, c := range creds {
-			if c.Mechanism != d.Mechanism && i >= 0 {
-				ok = false
-				out = append(out, finding(KGUserMechanism, res,
-					fmt.Sprintf("cluster also has a %s credential the inventory does not declare", c.Mechanism),
-					"run "+usersCmd(applyHint, "apply")+" --prune to remove it", d.Source))
-			}
-		}
-		if ok {
-			counts["in_sync"]++
-		} else {
+			out = append(out, finding(KGUserMissing, res, fmt.Sprintf("%s user is not on the cluster", d.Mechanism), "run "+usersApply+" to set it", d.Source))
+		case admin:
 			counts["mismatch"]++
+			out = append(out, finding(KGRunningAdmin, res, runningAdminDrift(d, l.Current, l.Drift), runningAdminFix(d, l.Current, l.Drift), d.Source))
+		case changed:
+			counts["mismatch"]++
+			out = append(out, driftFindings(d, c, usersApply)...)
+		default:
+			counts["in_sync"]++
 		}
 	}
-	var extra []string
-	for u := range byUser {
-		if _, declared := sources[u]; !declared {
-			extra = append(extra, u)
+	for _, l := range p.LeftAlone {
+		if l.Declared != nil {
+			continue
 		}
-	}
-	slices.Sort(extra)
-	for _, u := range extra {
-		p := "User:" + u
-		if scope.Contains(p) {
-			counts["extra"]++
-			out = append(out, finding(KGUserExtra, p, "SCRAM user on the cluster is not declared in the inventory (created outside kafkaguard?)",
-				"run "+usersCmd(applyHint, "apply")+" --prune to remove it, or declare it in the inventory", ""))
-		} else {
+		res := "User:" + l.User
+		if l.Kind == scram.LeftOutsideScope || (l.Kind == scram.LeftRunningAdmin && !scope.Contains(res)) {
 			counts["unmanaged"]++
-			out = append(out, finding(KGUserUnmanaged, p, "SCRAM user outside the managed scope",
+			out = append(out, finding(KGUserUnmanaged, res, "SCRAM user outside the managed scope",
 				"declare it in the inventory or add it to managed.principals", ""))
+			continue
 		}
+		counts["extra"]++
+		out = append(out, finding(KGUserExtra, res, "SCRAM user on the cluster is not declared in the inventory (created outside kafkaguard?)",
+			"run "+usersApply+" --prune to remove it, or declare it in the inventory", ""))
 	}
 	for _, l := range logins {
 		res := "User:" + l.User
@@ -133,10 +113,10 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		case LoginWrongPassword:
 			counts["login_failed"]++
 			out = append(out, finding(KGUserLoginFailed, res, "login with the stored password failed: the password was changed outside kafkaguard",
-				"run "+usersCmd(applyHint, "rotate "+l.User)+" to set a new password and store it", sources[l.User]))
+				"run "+cmds.Line("users rotate "+l.User)+" to set a new password and store it", sources[l.User]))
 		case LoginNoSecret:
 			out = append(out, finding(KGUserNoSecret, res, "no stored password in the secrets directory, so the login was not verified",
-				"run "+usersCmd(applyHint, "rotate "+l.User)+" to set a password kafkaguard knows", sources[l.User]))
+				"run "+cmds.Line("users rotate "+l.User)+" to set a password kafkaguard knows", sources[l.User]))
 		case LoginError:
 			counts["login_failed"]++
 			msg := "login failed"
@@ -149,37 +129,66 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 	return out, counts
 }
 
-// runningAdminDrift describes how the running admin's credentials differ
-// from the inventory ("" when they do not). i is the index of the declared
-// mechanism in creds, -1 when absent.
-func runningAdminDrift(d scram.DesiredUser, creds []SCRAMCredential, i int) string {
-	var diffs []string
-	if i < 0 {
-		var have []string
-		for _, c := range creds {
-			have = append(have, fmt.Sprintf("%s (%d iterations)", c.Mechanism, c.Iterations))
+// driftFindings are the findings of a declared user the users plan updates:
+// KG203 for a mechanism the cluster lacks or one it has besides, KG204 for
+// another iteration count.
+func driftFindings(d scram.DesiredUser, c scram.UserChange, usersApply string) []report.Finding {
+	var out []report.Finding
+	res := d.Principal()
+	for _, dr := range c.Drift {
+		switch dr.Kind {
+		case scram.DriftMechanism:
+			out = append(out, finding(KGUserMechanism, res,
+				fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(mechanisms(c.Current), ", "), d.Mechanism), "run "+usersApply+" to set it", d.Source))
+		case scram.DriftIterations:
+			out = append(out, finding(KGUserIterations, res,
+				fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, dr.Iterations, d.Iterations), "run "+usersApply+" to set it", d.Source))
+		case scram.DriftExtraMechanism:
+			out = append(out, finding(KGUserMechanism, res,
+				fmt.Sprintf("cluster also has a %s credential the inventory does not declare", dr.Mechanism),
+				"run "+usersApply+" --prune to remove it", d.Source))
 		}
-		diffs = append(diffs, fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(have, ", "), d.Mechanism))
-	} else if creds[i].Iterations != d.Iterations {
-		diffs = append(diffs, fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, creds[i].Iterations, d.Iterations))
 	}
+	return out
+}
+
+func mechanisms(creds []cluster.SCRAMCredentialInfo) []string {
+	var out []string
 	for _, c := range creds {
-		if i >= 0 && c.Mechanism != d.Mechanism {
-			diffs = append(diffs, "cluster also has a "+c.Mechanism+" credential")
-		}
+		out = append(out, c.Mechanism)
 	}
-	if len(diffs) == 0 {
-		return ""
+	return out
+}
+
+// runningAdminDrift describes how the running admin's credentials differ
+// from the inventory.
+func runningAdminDrift(d scram.DesiredUser, creds []cluster.SCRAMCredentialInfo, drift []scram.Drift) string {
+	var diffs []string
+	for _, dr := range drift {
+		switch dr.Kind {
+		case scram.DriftMechanism:
+			var have []string
+			for _, c := range creds {
+				have = append(have, fmt.Sprintf("%s (%d iterations)", c.Mechanism, c.Iterations))
+			}
+			diffs = append(diffs, fmt.Sprintf("cluster has %s, inventory declares %s", strings.Join(have, ", "), d.Mechanism))
+		case scram.DriftIterations:
+			diffs = append(diffs, fmt.Sprintf("%s iterations %d on the cluster, %d in the inventory", d.Mechanism, dr.Iterations, d.Iterations))
+		case scram.DriftExtraMechanism:
+			diffs = append(diffs, "cluster also has a "+dr.Mechanism+" credential")
+		}
 	}
 	return "the running admin (kafkaguard never changes its own credentials, so users apply leaves it alone): " + strings.Join(diffs, "; ")
 }
 
 // runningAdminFix is a fix for KG208 that works: change the credential as
 // another admin with Kafka's own tool, or declare what the cluster has.
-func runningAdminFix(d scram.DesiredUser, creds []SCRAMCredential, i int) string {
+func runningAdminFix(d scram.DesiredUser, creds []cluster.SCRAMCredentialInfo, drift []scram.Drift) string {
 	declare := "or declare the cluster's mechanism (auth: " + strings.ToLower(creds[0].Mechanism) + ") in the inventory"
-	if i >= 0 {
-		declare = fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", creds[i].Iterations)
+	if i := slices.IndexFunc(drift, func(dr scram.Drift) bool { return dr.Kind == scram.DriftIterations }); i >= 0 {
+		declare = fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", drift[i].Iterations)
+	} else if !slices.ContainsFunc(drift, func(dr scram.Drift) bool { return dr.Kind == scram.DriftMechanism }) {
+		declare = fmt.Sprintf("or declare what the cluster has in the inventory (iterations: %d)", d.Iterations)
 	}
 	return fmt.Sprintf("as another admin, run kafka-configs.sh --bootstrap-server HOST:PORT --command-config OTHER-ADMIN.properties --alter --entity-type users --entity-name %s --add-config '%s=[iterations=%d,password=NEW-PASSWORD]' and update this admin's properties file, %s",
 		d.Name, d.Mechanism, d.Iterations, declare)
@@ -417,8 +426,3 @@ func isAuditID(id string) bool {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// usersCmd turns "kafkaguard apply ARGS" into "kafkaguard users VERB ARGS".
-func usersCmd(applyHint, verb string) string {
-	return strings.Replace(applyHint, "kafkaguard apply", "kafkaguard users "+verb, 1)
-}

@@ -47,27 +47,5 @@ type liveLogins struct {
 }
 
 func (l liveLogins) VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error) {
-	running := l.client.UserName()
-	rs, err := scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, running, l.progress)
-	if err != nil {
-		return nil, err
-	}
-	var out []LoginResult
-	for _, r := range rs {
-		lr := LoginResult{User: r.User, Mechanism: r.Mechanism, Detail: r.Detail}
-		switch r.Status {
-		case scram.StatusOK:
-			lr.Status = LoginOK
-		case scram.StatusWrongPassword:
-			lr.Status = LoginWrongPassword
-		case scram.StatusMissing:
-			lr.Status = LoginMissing // already KG201/KG203 from the describe
-		case scram.StatusNoSecret:
-			lr.Status = LoginNoSecret
-		default:
-			lr.Status = LoginError
-		}
-		out = append(out, lr)
-	}
-	return out, nil
+	return scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, l.client.UserName(), l.progress)
 }

@@ -30,18 +30,18 @@ type Target struct {
 // properties file.
 var ErrNoCluster = errors.New("no cluster given")
 
-// ApplyCommand is the command that reconciles the target, named in fixes:
-// "kafkaguard apply -f inventory.yaml --command-config admin.properties".
-func (t Target) ApplyCommand() string {
+// Commands are the command lines the fixes name for the target:
+// Line("apply") is "kafkaguard apply -f inventory.yaml --command-config
+// admin.properties".
+func (t Target) Commands() Commands {
 	var b strings.Builder
-	b.WriteString("kafkaguard apply")
 	for _, f := range t.File {
 		b.WriteString(" -f " + f)
 	}
 	if t.CommandConfig != "" {
 		b.WriteString(" --command-config " + t.CommandConfig)
 	}
-	return b.String()
+	return Commands{Args: b.String()}
 }
 
 // Label names a target whose audit could not run: its name in the clusters

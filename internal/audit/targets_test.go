@@ -44,8 +44,8 @@ func TestLoadTargetsResolvesPathsAndDefaults(t *testing.T) {
 	if us.File[0] != "/abs/us.yaml" || us.PKIDir != filepath.Join(base, "us-pki") || us.CommandConfig != "admin.properties" {
 		t.Errorf("us: %+v", us)
 	}
-	if want := "kafkaguard apply -f " + eu.File[0] + " --command-config " + eu.CommandConfig; eu.ApplyCommand() != want {
-		t.Errorf("apply command %q, want %q", eu.ApplyCommand(), want)
+	if want := "kafkaguard apply -f " + eu.File[0] + " --command-config " + eu.CommandConfig; eu.Commands().Line("apply") != want {
+		t.Errorf("apply command %q, want %q", eu.Commands().Line("apply"), want)
 	}
 }
 

@@ -115,7 +115,7 @@ func (e *env) audit(c *ucli.Context) error {
 	runs := audit.RunAll(c.Context, targets, func(ctx context.Context, t audit.Target) (audit.Result, error) {
 		o := app.AuditOptions{
 			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, WarnWithin: warnWithin, Now: now, Log: logw,
-			Name: t.Name, ApplyHint: t.ApplyCommand(),
+			Name: t.Name, Commands: t.Commands(),
 		}
 		if pl != nil {
 			o.Progress = pl.report

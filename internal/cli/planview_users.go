@@ -197,9 +197,9 @@ func writeVerifyText(w io.Writer, results []scram.VerifyResult) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tMECHANISM\tSTATUS")
-	counts := map[string]int{}
+	counts := map[scram.LoginStatus]int{}
 	for _, r := range results {
-		status := r.Status
+		status := string(r.Status)
 		if r.Detail != "" {
 			status += " (" + r.Detail + ")"
 		}
@@ -208,7 +208,7 @@ func writeVerifyText(w io.Writer, results []scram.VerifyResult) {
 	}
 	tw.Flush()
 	var parts []string
-	for _, st := range []string{scram.StatusOK, scram.StatusWrongPassword, scram.StatusMissing, scram.StatusNoSecret} {
+	for _, st := range []scram.LoginStatus{scram.StatusOK, scram.StatusWrongPassword, scram.StatusMissing, scram.StatusNoSecret} {
 		if counts[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}

@@ -60,13 +60,13 @@ func loginWithFile(t *testing.T, path string) error {
 	return cluster.LoginSCRAM(context.Background(), cfg)
 }
 
-func (e *env) verify(t *testing.T, desired []DesiredUser) map[string]string {
+func (e *env) verify(t *testing.T, desired []DesiredUser) map[string]LoginStatus {
 	t.Helper()
 	res, err := VerifyUsers(context.Background(), e.tc.Admin, cluster.LoginSCRAM, e.tc.Config, desired, e.store, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
+	out := map[string]LoginStatus{}
 	for _, r := range res {
 		out[r.User] = r.Status
 	}
@@ -113,7 +113,7 @@ func TestVerifyReportsEachProblem(t *testing.T) {
 	os.Remove(e.store.PasswordPath("nosecret"))
 	desired = append(desired, DesiredUser{Name: "missing", Mechanism: SHA512, Iterations: 4096}, DesiredUser{Name: "admin", Mechanism: SHA512, Iterations: 4096})
 	got := e.verify(t, desired)
-	want := map[string]string{"changed": StatusWrongPassword, "nosecret": StatusNoSecret, "fine": StatusOK, "missing": StatusMissing, "admin": StatusOK}
+	want := map[string]LoginStatus{"changed": StatusWrongPassword, "nosecret": StatusNoSecret, "fine": StatusOK, "missing": StatusMissing, "admin": StatusOK}
 	for u, w := range want {
 		if got[u] != w {
 			t.Errorf("%s: %q, want %q", u, got[u], w)

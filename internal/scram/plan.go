@@ -2,6 +2,7 @@ package scram
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,6 +33,49 @@ type UserChange struct {
 	// generated password because the store has none for the user: its
 	// client configs change.
 	NewPassword bool `json:"new_password,omitempty"`
+	// Drift is how an updated user's credentials differ from the inventory.
+	Drift []Drift `json:"-"`
+}
+
+// DriftKind is one way a declared user's credentials differ from the
+// inventory: what 'users plan' changes and the audit reports (KG203, KG204).
+type DriftKind int
+
+const (
+	// DriftMechanism: no credential for the declared mechanism (the
+	// cluster has others).
+	DriftMechanism DriftKind = iota
+	// DriftIterations: the declared mechanism's credential has another
+	// iteration count (Iterations is the cluster's).
+	DriftIterations
+	// DriftExtraMechanism: a credential of another mechanism besides the
+	// declared one (Mechanism is that one).
+	DriftExtraMechanism
+)
+
+// Drift is one difference between a declared user and its credentials.
+type Drift struct {
+	Kind       DriftKind
+	Mechanism  string // the cluster's credential it is about ("" for DriftMechanism)
+	Iterations int    // the cluster's iteration count
+}
+
+// driftOf compares a declared user with its (non-empty, sorted) credentials.
+func driftOf(d DesiredUser, cur []cluster.SCRAMCredentialInfo) []Drift {
+	var out []Drift
+	declared := slices.IndexFunc(cur, func(c cluster.SCRAMCredentialInfo) bool { return c.Mechanism == d.Mechanism })
+	if declared < 0 {
+		return []Drift{{Kind: DriftMechanism}}
+	}
+	if c := cur[declared]; c.Iterations != d.Iterations {
+		out = append(out, Drift{Kind: DriftIterations, Mechanism: c.Mechanism, Iterations: c.Iterations})
+	}
+	for _, c := range cur {
+		if c.Mechanism != d.Mechanism {
+			out = append(out, Drift{Kind: DriftExtraMechanism, Mechanism: c.Mechanism, Iterations: c.Iterations})
+		}
+	}
+	return out
 }
 
 // LeftAlone is a SCRAM user on the cluster that the plan does not touch
@@ -40,6 +84,11 @@ type LeftAlone struct {
 	User   string        `json:"user"`
 	Reason string        `json:"reason"`
 	Kind   LeftAloneKind `json:"-"`
+	// For the declared running admin: what the inventory declares, what the
+	// cluster has, and how they differ (the audit reports it as KG208).
+	Declared *DesiredUser                  `json:"-"`
+	Current  []cluster.SCRAMCredentialInfo `json:"-"`
+	Drift    []Drift                       `json:"-"`
 }
 
 // LeftAloneKind says why a user is left alone.
@@ -110,7 +159,7 @@ func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentia
 		cur := sortedInfos(actual[d.Name])
 		if len(cur) == 0 {
 			if d.Name == runningUser {
-				p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin: kafkaguard never changes its own credentials", Kind: LeftRunningAdmin})
+				p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin: kafkaguard never changes its own credentials", Kind: LeftRunningAdmin, Declared: &d})
 				continue
 			}
 			p.Changes = append(p.Changes, UserChange{
@@ -144,11 +193,12 @@ func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentia
 			continue
 		}
 		if d.Name == runningUser {
-			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin (" + strings.Join(reasons, ", ") + "): kafkaguard never changes its own credentials", Kind: LeftRunningAdmin})
+			p.LeftAlone = append(p.LeftAlone, LeftAlone{User: d.Name, Reason: "the running admin (" + strings.Join(reasons, ", ") + "): kafkaguard never changes its own credentials", Kind: LeftRunningAdmin,
+				Declared: &d, Current: cur, Drift: driftOf(d, cur)})
 			continue
 		}
 		p.Changes = append(p.Changes, UserChange{Action: ActionUpdate, User: d.Name, Mechanism: d.Mechanism, Iterations: d.Iterations,
-			Upsert: upsert, Delete: del, Current: cur, Reason: strings.Join(reasons, ", "), Source: d.Source})
+			Upsert: upsert, Delete: del, Current: cur, Reason: strings.Join(reasons, ", "), Source: d.Source, Drift: driftOf(d, cur)})
 	}
 	extras := make([]string, 0)
 	for u, infos := range actual {

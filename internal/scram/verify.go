@@ -11,20 +11,25 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 )
 
+// LoginStatus is the outcome of logging in as a user with its stored
+// password; 'users verify' and the audit both read it as it is.
+type LoginStatus string
+
 // Verification statuses.
 const (
-	StatusOK            = "ok"
-	StatusWrongPassword = "wrong password"     // the stored password does not log in: changed elsewhere
-	StatusMissing       = "missing on cluster" // no credential for the declared mechanism
-	StatusNoSecret      = "no local secret"    // the store holds no (usable) password
+	StatusOK            LoginStatus = "ok"
+	StatusWrongPassword LoginStatus = "wrong password"     // the stored password does not log in: changed elsewhere
+	StatusMissing       LoginStatus = "missing on cluster" // no credential for the declared mechanism
+	StatusNoSecret      LoginStatus = "no local secret"    // the store holds no (usable) password
+	StatusError         LoginStatus = "error"              // the login failed for another reason (Detail says which)
 )
 
 // VerifyResult is the verification of one declared SCRAM user.
 type VerifyResult struct {
-	User      string `json:"user"`
-	Mechanism string `json:"mechanism"`
-	Status    string `json:"status"`
-	Detail    string `json:"detail,omitempty"`
+	User      string      `json:"user"`
+	Mechanism string      `json:"mechanism"`
+	Status    LoginStatus `json:"status"`
+	Detail    string      `json:"detail,omitempty"`
 }
 
 // OK reports whether the user logged in with its stored password.
