@@ -45,7 +45,7 @@ func devUpCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "up",
 		Usage:     "start the dev cluster and print how to connect to it",
-		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE]",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE] [--client-auth MODE] [--ssl-principal-mapping-rules RULES] [--crl FILE] [--auto-create-topics]",
 		Description: `Starts a one-broker cluster and prints its bootstrap address and ready-to-paste
 settings for kafkaguard, kcat, librdkafka, KafkaJS and Java clients. It runs
 until interrupted (Ctrl-C, SIGTERM) and then shuts down cleanly.
@@ -65,13 +65,27 @@ Examples:
   kafkaguard dev up --listen 127.0.0.1:0            # any free port
   kafkaguard dev up --dir ./dev --data-dir ./dev/data
   kafkaguard dev up --dir ./ca --broker-cert ./ca/issued/broker-0.pem --broker-key ./ca/issued/broker-0-key.pem
-  kcat -F .kafkaguard/dev/admin.librdkafka.properties -L`,
+  kafkaguard dev up --ssl-principal-mapping-rules 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT' --crl ./crl.pem
+  kcat -F .kafkaguard/dev/admin.librdkafka.properties -L
+
+Clients authenticate as on a broker: SCRAM users at their stored iteration
+count (a wrong password is answered SASL_AUTHENTICATION_FAILED), and a client
+that presents a certificate issued by the CA in DIR ('kafkaguard pki issue
+client') without SASL is the principal 'kafkaguard pki principal' shows:
+its RFC 2253 subject through --ssl-principal-mapping-rules. Topics are not
+auto-created unless --auto-create-topics is given, and then only for a
+principal allowed CREATE. Frames over 512 KB before authentication or over
+100 MB at any time close the connection, as on Kafka.`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "dir", Value: filepath.Join(".kafkaguard", "dev"), Usage: "directory for the CA and the admin client configs", EnvVars: envVars("dir")},
 			&ucli.StringFlag{Name: "listen", Value: "127.0.0.1:9092", Usage: "address to listen on (port 0: any free port)", EnvVars: envVars("listen")},
 			&ucli.StringFlag{Name: "data-dir", Usage: "keep topics, ACLs and users in `DIR` across restarts", EnvVars: envVars("data-dir")},
 			&ucli.StringFlag{Name: "broker-cert", Usage: "serve this PEM broker certificate `FILE` (leaf + chain) instead of issuing one", EnvVars: envVars("broker-cert")},
 			&ucli.StringFlag{Name: "broker-key", Usage: "the broker certificate's key `FILE`", EnvVars: envVars("broker-key")},
+			&ucli.StringFlag{Name: "client-auth", Value: devcluster.ClientAuthRequested, Usage: "ssl.client.auth: required, requested or none", EnvVars: envVars("client-auth")},
+			&ucli.StringFlag{Name: "ssl-principal-mapping-rules", Usage: "ssl.principal.mapping.rules for client certificates (default DEFAULT)", EnvVars: envVars("ssl-principal-mapping-rules")},
+			&ucli.StringFlag{Name: "crl", Usage: "refuse client certificates revoked in this CRL `FILE` (PEM or DER, from 'kafkaguard pki crl')", EnvVars: envVars("crl")},
+			&ucli.BoolFlag{Name: "auto-create-topics", Usage: "auto.create.topics.enable: create a missing topic on metadata requests of principals allowed CREATE", EnvVars: envVars("auto-create-topics")},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -85,8 +99,10 @@ Examples:
 				DataDir:    c.String("data-dir"),
 				BrokerCert: c.String("broker-cert"),
 				BrokerKey:  c.String("broker-key"),
-				Logger:     verboseWriter(c, e.stderr),
-				Notify:     func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
+				ClientAuth: c.String("client-auth"), MappingRules: c.String("ssl-principal-mapping-rules"),
+				CRL: c.String("crl"), AutoCreateTopics: c.Bool("auto-create-topics"),
+				Logger: verboseWriter(c, e.stderr),
+				Notify: func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
 			})
 		},
 	}

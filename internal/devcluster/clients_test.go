@@ -25,12 +25,15 @@ import (
 
 // The client compatibility tests run real clients (kcat, KafkaJS,
 // confluent-kafka for Python) against a dev cluster, logged in as a user
-// provisioned with SCRAM-SHA-512 whose ACLs allow topic "orders" and groups
-// "alice-*" and nothing on topic "payments".
+// provisioned with SCRAM-SHA-512 at 16384 iterations (kfake alone only logs
+// in 4096) whose ACLs allow topic "orders" and groups "alice-*" and nothing
+// on topic "payments".
 const (
 	clientUser   = "alice"
 	allowedTopic = "orders"
 	deniedTopic  = "payments"
+
+	clientIterations = 16384
 )
 
 type clientEnv struct {
@@ -84,7 +87,7 @@ func startClientEnv(t *testing.T) *clientEnv {
 		t.Fatalf("create topics: %v", err)
 	}
 	password := randomPassword(t)
-	res, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: clientUser, Mechanism: kadm.ScramSha512, Iterations: 4096, Password: password}})
+	res, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: clientUser, Mechanism: kadm.ScramSha512, Iterations: clientIterations, Password: password}})
 	if err == nil {
 		err = res.Error()
 	}
@@ -220,8 +223,9 @@ func TestKcatOverSASLSSLWithSCRAM(t *testing.T) {
 		args[slices.Index(args, e.rdkPath)] = bad
 		args[len(args)-1] = "5" // -m: the metadata wait; kcat retries a failed login until then
 		_, stderr, err := runClient(t, "", kcat, append(args, "-L")...)
-		if err == nil || !strings.Contains(stderr, "SASL") {
-			t.Errorf("kcat with a wrong password: err=%v, stderr %q; want a SASL authentication failure", err, stderr)
+		// The broker's answer, not a dropped connection ("Broker transport failure").
+		if err == nil || !strings.Contains(stderr, "SASL authentication error: "+authFailedMessage("SCRAM-SHA-512")) {
+			t.Errorf("kcat with a wrong password: err=%v, stderr %q; want Kafka's SASL authentication failure", err, stderr)
 		}
 	})
 }
@@ -268,6 +272,39 @@ func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
 		t.Errorf("consuming from %s failed with %q, want TOPIC_AUTHORIZATION_FAILED", deniedTopic, got.DeniedConsume)
 	}
 	e.checkHandshakeV1(t)
+}
+
+func TestKafkaJSWrongPasswordIsAnAuthenticationError(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the KafkaJS test needs node and npm")
+	}
+	dir, _ := filepath.Abs(filepath.Join("testdata", "kafkajs"))
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "kafkajs")); err != nil {
+		t.Skipf("KafkaJS is not installed: run 'npm install' in %s (.ci/run does it in CI)", dir)
+	}
+	e := startClientEnv(t)
+	bad := filepath.Join(t.TempDir(), "bad.properties")
+	if err := os.WriteFile(bad, []byte("sasl.password=wrong-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, passwordFile, want string }{
+		{"right password", e.rdkPath, "no error"},
+		{"wrong password", bad, "SASL_AUTHENTICATION_FAILED"},
+	} {
+		in, _ := json.Marshal(map[string]any{"brokers": []string{e.addr}, "ca": e.ca, "username": clientUser, "passwordFile": tc.passwordFile, "loginOnly": true})
+		out, stderr, err := runClient(t, "", node, filepath.Join(dir, "client.js"), string(in))
+		if err != nil {
+			t.Fatalf("%s: KafkaJS: %v\n%s", tc.name, err, stderr)
+		}
+		var got struct{ Login string }
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("KafkaJS output %q: %v", out, err)
+		}
+		if !strings.Contains(got.Login, tc.want) && !(tc.want != "no error" && strings.Contains(got.Login, authFailedMessage("SCRAM-SHA-512"))) {
+			t.Errorf("%s: KafkaJS login: %q, want %s", tc.name, got.Login, tc.want)
+		}
+	}
 }
 
 // confluentKafkaScript is the confluent-kafka (Python, librdkafka) client: it

@@ -1,6 +1,7 @@
 // KafkaJS against the kafkaguard dev cluster, driven by clients_test.go.
 // Usage: node client.js '<json>' where json is
 //   {brokers, ca, username, passwordFile, topic, deniedTopic, groupId, messages}
+// or {brokers, ca, username, passwordFile, loginOnly: true} to only log in.
 // passwordFile is a librdkafka properties file holding sasl.password.
 // Prints one JSON object: what worked and how the denied requests failed.
 'use strict'
@@ -21,6 +22,18 @@ async function main () {
     connectionTimeout: 10000
   })
   const out = {}
+
+  if (cfg.loginOnly) {
+    // Only log in (e.g. with a wrong password) and say how it went.
+    out.login = await errorType(async () => {
+      const admin = kafka.admin()
+      await admin.connect()
+      await admin.disconnect()
+      throw new Error('no error')
+    })
+    process.stdout.write(JSON.stringify(out) + '\n')
+    return
+  }
 
   const admin = kafka.admin()
   await admin.connect()
