@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 )
@@ -33,11 +34,34 @@ type Inventory struct {
 	Topics     []Topic     // sorted by Name
 	Grants     []Grant     // in file order, files in load order
 	Managed    Managed
+	Waivers    []Waiver // in file order
 	Files      []string // the files read, in order
 	// Limits are the limits it was loaded with (defaults filled in); the
 	// policy compiler holds its expansion to them too.
 	Limits Limits
 }
+
+// Waiver exempts one principal (or topic) from one guardrail until a date,
+// with a reason and who approved it. Only an approved waiver that has not
+// expired waives; the finding it waives is reported as waived (info).
+type Waiver struct {
+	Rule       string // a rule ID (KG602) or check name (wildcard-resource)
+	Principal  string // the principal it is for ("*" = User:*), or ""
+	Topic      string // the topic (as declared) it is for, or ""
+	Reason     string
+	ApprovedBy string // "" = not approved: does not waive
+	Expires    string // YYYY-MM-DD, the last day it waives
+	Source     string // "file:line"
+}
+
+// Expired reports whether a date (YYYY-MM-DD, the last day something
+// applies) is before today's date of now, in UTC. "" never expires.
+func Expired(date string, now time.Time) bool {
+	return date != "" && date < now.UTC().Format(DateLayout)
+}
+
+// DateLayout is how inventory dates are written: 2027-03-31.
+const DateLayout = "2006-01-02"
 
 // Cluster describes the cluster the inventory is for.
 type Cluster struct {

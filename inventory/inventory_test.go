@@ -115,6 +115,13 @@ func TestLoadRejectsBadInventories(t *testing.T) {
 		{"expires not scalar", base + "grants:\n  - {principal: a, role: producer, topics: [t], expires: [1]}\n", "grant: expires must be a date (YYYY-MM-DD), found a list"},
 		{"labels not a mapping", "principals:\n  a: {auth: mtls, labels: [x]}\n", `principal "a": labels must be a mapping`},
 		{"label value a mapping", "topics:\n  t: {labels: {owner: {name: x}}}\n", `topic "t": labels: label "owner" must be a string`},
+		{"waiver without rule", base + "waivers:\n  - {principal: a, reason: r, expires: 2027-01-01}\n", "inv.yaml:5: waiver: rule is required"},
+		{"waiver without subject", base + "waivers:\n  - {rule: KG602, reason: r, expires: 2027-01-01}\n", "waiver: give the principal (or topic) it is for"},
+		{"waiver with both", base + "waivers:\n  - {rule: KG602, principal: a, topic: t, reason: r, expires: 2027-01-01}\n", "principal and topic are exclusive"},
+		{"waiver without reason", base + "waivers:\n  - {rule: KG602, principal: a, expires: 2027-01-01}\n", "waiver: reason is required"},
+		{"waiver bad rule", base + "waivers:\n  - {rule: \"KG 602\", principal: a, reason: r, expires: 2027-01-01}\n", `rule "KG 602" is not a rule ID`},
+		{"waiver undeclared principal", base + "waivers:\n  - {rule: KG602, principal: b, reason: r, expires: 2027-01-01}\n", `inv.yaml:5: waiver: principal "b" is not declared`},
+		{"waiver unknown key", base + "waivers:\n  - {rule: KG602, principal: a, reason: r, expires: 2027-01-01, until: x}\n", `waiver: unknown key "until"`},
 		{"label given twice", "topics:\n  t: {labels: {owner: x, owner: y}}\n", `label "owner" given twice`},
 	}
 	for _, tt := range tests {

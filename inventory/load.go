@@ -166,6 +166,7 @@ func (l *loader) parse(file string, data []byte) error {
 		"topics":     func(_, v *yaml.Node) error { return l.topicsBlock(file, v) },
 		"grants":     func(_, v *yaml.Node) error { return l.grantsBlock(file, v) },
 		"managed":    func(_, v *yaml.Node) error { return l.managed(file, v) },
+		"waivers":    func(_, v *yaml.Node) error { return l.waiversBlock(file, v) },
 	})
 }
 
@@ -702,20 +703,17 @@ var selfNamingRoles = map[string]bool{
 	"schema-registry": true, "ksqldb": true, "auditor": true,
 }
 
-// dateLayout is how dates are written: expires: 2027-03-31.
-const dateLayout = "2006-01-02"
-
 // date accepts a YAML date (2027-03-31, plain or quoted) and stores it as
 // YYYY-MM-DD.
 func (l *loader) date(file string, n *yaml.Node, what string, dst *string) error {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!timestamp") {
 		return l.errf(file, n, "%s must be a date (YYYY-MM-DD), found %s", what, kindName(n))
 	}
-	t, err := time.Parse(dateLayout, n.Value)
+	t, err := time.Parse(DateLayout, n.Value)
 	if err != nil {
 		return l.errf(file, n, "%s: %q is not a date (want YYYY-MM-DD, e.g. 2027-03-31)", what, n.Value)
 	}
-	*dst = t.Format(dateLayout)
+	*dst = t.Format(DateLayout)
 	return nil
 }
 
@@ -743,6 +741,53 @@ func (l *loader) labels(file string, n *yaml.Node, what string, dst *map[string]
 	return nil
 }
 
+var ruleRE = regexp.MustCompile(`^(KG[0-9]{3}|[A-Za-z][A-Za-z0-9_.-]*)$`)
+
+func (l *loader) waiversBlock(file string, n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return l.errf(file, n, "waivers must be a list, found %s", kindName(n))
+	}
+	for _, wn := range n.Content {
+		wn = deref(wn)
+		w := Waiver{Source: src(file, wn)}
+		err := l.mapping(file, wn, "waiver", map[string]func(k, v *yaml.Node) error{
+			"rule":        func(_, v *yaml.Node) error { return l.str(file, v, "waiver: rule", &w.Rule) },
+			"principal":   func(_, v *yaml.Node) error { return l.str(file, v, "waiver: principal", &w.Principal) },
+			"topic":       func(_, v *yaml.Node) error { return l.str(file, v, "waiver: topic", &w.Topic) },
+			"reason":      func(_, v *yaml.Node) error { return l.str(file, v, "waiver: reason", &w.Reason) },
+			"approved_by": func(_, v *yaml.Node) error { return l.str(file, v, "waiver: approved_by", &w.ApprovedBy) },
+			"expires":     func(_, v *yaml.Node) error { return l.date(file, v, "waiver: expires", &w.Expires) },
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case w.Rule == "":
+			return l.errf(file, wn, "waiver: rule is required (the guardrail's ID, e.g. KG602, or its check name)")
+		case !ruleRE.MatchString(w.Rule):
+			return l.errf(file, wn, "waiver: rule %q is not a rule ID (KG602) or check name", w.Rule)
+		case w.Principal == "" && w.Topic == "":
+			return l.errf(file, wn, "waiver: give the principal (or topic) it is for")
+		case w.Principal != "" && w.Topic != "":
+			return l.errf(file, wn, "waiver: principal and topic are exclusive (one waiver per subject)")
+		case strings.TrimSpace(w.Reason) == "":
+			return l.errf(file, wn, "waiver: reason is required")
+		case w.Expires == "":
+			return l.errf(file, wn, "waiver: expires is required (YYYY-MM-DD): a waiver is temporary")
+		}
+		if w.Topic != "" {
+			if err := ValidTopicPattern(w.Topic); err != nil {
+				return l.errf(file, wn, "waiver: topic: %v", err)
+			}
+		}
+		l.inv.Waivers = append(l.inv.Waivers, w)
+	}
+	return nil
+}
+
 func (l *loader) managed(file string, n *yaml.Node) error {
 	var ps []string
 	err := l.mapping(file, n, "managed", map[string]func(k, v *yaml.Node) error{
@@ -761,8 +806,14 @@ func (l *loader) managed(file string, n *yaml.Node) error {
 	return nil
 }
 
-// finish checks what needs every file: grants naming declared principals.
+// finish checks what needs every file: grants and waivers naming declared
+// principals.
 func (l *loader) finish() error {
+	for _, w := range l.inv.Waivers {
+		if _, ok := l.principals[w.Principal]; w.Principal != "" && w.Principal != acl.Wildcard && !ok {
+			return fmt.Errorf("%s: waiver: principal %q is not declared (declare it under principals:)", w.Source, w.Principal)
+		}
+	}
 	for _, g := range l.inv.Grants {
 		if g.Principal == acl.Wildcard {
 			continue // User:*: the guardrails decide

@@ -30,6 +30,10 @@ type Options struct {
 	// Capabilities is an OPA capabilities JSON file; "" = the sandbox
 	// (SandboxCapabilities: no network or runtime builtins).
 	Capabilities string
+	// Now is the time that decides which grants and waivers have expired
+	// and which expire soon (their dates are days in UTC); zero = the
+	// time of each Compile.
+	Now time.Time
 }
 
 // Result is what the inventory and the policies produce.
@@ -39,6 +43,12 @@ type Result struct {
 	// and the user acls rules, in that order.
 	Provenance map[acl.Binding][]Provenance
 	Deny, Warn []Finding // sorted by location
+	// Info are findings to know about that need no action: deny and warn
+	// findings an effective waiver waived (their message says by which).
+	Info []Finding
+	// Expired are the grants whose expires date has passed: compile left
+	// them out, so their ACLs are not in ACLs (guardrail KG656 says so).
+	Expired []inventory.Grant
 	// Checks names every check that ran: the library's (LibraryChecks) and
 	// "<package>.deny" / "<package>.warn" for each user package.
 	Checks []string
@@ -49,6 +59,7 @@ type Result struct {
 // (one per cluster of an audit), also at the same time.
 type Engine struct {
 	timeout time.Duration
+	now     time.Time // Options.Now
 	// The three prepared queries, one binding per rule of interest: the
 	// expansion (grant resources, user acls), the deny rules (and the grant
 	// errors) and the warn rules. They share little but the input, so they
@@ -66,7 +77,7 @@ type Engine struct {
 // policy directories, Rego parse and compile errors (file:row:col), and a
 // *TimeoutError.
 func Load(ctx context.Context, opts Options) (*Engine, error) {
-	e := &Engine{timeout: opts.Timeout}
+	e := &Engine{timeout: opts.Timeout, now: opts.Now}
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
@@ -156,7 +167,12 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	in := InputValue(inv)
+	now := e.now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	inv, expired := withoutExpiredGrants(inv, now)
+	in := inputValueAt(inv, now, expired)
 
 	var (
 		denyRes, warnRes results
@@ -185,8 +201,12 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory) (*Result
 	if userBindingErr != nil {
 		return nil, userBindingErr
 	}
-	res.Deny = findingsOfRules(denyRes, e.denies, "deny", e.copies)
-	res.Warn = findingsOfRules(warnRes, e.warns, "warn", e.copies)
+	var waivedDeny, waivedWarn []Finding
+	res.Deny, waivedDeny = applyWaivers(findingsOfRules(denyRes, e.denies, "deny", e.copies), inv.Waivers, now)
+	res.Warn, waivedWarn = applyWaivers(findingsOfRules(warnRes, e.warns, "warn", e.copies), inv.Waivers, now)
+	res.Info = append(waivedDeny, waivedWarn...)
+	sortFindings(res.Info)
+	res.Expired = expired
 	res.Checks = append([]string(nil), e.checks...)
 	return res, nil
 }

@@ -23,6 +23,9 @@ type Finding struct {
 	// Location is "location", else "file:row" of the rule definition that
 	// produced it.
 	Location string
+	// Topic is "topic": the topic (as declared) a finding about a grant is
+	// also about, so that a waiver for the topic can match it.
+	Topic string
 }
 
 // findingTerms are the query terms of the rules called kind at sites,
@@ -110,7 +113,7 @@ func findingsOf(v ast.Value, site ruleSite, kind string, locate func(*ast.Term) 
 			if f.Message == "" {
 				f.Message = t.String()
 			}
-			f.ID, f.Resource, f.Fix = get("id"), get("resource"), get("fix")
+			f.ID, f.Resource, f.Fix, f.Topic = get("id"), get("resource"), get("fix"), get("topic")
 			if c := get("check"); c != "" {
 				f.Check = c
 			}

@@ -273,13 +273,16 @@ deny contains f if {
 	some n in topic_names_read(g)
 	some name in restricted_of_other_teams(n, team_of(g.principal))
 	t := input.topics[name]
-	f := finding(
-		"KG603", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
-		sprintf(
-			"grant %s lets User:%s (team %q) READ restricted topic %s of team %q without approval",
-			[g.source, g.principal, team_of(g.principal), name, object.get(t, "team", "")],
+	f := object.union(
+		finding(
+			"KG603", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
+			sprintf(
+				"grant %s lets User:%s (team %q) READ restricted topic %s of team %q without approval",
+				[g.source, g.principal, team_of(g.principal), name, object.get(t, "team", "")],
+			),
+			sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [object.get(t, "team", "")]),
 		),
-		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [object.get(t, "team", "")]),
+		{"topic": name},
 	)
 }
 
@@ -458,10 +461,13 @@ deny contains f if {
 	owner := object.get(input.topics[name], "team", "")
 	owner != ""
 	owner != team
-	f := finding(
-		"KG605", "cross-team-write", g.source, kafka_principal(g.principal),
-		sprintf("grant %s lets User:%s (team %q) WRITE topic %s of team %q without approval", [g.source, g.principal, team, name, owner]),
-		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [owner]),
+	f := object.union(
+		finding(
+			"KG605", "cross-team-write", g.source, kafka_principal(g.principal),
+			sprintf("grant %s lets User:%s (team %q) WRITE topic %s of team %q without approval", [g.source, g.principal, team, name, owner]),
+			sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [owner]),
+		),
+		{"topic": name},
 	)
 }
 
@@ -506,3 +512,86 @@ declared_topics_covered(n) := {name |
 } if {
 	n != "*"
 }
+
+# --- lifecycle: expiring grants and waivers ----------------------------------
+# input.today and input.expiry_warning_until (today + 14 days) are dates
+# (YYYY-MM-DD, UTC) set by kafkaguard; input.expired_grants are the grants it
+# left out because their expires date has passed.
+
+# METADATA
+# title: Grants that expire soon are announced
+# description: A grant with an expires date within 14 days; after that date compile leaves it out and apply removes its ACLs.
+# custom:
+#   id: KG655
+#   check: grant-expires-soon
+warn contains f if {
+	some g in input.grants
+	g.expires != ""
+	g.expires <= input.expiry_warning_until
+	f := finding(
+		"KG655", "grant-expires-soon", g.source, kafka_principal(g.principal),
+		sprintf("grant %s of User:%s expires on %s: after that day compile leaves it out and apply removes its ACLs", [g.source, g.principal, g.expires]),
+		"extend expires if the access is still needed, or let it lapse and remove the grant",
+	)
+}
+
+# METADATA
+# title: Expired grants are left out
+# description: A grant whose expires date has passed gives nothing; remove it from the inventory.
+# custom:
+#   id: KG656
+#   check: grant-expired
+warn contains f if {
+	some g in input.expired_grants
+	f := finding(
+		"KG656", "grant-expired", g.source, kafka_principal(g.principal),
+		sprintf("grant %s of User:%s expired on %s: compile leaves it out, so apply removes its ACLs", [g.source, g.principal, g.expires]),
+		"remove the grant from the inventory, or give it a new expires date",
+	)
+}
+
+# METADATA
+# title: Waivers that expire soon are announced
+# description: An effective waiver that expires within 14 days; after that the finding it waives is reported again.
+# custom:
+#   id: KG657
+#   check: waiver-expires-soon
+warn contains f if {
+	some w in input.waivers
+	w.approved_by != ""
+	w.expires >= input.today
+	w.expires <= input.expiry_warning_until
+	f := finding(
+		"KG657", "waiver-expires-soon", w.source, waiver_subject(w),
+		sprintf("waiver %s of %s for %s expires on %s: after that day %s is reported again", [w.source, w.rule, waiver_subject(w), w.expires, w.rule]),
+		"fix what the rule reports, or renew the waiver (a new expires date, approved again)",
+	)
+}
+
+# METADATA
+# title: Waivers that do not waive are reported
+# description: A waiver without approved_by, or past its expires date, waives nothing.
+# custom:
+#   id: KG658
+#   check: waiver-not-effective
+warn contains f if {
+	some w in input.waivers
+	why := waiver_not_effective(w)
+	f := finding(
+		"KG658", "waiver-not-effective", w.source, waiver_subject(w),
+		sprintf("waiver %s of %s for %s does not waive: %s", [w.source, w.rule, waiver_subject(w), why]),
+		"get the waiver approved (approved_by) and give it a date in the future, or remove it",
+	)
+}
+
+waiver_not_effective(w) := "it has no approved_by" if {
+	w.approved_by == ""
+} else := sprintf("it expired on %s", [w.expires]) if {
+	w.expires < input.today
+}
+
+# waiver_subject(w) is the principal or topic a waiver is for, as findings
+# name them.
+waiver_subject(w) := kafka_principal(w.principal) if w.principal != ""
+
+else := concat("", ["Topic:", w.topic])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -21,6 +22,10 @@ func TestLibraryGuardrailsFromAnnotations(t *testing.T) {
 		{ID: "KG652", Check: "topic-without-writer", Rule: "warn", Title: "Every declared topic has a writer"},
 		{ID: "KG653", Check: "prefix-matches-nothing", Rule: "warn", Title: "Every granted topic prefix matches a declared topic"},
 		{ID: "KG654", Check: "application-id-overlap", Rule: "warn", Title: `No Kafka Streams application_id followed by "-" begins another`},
+		{ID: "KG655", Check: "grant-expires-soon", Rule: "warn", Title: "Grants that expire soon are announced"},
+		{ID: "KG656", Check: "grant-expired", Rule: "warn", Title: "Expired grants are left out"},
+		{ID: "KG657", Check: "waiver-expires-soon", Rule: "warn", Title: "Waivers that expire soon are announced"},
+		{ID: "KG658", Check: "waiver-not-effective", Rule: "warn", Title: "Waivers that do not waive are reported"},
 	}
 	got := LibraryGuardrails()
 	if len(got) != len(want) {
@@ -48,6 +53,7 @@ func TestLibraryGuardrailsMatchTheirFindings(t *testing.T) {
   analytics:  {auth: mtls, team: data}
   root:       {auth: plain, team: ops, superuser: true}
   idle:       {auth: mtls, team: data}
+  lonely:     {auth: mtls, team: data}
 topics:
   orders.events: {team: orders, classification: internal}
   ledger:        {team: payments, classification: restricted}
@@ -59,8 +65,13 @@ grants:
   - {principal: analytics, role: producer, topics: [orders.events]}
   - {principal: analytics, role: streams-app, application_id: fraud, inputs: [orders.events]}
   - {principal: analytics, role: streams-app, application_id: fraud-scorer, inputs: [orders.events]}
+  - {principal: idle, role: consumer, topics: [orders.events], groups: [g], expires: 2027-03-25}
+  - {principal: idle, role: consumer, topics: [orders.events], groups: [g], expires: 2027-03-01}
+waivers:
+  - {rule: KG601, principal: "*", reason: r, expires: 2027-03-25}
+  - {rule: KG602, principal: orders-api, reason: r, approved_by: ciso, expires: 2027-03-25}
 `)
-	res, err := Compile(context.Background(), inv, Options{})
+	res, err := Compile(context.Background(), inv, Options{Now: time.Date(2027, 3, 20, 12, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

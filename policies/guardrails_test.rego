@@ -277,3 +277,61 @@ test_role_that_only_describes_listed_wildcard_is_allowed if {
 		]}
 	not "KG602" in ids(fs)
 }
+
+# --- lifecycle (KG655-KG658) -----------------------------------------------
+
+dated(grants, waivers) := object.union(inventory(grants), {
+	"today": "2027-03-20",
+	"expiry_warning_until": "2027-04-03",
+	"waivers": waivers,
+	"expired_grants": [{"principal": "analytics", "role": "consumer", "expires": "2027-03-01", "source": "inv.yaml:20"}],
+})
+
+waiver(extra) := object.union(
+	{"rule": "KG602", "principal": "analytics", "topic": "", "reason": "r", "approved_by": "ciso", "expires": "2027-03-31", "source": "inv.yaml:30"},
+	extra,
+)
+
+test_warn_grant_expiring_soon if {
+	fs := kafkaguard.warn with input as dated(
+		[
+			grant({"role": "producer", "topics": ["orders.events"], "expires": "2027-04-03"}),
+			grant({"role": "producer", "topics": ["orders.events"], "expires": "2027-04-04", "source": "inv.yaml:11"}),
+		],
+		[],
+	)
+	{f.location | some f in fs; f.id == "KG655"} == {"inv.yaml:10"}
+	some f in fs
+	f.id == "KG655"
+	contains(f.msg, "expires on 2027-04-03")
+}
+
+test_warn_grant_expired if {
+	fs := kafkaguard.warn with input as dated([], [])
+	some f in fs
+	f.id == "KG656"
+	f.msg == "grant inv.yaml:20 of User:analytics expired on 2027-03-01: compile leaves it out, so apply removes its ACLs"
+}
+
+test_warn_waiver_expiring_soon_and_not_effective if {
+	fs := kafkaguard.warn with input as dated([], [
+		waiver({}),
+		waiver({"approved_by": "", "source": "inv.yaml:31"}),
+		waiver({"expires": "2027-03-19", "source": "inv.yaml:32"}),
+		waiver({"expires": "2027-06-01", "source": "inv.yaml:33", "principal": "", "topic": "ledger"}),
+		waiver({"expires": "2027-03-21", "source": "inv.yaml:34", "principal": "", "topic": "ledger"}),
+	])
+	{[f.location, f.resource] | some f in fs; f.id == "KG657"} == {["inv.yaml:30", "User:analytics"], ["inv.yaml:34", "Topic:ledger"]}
+	{f.msg | some f in fs; f.id == "KG658"} == {
+		"waiver inv.yaml:31 of KG602 for User:analytics does not waive: it has no approved_by",
+		"waiver inv.yaml:32 of KG602 for User:analytics does not waive: it expired on 2027-03-19",
+	}
+}
+
+test_cross_team_findings_name_their_topic if {
+	fs := kafkaguard.deny with input as inventory([
+		grant({"principal": "analytics", "role": "consumer", "topics": ["ledger"]}),
+		grant({"principal": "analytics", "role": "producer", "topics": ["orders.events"], "source": "inv.yaml:11"}),
+	])
+	{[f.id, f.topic] | some f in fs; f.id in {"KG603", "KG605"}} == {["KG603", "ledger"], ["KG605", "orders.events"]}
+}

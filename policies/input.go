@@ -2,6 +2,7 @@ package policies
 
 import (
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -38,7 +39,13 @@ func labelsTerm(labels map[string]string) *ast.Term {
 //
 // The principals, the topics and the grants are built at the same time (most
 // of the cost is allocation, which spreads over the cores).
-func InputValue(inv *inventory.Inventory) ast.Value {
+func InputValue(inv *inventory.Inventory) ast.Value { return inputValueAt(inv, time.Time{}, nil) }
+
+// inputValueAt is InputValue with the dates of now: "today" (YYYY-MM-DD,
+// UTC), "expiry_warning_until" (today + ExpiryWarningDays) and
+// "expired_grants", the grants left out because they expired (each
+// {principal, role, expires, source}). With a zero now those keys are absent.
+func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.Grant) ast.Value {
 	str := ast.StringTerm
 	// istr interns repeated values (teams, roles, hosts, ...); each part
 	// has its own table.
@@ -141,11 +148,40 @@ func InputValue(inv *inventory.Inventory) ast.Value {
 		grants[i] = ast.NewTerm(o)
 	}
 	wg.Wait()
-	return ast.NewObject(
+	waivers := make([]*ast.Term, len(inv.Waivers))
+	for i, w := range inv.Waivers {
+		waivers[i] = ast.ObjectTerm(
+			ast.Item(str("rule"), str(w.Rule)),
+			ast.Item(str("principal"), str(w.Principal)),
+			ast.Item(str("topic"), str(w.Topic)),
+			ast.Item(str("reason"), str(w.Reason)),
+			ast.Item(kApprovedBy, str(w.ApprovedBy)),
+			ast.Item(kExpires, str(w.Expires)),
+			ast.Item(kSource, str(w.Source)),
+		)
+	}
+	out := ast.NewObject(
+		ast.Item(str("waivers"), ast.ArrayTerm(waivers...)),
 		ast.Item(str("cluster"), ast.NewTerm(cluster)),
 		ast.Item(str("principals"), ast.NewTerm(principals)),
 		ast.Item(str("topics"), ast.NewTerm(topics)),
 		ast.Item(str("grants"), ast.ArrayTerm(grants...)),
 		ast.Item(str("managed"), ast.ObjectTerm(ast.Item(str("principals"), strs(inv.ManagedPrincipals())))),
 	)
+	if !now.IsZero() {
+		day := now.UTC()
+		out.Insert(str("today"), str(day.Format(inventory.DateLayout)))
+		out.Insert(str("expiry_warning_until"), str(day.AddDate(0, 0, ExpiryWarningDays).Format(inventory.DateLayout)))
+		gone := make([]*ast.Term, len(expired))
+		for i, g := range expired {
+			gone[i] = ast.ObjectTerm(
+				ast.Item(kPrincipal, str(g.Principal)),
+				ast.Item(kRole, str(g.Role)),
+				ast.Item(kExpires, str(g.Expires)),
+				ast.Item(kSource, str(g.Source)),
+			)
+		}
+		out.Insert(str("expired_grants"), ast.ArrayTerm(gone...))
+	}
+	return out
 }

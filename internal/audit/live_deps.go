@@ -27,14 +27,18 @@ func BindingSources(prov map[acl.Binding][]policies.Provenance) map[acl.Binding]
 }
 
 // ReportFindings are the policy's findings as report findings: its deny
-// findings (errors) and then its warn findings (warnings).
+// findings (errors), its warn findings (warnings) and the findings waivers
+// waived (info).
 func ReportFindings(res *policies.Result) []report.Finding {
-	out := make([]report.Finding, 0, len(res.Deny)+len(res.Warn))
+	out := make([]report.Finding, 0, len(res.Deny)+len(res.Warn)+len(res.Info))
 	for _, f := range res.Deny {
 		out = append(out, reportFinding(f, report.SeverityError))
 	}
 	for _, f := range res.Warn {
 		out = append(out, reportFinding(f, report.SeverityWarning))
+	}
+	for _, f := range res.Info {
+		out = append(out, reportFinding(f, report.SeverityInfo))
 	}
 	return out
 }

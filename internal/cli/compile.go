@@ -102,6 +102,7 @@ Examples:
 				fmt.Fprintf(e.stderr, "kafkaguard: %d bindings from %d grants and %d principals in %s\n",
 					res.ACLs.Len(), len(inv.Grants), len(inv.Principals), time.Since(start).Round(time.Millisecond))
 			}
+			e.printExpiries(res)
 			e.printDenies(res.Deny)
 			if len(res.Deny) > 0 {
 				fmt.Fprintf(e.stderr, "kafkaguard: hint: the inventory violates %d policy rule(s); run 'kafkaguard policy check' for details\n", len(res.Deny))

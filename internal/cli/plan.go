@@ -48,6 +48,9 @@ func (e *env) buildPlan(c *ucli.Context) (*plan.Plan, *app.Session, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if w.Compiled != nil {
+		e.printExpiries(w.Compiled)
+	}
 	if err := w.Denied(); err != nil {
 		e.printDenies(w.Compiled.Deny)
 		return nil, nil, err

@@ -54,6 +54,13 @@ Embedded guardrails:
   warn KG652 topic-without-writer        a declared topic no principal may write
   warn KG653 prefix-matches-nothing      a granted topic prefix that matches no declared topic
   warn KG654 application-id-overlap      a streams application_id + "-" that begins another's
+  warn KG655 grant-expires-soon          a grant whose expires date is within 14 days
+  warn KG656 grant-expired               a grant past its expires date (compile leaves it out)
+  warn KG657 waiver-expires-soon         an approved waiver whose expires date is within 14 days
+  warn KG658 waiver-not-effective        a waiver without approved_by or past its expires date
+
+Waivers (top-level waivers: in the inventory) turn a finding into a waived
+one (info, no exit 2) while they are approved and not expired.
 
 Exit codes: 0 clean (warnings allowed), 2 any deny (or any warn with
 --fail-on-warn), 1 the inventory or a policy could not be read.
