@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,10 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
-)
+	"golang.org/x/term"
 
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
-var Version = "dev"
+	"github.com/kafkaguard/kafkaguard/internal/buildinfo"
+)
 
 // Exit codes, the contract CI jobs rely on (docs/design.md).
 const (
@@ -51,8 +51,7 @@ func isTerminal(v any) bool {
 	if !ok {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // Main runs kafkaguard with args (args[0] is the program name) and returns the
@@ -171,7 +170,7 @@ Exit codes: 0 nothing to report, 1 could not run, 2 findings: policy violations
 (and warnings with --fail-on-warn), failing policy tests, audit findings at or
 above --fail-on, and pending changes with plan --detailed-exitcode.
 Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
-		Version:              Version,
+		Version:              buildinfo.Read().Version,
 		Reader:               e.stdin,
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
@@ -180,7 +179,18 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 		Flags: append([]ucli.Flag{
 			&ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also NO_COLOR)", EnvVars: envVars("no-color")},
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "request-level logs on stderr (never secrets)", EnvVars: envVars("verbose")},
+			&ucli.BoolFlag{Name: "version", Usage: "print the version and exit (kafkaguard version -v adds module versions)"},
 		}, limitFlags()...),
+		Action: func(c *ucli.Context) error {
+			if c.Bool("version") {
+				fmt.Fprintf(e.stdout, "kafkaguard %s\n", buildinfo.Read())
+				return nil
+			}
+			if c.Args().Present() {
+				return ucli.ShowCommandHelp(c, c.Args().First())
+			}
+			return ucli.ShowAppHelp(c)
+		},
 		Commands: []*ucli.Command{
 			versionCommand(e),
 			accessCommand(e),
@@ -194,6 +204,7 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 			devCommand(e),
 			demoCommand(e),
 			completionCommand(e),
+			manCommand(e),
 		},
 		// Usage errors are ordinary errors: one line, exit 1.
 		OnUsageError: usageError,
@@ -341,10 +352,32 @@ func envVars(flag string) []string {
 func versionCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "version",
-		Usage:     "print the kafkaguard version",
-		UsageText: "kafkaguard version",
+		Usage:     "print the kafkaguard version, commit, build date and Go version",
+		UsageText: "kafkaguard version [-v] [-o text|json]",
+		Description: `Prints what the binary was built from: the release tag (or the module
+version for a go install build), the commit, the build date, the Go version
+and the platform. -v adds every Go module compiled in, like go version -m.
+
+Examples:
+  kafkaguard version
+  kafkaguard --version
+  kafkaguard version -v
+  kafkaguard version -o json`,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also list the Go modules compiled in"},
+			outputFlag("text", "json"),
+		},
 		Action: func(c *ucli.Context) error {
-			fmt.Fprintf(e.stdout, "kafkaguard %s\n", Version)
+			info := buildinfo.Read()
+			if !c.Bool("verbose") {
+				info.Modules = nil
+			}
+			if c.String("output") == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(info)
+			}
+			info.WriteVerbose(e.stdout)
 			return nil
 		},
 	}
