@@ -229,23 +229,40 @@ func principalLabel(p analysis.GraphPrincipal) string {
 	return p.Principal
 }
 
-// teams groups node ids by team ("" = no team), teams sorted.
-func teams(g analysis.Graph, ids nodeIDs) (order []string, members map[string][][2]string) {
-	members = map[string][][2]string{} // team -> (id, label)
-	add := func(team, id, label string) {
+// eachGroup writes the graph's nodes team by team, teams sorted, nodes of
+// no team first and outside any group: open starts a team's group and
+// returns what closes it; node writes one node at an indent.
+func eachGroup(g analysis.Graph, ids nodeIDs, open func(i int, team string) (closing string),
+	node func(indent, id, label string, principal bool), w io.Writer) {
+	type member struct {
+		id, label string
+		principal bool
+	}
+	var order []string
+	members := map[string][]member{}
+	add := func(team string, m member) {
 		if _, ok := members[team]; !ok {
 			order = append(order, team)
 		}
-		members[team] = append(members[team], [2]string{id, label})
+		members[team] = append(members[team], m)
 	}
 	for _, p := range g.Principals {
-		add(p.Team, ids.principals[p.Principal], principalLabel(p))
+		add(p.Team, member{ids.principals[p.Principal], principalLabel(p), true})
 	}
 	for _, r := range g.Resources {
-		add(r.Team, ids.resources[r], resourceLabel(r))
+		add(r.Team, member{ids.resources[r], resourceLabel(r), false})
 	}
 	slices.Sort(order)
-	return order, members
+	for i, team := range order {
+		indent, closing := "  ", ""
+		if team != "" {
+			indent, closing = "    ", open(i, team)
+		}
+		for _, m := range members[team] {
+			node(indent, m.id, m.label, m.principal)
+		}
+		io.WriteString(w, closing)
+	}
 }
 
 // WriteDOT writes the graph in graphviz's DOT language: principals (boxes)
@@ -254,28 +271,16 @@ func teams(g analysis.Graph, ids nodeIDs) (order []string, members map[string][]
 func WriteDOT(w io.Writer, g analysis.Graph) error {
 	ids := newNodeIDs(g)
 	fmt.Fprintf(w, "digraph access {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n")
-	isPrincipal := map[string]bool{}
-	for _, id := range ids.principals {
-		isPrincipal[id] = true
-	}
-	order, members := teams(g, ids)
-	for i, team := range order {
-		indent := "  "
-		if team != "" {
-			fmt.Fprintf(w, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, dotQuote("team "+team))
-			indent = "    "
+	eachGroup(g, ids, func(i int, team string) string {
+		fmt.Fprintf(w, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, dotQuote("team "+team))
+		return "  }\n"
+	}, func(indent, id, label string, principal bool) {
+		shape := "ellipse"
+		if principal {
+			shape = "box"
 		}
-		for _, m := range members[team] {
-			shape := "ellipse"
-			if isPrincipal[m[0]] {
-				shape = "box"
-			}
-			fmt.Fprintf(w, "%s%s [label=%s, shape=%s];\n", indent, m[0], dotQuote(m[1]), shape)
-		}
-		if team != "" {
-			fmt.Fprintf(w, "  }\n")
-		}
-	}
+		fmt.Fprintf(w, "%s%s [label=%s, shape=%s];\n", indent, id, dotQuote(label), shape)
+	}, w)
 	for _, e := range g.Edges {
 		style := `color="#2471a3"`
 		if e.Writes {
@@ -301,28 +306,16 @@ func dotQuote(s string) string {
 func WriteMermaid(w io.Writer, g analysis.Graph) error {
 	ids := newNodeIDs(g)
 	fmt.Fprintf(w, "flowchart LR\n  %%%% ==> writes or changes, --> reads or describes only\n")
-	isPrincipal := map[string]bool{}
-	for _, id := range ids.principals {
-		isPrincipal[id] = true
-	}
-	order, members := teams(g, ids)
-	for i, team := range order {
-		indent := "  "
-		if team != "" {
-			fmt.Fprintf(w, "  subgraph team%d[%s]\n", i, mermaidQuote("team "+team))
-			indent = "    "
+	eachGroup(g, ids, func(i int, team string) string {
+		fmt.Fprintf(w, "  subgraph team%d[%s]\n", i, mermaidQuote("team "+team))
+		return "  end\n"
+	}, func(indent, id, label string, principal bool) {
+		if principal {
+			fmt.Fprintf(w, "%s%s[%s]\n", indent, id, mermaidQuote(label))
+		} else {
+			fmt.Fprintf(w, "%s%s[(%s)]\n", indent, id, mermaidQuote(label))
 		}
-		for _, m := range members[team] {
-			if isPrincipal[m[0]] {
-				fmt.Fprintf(w, "%s%s[%s]\n", indent, m[0], mermaidQuote(m[1]))
-			} else {
-				fmt.Fprintf(w, "%s%s[(%s)]\n", indent, m[0], mermaidQuote(m[1]))
-			}
-		}
-		if team != "" {
-			fmt.Fprintf(w, "  end\n")
-		}
-	}
+	}, w)
 	for _, e := range g.Edges {
 		arrow := "-->"
 		if e.Writes {

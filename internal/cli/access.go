@@ -15,20 +15,29 @@ import (
 func accessCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "access",
-		Usage:     "answer authorization questions offline, as the broker would",
-		UsageText: "kafkaguard access can --acls FILE PRINCIPAL OPERATION RESOURCE_TYPE [RESOURCE_NAME] [command options]",
-		Description: `Decides requests against a file of ACL bindings with the rules of Kafka's
-StandardAuthorizer (KRaft) and AclAuthorizer: super users bypass ACLs, DENY
-wins over ALLOW, User:* and host * match everyone, LITERAL "*" and PREFIXED
-patterns match names, ALL matches every operation, READ/WRITE/DELETE/ALTER
-imply DESCRIBE and ALTER_CONFIGS implies DESCRIBE_CONFIGS for ALLOW bindings,
-and allow.everyone.if.no.acl.found decides when a resource has no ACL at all.
-No cluster is contacted.
+		Usage:     "answer authorization questions offline, as the broker would; review access changes",
+		UsageText: "kafkaguard access can|who-can|list|diff|graph [command options] [arguments...]",
+		Description: `Decides requests with the rules of Kafka's StandardAuthorizer (KRaft) and
+AclAuthorizer: super users bypass ACLs, DENY wins over ALLOW, User:* and host
+* match everyone, LITERAL "*" and PREFIXED patterns match names, ALL matches
+every operation, READ/WRITE/DELETE/ALTER imply DESCRIBE and ALTER_CONFIGS
+implies DESCRIBE_CONFIGS for ALLOW bindings, and allow.everyone.if.no.acl.found
+decides when a resource has no ACL at all. The ACLs come from --acls FILE,
+-f INVENTORY (compiled with the policies) or the live cluster.
+
+  can      may PRINCIPAL do OPERATION on a resource? (exit 0 yes, 2 no)
+  who-can  every principal that may, and whether anyone may
+  list     a principal's effective permissions, with what is denied and why
+  diff     who gains or loses what between two ACL sources (pull requests)
+  graph    principals -> resources with the operations (dot, mermaid)
 
 Examples:
   kafkaguard compile -f inventory.yaml -o json > acls.json
   kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
-  kafkaguard access can --acls acls.json User:analytics READ TOPIC payments.cards --host 10.0.0.7 -o json`,
+  kafkaguard access who-can -f inventory/ READ TOPIC payments.cards --explain
+  kafkaguard access list -f inventory/ User:analytics
+  kafkaguard access diff --base origin/main:inventory/ --head inventory/ -o markdown
+  kafkaguard access graph -f inventory/ -o dot | dot -Tsvg > access.svg`,
 		Subcommands: []*ucli.Command{accessCanCommand(e), accessWhoCanCommand(e), accessListCommand(e), accessDiffCommand(e), accessGraphCommand(e)},
 	}
 }
@@ -37,11 +46,14 @@ func accessCanCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "can",
 		Usage:     "may PRINCIPAL perform OPERATION on a resource? exit 0 allowed, 2 denied",
-		UsageText: "kafkaguard access can --acls FILE PRINCIPAL OPERATION RESOURCE_TYPE [RESOURCE_NAME] [--host HOST] [--super-user PRINCIPAL]... [--allow-if-no-acl] [-o text|json]",
+		UsageText: "kafkaguard access can (--acls FILE | -f INVENTORY | --command-config FILE) PRINCIPAL OPERATION RESOURCE_TYPE [RESOURCE_NAME] [--host HOST] [--super-user PRINCIPAL]... [--allow-if-no-acl] [-o text|json]",
 		Description: `Prints ALLOWED or DENIED, the reason, and the bindings that decided it.
 Exit code 0 when allowed, 2 when denied, 1 on bad input.
 
-FILE is a JSON array of bindings, the format of 'kafkaguard compile -o json':
+The ACLs come from --acls FILE, -f INVENTORY (compiled with the policies;
+declared superuser principals count as super users) or the live cluster
+(--bootstrap-server / --command-config). FILE is a JSON array of bindings,
+the format of 'kafkaguard compile -o json':
   [{"principal":"User:orders-api","host":"*","resource_type":"TOPIC",
     "resource_name":"orders.events","pattern_type":"LITERAL",
     "operation":"WRITE","permission":"ALLOW"}]
@@ -70,19 +82,30 @@ Examples:
   kafkaguard access can --acls acls.json User:admin ALTER CLUSTER --super-user 'User:admin;User:kafka'
   kafkaguard access can --acls acls.json User:billing READ TOPIC invoices -o json | jq .reason`,
 		Flags: append(accessSourceFlags(),
-			&ucli.StringFlag{Name: "host", Value: acl.Wildcard, Usage: "the client's address `HOST` (an IP); * = unspecified: only host * bindings apply", EnvVars: envVars("host")},
+			hostFlag(),
 			outputFlag("text", "json"),
 		),
-		Action: func(c *ucli.Context) error {
-			args, err := trailingFlags(c)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			return e.accessCan(c, args)
-		},
+		Action: withArgs(e.accessCan),
+	}
+}
+
+// hostFlag is --host, the client address of a request.
+func hostFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "host", Value: acl.Wildcard, Usage: "the client's address `HOST` (an IP); * = unspecified: only host * bindings apply", EnvVars: envVars("host")}
+}
+
+// withArgs is the action of a command whose flags may follow its arguments:
+// run gets the arguments alone (trailingFlags); -h shows the help.
+func withArgs(run func(c *ucli.Context, args []string) error) ucli.ActionFunc {
+	return func(c *ucli.Context) error {
+		args, err := trailingFlags(c)
+		if errors.Is(err, errHelpShown) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return run(c, args)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -155,9 +156,13 @@ func (e *env) analysisIndex(c *ucli.Context) (*analysis.Index, *access.Source, e
 	return analysis.NewIndex(src.Set, opts, declared(src)...), src, nil
 }
 
-// positional returns the arguments after trailingFlags, or errHelpShown.
-func positional(c *ucli.Context) ([]string, error) {
-	return trailingFlags(c)
+// writeResult writes a command's result to stdout through a buffer.
+func (e *env) writeResult(write func(io.Writer) error) error {
+	w := bufio.NewWriter(e.stdout)
+	if err := write(w); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 const sourceHelp = `ACLs come from one of: --acls FILE (the compile -o json format), -f INVENTORY
@@ -190,18 +195,11 @@ Examples:
   kafkaguard access who-can --command-config admin.properties ALTER CLUSTER -o json | jq .principals
   kafkaguard access who-can --acls acls.json READ GROUP analytics-daily --host 10.0.0.7`,
 		Flags: append(accessSourceFlags(),
-			&ucli.StringFlag{Name: "host", Value: acl.Wildcard, Usage: "the client's address `HOST` (an IP); * = unspecified: only host * bindings apply", EnvVars: envVars("host")},
+			hostFlag(),
 			&ucli.BoolFlag{Name: "explain", Usage: "show each decision and the bindings that decide it", EnvVars: envVars("explain")},
 			outputFlag("text", "json"),
 		),
-		Action: func(c *ucli.Context) error {
-			args, err := positional(c)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		Action: withArgs(func(c *ucli.Context, args []string) error {
 			// The request without a principal: parse it with a placeholder.
 			r, err := parseAccessRequest(append([]string{analysis.Anyone}, args...), c.String("host"))
 			if err != nil {
@@ -212,17 +210,13 @@ Examples:
 				return err
 			}
 			res := x.WhoCan(r.Operation, r.ResourceType, r.ResourceName, r.Host)
-			w := bufio.NewWriter(e.stdout)
-			if c.String("output") == "json" {
-				err = access.WriteWhoCanJSON(w, res, c.Bool("explain"))
-			} else {
-				err = access.WriteWhoCanText(w, res, c.Bool("explain"))
-			}
-			if err == nil {
-				err = w.Flush()
-			}
-			return err
-		},
+			return e.writeResult(func(w io.Writer) error {
+				if c.String("output") == "json" {
+					return access.WriteWhoCanJSON(w, res, c.Bool("explain"))
+				}
+				return access.WriteWhoCanText(w, res, c.Bool("explain"))
+			})
+		}),
 	}
 }
 
@@ -252,14 +246,7 @@ Examples:
 			&ucli.BoolFlag{Name: "explain", Usage: "show the bindings that allow each operation", EnvVars: envVars("explain")},
 			outputFlag("text", "json"),
 		),
-		Action: func(c *ucli.Context) error {
-			args, err := positional(c)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		Action: withArgs(func(c *ucli.Context, args []string) error {
 			if len(args) != 1 {
 				return withHint(fmt.Errorf("want one PRINCIPAL, got %d argument(s)", len(args)), "kafkaguard access list --acls acls.json User:orders-api")
 			}
@@ -271,17 +258,13 @@ Examples:
 				return err
 			}
 			l := x.List(args[0])
-			w := bufio.NewWriter(e.stdout)
-			if c.String("output") == "json" {
-				err = access.WriteListJSON(w, l)
-			} else {
-				err = access.WriteListText(w, l, c.Bool("explain"))
-			}
-			if err == nil {
-				err = w.Flush()
-			}
-			return err
-		},
+			return e.writeResult(func(w io.Writer) error {
+				if c.String("output") == "json" {
+					return access.WriteListJSON(w, l)
+				}
+				return access.WriteListText(w, l, c.Bool("explain"))
+			})
+		}),
 	}
 }
 
@@ -312,7 +295,9 @@ inventory file (*.yaml) or directory (compiled with --policy), or REF:PATH:
 the same at a git revision, read with git as a pull request sees it
 (origin/main:inventory/; PATH from the repository's top, or ./PATH from the
 current directory). Without --base the live cluster is the base
-(--bootstrap-server / --command-config): what applying head would change.
+(--bootstrap-server / --command-config): how the head's access differs from
+the cluster's (apply keeps unmanaged principals' bindings, so their losses
+here are drift, not what apply would do).
 
 Rows: a principal, or User:* (anyone: every principal without its own
 bindings there); host * (every host no host-specific binding names) or a
@@ -374,18 +359,15 @@ func (e *env) accessDiff(c *ucli.Context) error {
 		Base: base.Label, Head: head.Label,
 		Changes: analysis.Diff(base.Set, head.Set, analysis.DiffOptions{Broker: opts, Meta: access.Metadata(base, head)}),
 	}
-	w := bufio.NewWriter(e.stdout)
-	switch c.String("output") {
-	case "json":
-		err = rep.WriteJSON(w)
-	case "markdown":
-		err = rep.WriteMarkdown(w)
-	default:
-		err = rep.WriteText(w)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
+	err = e.writeResult(func(w io.Writer) error {
+		switch c.String("output") {
+		case "json":
+			return rep.WriteJSON(w)
+		case "markdown":
+			return rep.WriteMarkdown(w)
+		}
+		return rep.WriteText(w)
+	})
 	if err != nil {
 		return err
 	}
@@ -437,19 +419,15 @@ Examples:
 				return err
 			}
 			g := x.Graph(access.Metadata(src), analysis.GraphFilter{Principals: c.StringSlice("principal"), Topics: c.StringSlice("topic")})
-			w := bufio.NewWriter(e.stdout)
-			switch c.String("output") {
-			case "mermaid":
-				err = access.WriteMermaid(w, g)
-			case "json":
-				err = access.WriteGraphJSON(w, g)
-			default:
-				err = access.WriteDOT(w, g)
-			}
-			if err == nil {
-				err = w.Flush()
-			}
-			return err
+			return e.writeResult(func(w io.Writer) error {
+				switch c.String("output") {
+				case "mermaid":
+					return access.WriteMermaid(w, g)
+				case "json":
+					return access.WriteGraphJSON(w, g)
+				}
+				return access.WriteDOT(w, g)
+			})
 		},
 	}
 }
