@@ -15,6 +15,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // adminLibrdkafkaFile is the superuser's librdkafka config (kcat -F), written
@@ -45,7 +46,7 @@ func devUpCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "up",
 		Usage:     "start the dev cluster and print how to connect to it",
-		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE] [--client-auth MODE] [--ssl-principal-mapping-rules RULES] [--crl FILE] [--auto-create-topics]",
+		UsageText: "kafkaguard dev up [--dir DIR] [--listen HOST:PORT] [--data-dir DIR] [--broker-cert FILE --broker-key FILE] [--client-auth MODE] [--ssl-principal-mapping-rules RULES | -f INVENTORY] [--crl FILE] [--auto-create-topics]",
 		Description: `Starts a one-broker cluster and prints its bootstrap address and ready-to-paste
 settings for kafkaguard, kcat, librdkafka, KafkaJS and Java clients. It runs
 until interrupted (Ctrl-C, SIGTERM) and then shuts down cleanly.
@@ -65,6 +66,7 @@ Examples:
   kafkaguard dev up --listen 127.0.0.1:0            # any free port
   kafkaguard dev up --dir ./dev --data-dir ./dev/data
   kafkaguard dev up --dir ./ca --broker-cert ./ca/issued/broker-0.pem --broker-key ./ca/issued/broker-0-key.pem
+  kafkaguard dev up -f examples/inventory/            # the inventory's ssl.principal.mapping.rules
   kafkaguard dev up --ssl-principal-mapping-rules 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT' --crl ./crl.pem
   kcat -F .kafkaguard/dev/admin.librdkafka.properties -L
 
@@ -83,13 +85,22 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 			&ucli.StringFlag{Name: "broker-cert", Usage: "serve this PEM broker certificate `FILE` (leaf + chain) instead of issuing one", EnvVars: envVars("broker-cert")},
 			&ucli.StringFlag{Name: "broker-key", Usage: "the broker certificate's key `FILE`", EnvVars: envVars("broker-key")},
 			&ucli.StringFlag{Name: "client-auth", Value: devcluster.ClientAuthRequested, Usage: "ssl.client.auth: required, requested or none", EnvVars: envVars("client-auth")},
-			&ucli.StringFlag{Name: "ssl-principal-mapping-rules", Usage: "ssl.principal.mapping.rules for client certificates (default DEFAULT)", EnvVars: envVars("ssl-principal-mapping-rules")},
+			&ucli.StringFlag{Name: "ssl-principal-mapping-rules", Usage: "ssl.principal.mapping.rules for client certificates (default: the inventory's with -f, else DEFAULT)", EnvVars: envVars("ssl-principal-mapping-rules")},
+			&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory whose cluster.ssl_principal_mapping_rules the broker uses (repeatable)", EnvVars: envVars("file")},
 			&ucli.StringFlag{Name: "crl", Usage: "refuse client certificates revoked in this CRL `FILE` (PEM or DER, from 'kafkaguard pki crl')", EnvVars: envVars("crl")},
 			&ucli.BoolFlag{Name: "auto-create-topics", Usage: "auto.create.topics.enable: create a missing topic on metadata requests of principals allowed CREATE", EnvVars: envVars("auto-create-topics")},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return withHint(fmt.Errorf("dev up takes no arguments, got %q", c.Args().First()), "run 'kafkaguard dev up --help' for usage")
+			}
+			rules := c.String("ssl-principal-mapping-rules")
+			if files := c.StringSlice("file"); len(files) > 0 && !c.IsSet("ssl-principal-mapping-rules") {
+				inv, err := inventory.Load(files...)
+				if err != nil {
+					return err
+				}
+				rules = inv.Cluster.SSLPrincipalMappingRules
 			}
 			ctx, stop := signal.NotifyContext(c.Context, devSignals...)
 			defer stop()
@@ -99,7 +110,7 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 				DataDir:    c.String("data-dir"),
 				BrokerCert: c.String("broker-cert"),
 				BrokerKey:  c.String("broker-key"),
-				ClientAuth: c.String("client-auth"), MappingRules: c.String("ssl-principal-mapping-rules"),
+				ClientAuth: c.String("client-auth"), MappingRules: rules,
 				CRL: c.String("crl"), AutoCreateTopics: c.Bool("auto-create-topics"),
 				Logger: verboseWriter(c, e.stderr),
 				Notify: func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
