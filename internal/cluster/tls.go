@@ -92,19 +92,31 @@ func (l *loader) trustStore() (*x509.CertPool, error) {
 		if err != nil {
 			return nil, l.errorf(key, "%v", err)
 		}
-		pass, _ := l.raw("ssl.truststore.password")
-		switch typ {
+		// Kafka: "If a password is not set, trust store file configured will
+		// still be used, but integrity checking is disabled."
+		pass, hasPass := l.raw("ssl.truststore.password")
+		format, err := storeFormat(typ, data)
+		if err != nil {
+			return nil, l.errorf(typKey, "truststore %s: %v", loc, err)
+		}
+		switch format {
 		case "PEM":
 			return pemPool(l, key, data)
-		case "PKCS12", "P12":
+		case "PKCS12":
 			certs, err := pkcs12.DecodeTrustStore(data, pass)
 			if err != nil {
+				if !hasPass {
+					return nil, l.errorf(key, "PKCS12 truststore %s: %v (no ssl.truststore.password is set: only a store without a password, e.g. keytool -J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE -J-Dkeystore.pkcs12.macAlgorithm=NONE, reads without one)", loc, err)
+				}
 				return nil, l.errorf(key, "PKCS12 truststore %s: %v", loc, err)
 			}
+			if len(certs) == 0 {
+				return nil, l.errorf(key, "PKCS12 truststore %s holds no trusted certificate", loc)
+			}
 			return certPool(certs), nil
-		case "", "JKS":
-			if typ == "" && looksPEM(data) {
-				return pemPool(l, key, data)
+		default: // JKS
+			if !hasPass {
+				data = skipJKSIntegrity(data)
 			}
 			certs, _, _, err := readJKS(data, pass, "", false)
 			if err != nil {
@@ -114,16 +126,10 @@ func (l *loader) trustStore() (*x509.CertPool, error) {
 				return nil, l.errorf(key, "JKS truststore %s holds no trusted certificate", loc)
 			}
 			return certPool(certs), nil
-		default:
-			return nil, l.errorf(typKey, "unsupported truststore type %q (want PEM, JKS or PKCS12)", typ)
 		}
 	}
 	if loc, key, ok := l.get("ssl.ca.location"); ok && loc != "" {
-		data, err := os.ReadFile(loc)
-		if err != nil {
-			return nil, l.errorf(key, "%v", err)
-		}
-		return pemPool(l, key, data)
+		return caLocation(l, key, loc, caProbePaths())
 	}
 	return nil, nil
 }
@@ -215,10 +221,14 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 		if !hasKeyPass {
 			keyPass = storePass
 		}
-		switch typ {
+		format, err := storeFormat(typ, data)
+		if err != nil {
+			return nil, nil, l.errorf(typKey, "keystore %s: %v", loc, err)
+		}
+		switch format {
 		case "PEM":
 			return pemPair(l, key, data, nil)
-		case "PKCS12", "P12":
+		case "PKCS12":
 			k, leaf, cas, err := pkcs12.DecodeChain(data, storePass)
 			if err != nil {
 				return nil, nil, l.errorf(key, "PKCS12 keystore %s: %v", loc, err)
@@ -228,10 +238,7 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 				chain = append(chain, c.Raw)
 			}
 			return chain, k, nil
-		case "", "JKS":
-			if typ == "" && looksPEM(data) {
-				return pemPair(l, key, data, nil)
-			}
+		default: // JKS
 			_, chain, k, err := readJKS(data, storePass, keyPass, true)
 			if err != nil {
 				return nil, nil, l.errorf(key, "JKS keystore %s: %v", loc, err)
@@ -240,8 +247,6 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 				return nil, nil, l.errorf(key, "JKS keystore %s holds no private key entry", loc)
 			}
 			return chain, k, nil
-		default:
-			return nil, nil, l.errorf(typKey, "unsupported keystore type %q (want PEM, JKS or PKCS12)", typ)
 		}
 	}
 	// librdkafka: ssl.certificate.location + ssl.key.location.
