@@ -17,7 +17,8 @@ import (
 )
 
 // Load reads and validates the inventory from files and directories (every
-// *.yaml and *.yml file directly in a directory, in name order). Keys that
+// *.yaml and *.yml file directly in a directory, or symlink to one, in name
+// order; hidden entries skipped, so a mounted ConfigMap loads). Keys that
 // the format does not define are errors; every error names file:line.
 //
 // Roles are not checked here: user policies may add roles, so the policy
@@ -51,8 +52,11 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 		}
 		n := 0
 		for _, e := range entries {
-			ext := filepath.Ext(e.Name())
-			if e.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
+			ok, err := inventoryFile(p, e)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				files = append(files, filepath.Join(p, e.Name()))
 				n++
 			}
@@ -87,6 +91,30 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 		return nil, err
 	}
 	return l.inv, nil
+}
+
+// inventoryFile reports whether a directory entry is an inventory file: a
+// *.yaml or *.yml regular file, or a symlink to one. A Kubernetes ConfigMap
+// volume is made of such symlinks (inventory.yaml -> ..data/inventory.yaml,
+// ..data -> ..2026_12_01_...): hidden entries like those are skipped, the
+// links are followed. A link to anything but a regular file (a directory, a
+// device, a FIFO) is skipped; a dangling one is an error naming it.
+func inventoryFile(dir string, e fs.DirEntry) (bool, error) {
+	name := e.Name()
+	if ext := filepath.Ext(name); strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") {
+		return false, nil
+	}
+	switch {
+	case e.Type().IsRegular():
+		return true, nil
+	case e.Type()&fs.ModeSymlink != 0:
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return false, fmt.Errorf("read inventory %s: %w", filepath.Join(dir, name), err)
+		}
+		return fi.Mode().IsRegular(), nil
+	}
+	return false, nil
 }
 
 // Parse reads one inventory document held in memory; name is used in errors.
