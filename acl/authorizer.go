@@ -294,10 +294,18 @@ func (b Binding) MatchesResource(typ ResourceType, name string) bool {
 // about instead of asking about every one.
 func (a *Authorizer) ResourceBindings(typ ResourceType, name string) []Binding {
 	var out []Binding
+	a.EachResourceBinding(typ, name, func(b *Binding) { out = append(out, *b) })
+	return out
+}
+
+// EachResourceBinding calls fn with each binding ResourceBindings returns,
+// without copying them; fn must not keep or change *b.
+func (a *Authorizer) EachResourceBinding(typ ResourceType, name string, fn func(b *Binding)) {
 	a.walk(typ, name, func(pi principalIndex) {
 		for _, bs := range pi {
-			out = append(out, bs...)
+			for i := range bs {
+				fn(&bs[i])
+			}
 		}
 	})
-	return out
 }

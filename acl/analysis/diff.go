@@ -212,24 +212,27 @@ func sortedClasses(m map[class]touch) []class {
 // changes no more general question answers the same way.
 func (d *differ) classChanges(c class, t touch, allowIfNo bool) []Change {
 	ex := d.u.example(c)
-	inBase, inHead := d.base.ResourceBindings(c.typ, ex), d.head.ResourceBindings(c.typ, ex)
-	everyone := t[Anyone]
-	if allowIfNo && (len(inBase) == 0) != (len(inHead) == 0) {
-		// The first or last binding on these names: allow.everyone.if.no.acl.found
-		// no longer (or now) decides, for every principal and operation.
-		everyone = maskOf(c.typ.Operations()...)
-	}
 	// The hosts each principal's bindings on these names name: other hosts
-	// get host *'s answer.
+	// get host *'s answer. Every principal bound here gets a key.
 	hostsOf := map[string][]string{}
-	for _, bs := range [][]acl.Binding{inBase, inHead} {
-		for _, b := range bs {
-			hs := hostsOf[b.Principal] // a key for every principal bound here
-			if b.Host != acl.Wildcard {
+	var inBase, inHead int
+	collect := func(n *int) func(b *acl.Binding) {
+		return func(b *acl.Binding) {
+			*n++
+			hs := hostsOf[b.Principal]
+			if b.Host != acl.Wildcard && !slices.Contains(hs, b.Host) {
 				hs = append(hs, b.Host)
 			}
 			hostsOf[b.Principal] = hs
 		}
+	}
+	d.base.EachResourceBinding(c.typ, ex, collect(&inBase))
+	d.head.EachResourceBinding(c.typ, ex, collect(&inHead))
+	everyone := t[Anyone]
+	if allowIfNo && (inBase == 0) != (inHead == 0) {
+		// The first or last binding on these names: allow.everyone.if.no.acl.found
+		// no longer (or now) decides, for every principal and operation.
+		everyone = maskOf(c.typ.Operations()...)
 	}
 	asked := map[string]opMask{}
 	for p, m := range t {

@@ -97,9 +97,7 @@ func (x *Index) WhoCan(op acl.Operation, typ acl.ResourceType, name, host string
 	res.Decisions = append(res.Decisions, PrincipalDecision{Anyone, anyone})
 
 	var own []string // principals with their own answer
-	for _, b := range x.az.ResourceBindings(typ, name) {
-		own = append(own, b.Principal)
-	}
+	x.az.EachResourceBinding(typ, name, func(b *acl.Binding) { own = append(own, b.Principal) })
 	for _, p := range x.opts.SuperUsers {
 		own = append(own, strings.TrimSpace(p))
 	}
