@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 )
@@ -231,5 +232,50 @@ func TestAccessGraphDOTRendersWithGraphviz(t *testing.T) {
 		if !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("class=\"edge\"")) {
 			t.Fatalf("dot rendered no graph with edges:\n%s", svg)
 		}
+	}
+}
+
+// TestAccessCIExampleUsesRealFlags checks that every kafkaguard command line
+// of examples/ci/access-diff.yaml names a command and flags that exist.
+func TestAccessCIExampleUsesRealFlags(t *testing.T) {
+	data, err := os.ReadFile("../../examples/ci/access-diff.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(&env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: os.Getenv})
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		_, cmdline, ok := strings.Cut(line, "kafkaguard ")
+		if !ok || strings.HasPrefix(strings.TrimSpace(line), "#") || strings.Contains(line, "releases/download") {
+			continue
+		}
+		words := strings.Fields(cmdline)
+		cmds := app.Commands
+		var cmd *ucli.Command
+		for len(words) > 0 && !strings.HasPrefix(words[0], "-") {
+			i := slices.IndexFunc(cmds, func(c *ucli.Command) bool { return c.HasName(words[0]) })
+			if i < 0 {
+				break
+			}
+			cmd, cmds, words = cmds[i], cmds[i].Subcommands, words[1:]
+		}
+		if cmd == nil {
+			continue // kafkaguard --version, or a path
+		}
+		n++
+		for _, w := range words {
+			if w == ";" || w == "};" || w == ">" || w == ">>" || w == "||" {
+				break
+			}
+			if name, ok := strings.CutPrefix(w, "-"); ok && w != "-" {
+				name = strings.TrimPrefix(name, "-")
+				if findFlag(cmd.Flags, name) == nil {
+					t.Errorf("%q: %s has no flag %s", strings.TrimSpace(line), cmd.HelpName, w)
+				}
+			}
+		}
+	}
+	if n < 3 {
+		t.Fatalf("found %d kafkaguard command lines in the example", n)
 	}
 }
