@@ -81,17 +81,25 @@ func commonPrefix(a, b []string) int {
 }
 
 // shellWords splits a command line as a POSIX shell would for the simple
-// lines the demo prints: words, double-quoted strings and a trailing comment.
+// lines the demo prints: words, double- and single-quoted strings and a
+// trailing comment.
 func shellWords(line string) ([]string, error) {
 	var (
-		words  []string
-		cur    strings.Builder
-		inWord bool
-		quoted bool
+		words   []string
+		cur     strings.Builder
+		inWord  bool
+		quoted  bool
+		squoted bool
 	)
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
 		switch {
+		case squoted && ch == '\'':
+			squoted = false
+		case squoted:
+			cur.WriteByte(ch)
+		case ch == '\'':
+			squoted, inWord = true, true
 		case quoted && ch == '"':
 			quoted = false
 		case quoted:
@@ -113,7 +121,7 @@ func shellWords(line string) ([]string, error) {
 			inWord = true
 		}
 	}
-	if quoted {
+	if quoted || squoted {
 		return nil, &syntaxError{line, '"'}
 	}
 	if inWord {
@@ -138,6 +146,10 @@ func TestShellWords(t *testing.T) {
 	}
 	if want := []string{"kafkaguard", "pki", "init", "--dir", "pki", "--cn", "kafkaguard demo CA"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	got, err = shellWords(`kafkaguard pki principal c.pem --mapping-rules 'RULE:^CN=([^,]+),.*$/$1/'`)
+	if want := []string{"kafkaguard", "pki", "principal", "c.pem", "--mapping-rules", "RULE:^CN=([^,]+),.*$/$1/"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("got %q (%v), want %q", got, err, want)
 	}
 	if _, err := shellWords("kafkaguard policy check && kafkaguard compile"); err == nil {
 		t.Error("&& is not refused")

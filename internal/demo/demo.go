@@ -117,6 +117,7 @@ var steps = []step{
 	{"Plan the ACLs", (*state).plan},
 	{"Apply the plan", (*state).apply},
 	{"Real clients meet the ACLs", (*state).clients},
+	{"An mTLS client is the principal of its certificate", (*state).mtlsClient},
 	{"Change the cluster behind kafkaguard's back", (*state).drift},
 	{"Audit: every change is a finding", (*state).auditDrift},
 	{"Apply again: ACLs restored, password rotated", (*state).heal},
@@ -221,26 +222,32 @@ func (s *state) runCLI(ctx context.Context, args []string) (stdout, stderr strin
 }
 
 // pathFlags are the flags of the demo's commands whose values are paths.
-var pathFlags = map[string]bool{"--dir": true, "-f": true, "--command-config": true, "--secrets-dir": true, "--pki-dir": true}
+var pathFlags = map[string]bool{"--dir": true, "-f": true, "--command-config": true, "--secrets-dir": true, "--pki-dir": true, "--out": true}
 
 // anchor makes the relative paths of args relative to the demo directory,
 // as they are when a person runs the line there.
 func (s *state) anchor(args []string) []string {
 	out := slices.Clone(args)
 	for i := 1; i < len(out); i++ {
-		if pathFlags[out[i-1]] && !filepath.IsAbs(out[i]) {
+		certArg := i == 3 && out[1] == "pki" && out[2] == "principal" // pki principal CERT.pem
+		if (pathFlags[out[i-1]] || certArg) && !filepath.IsAbs(out[i]) {
 			out[i] = filepath.Join(s.o.Dir, out[i])
 		}
 	}
 	return out
 }
 
-// commandLine is args as a shell line: words with a space are quoted.
+// commandLine is args as a shell line: words with a space are
+// double-quoted, words with other shell characters (a mapping rule's $ and
+// parentheses) single-quoted.
 func commandLine(args []string) string {
 	words := make([]string, len(args))
 	for i, a := range args {
 		words[i] = a
-		if strings.ContainsAny(a, " \t") {
+		switch {
+		case strings.ContainsAny(a, "$`\\\"!()*?[]{}|&;<>'"):
+			words[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		case strings.ContainsAny(a, " \t"):
 			words[i] = fmt.Sprintf("%q", a)
 		}
 	}

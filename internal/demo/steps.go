@@ -19,6 +19,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -86,7 +87,17 @@ func (s *state) issueBroker(ctx context.Context) error {
 func (s *state) startCluster(ctx context.Context) error {
 	// The dev cluster shares the CA directory and serves step 2's broker
 	// certificate; it writes pki/admin.properties, which trusts that CA only.
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir, BrokerCert: s.broker.CertPath, BrokerKey: s.broker.KeyPath})
+	// It maps client certificates with the inventory's mapping rules, as
+	// `dev up -f inventory.yaml` does.
+	if err := os.WriteFile(s.invPath, Inventory, 0o644); err != nil {
+		return err
+	}
+	inv, err := inventory.Load(s.invPath)
+	if err != nil {
+		return err
+	}
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: s.pkiDir, BrokerCert: s.broker.CertPath, BrokerKey: s.broker.KeyPath,
+		MappingRules: inv.Cluster.SSLPrincipalMappingRules})
 	if err != nil {
 		return err
 	}
@@ -105,7 +116,7 @@ func (s *state) startCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.show("kafkaguard", "dev", "up", "--dir", s.rel(s.pkiDir), "--broker-cert", s.rel(s.broker.CertPath), "--broker-key", s.rel(s.broker.KeyPath), "--listen", "127.0.0.1:0")
+	s.show("kafkaguard", "dev", "up", "--dir", s.rel(s.pkiDir), "--broker-cert", s.rel(s.broker.CertPath), "--broker-key", s.rel(s.broker.KeyPath), "--listen", "127.0.0.1:0", "-f", "inventory.yaml")
 	served, err := servedCertificate(ctx, dc.Addr(), s.ca.CertPool())
 	if err != nil {
 		return err
@@ -120,9 +131,6 @@ func (s *state) startCluster(ctx context.Context) error {
 
 // 4
 func (s *state) compilePolicy(ctx context.Context) error {
-	if err := os.WriteFile(s.invPath, Inventory, 0o644); err != nil {
-		return err
-	}
 	if _, err := s.command(ctx, exitOK, "kafkaguard", "policy", "check", "-f", "inventory.yaml"); err != nil {
 		return fmt.Errorf("the demo inventory does not pass the policy: %w", err)
 	}
@@ -246,6 +254,51 @@ func (s *state) clients(ctx context.Context) error {
 		return fmt.Errorf("unknown user mallory: got %v, want the login refused", err)
 	}
 	s.ok("mallory, a user nobody created, is refused at login")
+	return nil
+}
+
+// 9: an mTLS client, with a certificate from `pki issue client` and no SASL.
+func (s *state) mtlsClient(ctx context.Context) error {
+	out, err := s.command(ctx, exitOK, "kafkaguard", "pki", "issue", "client", "--dir", "pki", "--name", "shipping",
+		"--dn", "CN=shipping,OU=orders,O=Acme", "--out", "secrets", "--mapping-rules", s.work.Inventory.Cluster.SSLPrincipalMappingRules)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "User:shipping") {
+		return errors.New("pki issue client does not name the principal User:shipping")
+	}
+	certPath, keyPath := filepath.Join(s.secrets, "shipping.pem"), filepath.Join(s.secrets, "shipping-key.pem")
+	principal, err := s.command(ctx, exitOK, "kafkaguard", "pki", "principal", s.rel(certPath), "--mapping-rules", s.work.Inventory.Cluster.SSLPrincipalMappingRules)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(principal) != "User:shipping" {
+		return fmt.Errorf("pki principal says %q, want User:shipping", strings.TrimSpace(principal))
+	}
+	// The application's librdkafka-style config: TLS with its certificate, no SASL.
+	props := filepath.Join(s.secrets, "shipping.properties")
+	body := fmt.Sprintf("bootstrap.servers=%s\nsecurity.protocol=SSL\nssl.ca.location=%s\nssl.certificate.location=%s\nssl.key.location=%s\n",
+		s.dc.Addr(), s.dc.CAPath(), certPath, keyPath)
+	if err := os.WriteFile(props, []byte(body), 0o600); err != nil {
+		return err
+	}
+	cfg, err := cluster.LoadConfig("", props)
+	if err != nil {
+		return err
+	}
+	if err := cluster.Produce(ctx, cfg, Topic, "order 42 shipped"); err != nil {
+		return fmt.Errorf("shipping could not produce to %s over mTLS: %w", Topic, err)
+	}
+	s.ok("shipping (certificate %s, no password) produces to %s: allowed (WRITE for User:shipping)", s.rel(certPath), Topic)
+	const other = "payments.cards"
+	if err := s.admin.CreateTopic(ctx, other, 1); err != nil {
+		return err
+	}
+	err = cluster.Produce(ctx, cfg, other, "not mine to write")
+	if !errors.Is(err, cluster.ErrTopicAuthorization) {
+		return fmt.Errorf("shipping writing to %s: got %v, want an authorization error", other, err)
+	}
+	s.ok("shipping writes to %s: denied (%s)", other, cluster.KafkaErrorName(err))
 	return nil
 }
 
