@@ -26,8 +26,30 @@ func (b Binding) String() string {
 		b.Principal, b.Permission, b.Operation, b.PatternType, b.ResourceType, b.ResourceName, b.Host)
 }
 
-// Validate checks a binding the way a Kafka broker would before accepting it.
+// Validate checks a binding the way a Kafka broker would before accepting it,
+// and that its operation is one its resource type defines (as kafka-acls.sh
+// checks before sending it).
 func (b Binding) Validate() error {
+	if err := b.ValidateStored(); err != nil {
+		return err
+	}
+	if !b.ResourceType.Allows(b.Operation) {
+		return fmt.Errorf("operation %s is not valid on resource type %s (valid: %s)",
+			b.Operation, b.ResourceType, opList(b.ResourceType.Operations()))
+	}
+	if b.ResourceType == ResourceCluster && b.ResourceName != ClusterName {
+		return fmt.Errorf("CLUSTER bindings must be LITERAL %q, not %s %q", ClusterName, b.PatternType, b.ResourceName)
+	}
+	return nil
+}
+
+// ValidateStored checks what every binding a cluster can hold satisfies. It
+// is Validate without the checks kafka-acls.sh makes but a cluster's ACL
+// store does not: an operation its resource type does not define (Kafka
+// stores it; it never matches a request) and the literal wildcard "*" as
+// the CLUSTER resource's name (ZooKeeper-era authorizers stored it, and it
+// matches the cluster). Imported bindings are checked with it.
+func (b Binding) ValidateStored() error {
 	if err := ValidatePrincipal(b.Principal); err != nil {
 		return err
 	}
@@ -49,11 +71,7 @@ func (b Binding) Validate() error {
 	if b.ResourceName == "" {
 		return fmt.Errorf("empty resource name for %s", b.ResourceType)
 	}
-	if !b.ResourceType.Allows(b.Operation) {
-		return fmt.Errorf("operation %s is not valid on resource type %s (valid: %s)",
-			b.Operation, b.ResourceType, opList(b.ResourceType.Operations()))
-	}
-	if b.ResourceType == ResourceCluster && (b.ResourceName != ClusterName || b.PatternType != PatternLiteral) {
+	if b.ResourceType == ResourceCluster && (b.ResourceName != ClusterName && b.ResourceName != Wildcard || b.PatternType != PatternLiteral) {
 		return fmt.Errorf("CLUSTER bindings must be LITERAL %q, not %s %q", ClusterName, b.PatternType, b.ResourceName)
 	}
 	if b.PatternType == PatternPrefixed && b.ResourceName == Wildcard {

@@ -3,7 +3,6 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -138,7 +137,9 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 			if r.Name == "" {
 				r.Name = acl.ClusterName
 			}
-			if r.Name != acl.ClusterName {
+			// "*" is Kafka's literal wildcard, which ZooKeeper-era
+			// authorizers stored for the cluster too (import keeps it).
+			if r.Name != acl.ClusterName && r.Name != acl.Wildcard {
 				return fmt.Errorf("principal %q: the CLUSTER resource is named %q, not %q", g.Principal, acl.ClusterName, r.Name)
 			}
 		case acl.ResourceTopic:
@@ -190,9 +191,11 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 	if len(g.Hosts) == 0 {
 		g.Hosts = []string{acl.Wildcard}
 	}
+	// A host that is not an IP address is Kafka's to store (it never
+	// matches a client): the policy library warns (KG659), the loader keeps it.
 	for _, h := range g.Hosts {
-		if h != acl.Wildcard && net.ParseIP(h) == nil {
-			return fmt.Errorf("principal %q: host %q is not an IP address or \"*\" (Kafka ACLs match client IP addresses, not names or CIDRs)", g.Principal, h)
+		if h == "" || strings.ContainsFunc(h, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("principal %q: host %q is empty or has control characters (give an IP address or \"*\")", g.Principal, h)
 		}
 	}
 	return nil

@@ -19,6 +19,12 @@ const (
 	AuthMTLS        = "mtls"
 	AuthPlain       = "plain"       // SASL/PLAIN: allowed, but never for a superuser
 	AuthOAuthBearer = "oauthbearer" // SASL/OAUTHBEARER: allowed, but never for a superuser
+	// AuthExternal: the principal's credentials are managed outside
+	// kafkaguard (another tool, an identity provider, a certificate
+	// authority of its own); kafkaguard manages its ACLs only and the users
+	// commands leave it alone. `kafkaguard import` declares principals it
+	// sees only in ACLs this way.
+	AuthExternal = "external"
 )
 
 // Topic classifications, from least to most sensitive.
@@ -73,7 +79,7 @@ type Cluster struct {
 // Principal is one declared Kafka principal, User:<Name>.
 type Principal struct {
 	Name       string
-	Auth       string // "scram-sha-256" | "scram-sha-512" | "mtls" (also "plain", "oauthbearer")
+	Auth       string // "scram-sha-256" | "scram-sha-512" | "mtls" (also "plain", "oauthbearer", "external")
 	Team       string
 	DN         string // mtls only, optional
 	Iterations int    // SCRAM only; 0 = DefaultIterations

@@ -101,7 +101,7 @@ func TestLoadRejectsBadInventories(t *testing.T) {
 		{"role and operations", base + "grants:\n  - {principal: a, role: consumer, operations: [READ], topics: [t]}\n", "exclusive"},
 		{"unknown operation", base + "grants:\n  - {principal: a, operations: [REED], topics: [t]}\n", `unknown operation "REED"`},
 		{"unknown resource type", base + "grants:\n  - {principal: a, operations: [READ], resource: {type: TABLE, name: x}}\n", `unknown resource type "TABLE"`},
-		{"host name", base + "grants:\n  - {principal: a, role: producer, topics: [t], hosts: [example.com]}\n", "not an IP address"},
+		{"empty host", base + "grants:\n  - {principal: a, role: producer, topics: [t], hosts: [\"\"]}\n", "host \"\" is empty"},
 		{"unknown grant key", base + "grants:\n  - {principal: a, role: producer, topic: [t]}\n", `inv.yaml:5: grant: unknown key "topic"`},
 		{"duplicate principal", base + "principals:\n  a: {auth: mtls}\n", `key "principals" given twice`},
 		{"bad permission", base + "grants:\n  - {principal: a, role: producer, topics: [t], permission: MAYBE}\n", `unknown permission "MAYBE"`},

@@ -14,8 +14,6 @@ func validPrincipalName(name string) error {
 		return errors.New("empty name")
 	case name == "*":
 		return errors.New("\"*\" is not a principal (a grant to everyone uses principal: \"*\")")
-	case strings.TrimSpace(name) != name:
-		return errors.New("leading or trailing spaces")
 	case strings.ContainsAny(name, "\n\r\t"):
 		return errors.New("control characters in the name")
 	case strings.HasPrefix(name, "User:"):

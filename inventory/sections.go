@@ -43,7 +43,7 @@ func (l *loader) cluster(file string, n *yaml.Node) error {
 	return nil
 }
 
-var validAuth = []string{AuthSCRAMSHA256, AuthSCRAMSHA512, AuthMTLS, AuthPlain, AuthOAuthBearer}
+var validAuth = []string{AuthSCRAMSHA256, AuthSCRAMSHA512, AuthMTLS, AuthPlain, AuthOAuthBearer, AuthExternal}
 
 func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {

@@ -159,8 +159,6 @@ func TestCompileErrors(t *testing.T) {
 			want: `inv.yaml:4: grant: role "streams-app" needs application_id`},
 		{name: "role that gives nothing", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: producer, groups: [g]}\n",
 			want: "inv.yaml:4: grant: role producer gives a nothing here"},
-		{name: "invalid combination", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, operations: [READ], transactional_ids: [x]}\n",
-			want: "inv.yaml:4: grant (operations) produces an invalid binding: operation READ is not valid on resource type TRANSACTIONAL_ID"},
 		{name: "rego parse error", inv: ok, policy: write("p1/x.rego", "package x\n\ndeny contains msg if {\n"),
 			want: "policy parse error: " + dir + "/p1/x.rego:"},
 		{name: "rego compile error", inv: ok, policy: write("p2/x.rego", "package x\n\ndeny contains msg if {\n\tmsg := nope\n}\n"),

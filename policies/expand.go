@@ -174,7 +174,7 @@ func (x grantExpansion) entry(e *ast.Term, out []acl.Binding, ops []acl.Operatio
 		for _, op := range ops {
 			for _, h := range x.g.Hosts {
 				b := acl.Binding{Principal: x.principal, Host: h, ResourceType: rt, ResourceName: name, PatternType: pt, Operation: op, Permission: x.perm}
-				if err := b.Validate(); err != nil {
+				if err := b.ValidateStored(); err != nil {
 					return out, ops, fmt.Errorf("%s: grant (%s) produces an invalid binding: %v", src, x.p.what(), err)
 				}
 				if old, ok := prov[b]; !ok {

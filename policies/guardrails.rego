@@ -595,3 +595,51 @@ waiver_not_effective(w) := "it has no approved_by" if {
 waiver_subject(w) := kafka_principal(w.principal) if w.principal != ""
 
 else := concat("", ["Topic:", w.topic])
+
+# METADATA
+# title: Grant hosts are IP addresses
+# description: Kafka stores any host string, but matches it against the client's IP address only, so a host name or a CIDR range never matches a client.
+# custom:
+#   id: KG659
+#   check: host-not-ip
+warn contains f if {
+	some g in input.grants
+	some h in g.hosts
+	h != "*"
+	not net.cidr_is_valid(concat("", [h, "/32"]))
+	f := finding(
+		"KG659", "host-not-ip", g.source, kafka_principal(g.principal),
+		sprintf("grant %s: host %q is not an IP address: Kafka stores it, but no client ever matches it", [g.source, h]),
+		"use the client's IP address, or \"*\"",
+	)
+}
+
+# METADATA
+# title: Granted operations exist on their resource type
+# description: Kafka stores a binding whose operation its resource type does not define (kafka-acls.sh refuses it), but no request ever matches it.
+# custom:
+#   id: KG660
+#   check: operation-never-matches
+warn contains f if {
+	some g in input.grants
+	g.role == ""
+	some r in explicit_names(g)
+	some op in g.operations
+	op != "ALL"
+	not op in resource_type_operations[r[0]]
+	f := finding(
+		"KG660", "operation-never-matches", g.source, kafka_principal(g.principal),
+		sprintf("grant %s: %s is not an operation of %s %s: Kafka stores the binding, but no request matches it", [g.source, op, r[0], r[1]]),
+		"remove the operation, or grant it on a resource type that has it",
+	)
+}
+
+# The operations Kafka defines for each resource type (ALL aside).
+resource_type_operations := {
+	"TOPIC": {"READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "DESCRIBE_CONFIGS", "ALTER_CONFIGS"},
+	"GROUP": {"READ", "DESCRIBE", "DELETE"},
+	"CLUSTER": {"CREATE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"},
+	"TRANSACTIONAL_ID": {"WRITE", "DESCRIBE"},
+	"DELEGATION_TOKEN": {"DESCRIBE"},
+	"USER": {"CREATE_TOKENS", "DESCRIBE_TOKENS"},
+}

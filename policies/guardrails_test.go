@@ -26,6 +26,8 @@ func TestLibraryGuardrailsFromAnnotations(t *testing.T) {
 		{ID: "KG656", Check: "grant-expired", Rule: "warn", Title: "Expired grants are left out"},
 		{ID: "KG657", Check: "waiver-expires-soon", Rule: "warn", Title: "Waivers that expire soon are announced"},
 		{ID: "KG658", Check: "waiver-not-effective", Rule: "warn", Title: "Waivers that do not waive are reported"},
+		{ID: "KG659", Check: "host-not-ip", Rule: "warn", Title: "Grant hosts are IP addresses"},
+		{ID: "KG660", Check: "operation-never-matches", Rule: "warn", Title: "Granted operations exist on their resource type"},
 	}
 	got := LibraryGuardrails()
 	if len(got) != len(want) {
@@ -67,6 +69,7 @@ grants:
   - {principal: analytics, role: streams-app, application_id: fraud-scorer, inputs: [orders.events]}
   - {principal: idle, role: consumer, topics: [orders.events], groups: [g], expires: 2027-03-25}
   - {principal: idle, role: consumer, topics: [orders.events], groups: [g], expires: 2027-03-01}
+  - {principal: orders-api, operations: [WRITE], groups: [g], hosts: [client.example.com]}
 waivers:
   - {rule: KG601, principal: "*", reason: r, expires: 2027-03-25}
   - {rule: KG602, principal: orders-api, reason: r, approved_by: ciso, expires: 2027-03-25}

@@ -335,3 +335,19 @@ test_cross_team_findings_name_their_topic if {
 	])
 	{[f.id, f.topic] | some f in fs; f.id in {"KG603", "KG605"}} == {["KG603", "ledger"], ["KG605", "orders.events"]}
 }
+
+test_host_not_ip_warns if {
+	fs := kafkaguard.warn with input as inventory([grant({"operations": ["READ"], "topics": ["t"], "hosts": ["broker.example.com", "10.0.0.1", "::1", "*"]})])
+	msgs := {f.msg | some f in fs; f.id == "KG659"}
+	count(msgs) == 1
+	some m in msgs
+	contains(m, `host "broker.example.com" is not an IP address`)
+}
+
+test_operation_never_matches_warns if {
+	fs := kafkaguard.warn with input as inventory([grant({"permission": "DENY", "operations": ["WRITE", "READ", "ALL"], "groups": ["g"]})])
+	msgs := {f.msg | some f in fs; f.id == "KG660"}
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "WRITE is not an operation of GROUP g")
+}

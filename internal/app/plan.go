@@ -54,6 +54,7 @@ func (s *Session) UsersPlanner(o PlanOptions) *scram.Planner {
 		Admin: s.Client, Login: cluster.LoginSCRAM, Config: s.Client.Config(),
 		Desired: s.Users, Scope: s.Scope, Prune: o.PruneUsers,
 		RunningUser: s.Client.UserName(),
+		External:    scram.ExternalFromInventory(s.Inventory),
 		SecretsDir:  dir,
 		Log:         o.Log,
 	}

@@ -58,6 +58,8 @@ Embedded guardrails:
   warn KG656 grant-expired               a grant past its expires date (compile leaves it out)
   warn KG657 waiver-expires-soon         an approved waiver whose expires date is within 14 days
   warn KG658 waiver-not-effective        a waiver without approved_by or past its expires date
+  warn KG659 host-not-ip                 a grant host that is not an IP address (never matches a client)
+  warn KG660 operation-never-matches     an operation its resource type does not define (never matches)
 
 Waivers (top-level waivers: in the inventory) turn a finding into a waived
 one (info, no exit 2) while they are approved and not expired.
@@ -127,7 +129,7 @@ Examples:
 			&ucli.StringFlag{Name: "run", Usage: "only tests whose package.name matches `REGEX`", EnvVars: envVars("run")},
 			outputFlag("text", "json", "junit"),
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
-			durationFlag("timeout", policies.DefaultTimeout, "give up a test after `DURATION`"),
+			&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up a test after this long", EnvVars: envVars("timeout")},
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
 			capabilitiesFlag(),
 		},

@@ -238,6 +238,40 @@ func PlanUsers(desired []DesiredUser, actual map[string][]cluster.SCRAMCredentia
 	return p
 }
 
+// ExternalReason is why a user the inventory declares with auth: external
+// is left alone.
+const ExternalReason = "auth: external: its credentials are managed elsewhere"
+
+// LeaveExternal returns the plan with every change to a user in external
+// (declared auth: external) turned into a LeftAlone entry: kafkaguard
+// manages those principals' ACLs, never their credentials, with or without
+// prune.
+func (p UserPlan) LeaveExternal(external []string) UserPlan {
+	if len(external) == 0 {
+		return p
+	}
+	ext := make(map[string]bool, len(external))
+	for _, u := range external {
+		ext[u] = true
+	}
+	out := UserPlan{Changes: []UserChange{}, InSync: p.InSync, LeftAlone: []LeftAlone{}}
+	for _, c := range p.Changes {
+		if ext[c.User] {
+			out.LeftAlone = append(out.LeftAlone, LeftAlone{User: c.User, Reason: ExternalReason})
+			continue
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	for _, l := range p.LeftAlone {
+		if ext[l.User] && l.Reason != reasonRunningAdmin {
+			l.Reason = ExternalReason
+		}
+		out.LeftAlone = append(out.LeftAlone, l)
+	}
+	sort.SliceStable(out.LeftAlone, func(i, j int) bool { return out.LeftAlone[i].User < out.LeftAlone[j].User })
+	return out
+}
+
 func sortedInfos(in []cluster.SCRAMCredentialInfo) []cluster.SCRAMCredentialInfo {
 	out := append([]cluster.SCRAMCredentialInfo(nil), in...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Mechanism < out[j].Mechanism })

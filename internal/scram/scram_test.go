@@ -559,3 +559,24 @@ func TestInterruptedApplyFinishesTheBatchInFlight(t *testing.T) {
 		t.Errorf("re-plan creates %d, want the 20 not sent", c)
 	}
 }
+
+func TestLeaveExternalKeepsCredentialsManagedElsewhere(t *testing.T) {
+	actual := map[string][]cluster.SCRAMCredentialInfo{
+		"ext":   {{Mechanism: SHA256, Iterations: 4096}, {Mechanism: SHA512, Iterations: 8192}},
+		"other": {{Mechanism: SHA512, Iterations: 4096}},
+	}
+	scope, err := acl.NewScope("User:ext", "User:other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanUsers(nil, actual, scope, true, "").LeaveExternal([]string{"ext"})
+	if len(p.Changes) != 1 || p.Changes[0].User != "other" || p.Changes[0].Action != ActionRemove {
+		t.Fatalf("changes = %+v, want only the removal of other", p.Changes)
+	}
+	if len(p.LeftAlone) != 1 || p.LeftAlone[0].User != "ext" || p.LeftAlone[0].Reason != ExternalReason {
+		t.Fatalf("left alone = %+v, want ext (external)", p.LeftAlone)
+	}
+	if q := PlanUsers(nil, actual, scope, false, "").LeaveExternal([]string{"ext"}); q.LeftAlone[0].Reason != ExternalReason {
+		t.Errorf("without prune: %+v", q.LeftAlone)
+	}
+}

@@ -21,6 +21,7 @@ type Planner struct {
 	Scope       acl.Scope
 	Prune       bool
 	RunningUser string
+	External    []string // users declared auth: external: left alone (LeaveExternal)
 	SecretsDir  string
 	Log         io.Writer // -v lines; nil = none
 }
@@ -53,7 +54,7 @@ func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
+	up := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser).LeaveExternal(p.External)
 	up.NoteSecrets(store)
 	return &Section{planner: p, plan: up, store: store}, nil
 }
@@ -169,7 +170,7 @@ func (s *Section) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	again := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser)
+	again := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser).LeaveExternal(p.External)
 	if !again.Empty() {
 		c, u, r := again.Counts()
 		return fmt.Errorf("%d to create, %d to change, %d to remove still pending", c, u, r)

@@ -123,6 +123,18 @@ func DesiredFromInventory(inv *inventory.Inventory) ([]DesiredUser, error) {
 	return out, nil
 }
 
+// ExternalFromInventory returns the names of the principals inv declares
+// with auth: external, whose credentials the users commands leave alone.
+func ExternalFromInventory(inv *inventory.Inventory) []string {
+	var out []string
+	for _, p := range inv.Principals {
+		if p.Auth == inventory.AuthExternal {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
 // Select returns the desired users named in names (all when names is empty),
 // failing for a name the inventory does not declare as a SCRAM user.
 func Select(desired []DesiredUser, names []string) ([]DesiredUser, error) {
