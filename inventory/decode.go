@@ -159,3 +159,43 @@ func (l *loader) labels(file string, n *yaml.Node, what string, dst *map[string]
 	*dst = out
 	return nil
 }
+
+// namedEntries calls each with the key and the (dereferenced) value of every
+// entry of a mapping block such as principals or topics; a null block has
+// none. block, key and keys name the block, what its keys are and them in
+// the plural in errors ("principals", "name", "principal names").
+func (l *loader) namedEntries(file string, n *yaml.Node, block, key, keys string, each func(k, v *yaml.Node) error) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return l.errf(file, n, "%s must be a mapping of %s to settings, found %s", block, key, kindName(n))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return l.errf(file, k, "%s must be strings", keys)
+		}
+		if err := each(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listEntries calls each with every (dereferenced) item of a list block
+// such as grants or waivers; a null block has none.
+func (l *loader) listEntries(file string, n *yaml.Node, block string, each func(item *yaml.Node) error) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return l.errf(file, n, "%s must be a list, found %s", block, kindName(n))
+	}
+	for _, item := range n.Content {
+		if err := each(deref(item)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -11,14 +11,7 @@ import (
 )
 
 func (l *loader) grantsBlock(file string, n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		return l.errf(file, n, "grants must be a list, found %s", kindName(n))
-	}
-	for _, gn := range n.Content {
-		gn = deref(gn)
+	return l.listEntries(file, n, "grants", func(gn *yaml.Node) error {
 		g := Grant{Source: src(file, gn)}
 		what := "grant"
 		var perm string
@@ -66,8 +59,8 @@ func (l *loader) grantsBlock(file string, n *yaml.Node) error {
 		}
 		g.Index = len(l.inv.Grants)
 		l.inv.Grants = append(l.inv.Grants, g)
-	}
-	return nil
+		return nil
+	})
 }
 
 // countBindings holds a grant, and the inventory so far, to the binding

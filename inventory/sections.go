@@ -46,17 +46,7 @@ func (l *loader) cluster(file string, n *yaml.Node) error {
 var validAuth = []string{AuthSCRAMSHA256, AuthSCRAMSHA512, AuthMTLS, AuthPlain, AuthOAuthBearer, AuthExternal}
 
 func (l *loader) principalsBlock(file string, n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return l.errf(file, n, "principals must be a mapping of name to settings, found %s", kindName(n))
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return l.errf(file, k, "principal names must be strings")
-		}
+	return l.namedEntries(file, n, "principals", "name", "principal names", func(k, v *yaml.Node) error {
 		name := k.Value
 		if err := validPrincipalName(name); err != nil {
 			return l.errf(file, k, "principal %q: %v", name, err)
@@ -97,22 +87,12 @@ func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 			return l.errf(file, k, "%s: dn is an mtls setting, but auth is %s", what, p.Auth)
 		}
 		l.principals[name] = p
-	}
-	return nil
+		return nil
+	})
 }
 
 func (l *loader) topicsBlock(file string, n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return l.errf(file, n, "topics must be a mapping of topic name to settings, found %s", kindName(n))
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return l.errf(file, k, "topic names must be strings")
-		}
+	return l.namedEntries(file, n, "topics", "topic name", "topic names", func(k, v *yaml.Node) error {
 		name := k.Value
 		if name == acl.Wildcard {
 			return l.errf(file, k, "topic \"*\": declare topics by name or prefix (\"orders.*\"), not all at once")
@@ -140,19 +120,12 @@ func (l *loader) topicsBlock(file string, n *yaml.Node) error {
 			return l.errf(file, k, "%s: unknown classification %q (want one of %s)", what, t.Classification, strings.Join(Classifications, ", "))
 		}
 		l.topics[name] = t
-	}
-	return nil
+		return nil
+	})
 }
 
 func (l *loader) waiversBlock(file string, n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		return l.errf(file, n, "waivers must be a list, found %s", kindName(n))
-	}
-	for _, wn := range n.Content {
-		wn = deref(wn)
+	return l.listEntries(file, n, "waivers", func(wn *yaml.Node) error {
 		w := Waiver{Source: src(file, wn)}
 		err := l.mapping(file, wn, "waiver", map[string]func(k, v *yaml.Node) error{
 			"rule":        func(_, v *yaml.Node) error { return l.str(file, v, "waiver: rule", &w.Rule) },
@@ -185,8 +158,8 @@ func (l *loader) waiversBlock(file string, n *yaml.Node) error {
 			}
 		}
 		l.inv.Waivers = append(l.inv.Waivers, w)
-	}
-	return nil
+		return nil
+	})
 }
 
 var ruleRE = regexp.MustCompile(`^(KG[0-9]{3}|[A-Za-z][A-Za-z0-9_.-]*)$`)
