@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -15,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/duration"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 )
@@ -31,7 +30,7 @@ func auditCommand(e *env) *ucli.Command {
 		reportOutputFlag(auditKinds),
 		&ucli.StringFlag{Name: "out", Usage: "write the result to `FILE` atomically instead of stdout (for the node-exporter textfile collector)", EnvVars: envVars("out")},
 		&ucli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 2 when a finding is at or above `SEVERITY` (info, warning, error)", EnvVars: envVars("fail-on")},
-		&ucli.StringFlag{Name: "warn-within", Value: "30d", Usage: "report certificates expiring within `DURATION` (e.g. 30d, 72h)", EnvVars: envVars("warn-within")},
+		&ucli.StringFlag{Name: "warn-within", Value: "30d", Usage: "report certificates expiring within `DURATION` (e.g. 30d, 72h, 1y)", EnvVars: envVars("warn-within")},
 	}
 	flags = append(flags, connFlags()...)
 	return &ucli.Command{
@@ -95,7 +94,7 @@ func (e *env) audit(c *ucli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--fail-on: %w", err)
 	}
-	warnWithin, err := parseDays(c.String("warn-within"))
+	warnWithin, err := duration.Parse(c.String("warn-within"))
 	if err != nil {
 		return fmt.Errorf("--warn-within: %w", err)
 	}
@@ -196,21 +195,4 @@ func auditTargets(c *ucli.Context) ([]audit.Target, error) {
 		return nil, errors.New("--clusters and -f exclude each other: name each cluster's inventory in the clusters file")
 	}
 	return audit.LoadTargets(path, flags)
-}
-
-// parseDays parses a Go duration or a number of days ("30d").
-func parseDays(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		d, err := strconv.Atoi(n)
-		if err != nil || d < 0 {
-			return 0, fmt.Errorf("invalid duration %q (want e.g. 30d or 72h)", s)
-		}
-		return time.Duration(d) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q (want e.g. 30d or 72h)", s)
-	}
-	return d, nil
 }

@@ -14,7 +14,7 @@ func connFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: "bootstrap-server", Usage: "broker `HOST:PORT` list, comma separated (default: bootstrap.servers of --command-config)", EnvVars: envVars("bootstrap-server")},
 		&ucli.StringFlag{Name: "command-config", Usage: "Kafka client properties `FILE` (security.protocol, sasl.*, ssl.*), as for kafka-acls.sh", EnvVars: envVars("command-config")},
-		&ucli.DurationFlag{Name: "timeout", Value: cluster.DefaultTimeout, Usage: "give up connecting or waiting for an answer after `DURATION`", EnvVars: envVars("timeout")},
+		durationFlag("timeout", cluster.DefaultTimeout, "give up connecting or waiting for an answer after `DURATION`"),
 	}
 }
 

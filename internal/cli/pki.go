@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/kafkaguard/kafkaguard/internal/duration"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
@@ -74,22 +74,14 @@ func pkiPasswordFileFlag(usage string) ucli.Flag {
 	return &ucli.StringFlag{Name: "password-file", Usage: usage, EnvVars: envVars("password-file")}
 }
 
-// parseDuration accepts Go durations plus whole days ("30d") and years ("2y").
+// parseDuration parses a positive duration (package duration's grammar:
+// Go durations, whole days "30d" and years "2y"); "" is 0, the default.
 func parseDuration(flag, s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, nil
 	}
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "y": 365 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(s, suffix); ok {
-			v, err := strconv.Atoi(n)
-			if err != nil || v <= 0 {
-				break
-			}
-			return time.Duration(v) * unit, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("--%s %q is not a positive duration (e.g. 8760h, 90d, 2y)", flag, s)
 	}

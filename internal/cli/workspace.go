@@ -14,7 +14,7 @@ import (
 // policyTimeoutFlag is the policy evaluation's own deadline on commands whose
 // --timeout is the cluster's (plan, apply, audit).
 func policyTimeoutFlag() ucli.Flag {
-	return &ucli.DurationFlag{Name: "policy-timeout", Value: policies.DefaultTimeout, Usage: "give up policy evaluation after `DURATION`", EnvVars: envVars("policy-timeout")}
+	return durationFlag("policy-timeout", policies.DefaultTimeout, "give up policy evaluation after `DURATION`")
 }
 
 // policyTimeout is the command's policy deadline: --policy-timeout where the
