@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +36,7 @@ const (
 	deniedTopic  = "payments"
 
 	clientIterations = 16384
+	user8192         = "bob" // same password as alice, 8192 iterations
 )
 
 type clientEnv struct {
@@ -93,6 +96,10 @@ func startClientEnv(t *testing.T) *clientEnv {
 	}
 	if err != nil {
 		t.Fatalf("create SCRAM user %s: %v", clientUser, err)
+	}
+	// bob, at 8192 iterations, only logs in.
+	if res, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: user8192, Mechanism: kadm.ScramSha512, Iterations: 8192, Password: password}}); err != nil || res.Error() != nil {
+		t.Fatalf("create SCRAM user %s: %v %v", user8192, err, res.Error())
 	}
 	for _, b := range []*kadm.ACLBuilder{
 		kadm.NewACLs().Allow("User:"+clientUser).AllowHosts("*").Topics(allowedTopic).
@@ -214,6 +221,14 @@ func TestKcatOverSASLSSLWithSCRAM(t *testing.T) {
 
 	e.checkHandshakeV1(t)
 
+	t.Run("a user stored with 8192 iterations logs in", func(t *testing.T) {
+		args := slices.Clone(base)
+		args[slices.Index(args, "sasl.username="+clientUser)] = "sasl.username=" + user8192
+		if _, stderr, err := runClient(t, "", kcat, append(args, "-L")...); err != nil {
+			t.Errorf("kcat -L as %s: %v\n%s", user8192, err, stderr)
+		}
+	})
+
 	t.Run("wrong password is refused", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.properties")
 		if err := os.WriteFile(bad, []byte("sasl.password=wrong\n"), 0o600); err != nil {
@@ -227,18 +242,33 @@ func TestKcatOverSASLSSLWithSCRAM(t *testing.T) {
 		if err == nil || !strings.Contains(stderr, "SASL authentication error: "+authFailedMessage("SCRAM-SHA-512")) {
 			t.Errorf("kcat with a wrong password: err=%v, stderr %q; want Kafka's SASL authentication failure", err, stderr)
 		}
+		// librdkafka says how long the login took before the broker's
+		// answer: at once, not after a timeout (kcat -L then waits out -m,
+		// as against any broker).
+		if m := regexp.MustCompile(`after (\d+)ms in state AUTH_REQ`).FindStringSubmatch(stderr); m == nil {
+			t.Errorf("kcat does not say when the login failed: %q", stderr)
+		} else if ms, _ := strconv.Atoi(m[1]); ms >= 2000 {
+			t.Errorf("the failed login took %d ms, want an answer, not a timeout", ms)
+		}
 	})
 }
 
-func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
+// kafkaJS returns node and the KafkaJS test client's directory, or skips.
+func kafkaJS(t *testing.T) (node, dir string) {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed: the KafkaJS test needs node and npm")
 	}
-	dir, _ := filepath.Abs(filepath.Join("testdata", "kafkajs"))
+	dir, _ = filepath.Abs(filepath.Join("testdata", "kafkajs"))
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "kafkajs")); err != nil {
 		t.Skipf("KafkaJS is not installed: run 'npm install' in %s (.ci/run does it in CI)", dir)
 	}
+	return node, dir
+}
+
+func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
+	node, dir := kafkaJS(t)
 	e := startClientEnv(t)
 	in, _ := json.Marshal(map[string]any{
 		"brokers": []string{e.addr}, "ca": e.ca, "username": clientUser, "passwordFile": e.rdkPath,
@@ -274,25 +304,19 @@ func TestKafkaJSOverSASLSSLWithSCRAM(t *testing.T) {
 	e.checkHandshakeV1(t)
 }
 
-func TestKafkaJSWrongPasswordIsAnAuthenticationError(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed: the KafkaJS test needs node and npm")
-	}
-	dir, _ := filepath.Abs(filepath.Join("testdata", "kafkajs"))
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "kafkajs")); err != nil {
-		t.Skipf("KafkaJS is not installed: run 'npm install' in %s (.ci/run does it in CI)", dir)
-	}
+func TestKafkaJSLoginsAtAnyIterationCountAndWrongPasswordFails(t *testing.T) {
+	node, dir := kafkaJS(t)
 	e := startClientEnv(t)
 	bad := filepath.Join(t.TempDir(), "bad.properties")
 	if err := os.WriteFile(bad, []byte("sasl.password=wrong-password\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ name, passwordFile, want string }{
-		{"right password", e.rdkPath, "no error"},
-		{"wrong password", bad, "SASL_AUTHENTICATION_FAILED"},
+	for _, tc := range []struct{ name, user, passwordFile, want string }{
+		{"right password", clientUser, e.rdkPath, "no error"},
+		{"8192 iterations", user8192, e.rdkPath, "no error"},
+		{"wrong password", clientUser, bad, "SASL_AUTHENTICATION_FAILED"},
 	} {
-		in, _ := json.Marshal(map[string]any{"brokers": []string{e.addr}, "ca": e.ca, "username": clientUser, "passwordFile": tc.passwordFile, "loginOnly": true})
+		in, _ := json.Marshal(map[string]any{"brokers": []string{e.addr}, "ca": e.ca, "username": tc.user, "passwordFile": tc.passwordFile, "loginOnly": true})
 		out, stderr, err := runClient(t, "", node, filepath.Join(dir, "client.js"), string(in))
 		if err != nil {
 			t.Fatalf("%s: KafkaJS: %v\n%s", tc.name, err, stderr)

@@ -15,11 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 )
 
 func testAuthenticator(t testing.TB) *Authenticator {
@@ -170,22 +166,10 @@ func TestDevUpSurvivesHostileFrames(t *testing.T) {
 		t.Logf("100 garbage connections allocated %d MB in all", alloc>>20)
 	}
 
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := cluster.NewClientOpts(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	_, adm := adminClient(t, dc)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, err := kadm.NewClient(cl).CreateTopics(ctx, 1, 1, nil, "still-serving"); err != nil {
+	if _, err := adm.CreateTopics(ctx, 1, 1, nil, "still-serving"); err != nil {
 		t.Fatalf("after the garbage, the cluster does not serve its admin: %v", err)
 	}
 }
