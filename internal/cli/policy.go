@@ -129,7 +129,7 @@ Examples:
 			&ucli.StringFlag{Name: "run", Usage: "only tests whose package.name matches `REGEX`", EnvVars: envVars("run")},
 			outputFlag("text", "json", "junit"),
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
-			&ucli.DurationFlag{Name: "timeout", Value: policies.DefaultTimeout, Usage: "give up a test after this long", EnvVars: envVars("timeout")},
+			durationFlag("timeout", policies.DefaultTimeout, "give up a test after `DURATION`"),
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
 			capabilitiesFlag(),
 		},
