@@ -139,7 +139,8 @@ func trailingFlags(c *ucli.Context) ([]string, error) {
 		}
 		fl := findFlag(c.Command.Flags, name)
 		if fl == nil {
-			return nil, withHint(fmt.Errorf("flag provided but not defined: -%s", name), fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
+			err, suggestion := flagTypo(fmt.Errorf("flag provided but not defined: -%s", name), c.Command.Flags)
+			return nil, withHint(err, usageHint(suggestion, c.Command.HelpName))
 		}
 		if _, isBool := fl.(*ucli.BoolFlag); isBool && !hasValue {
 			value, hasValue = "true", true

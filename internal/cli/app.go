@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -169,7 +170,9 @@ Examples:
 Exit codes: 0 nothing to report, 1 could not run, 2 findings: policy violations
 (and warnings with --fail-on-warn), failing policy tests, audit findings at or
 above --fail-on, and pending changes with plan --detailed-exitcode.
-Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
+Flags can also come from the environment: KAFKAGUARD_<FLAG>, or scoped to the
+command where the meaning differs (KAFKAGUARD_PKI_DIR, KAFKAGUARD_DEV_DIR,
+KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 		Version:              buildinfo.Read().Version,
 		Reader:               e.stdin,
 		Writer:               e.stdout,
@@ -186,10 +189,7 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 				fmt.Fprintf(e.stdout, "kafkaguard %s\n", buildinfo.Read())
 				return nil
 			}
-			if c.Args().Present() {
-				return ucli.ShowCommandHelp(c, c.Args().First())
-			}
-			return ucli.ShowAppHelp(c)
+			return groupAction("kafkaguard", func() []*ucli.Command { return c.App.Commands })(c)
 		},
 		Commands: []*ucli.Command{
 			versionCommand(e),
@@ -212,6 +212,8 @@ Every flag can also be set as KAFKAGUARD_<FLAG> in the environment.`,
 		// Never let urfave/cli call os.Exit: Main owns the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},
 	}
+	e.scopeEnv(nil, app.Commands)
+	addGroupActions("kafkaguard", app.Commands)
 	for _, cmd := range app.Commands {
 		strictUsage(cmd)
 	}
@@ -226,7 +228,15 @@ func usageError(c *ucli.Context, err error, _ bool) error {
 	if c != nil && c.Command != nil && c.Command.HelpName != "" {
 		name = c.Command.HelpName
 	}
-	return withHint(err, fmt.Sprintf("run '%s --help' for usage", name))
+	var flags []ucli.Flag
+	if c != nil && c.Command != nil {
+		flags = c.Command.Flags
+	}
+	if c != nil && (c.Command == nil || c.Command.Name == "" || c.Command.HelpName == c.App.Name) {
+		flags = c.App.Flags
+	}
+	err, suggestion := flagTypo(err, flags)
+	return withHint(err, usageHint(suggestion, name))
 }
 
 // strictUsage makes cmd and its subcommands report usage errors as one line
@@ -393,8 +403,10 @@ func (e *env) useColor(c *ucli.Context) bool {
 func outputFlag(formats ...string) *ucli.StringFlag {
 	return &ucli.StringFlag{
 		Name: "output", Aliases: []string{"o"}, Value: formats[0],
-		Usage:   "output format: " + strings.Join(formats, ", "),
-		EnvVars: envVars("output"),
+		Usage: "output format: " + strings.Join(formats, ", "),
+		// Scoped per command by scopeEnv; the shared KAFKAGUARD_OUTPUT only
+		// where this -o takes its value (urfave/cli reads os's environment).
+		EnvVars: sharedOutputEnv(formats),
 		Action: func(c *ucli.Context, v string) error {
 			for _, f := range formats {
 				if v == f {
@@ -404,6 +416,13 @@ func outputFlag(formats ...string) *ucli.StringFlag {
 			return fmt.Errorf("unknown output format %q (want one of %s)", v, strings.Join(formats, ", "))
 		},
 	}
+}
+
+func sharedOutputEnv(formats []string) []string {
+	if slices.Contains(formats, os.Getenv("KAFKAGUARD_OUTPUT")) {
+		return []string{"KAFKAGUARD_OUTPUT"}
+	}
+	return []string{}
 }
 
 // notYet is the action of a command whose capability has not landed yet.

@@ -36,7 +36,7 @@ prints it exactly as a broker computes it.
 Examples:
   kafkaguard pki init --dir ./ca
   kafkaguard pki issue broker --dir ./ca --name broker-1 --host kafka-1.example.com --host 10.0.0.11
-  kafkaguard pki issue client --dir ./ca --name analytics --ou data --o Acme
+  kafkaguard pki issue client --dir ./ca --name analytics --ou data --org Acme
   kafkaguard pki list --dir ./ca -o json
   kafkaguard pki renew --dir ./ca --expiring-within 30d
   kafkaguard pki revoke --dir ./ca --name analytics --reason key-compromise
@@ -155,7 +155,7 @@ func pkiIssueCommand(e *env) *ucli.Command {
 		UsageText: "kafkaguard pki issue broker|client --dir DIR --name NAME [command options]",
 		Description: `Examples:
   kafkaguard pki issue broker --dir ./ca --name broker-1 --host kafka-1.example.com --host 10.0.0.11
-  kafkaguard pki issue client --dir ./ca --name analytics --ou data --o Acme`,
+  kafkaguard pki issue client --dir ./ca --name analytics --ou data --org Acme`,
 		Subcommands: []*ucli.Command{pkiIssueBrokerCommand(e), pkiIssueClientCommand(e)},
 	}
 }
@@ -308,7 +308,7 @@ func pkiIssueClientCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "client",
 		Usage:     "issue a client certificate (client auth only) and print its Kafka principal",
-		UsageText: "kafkaguard pki issue client --dir DIR --name NAME [--ou OU]... [--o ORG | --dn DN] [--out OUTDIR] [--expiry DURATION] [--mapping-rules RULES] [--force]",
+		UsageText: "kafkaguard pki issue client --dir DIR --name NAME [--ou OU]... [--org ORG | --dn DN] [--out OUTDIR] [--expiry DURATION] [--mapping-rules RULES] [--force]",
 		Description: `A client certificate allows client authentication only, with subject
 CN=NAME[,OU=OU...][,O=ORG] (as a broker prints it: OUs in the order given,
 one RDN each), or --dn as written (RFC 2253: most specific first, \, escapes,
@@ -317,14 +317,15 @@ under --mapping-rules (the brokers' ssl.principal.mapping.rules, default
 DEFAULT); a certificate no rule maps is refused, as a broker would refuse it.
 
 Examples:
-  kafkaguard pki issue client --dir ./ca --name analytics --ou data --o Acme
+  kafkaguard pki issue client --dir ./ca --name analytics --ou data --org Acme
   kafkaguard pki issue client --dir ./ca --name analytics --ou data --mapping-rules 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT'
   kafkaguard pki issue client --dir ./ca --name ops --out ./secrets --expiry 90d
   kafkaguard pki issue client --dir ./ca --name analytics --dn 'CN=analytics,OU=data,O=Acme,C=US'`,
 		Flags: append(pkiIssueFlags(),
 			&ucli.StringSliceFlag{Name: "ou", Usage: "organizational `UNIT` (repeatable, in DN order)", EnvVars: envVars("ou")},
-			&ucli.StringFlag{Name: "o", Aliases: []string{"org"}, Usage: "`ORGANIZATION` (O=)", EnvVars: append(envVars("org"), envVars("o")...)},
-			&ucli.StringFlag{Name: "dn", Usage: "the whole subject `DN` in RFC 2253 form (instead of --ou/--o), e.g. an inventory principal's dn", EnvVars: envVars("dn")},
+			// --org, not -o: -o is the output format everywhere.
+			&ucli.StringFlag{Name: "org", Usage: "`ORGANIZATION` (O=)", EnvVars: envVars("org")},
+			&ucli.StringFlag{Name: "dn", Usage: "the whole subject `DN` in RFC 2253 form (instead of --ou/--org), e.g. an inventory principal's dn", EnvVars: envVars("dn")},
 			pkiMappingRulesFlag(),
 		),
 		Action: func(c *ucli.Context) error {
@@ -334,7 +335,7 @@ Examples:
 			}
 			return issue(e, c, func(ca *pki.CA, f issueFlags) (*pki.Issued, error) {
 				return ca.IssueClient(pki.ClientRequest{
-					Name: f.name, OUs: c.StringSlice("ou"), Org: c.String("o"), DN: c.String("dn"),
+					Name: f.name, OUs: c.StringSlice("ou"), Org: c.String("org"), DN: c.String("dn"),
 					Expiry: f.expiry, OutDir: f.out, MappingRules: rules, Force: f.force,
 					KeyAlgo: f.keyAlgo, PKCS12Password: f.pkcs12Password, CSR: f.csr,
 				})
