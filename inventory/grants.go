@@ -185,10 +185,15 @@ func (l *loader) checkGrant(g *Grant, perm string) error {
 		g.Hosts = []string{acl.Wildcard}
 	}
 	// A host that is not an IP address is Kafka's to store (it never
-	// matches a client): the policy library warns (KG659), the loader keeps it.
-	for _, h := range g.Hosts {
+	// matches a client): the policy library warns (KG659), the loader keeps
+	// it. An address is written as the broker compares it (Java's
+	// getHostAddress(): "::1" is "0:0:0:0:0:0:0:1"), or it never matches.
+	for i, h := range g.Hosts {
 		if h == "" || strings.ContainsFunc(h, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return fmt.Errorf("principal %q: host %q is empty or has control characters (give an IP address or \"*\")", g.Principal, h)
+		}
+		if n, err := acl.NormalizeHost(h); err == nil {
+			g.Hosts[i] = n
 		}
 	}
 	return nil

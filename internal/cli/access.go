@@ -309,6 +309,12 @@ func parseAccessRequest(args []string, host string) (acl.Request, error) {
 	if host == "" {
 		return acl.Request{}, errors.New("empty --host (leave it out for an unspecified host)")
 	}
+	// The broker sees the client's address as Java prints it; so does the
+	// request ("::1" is "0:0:0:0:0:0:0:1").
+	host, err = acl.NormalizeHost(host)
+	if err != nil {
+		return acl.Request{}, fmt.Errorf("--host: %w", err)
+	}
 	return acl.Request{Principal: args[0], Host: host, Operation: op, ResourceType: rt, ResourceName: name}, nil
 }
 
