@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -23,7 +24,19 @@ type Binding struct {
 // String renders a binding on one line, in Kafka's words.
 func (b Binding) String() string {
 	return fmt.Sprintf("%s %s %s on %s %s %q from host %s",
-		b.Principal, b.Permission, b.Operation, b.PatternType, b.ResourceType, b.ResourceName, b.Host)
+		printable(b.Principal), b.Permission, b.Operation, b.PatternType, b.ResourceType, b.ResourceName, printable(b.Host))
+}
+
+// printable is s, or s quoted when it holds a character that is not
+// printable (a newline, ESC, a bidi control...): a live binding's principal
+// can be any string, and a plan line must stay one honest line.
+func printable(s string) string {
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Validate checks a binding the way a Kafka broker would before accepting it,

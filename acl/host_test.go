@@ -30,3 +30,14 @@ func TestNormalizeHostMatchesJavaGetHostAddress(t *testing.T) {
 		}
 	}
 }
+
+// A principal or host with a non-printable character is quoted in a plan
+// line, so a newline cannot forge another line.
+func TestBindingStringQuotesHostileNames(t *testing.T) {
+	b := Binding{Principal: "User:x\n  + User:admin ALLOW ALL", Host: "*\x1b[1A", ResourceType: ResourceTopic, ResourceName: "t", PatternType: PatternLiteral, Operation: OpRead, Permission: PermAllow}
+	got := b.String()
+	want := `"User:x\n  + User:admin ALLOW ALL" ALLOW READ on LITERAL TOPIC "t" from host "*\x1b[1A"`
+	if got != want {
+		t.Fatalf("String() = %s\nwant       %s", got, want)
+	}
+}

@@ -1,12 +1,20 @@
 package inventory
 
 import (
+	"unicode/utf8"
+
 	"errors"
 	"fmt"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 	"strings"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 )
+
+// hostileRune is a character no name in an inventory needs, and one that
+// acts on a terminal: C0 and C1 controls, DEL, bidi controls, tab, and
+// invalid UTF-8.
+func hostileRune(r rune) bool { return r == '\t' || r == utf8.RuneError || textsafe.Unsafe(r) }
 
 func validPrincipalName(name string) error {
 	switch {
@@ -14,7 +22,7 @@ func validPrincipalName(name string) error {
 		return errors.New("empty name")
 	case name == "*":
 		return errors.New("\"*\" is not a principal (a grant to everyone uses principal: \"*\")")
-	case strings.ContainsAny(name, "\n\r\t"):
+	case strings.ContainsFunc(name, hostileRune):
 		return errors.New("control characters in the name")
 	case strings.HasPrefix(name, "User:"):
 		return errors.New("write the name without the \"User:\" prefix")
@@ -90,7 +98,7 @@ func ValidIDPattern(kind, s string) error {
 		return fmt.Errorf("%s %q: only a single trailing \"*\" is allowed", kind, s)
 	case strings.TrimSpace(s) != s:
 		return fmt.Errorf("%s %q has leading or trailing spaces", kind, s)
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+	case strings.ContainsFunc(s, hostileRune):
 		return fmt.Errorf("%s %q has control characters", kind, s)
 	case len(name) > 32767:
 		return fmt.Errorf("%s is longer than Kafka allows", kind)

@@ -14,7 +14,15 @@ import (
 func (l *loader) cluster(file string, n *yaml.Node) error {
 	var c Cluster
 	err := l.mapping(file, n, "cluster", map[string]func(k, v *yaml.Node) error{
-		"name": func(_, v *yaml.Node) error { return l.str(file, v, "cluster.name", &c.Name) },
+		"name": func(_, v *yaml.Node) error {
+			if err := l.str(file, v, "cluster.name", &c.Name); err != nil {
+				return err
+			}
+			if strings.ContainsFunc(c.Name, hostileRune) || strings.Contains(c.Name, "\n") {
+				return l.errf(file, v, "cluster.name %q has control characters", c.Name)
+			}
+			return nil
+		},
 		"ssl_principal_mapping_rules": func(_, v *yaml.Node) error {
 			return l.str(file, v, "cluster.ssl_principal_mapping_rules", &c.SSLPrincipalMappingRules)
 		},

@@ -675,3 +675,29 @@ func TestSCRAMFindingsFollowTheUsersPlan(t *testing.T) {
 		t.Errorf("counts %v", counts)
 	}
 }
+
+// A hostile cluster or principal name cannot break the exposition file or
+// reach a terminal raw: controls become U+FFFD, newlines stay escaped.
+func TestPrometheusHostileNames(t *testing.T) {
+	name := "evil\x1b[2K\u202e\u009b\n# TYPE x counter\nx 1\xff"
+	res := Run(context.Background(), Input{Cluster: name, ACLs: fakeACLs{s: acl.NewSet()}, Now: now})
+	res.Certs = []CertExpiry{{Name: "0a", Kind: "client", Principal: "User:" + name, Seconds: 1}}
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, []ClusterRun{{Cluster: name, Result: &res}}, now); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, r := range out {
+		if (r < 0x20 && r != '\n') || (r >= 0x7f && r <= 0x9f) || r == 0x202e {
+			t.Fatalf("raw control %q in\n%s", r, out)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "x ") || line == "# TYPE x counter" {
+			t.Fatalf("injected line %q", line)
+		}
+	}
+	if !strings.Contains(out, `cluster="evil`+"\uFFFD[2K\uFFFD\uFFFD"+`\n# TYPE x counter\nx 1`+"\uFFFD"+`"`) {
+		t.Errorf("cluster label not escaped as expected:\n%s", out)
+	}
+}

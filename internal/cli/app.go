@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kafkaguard/kafkaguard/internal/buildinfo"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 // Exit codes, the contract CI jobs rely on (docs/design.md).
@@ -72,9 +73,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // RunContext runs kafkaguard with args under ctx, as Main does without
 // installing a signal handler: the demo runs its commands with it in-process.
 func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Every byte of output passes an escaper: a name can hold control
+	// characters (ESC sequences that erase plan lines, bidi overrides),
+	// and only kafkaguard's own colours may reach a terminal.
+	out := &textsafe.Writer{W: stdout, Terminal: isTerminal(stdout)}
+	errw := &textsafe.Writer{W: stderr, Terminal: isTerminal(stderr)}
+	defer out.Flush()
+	defer errw.Flush()
 	e := &env{
-		stdin: stdin, stdout: stdout, stderr: stderr,
-		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr),
+		stdin: stdin, stdout: out, stderr: errw,
+		stdinTTY: isTerminal(stdin), stdoutTTY: out.Terminal, stderrTTY: errw.Terminal,
 		getenv: os.Getenv,
 	}
 	return e.runContext(ctx, args)

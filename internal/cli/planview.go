@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 	"io"
 	"strings"
 
@@ -81,7 +82,7 @@ func aclScopeText(s *apply.ACLSection) string {
 
 // changeLine is a change as the plan shows it: "+ ITEM  DETAIL".
 func changeLine(c plan.Change) string {
-	line := c.Action.Mark() + " " + c.Item
+	line := c.Action.Mark() + " " + textsafe.Line(c.Item)
 	if c.Detail != "" {
 		line += "  " + c.Detail
 	}
@@ -104,9 +105,9 @@ func writePlanText(w io.Writer, p *plan.Plan, st style) error {
 			b.WriteString(asidesHeading + "\n")
 			for _, a := range asides {
 				if a.Reason == "" {
-					b.WriteString(st.drift("  ~ "+a.Item) + "\n")
+					b.WriteString(st.drift("  ~ "+textsafe.Line(a.Item)) + "\n")
 				} else {
-					b.WriteString("    " + a.Item + ": " + a.Reason + "\n")
+					b.WriteString("    " + textsafe.Line(a.Item) + ": " + a.Reason + "\n")
 				}
 			}
 			b.WriteString("\n")
@@ -159,10 +160,10 @@ func resultVerb(r plan.Result) string {
 func writeResultsText(w io.Writer, results []plan.Result, st style) {
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "  ! failed   %s %s: %s\n", r.Action.Mark(), r.Item, oneLine(r.Err.Error()))
+			fmt.Fprintf(w, "  ! failed   %s %s: %s\n", r.Action.Mark(), textsafe.Line(r.Item), oneLine(r.Err.Error()))
 			continue
 		}
-		line := fmt.Sprintf("  %s %-8s %s", r.Action.Mark(), resultVerb(r), r.Item)
+		line := fmt.Sprintf("  %s %-8s %s", r.Action.Mark(), resultVerb(r), textsafe.Line(r.Item))
 		if r.Note != "" {
 			line += " (" + r.Note + ")"
 		}

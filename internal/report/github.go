@@ -32,7 +32,7 @@ func renderGitHub(w io.Writer, r Report) error {
 		var props []string
 		if f.Location != "" {
 			file, line, col := location.Split(f.Location)
-			props = append(props, "file="+escapeProperty(file))
+			props = append(props, "file="+escapeProperty(plainLine(safeLine(file))))
 			if line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", line))
 			}
@@ -40,27 +40,40 @@ func renderGitHub(w io.Writer, r Report) error {
 				props = append(props, fmt.Sprintf("col=%d", col))
 			}
 		}
-		if title := strings.TrimSpace(f.ID + " " + f.Check); title != "" {
-			props = append(props, "title="+escapeProperty(title))
+		if title := safeLine(f.ID + " " + f.Check); title != "" {
+			props = append(props, "title="+escapeProperty(plainLine(title)))
 		}
-		msg := oneLine(f.Message)
+		msg := safeLine(f.Message)
 		if f.Resource != "" {
-			msg = f.Resource + ": " + msg
+			msg = safeLine(f.Resource) + ": " + msg
 		}
 		if f.Fix != "" {
-			msg += " (fix: " + oneLine(f.Fix) + ")"
+			msg += " (fix: " + safeLine(f.Fix) + ")"
 		}
 		fmt.Fprintf(bw, "::%s", cmd)
 		if len(props) > 0 {
 			fmt.Fprintf(bw, " %s", strings.Join(props, ","))
 		}
-		fmt.Fprintf(bw, "::%s\n", escapeData(msg))
+		fmt.Fprintf(bw, "::%s\n", escapeData(plainLine(msg)))
 	}
 	for _, o := range r.Errored() {
-		fmt.Fprintf(bw, "::error title=%s::%s\n", escapeProperty(o.Check+" could not run"), escapeData(o.Check+" could not run: "+o.Error))
+		fmt.Fprintf(bw, "::error title=%s::%s\n", escapeProperty(plainLine(safeLine(o.Check))+" could not run"), escapeData(plainLine(safeLine(o.Check+" could not run: "+o.Error))))
 	}
-	fmt.Fprintln(bw, summaryLine(r, false))
+	// The summary is plain output, not a command: every value in it is on
+	// one line (oneLine), and the runner's older "##[command]" syntax, which
+	// it finds anywhere in a line, is broken up.
+	fmt.Fprintln(bw, plainLine(summaryLine(r, false)))
 	return bw.Flush()
+}
+
+// plainLine keeps a line of plain output from being read as a workflow
+// command: "::" at its start (after spaces) or "##[" anywhere.
+func plainLine(s string) string {
+	s = strings.ReplaceAll(s, "##[", "##%5B")
+	if strings.HasPrefix(strings.TrimLeft(s, " \t"), "::") {
+		s = "%3A" + strings.TrimLeft(s, " \t")[1:]
+	}
+	return s
 }
 
 // escapeData and escapeProperty follow the runner's own escaping

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 func init() {
@@ -173,4 +176,14 @@ func formatFloat(v float64) string {
 // labelEscaper escapes a label value: backslash, newline and double quote.
 var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
 
-func escapeLabel(s string) string { return labelEscaper.Replace(s) }
+// escapeLabel escapes a label value as the exposition format wants; a
+// control or bidi character, which the format has no escape for, becomes
+// U+FFFD, so a hostile name neither breaks the file nor reaches a terminal.
+func escapeLabel(s string) string {
+	return labelEscaper.Replace(strings.Map(func(r rune) rune {
+		if r != '\n' && textsafe.Unsafe(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD")))
+}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 const (
@@ -47,23 +49,23 @@ func renderText(w io.Writer, r Report, color bool) error {
 	}
 	for _, f := range r.Findings {
 		sev := fmt.Sprintf("%-8s", f.Severity)
-		head := strings.TrimSpace(f.ID + " " + f.Check)
+		head := safeLine(f.ID + " " + f.Check)
 		fmt.Fprintf(bw, "%s %s", paint(severityColor(f.Severity), sev), paint(ansiBold, head))
 		if f.Resource != "" {
-			fmt.Fprintf(bw, "  %s", f.Resource)
+			fmt.Fprintf(bw, "  %s", safeLine(f.Resource))
 		}
 		fmt.Fprintln(bw)
-		fmt.Fprintf(bw, "         %s\n", oneLine(f.Message))
+		fmt.Fprintf(bw, "         %s\n", safeLine(f.Message))
 		if f.Location != "" {
-			fmt.Fprintf(bw, "         at: %s\n", f.Location)
+			fmt.Fprintf(bw, "         at: %s\n", safeLine(f.Location))
 		}
 		if f.Fix != "" {
-			fmt.Fprintf(bw, "         fix: %s\n", oneLine(f.Fix))
+			fmt.Fprintf(bw, "         fix: %s\n", safeLine(f.Fix))
 		}
 	}
 	errored := r.Errored()
 	for _, o := range errored {
-		fmt.Fprintf(bw, "%s %s  could not run: %s\n", paint(ansiRed, fmt.Sprintf("%-8s", "error")), paint(ansiBold, o.Check), o.Error)
+		fmt.Fprintf(bw, "%s %s  could not run: %s\n", paint(ansiRed, fmt.Sprintf("%-8s", "error")), paint(ansiBold, safeLine(o.Check)), safeLine(o.Error))
 	}
 	if len(r.Findings) > 0 || len(errored) > 0 {
 		fmt.Fprintln(bw)
@@ -102,9 +104,9 @@ func summaryLine(r Report, color bool) string {
 		fmt.Fprintf(&b, " from %s", plural(checks, "check", "checks"))
 	}
 	if len(r.Clusters) > 1 {
-		fmt.Fprintf(&b, " on clusters %s", strings.Join(r.Clusters, ", "))
+		fmt.Fprintf(&b, " on clusters %s", safeLine(strings.Join(r.Clusters, ", ")))
 	} else if r.Cluster != "" {
-		fmt.Fprintf(&b, " on cluster %s", r.Cluster)
+		fmt.Fprintf(&b, " on cluster %s", safeLine(r.Cluster))
 	}
 	if r.Duration > 0 {
 		fmt.Fprintf(&b, " in %s", r.Duration.Round(time.Millisecond))
@@ -112,7 +114,7 @@ func summaryLine(r Report, color bool) string {
 	if len(errored) > 0 {
 		var names []string
 		for _, o := range errored {
-			names = append(names, o.Check)
+			names = append(names, safeLine(o.Check))
 		}
 		s := fmt.Sprintf("; %s could not run: %s", plural(len(errored), "check", "checks"), strings.Join(names, ", "))
 		if color {
@@ -127,3 +129,7 @@ func summaryLine(r Report, color bool) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// safeLine is s on one line with its control characters escaped
+// (textsafe), for the formats a terminal or a CI log shows: text, github.
+func safeLine(s string) string { return textsafe.Line(oneLine(s)) }
