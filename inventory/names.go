@@ -1,14 +1,13 @@
 package inventory
 
 import (
-	"unicode/utf8"
-
 	"errors"
 	"fmt"
-	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 // hostileRune is a character no name in an inventory needs, and one that
