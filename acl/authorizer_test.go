@@ -284,6 +284,9 @@ func TestAuthorizerAgreesWithNaiveScan(t *testing.T) {
 			if fast := a.Allowed(r); fast != want.Allowed {
 				t.Fatalf("seed %d: Allowed(%+v) = %v, Authorize says %v", seed, r, fast, want.Allowed)
 			}
+			if set := a.AllowedOperations(r.Principal, r.Host, r.ResourceType, r.ResourceName); set.Has(r.Operation) != want.Allowed {
+				t.Fatalf("seed %d: AllowedOperations(%+v) = %b, Authorize says %v", seed, r, set, want.Allowed)
+			}
 			var covering []Binding
 			for _, b := range NewSet(bs...).Bindings() {
 				if b.MatchesResource(r.ResourceType, r.ResourceName) {

@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,4 +118,33 @@ func BenchmarkWhoCan100k(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(perOp*b.N), "ms/query")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(perOp*b.N), "cpu-ms/query")
 	b.ReportMetric(float64(load.Milliseconds()), "index-ms")
+}
+
+// BenchmarkAccessDiffDeepPrefixes is a hostile shape: 400 nested prefixes
+// ("a", "aa", ...), each also a literal name on several hosts, and a
+// User:* ALL on the shortest: every class is touched and every decision
+// walks 400 prefix lengths.
+func BenchmarkAccessDiffDeepPrefixes(b *testing.B) {
+	var base []acl.Binding
+	for i := 1; i <= 400; i++ {
+		for _, pt := range []acl.PatternType{acl.PatternLiteral, acl.PatternPrefixed} {
+			base = append(base, acl.Binding{Principal: fmt.Sprintf("User:p%d", i%7), Host: fmt.Sprintf("10.0.0.%d", i%5),
+				ResourceType: acl.ResourceTopic, ResourceName: strings.Repeat("a", i), PatternType: pt, Operation: acl.OpRead, Permission: acl.PermAllow})
+		}
+	}
+	head := append(slices.Clone(base),
+		acl.Binding{Principal: Anyone, Host: "*", ResourceType: acl.ResourceTopic, ResourceName: "a", PatternType: acl.PatternPrefixed, Operation: acl.OpAll, Permission: acl.PermAllow},
+		acl.Binding{Principal: "User:p1", Host: "*", ResourceType: acl.ResourceTopic, ResourceName: "aaa", PatternType: acl.PatternPrefixed, Operation: acl.OpRead, Permission: acl.PermDeny})
+	bs, hs := acl.NewSet(base...), acl.NewSet(head...)
+	var got []Change
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		got = Diff(bs, hs, DiffOptions{})
+	}
+	cpu = cpuTime() - cpu
+	if len(got) == 0 {
+		b.Fatal("no changes")
+	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms")
 }

@@ -41,7 +41,8 @@ func (c class) pattern() (name string, pt acl.PatternType) {
 // universe holds the resource patterns of one or more sets, by type: the
 // classes of names and a way to name one member of each.
 type universe struct {
-	types map[acl.ResourceType]*typePatterns
+	types    map[acl.ResourceType]*typePatterns
+	examples map[class]string // example's answers: finding one may search
 }
 
 type typePatterns struct {
@@ -53,7 +54,7 @@ type typePatterns struct {
 }
 
 func newUniverse(sets ...acl.Set) *universe {
-	u := &universe{types: map[acl.ResourceType]*typePatterns{}}
+	u := &universe{types: map[acl.ResourceType]*typePatterns{}, examples: map[class]string{}}
 	for _, s := range sets {
 		for _, b := range s.Bindings() {
 			u.add(b)
@@ -148,6 +149,15 @@ func (u *universe) namedClasses(typ acl.ResourceType, tp *typePatterns, name str
 // or prefix can cover (PREFIXED "*" is invalid and LITERAL "*" is the
 // wildcard).
 func (u *universe) example(c class) string {
+	if n, ok := u.examples[c]; ok {
+		return n
+	}
+	n := u.findExample(c)
+	u.examples[c] = n
+	return n
+}
+
+func (u *universe) findExample(c class) string {
 	switch c.kind {
 	case classOther:
 		return acl.Wildcard

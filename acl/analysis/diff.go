@@ -87,7 +87,7 @@ func Diff(base, head acl.Set, opts DiffOptions) []Change {
 		base: acl.NewAuthorizer(base, opts.Broker),
 		head: acl.NewAuthorizer(head, opts.Broker),
 		u:    newUniverse(base, head),
-		memo: map[point]int8{},
+		memo: map[who][2]acl.OperationSet{},
 	}
 	touched := d.touched(base.Minus(head).Union(head.Minus(base)))
 	var out []Change
@@ -147,7 +147,13 @@ type touch map[string]opMask
 type differ struct {
 	base, head *acl.Authorizer
 	u          *universe
-	memo       map[point]int8
+	memo       map[who][2]acl.OperationSet // base's and head's answers
+}
+
+// who is a principal from a host on a class: one line of answers.
+type who struct {
+	principal, host string
+	c               class
 }
 
 // point is one question: a principal from a host, an operation, a class.
@@ -277,21 +283,26 @@ func (d *differ) classChanges(c class, t touch, allowIfNo bool) []Change {
 	return out
 }
 
-// change answers q on both sides: +1 gained, -1 lost, 0 the same.
+// change answers q on both sides: +1 gained, -1 lost, 0 the same. Each
+// principal, host and class is decided once for all its operations.
 func (d *differ) change(q point) int8 {
-	if ch, ok := d.memo[q]; ok {
-		return ch
+	k := who{q.principal, q.host, q.c}
+	ans, ok := d.memo[k]
+	if !ok {
+		ex := d.u.example(q.c)
+		ans = [2]acl.OperationSet{
+			d.base.AllowedOperations(q.principal, q.host, q.c.typ, ex),
+			d.head.AllowedOperations(q.principal, q.host, q.c.typ, ex),
+		}
+		d.memo[k] = ans
 	}
-	r := acl.Request{Principal: q.principal, Host: q.host, Operation: q.op, ResourceType: q.c.typ, ResourceName: d.u.example(q.c)}
-	var ch int8
-	switch a, b := d.base.Allowed(r), d.head.Allowed(r); {
+	switch a, b := ans[0].Has(q.op), ans[1].Has(q.op); {
 	case !a && b:
-		ch = 1
+		return 1
 	case a && !b:
-		ch = -1
+		return -1
 	}
-	d.memo[q] = ch
-	return ch
+	return 0
 }
 
 // saidMoreGenerally reports whether a more general question than q (anyone
