@@ -164,19 +164,14 @@ func (e *mtlsEnv) issue(t *testing.T, name, dn string) *pki.Issued {
 }
 
 // produce produces one record as the holder of certPath/keyPath, without SASL.
-func (e *mtlsEnv) produce(t *testing.T, certPath, keyPath, topic string) error {
+func (e *mtlsEnv) produce(t *testing.T, certPath, keyPath, topic string, opts ...kgo.Opt) error {
 	t.Helper()
 	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e.produceWith(t, []tls.Certificate{pair}, topic)
-}
-
-func (e *mtlsEnv) produceWith(t *testing.T, certs []tls.Certificate, topic string) error {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.dc.Addr()), kgo.DialTLSConfig(&tls.Config{RootCAs: e.ca.CertPool(), Certificates: certs}),
-		kgo.RecordRetries(2), kgo.RequestRetries(2), kgo.RecordDeliveryTimeout(8*time.Second))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(e.dc.Addr()), kgo.DialTLSConfig(&tls.Config{RootCAs: e.ca.CertPool(), Certificates: []tls.Certificate{pair}}),
+		kgo.RecordRetries(2), kgo.RequestRetries(2), kgo.RecordDeliveryTimeout(8 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,4 +333,94 @@ func signedClientCert(t *testing.T, parent *x509.Certificate, parentKey any, not
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestMissingTopicsAreCreatedOnlyWithCreate is auto.create.topics.enable:
+// off by default (a hardened broker), and when on, only for a principal
+// allowed CREATE on the topic or the cluster (KafkaApis.getTopicMetadata).
+func TestMissingTopicsAreCreatedOnlyWithCreate(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		autoCreate bool
+		grant      bool // CREATE on the topic
+		wantErr    error
+	}{
+		{"default: off", false, true, kerr.UnknownTopicOrPartition},
+		{"on, without CREATE", true, false, kerr.TopicAuthorizationFailed},
+		{"on, with CREATE", true, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startMTLSEnv(t, t.TempDir(), Options{AutoCreateTopics: tc.autoCreate}, "User:"+mtlsDN)
+			const missing = "analytics-new"
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			ops := []kadm.ACLOperation{kadm.OpWrite, kadm.OpDescribe}
+			if tc.grant {
+				ops = append(ops, kadm.OpCreate)
+			}
+			if res, err := e.adm.CreateACLs(ctx, kadm.NewACLs().Allow("User:"+mtlsDN).AllowHosts("*").Topics(missing).
+				Operations(ops...).ResourcePatternType(kadm.ACLPatternLiteral)); err != nil || res[0].Err != nil {
+				t.Fatalf("create ACLs: %v %+v", err, res)
+			}
+			iss := e.issue(t, "analytics", mtlsDN)
+			// The producer asks for auto-creation, as Java's does by default.
+			err := e.produce(t, iss.CertPath, iss.KeyPath, missing, kgo.AllowAutoTopicCreation())
+			if tc.wantErr == nil && err != nil {
+				t.Fatalf("producing to a missing topic with CREATE: %v", err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("producing to a missing topic: %v, want %v", err, tc.wantErr)
+			}
+			topics, err := e.adm.ListTopics(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if created := topics.Has(missing); created != (tc.wantErr == nil) {
+				t.Errorf("topic created: %v, want %v", created, tc.wantErr == nil)
+			}
+		})
+	}
+}
+
+// TestRestartKeepsWhatTheLayerLearned: on a data dir, SCRAM users stored
+// with more than 4096 iterations still log in after a restart (the layer
+// reads kfake's sasl.json), and the mTLS credentials stay hidden.
+func TestRestartKeepsWhatTheLayerLearned(t *testing.T) {
+	dir, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	e := startMTLSEnv(t, dir, Options{DataDir: data}, "User:"+mtlsDN)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if res, err := e.adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: "u16384", Mechanism: kadm.ScramSha512, Iterations: 16384, Password: "pw-of-u16384"}}); err != nil || res.Error() != nil {
+		t.Fatalf("create user: %v %v", err, res.Error())
+	}
+	iss := e.issue(t, "analytics", mtlsDN)
+	if err := e.produce(t, iss.CertPath, iss.KeyPath, mtlsTopic); err != nil {
+		t.Fatalf("mTLS before the restart: %v", err)
+	}
+	e.dc.Close()
+
+	dc, err := Start(ctx, Options{Dir: dir, DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	e.dc = dc
+	if err := e.produce(t, iss.CertPath, iss.KeyPath, mtlsTopic); err != nil {
+		t.Errorf("mTLS after the restart: %v", err)
+	}
+	cfg, err := dc.UserConfig(cluster.MechanismSCRAMSHA512, "u16384", "pw-of-u16384")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.LoginSCRAM(ctx, cfg); err != nil {
+		t.Errorf("u16384 after the restart: %v", err)
+	}
+	_, adm := adminClient(t, dc)
+	described, err := adm.DescribeUserSCRAMs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(mapKeys(described)); !slices.Equal(got, []string{AdminUser, "u16384"}) {
+		t.Errorf("after the restart DescribeUserScramCredentials shows %v, want [admin u16384]", got)
+	}
 }
