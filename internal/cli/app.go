@@ -213,6 +213,7 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 			devCommand(e),
 			demoCommand(e),
 			completionCommand(e),
+			completeCommand(e),
 			manCommand(e),
 		},
 		// Usage errors are ordinary errors: one line, exit 1.
