@@ -62,7 +62,8 @@ func genInventory(principals, topics int) *inventory.Inventory {
 			add(inventory.Grant{Principal: p.Name, Role: "consumer", Topics: []string{fmt.Sprintf("team%d.*", team)}, Groups: []string{p.Name + "-replay"}})
 		}
 		if i%20 == 0 {
-			add(inventory.Grant{Principal: p.Name, Role: "streams-app", ApplicationID: p.Name + "-app", Topics: []string{topicName(team, i+2)}})
+			add(inventory.Grant{Principal: p.Name, Role: "streams-app", ApplicationID: p.Name + "-app",
+				Inputs: []string{topicName(team, i+2)}, Outputs: []string{topicName(team, i+3)}})
 		}
 	}
 	// Sorted as Load leaves them.
@@ -80,10 +81,10 @@ func goExpand(inv *inventory.Inventory) acl.Set {
 		"producer": {{"topics", []acl.Operation{acl.OpWrite, acl.OpDescribe}}},
 		"consumer": {{"topics", []acl.Operation{acl.OpRead, acl.OpDescribe}}, {"groups", []acl.Operation{acl.OpRead}}},
 		"streams-app": {
-			{"topics", []acl.Operation{acl.OpRead, acl.OpWrite, acl.OpDescribe}},
-			{"groups", []acl.Operation{acl.OpRead}},
+			{"inputs", []acl.Operation{acl.OpRead, acl.OpDescribe}},
+			{"outputs", []acl.Operation{acl.OpWrite, acl.OpDescribe}},
 			{"app-topics", []acl.Operation{acl.OpRead, acl.OpWrite, acl.OpCreate, acl.OpDelete, acl.OpDescribe, acl.OpDescribeConfigs}},
-			{"app-groups", []acl.Operation{acl.OpRead, acl.OpDescribe}},
+			{"app-group", []acl.Operation{acl.OpRead, acl.OpDescribe}},
 		},
 	}
 	var out []acl.Binding
@@ -104,10 +105,14 @@ func goExpand(inv *inventory.Inventory) acl.Set {
 				emit(acl.ResourceTopic, g.Topics)
 			case "groups":
 				emit(acl.ResourceGroup, g.Groups)
-			case "app-topics":
-				emit(acl.ResourceTopic, []string{g.ApplicationID + "*"})
-			case "app-groups":
-				emit(acl.ResourceGroup, []string{g.ApplicationID + "*"})
+			case "inputs":
+				emit(acl.ResourceTopic, g.Inputs)
+			case "outputs":
+				emit(acl.ResourceTopic, g.Outputs)
+			case "app-topics": // PREFIXED <application_id>-
+				emit(acl.ResourceTopic, []string{g.ApplicationID + "-*"})
+			case "app-group": // LITERAL <application_id>
+				emit(acl.ResourceGroup, []string{g.ApplicationID})
 			}
 		}
 	}
