@@ -203,6 +203,36 @@ func Open(dir string) (*CA, error) {
 	return newCA(dir, cert, key)
 }
 
+// OpenReadOnly loads the CA in dir for reading its certificates (List,
+// Revoked, CertPool): it needs ca.pem, index.json and certs/ only, not the
+// private key, so the nightly audit host need not hold it. Anything that
+// signs fails with an error saying the key is needed.
+func OpenReadOnly(dir string) (*CA, error) {
+	certPath := filepath.Join(dir, CACertFile)
+	certPEM, err := os.ReadFile(certPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no ca in %s: %s does not exist", dir, certPath)
+		}
+		return nil, fmt.Errorf("read ca certificate: %w", err)
+	}
+	cert, err := ParseCertificatePEM(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("read ca certificate %s: %w", certPath, err)
+	}
+	if !cert.IsCA {
+		return nil, fmt.Errorf("read ca certificate %s: not a ca certificate (basic constraints CA:FALSE)", certPath)
+	}
+	if _, err := loadIndex(dir); err != nil {
+		return nil, err
+	}
+	return &CA{dir: dir, cert: cert}, nil
+}
+
+func errNoKey(dir string) error {
+	return fmt.Errorf("the ca in %s was opened without its key (%s): signing needs it", dir, CAKeyFile)
+}
+
 func newCA(dir string, cert *x509.Certificate, key crypto.Signer) (*CA, error) {
 	s, err := local.NewSigner(key, cert, signer.DefaultSigAlgo(key), signingPolicy())
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // Certificate statuses in List.
@@ -394,6 +396,31 @@ const DefaultCRLValidity = 7 * 24 * time.Hour
 // serial with its reason, valid for validity (default 7 days), and how many
 // serials it lists. Each call takes the next CRL number from the index.
 func (ca *CA) CRL(validity time.Duration) (crl []byte, revoked int, err error) {
+	return ca.crl(validity, nil)
+}
+
+// CRLToFile is CRL written atomically to path, under the same lock that
+// numbers it: a CRL already at path with a higher (or equal) CRL number is
+// never replaced, so a delayed run cannot put back an older list after which
+// a revoked certificate would pass 'openssl verify -crl_check'.
+func (ca *CA) CRLToFile(validity time.Duration, path string) (revoked int, err error) {
+	_, revoked, err = ca.crl(validity, func(number int64, crl []byte) error {
+		if old, err := os.ReadFile(path); err == nil {
+			if b, _ := pem.Decode(old); b != nil && b.Type == "X509 CRL" {
+				if rl, err := x509.ParseRevocationList(b.Bytes); err == nil && rl.Number != nil && rl.Number.Cmp(big.NewInt(number)) >= 0 {
+					return fmt.Errorf("%s holds CRL number %s, not older than this one (%d): not replaced", path, rl.Number, number)
+				}
+			}
+		}
+		return fsutil.WriteFileAtomic(path, crl, 0o644)
+	})
+	return revoked, err
+}
+
+func (ca *CA) crl(validity time.Duration, write func(number int64, crl []byte) error) (crl []byte, revoked int, err error) {
+	if ca.key == nil {
+		return nil, 0, errNoKey(ca.dir)
+	}
 	if validity == 0 {
 		validity = DefaultCRLValidity
 	}
@@ -431,7 +458,13 @@ func (ca *CA) CRL(validity time.Duration) (crl []byte, revoked int, err error) {
 	if err := idx.save(ca.dir); err != nil {
 		return nil, 0, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), len(entries), nil
+	crl = pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	if write != nil {
+		if err := write(idx.CRLNumber, crl); err != nil {
+			return nil, 0, err
+		}
+	}
+	return crl, len(entries), nil
 }
 
 // checkKeystorePassword makes sure password opens the existing keystore, so

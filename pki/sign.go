@@ -47,6 +47,9 @@ var now = time.Now
 // newLeaf generates a key (unless given), builds a CSR and has cfssl's local
 // signer sign it. Nothing is written.
 func (ca *CA) newLeaf(spec leafSpec) (*leaf, error) {
+	if ca.signer == nil {
+		return nil, errNoKey(ca.dir)
+	}
 	t := now()
 	if !t.Before(ca.cert.NotAfter) {
 		return nil, fmt.Errorf("the ca certificate expired on %s", ca.cert.NotAfter.UTC().Format(time.RFC3339))

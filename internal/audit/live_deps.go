@@ -57,7 +57,7 @@ type caLister struct {
 // certificate as the root brokers must chain to. rules are the cluster's
 // ssl.principal.mapping.rules.
 func OpenCA(dir, rules string) (CertLister, *x509.CertPool, error) {
-	ca, err := pki.Open(dir)
+	ca, err := pki.OpenReadOnly(dir) // the audit host need not hold ca-key.pem
 	if err != nil {
 		return nil, nil, err
 	}

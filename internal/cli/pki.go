@@ -14,7 +14,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/internal/duration"
-	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -371,7 +370,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			ca, err := pki.Open(c.String("dir"))
+			ca, err := pki.OpenReadOnly(c.String("dir")) // listing needs no key
 			if err != nil {
 				return err
 			}
@@ -582,15 +581,16 @@ Examples:
 			if err != nil {
 				return err
 			}
-			crl, revoked, err := ca.CRL(validity)
-			if err != nil {
-				return err
-			}
 			if out == "-" {
-				_, err := e.stdout.Write(crl)
+				crl, _, err := ca.CRL(validity)
+				if err != nil {
+					return err
+				}
+				_, err = e.stdout.Write(crl)
 				return err
 			}
-			if err := fsutil.WriteFileAtomic(out, crl, 0o644); err != nil {
+			revoked, err := ca.CRLToFile(validity, out)
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "wrote %s: %d revoked certificate(s), next update %s\n", out, revoked,
