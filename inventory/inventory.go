@@ -41,7 +41,16 @@ type Inventory struct {
 	Grants     []Grant     // in file order, files in load order
 	Managed    Managed
 	Waivers    []Waiver // in file order
-	Files      []string // the files read, in order
+	// Quotas are the client quotas declared (principals.<name>.quotas,
+	// quotas.default, quotas.clients), sorted by entity.
+	Quotas []Quota
+	// QuotasDeclared is true when any file declares a quota: only then does
+	// kafkaguard manage the cluster's quotas (plan, apply, audit).
+	QuotasDeclared bool
+	// QuotaRequiredFor are classifications whose topics' readers and
+	// writers must have a quota (quotas.require_for; guardrail KG606).
+	QuotaRequiredFor []string
+	Files            []string // the files read, in order
 	// Limits are the limits it was loaded with (defaults filled in); the
 	// policy compiler holds its expansion to them too.
 	Limits Limits
@@ -220,4 +229,59 @@ func SplitName(s string) (string, acl.PatternType) {
 		return strings.TrimSuffix(s, "*"), acl.PatternPrefixed
 	}
 	return s, acl.PatternLiteral
+}
+
+// Quota keys, as Kafka names them (kafka-configs.sh --add-config).
+const (
+	QuotaProducerByteRate       = "producer_byte_rate"
+	QuotaConsumerByteRate       = "consumer_byte_rate"
+	QuotaRequestPercentage      = "request_percentage"
+	QuotaControllerMutationRate = "controller_mutation_rate"
+)
+
+// QuotaKeys are the client quota keys an inventory may set, sorted.
+var QuotaKeys = []string{QuotaConsumerByteRate, QuotaControllerMutationRate, QuotaProducerByteRate, QuotaRequestPercentage}
+
+// Quota entity types, as Kafka names them.
+const (
+	QuotaUser     = "user"
+	QuotaClientID = "client-id"
+)
+
+// QuotaEntity is what a client quota applies to: a user or a client id, by
+// name, or the default for all of them (Name "" with Default).
+type QuotaEntity struct {
+	Type    string // QuotaUser or QuotaClientID
+	Name    string
+	Default bool
+}
+
+// String names the entity as kafkaguard shows it: "User:orders-api",
+// "User:<default>", "client-id:etl", "client-id:<default>".
+func (e QuotaEntity) String() string {
+	prefix := "User:"
+	if e.Type == QuotaClientID {
+		prefix = "client-id:"
+	}
+	if e.Default {
+		return prefix + "<default>"
+	}
+	return prefix + e.Name
+}
+
+// Quota is the quota values declared for one entity.
+type Quota struct {
+	Entity QuotaEntity
+	Values map[string]float64 // by QuotaKeys
+	Source string             // "file:line"
+}
+
+// QuotaOf returns the quota declared for entity e.
+func (inv *Inventory) QuotaOf(e QuotaEntity) (Quota, bool) {
+	for _, q := range inv.Quotas {
+		if q.Entity == e {
+			return q, true
+		}
+	}
+	return Quota{}, false
 }

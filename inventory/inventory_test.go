@@ -122,6 +122,12 @@ func TestLoadRejectsBadInventories(t *testing.T) {
 		{"waiver bad rule", base + "waivers:\n  - {rule: \"KG 602\", principal: a, reason: r, expires: 2027-01-01}\n", `rule "KG 602" is not a rule ID`},
 		{"waiver undeclared principal", base + "waivers:\n  - {rule: KG602, principal: b, reason: r, expires: 2027-01-01}\n", `inv.yaml:5: waiver: principal "b" is not declared`},
 		{"waiver unknown key", base + "waivers:\n  - {rule: KG602, principal: a, reason: r, expires: 2027-01-01, until: x}\n", `waiver: unknown key "until"`},
+		{"unknown quota key", "principals:\n  a: {auth: mtls, quotas: {producer_rate: 1}}\n", `principal "a": quotas: unknown key "producer_rate"`},
+		{"negative quota", "principals:\n  a: {auth: mtls, quotas: {request_percentage: -1}}\n", "request_percentage must be a positive number"},
+		{"fractional byte rate", "principals:\n  a: {auth: mtls, quotas: {producer_byte_rate: 1.5}}\n", "producer_byte_rate is bytes per second, a whole number"},
+		{"quota not a number", "quotas:\n  default: {consumer_byte_rate: lots}\n", `quotas.default: consumer_byte_rate must be a number, found the string "lots"`},
+		{"empty quota", "quotas:\n  default: {}\n", "quotas.default: no quota keys"},
+		{"bad require_for", "quotas:\n  require_for: [secret]\n", `quotas.require_for: unknown classification "secret"`},
 		{"label given twice", "topics:\n  t: {labels: {owner: x, owner: y}}\n", `label "owner" given twice`},
 	}
 	for _, tt := range tests {
@@ -199,5 +205,38 @@ grants:
 	}
 	if c := inv.Grants[1]; c.Connector != "s3" || c.DLQ != "s3.dlq" || c.Expires != "2027-01-05" {
 		t.Errorf("connector grant = %+v", c)
+	}
+}
+
+func TestLoadQuotas(t *testing.T) {
+	inv, err := Parse("inv.yaml", []byte(`principals:
+  app: {auth: mtls, quotas: {producer_byte_rate: 1048576, controller_mutation_rate: 2.5}}
+quotas:
+  default: {consumer_byte_rate: 524288}
+  clients:
+    legacy: {request_percentage: 10}
+    "<default>": {request_percentage: 50}
+  require_for: [restricted]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range inv.Quotas {
+		got = append(got, q.Entity.String())
+	}
+	if strings.Join(got, ",") != "User:<default>,User:app,client-id:<default>,client-id:legacy" || !inv.QuotasDeclared {
+		t.Errorf("quotas = %v", got)
+	}
+	q, ok := inv.QuotaOf(QuotaEntity{Type: QuotaUser, Name: "app"})
+	if !ok || q.Values[QuotaProducerByteRate] != 1048576 || q.Values[QuotaControllerMutationRate] != 2.5 || q.Source != "inv.yaml:2" {
+		t.Errorf("app quota = %+v", q)
+	}
+	if strings.Join(inv.QuotaRequiredFor, ",") != "restricted" {
+		t.Errorf("require_for = %v", inv.QuotaRequiredFor)
+	}
+	none, _ := Parse("inv.yaml", []byte("principals:\n  a: {auth: mtls}\n"))
+	if none.QuotasDeclared {
+		t.Error("an inventory without quotas manages them")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -192,6 +193,7 @@ func (l *loader) parse(file string, data []byte) error {
 		"grants":     func(_, v *yaml.Node) error { return l.grantsBlock(file, v) },
 		"managed":    func(_, v *yaml.Node) error { return l.managed(file, v) },
 		"waivers":    func(_, v *yaml.Node) error { return l.waiversBlock(file, v) },
+		"quotas":     func(_, v *yaml.Node) error { return l.quotasBlock(file, v) },
 	})
 }
 
@@ -222,5 +224,94 @@ func (l *loader) finish() error {
 	}
 	slices.SortFunc(l.inv.Topics, func(a, b Topic) int { return strings.Compare(a.Name, b.Name) })
 	l.inv.Managed.Principals = slices.Compact(l.inv.Managed.Principals)
+	slices.SortFunc(l.inv.Quotas, func(a, b Quota) int { return strings.Compare(a.Entity.String(), b.Entity.String()) })
+	return nil
+}
+
+// quotasBlock reads the top-level quotas: default (User:<default>), clients
+// (client-id quotas; "<default>" is the client-id default) and require_for.
+func (l *loader) quotasBlock(file string, n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	l.inv.QuotasDeclared = true
+	return l.mapping(file, n, "quotas", map[string]func(k, v *yaml.Node) error{
+		"default": func(_, v *yaml.Node) error {
+			return l.quota(file, v, "quotas.default", QuotaEntity{Type: QuotaUser, Default: true})
+		},
+		"clients": func(_, v *yaml.Node) error {
+			if v.Kind != yaml.MappingNode {
+				return l.errf(file, v, "quotas.clients must be a mapping of client ids to quotas, found %s", kindName(v))
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, qv := v.Content[i], deref(v.Content[i+1])
+				if k.Kind != yaml.ScalarNode || k.Value == "" {
+					return l.errf(file, k, "quotas.clients: client ids must be non-empty strings")
+				}
+				if err := ValidIDPattern("client id", k.Value); err != nil || strings.Contains(k.Value, "*") {
+					return l.errf(file, k, "quotas.clients: client id %q must be a plain name (or \"<default>\")", k.Value)
+				}
+				e := QuotaEntity{Type: QuotaClientID, Name: k.Value}
+				if k.Value == "<default>" {
+					e = QuotaEntity{Type: QuotaClientID, Default: true}
+				}
+				if err := l.quota(file, qv, "quotas.clients."+k.Value, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		"require_for": func(_, v *yaml.Node) error {
+			var cs []string
+			if err := l.strList(file, v, "quotas.require_for", &cs); err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if !slices.Contains(Classifications, c) {
+					return l.errf(file, v, "quotas.require_for: unknown classification %q (want %s)", c, strings.Join(Classifications, ", "))
+				}
+			}
+			l.inv.QuotaRequiredFor = append(l.inv.QuotaRequiredFor, cs...)
+			return nil
+		},
+	})
+}
+
+// quota reads one entity's quota values: producer_byte_rate,
+// consumer_byte_rate (bytes per second, whole numbers), request_percentage
+// and controller_mutation_rate (positive numbers).
+func (l *loader) quota(file string, n *yaml.Node, what string, e QuotaEntity) error {
+	if n.Kind != yaml.MappingNode {
+		return l.errf(file, n, "%s must be a mapping of quota keys (%s) to numbers, found %s", what, strings.Join(QuotaKeys, ", "), kindName(n))
+	}
+	q := Quota{Entity: e, Values: map[string]float64{}, Source: src(file, n)}
+	handlers := map[string]func(k, v *yaml.Node) error{}
+	for _, key := range QuotaKeys {
+		handlers[key] = func(_, v *yaml.Node) error {
+			if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") {
+				return l.errf(file, v, "%s: %s must be a number, found %s", what, key, kindName(v))
+			}
+			f, err := strconv.ParseFloat(strings.ReplaceAll(v.Value, "_", ""), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
+				return l.errf(file, v, "%s: %s must be a positive number, found %s", what, key, v.Value)
+			}
+			if (key == QuotaProducerByteRate || key == QuotaConsumerByteRate) && (v.Tag != "!!int" || f != math.Trunc(f)) {
+				return l.errf(file, v, "%s: %s is bytes per second, a whole number, found %s", what, key, v.Value)
+			}
+			q.Values[key] = f
+			return nil
+		}
+	}
+	if err := l.mapping(file, n, what, handlers); err != nil {
+		return err
+	}
+	if len(q.Values) == 0 {
+		return l.errf(file, n, "%s: no quota keys (give one of %s)", what, strings.Join(QuotaKeys, ", "))
+	}
+	if _, dup := l.inv.QuotaOf(e); dup {
+		return l.errf(file, n, "%s: a quota for %s is declared twice", what, e)
+	}
+	l.inv.QuotasDeclared = true
+	l.inv.Quotas = append(l.inv.Quotas, q)
 	return nil
 }

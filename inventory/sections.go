@@ -76,6 +76,9 @@ func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 			},
 			"description": func(_, v *yaml.Node) error { var s string; return l.str(file, v, what+": description", &s) },
 			"labels":      func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &p.Labels) },
+			"quotas": func(_, v *yaml.Node) error {
+				return l.quota(file, v, what+": quotas", QuotaEntity{Type: QuotaUser, Name: name})
+			},
 		})
 		if err != nil {
 			return err

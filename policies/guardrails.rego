@@ -643,3 +643,30 @@ resource_type_operations := {
 	"DELEGATION_TOKEN": {"DESCRIBE"},
 	"USER": {"CREATE_TOKENS", "DESCRIBE_TOKENS"},
 }
+
+# --- quotas ------------------------------------------------------------------
+
+# METADATA
+# title: Principals that touch the classifications in quotas.require_for have a quota
+# description: 'quotas.require_for: [confidential, restricted] requires a quota (their own, or quotas.default) for every principal with an ALLOW grant on a topic of those classifications.'
+# custom:
+#   id: KG606
+#   check: quota-required
+deny contains f if {
+	count(input.quotas.require_for) > 0
+	not input.quotas["default"]
+	some g in input.grants
+	g.permission == "ALLOW"
+	g.principal != "*"
+	not input.principals[g.principal].quotas
+	some sel in topic_list_selectors
+	some n in g[sel]
+	some name in declared_topics_covered(n)
+	c := input.topics[name].classification
+	c in input.quotas.require_for
+	f := finding(
+		"KG606", "quota-required", g.source, kafka_principal(g.principal),
+		sprintf("grant %s gives User:%s access to %s topic %s, but User:%s has no quota (quotas.require_for: %s)", [g.source, g.principal, c, name, g.principal, concat(", ", input.quotas.require_for)]),
+		sprintf("declare principals.%s.quotas (e.g. {producer_byte_rate: 1048576, consumer_byte_rate: 1048576}) or quotas.default", [g.principal]),
+	)
+}

@@ -18,6 +18,7 @@ func TestLibraryGuardrailsFromAnnotations(t *testing.T) {
 		{ID: "KG603", Check: "restricted-cross-team-read", Rule: "deny", Title: "Reading another team's restricted topic needs approved_by"},
 		{ID: "KG604", Check: "superuser-weak-auth", Rule: "deny", Title: "Superusers authenticate with SCRAM or mTLS"},
 		{ID: "KG605", Check: "cross-team-write", Rule: "deny", Title: "Writing another team's topic needs approved_by"},
+		{ID: "KG606", Check: "quota-required", Rule: "deny", Title: "Principals that touch the classifications in quotas.require_for have a quota"},
 		{ID: "KG651", Check: "principal-without-grants", Rule: "warn", Title: "Every principal has a grant"},
 		{ID: "KG652", Check: "topic-without-writer", Rule: "warn", Title: "Every declared topic has a writer"},
 		{ID: "KG653", Check: "prefix-matches-nothing", Rule: "warn", Title: "Every granted topic prefix matches a declared topic"},
@@ -73,6 +74,8 @@ grants:
 waivers:
   - {rule: KG601, principal: "*", reason: r, expires: 2027-03-25}
   - {rule: KG602, principal: orders-api, reason: r, approved_by: ciso, expires: 2027-03-25}
+quotas:
+  require_for: [internal]
 `)
 	res, err := Compile(context.Background(), inv, Options{Now: time.Date(2027, 3, 20, 12, 0, 0, 0, time.UTC)})
 	if err != nil {

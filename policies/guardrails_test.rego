@@ -351,3 +351,30 @@ test_operation_never_matches_warns if {
 	some m in msgs
 	contains(m, "WRITE is not an operation of GROUP g")
 }
+
+# --- quotas (KG606) ---------------------------------------------------------
+
+quota_input(grants, quotas, principal_quotas) := object.union(inventory(grants), {
+	"quotas": quotas,
+	"principals": object.union(principals, principal_quotas),
+})
+
+test_deny_principal_without_quota_on_required_classification if {
+	fs := kafkaguard.deny with input as quota_input(
+		[grant({"principal": "analytics", "role": "consumer", "topics": ["orders.events"]})],
+		{"clients": {}, "require_for": ["confidential"]},
+		{},
+	)
+	some f in fs
+	f.id == "KG606"
+	contains(f.msg, "access to confidential topic orders.events, but User:analytics has no quota")
+}
+
+test_quota_or_default_satisfies_the_requirement if {
+	g := [grant({"principal": "analytics", "role": "consumer", "topics": ["orders.events"]})]
+	req := {"clients": {}, "require_for": ["confidential"]}
+	own := {"analytics": object.union(principals.analytics, {"quotas": {"consumer_byte_rate": 1024}})}
+	not "KG606" in ids(kafkaguard.deny) with input as quota_input(g, req, own)
+	not "KG606" in ids(kafkaguard.deny) with input as quota_input(g, object.union(req, {"default": {"consumer_byte_rate": 1}}), {})
+	not "KG606" in ids(kafkaguard.deny) with input as quota_input(g, {"clients": {}, "require_for": ["restricted"]}, {})
+}

@@ -19,8 +19,19 @@ var (
 	kCreate, kApplicationID, kExactlyOnce               = ast.StringTerm("create"), ast.StringTerm("application_id"), ast.StringTerm("exactly_once")
 	kApprovedBy, kReason, kResource, kType, kName       = ast.StringTerm("approved_by"), ast.StringTerm("reason"), ast.StringTerm("resource"), ast.StringTerm("type"), ast.StringTerm("name")
 	kInputs, kOutputs, kConnector, kWorkerGroup         = ast.StringTerm("inputs"), ast.StringTerm("outputs"), ast.StringTerm("connector"), ast.StringTerm("worker_group")
+	kQuotas                                             = ast.StringTerm("quotas")
 	kDLQ, kOffsetsTopic, kServiceID, kExpires, kLabels  = ast.StringTerm("dlq"), ast.StringTerm("offsets_topic"), ast.StringTerm("service_id"), ast.StringTerm("expires"), ast.StringTerm("labels")
 )
+
+// quotaTerm is a quota's values as an object, with its source.
+func quotaTerm(q inventory.Quota) *ast.Term {
+	o := ast.NewObjectWithCapacity(len(q.Values) + 1)
+	for k, v := range q.Values {
+		o.Insert(ast.StringTerm(k), ast.FloatNumberTerm(v))
+	}
+	o.Insert(kSource, ast.StringTerm(q.Source))
+	return ast.NewTerm(o)
+}
 
 // labelsTerm is a label mapping as an object (empty when there are none).
 func labelsTerm(labels map[string]string) *ast.Term {
@@ -76,14 +87,36 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 		ast.Item(str("name"), str(inv.Cluster.Name)),
 		ast.Item(str("ssl_principal_mapping_rules"), str(inv.Cluster.SSLPrincipalMappingRules)),
 	)
+	// The principals' own quotas, by name; the defaults and client ids go
+	// under input.quotas.
+	quotas := map[string]inventory.Quota{}
+	inputQuotas := ast.NewObject()
+	clientQuotas := ast.NewObject()
+	for _, q := range inv.Quotas {
+		switch {
+		case q.Entity.Type == inventory.QuotaUser && !q.Entity.Default:
+			quotas[q.Entity.Name] = q
+		case q.Entity.Type == inventory.QuotaUser:
+			inputQuotas.Insert(str("default"), quotaTerm(q))
+		case q.Entity.Default:
+			clientQuotas.Insert(str("<default>"), quotaTerm(q))
+		default:
+			clientQuotas.Insert(str(q.Entity.Name), quotaTerm(q))
+		}
+	}
+	inputQuotas.Insert(str("clients"), ast.NewTerm(clientQuotas))
+	inputQuotas.Insert(str("require_for"), strs(inv.QuotaRequiredFor))
 	var wg sync.WaitGroup
 	var principals, topics ast.Object
 	wg.Go(func() {
 		istr := interner()
 		principals = ast.NewObjectWithCapacity(len(inv.Principals))
 		for _, p := range inv.Principals {
-			o := ast.NewObjectWithCapacity(7)
+			o := ast.NewObjectWithCapacity(8)
 			o.Insert(kLabels, labelsTerm(p.Labels))
+			if q, ok := quotas[p.Name]; ok {
+				o.Insert(kQuotas, quotaTerm(q))
+			}
 			o.Insert(kAuth, istr(p.Auth))
 			o.Insert(kTeam, istr(p.Team))
 			o.Insert(kSuperuser, boolean(p.Superuser))
@@ -162,6 +195,7 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 	}
 	out := ast.NewObject(
 		ast.Item(str("waivers"), ast.ArrayTerm(waivers...)),
+		ast.Item(str("quotas"), ast.NewTerm(inputQuotas)),
 		ast.Item(str("cluster"), ast.NewTerm(cluster)),
 		ast.Item(str("principals"), ast.NewTerm(principals)),
 		ast.Item(str("topics"), ast.NewTerm(topics)),

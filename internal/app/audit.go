@@ -81,6 +81,8 @@ func (w *Workspace) Audit(ctx context.Context, cfg *cluster.Config, o AuditOptio
 		Commands: o.Commands, SecretsDir: o.SecretsDir,
 		RunningUser: s.Client.UserName(),
 		Certs:       lister,
+		QuotaReader: s.Client, Quotas: s.QuotaPlanner(),
+		Topics: s.Client, DeclaredTopics: w.Inventory.Topics,
 	}
 	if cfg.TLS == nil {
 		in.NoTLS = true

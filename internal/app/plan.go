@@ -8,6 +8,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
+	"github.com/kafkaguard/kafkaguard/internal/quotas"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -66,11 +67,17 @@ func (s *Session) ACLPlanner(o PlanOptions) apply.ACLPlanner {
 	return apply.ACLPlanner{Admin: s.Client, Desired: s.Compiled.ACLs, Scope: s.Scope, PruneUnmanaged: o.PruneUnmanaged, Chunk: o.ACLBatch}
 }
 
+// QuotaPlanner is the client quota section: the inventory's quotas
+// against the cluster's (managed only when the inventory declares quotas).
+func (s *Session) QuotaPlanner() quotas.Planner {
+	return quotas.Planner{Admin: s.Client, Desired: s.Inventory.Quotas, Manage: s.Inventory.QuotasDeclared, Scope: s.Scope}
+}
+
 // Planners lists the sections of plan and apply, in the order they apply:
-// SCRAM users first (a principal's credentials before its ACLs), then ACLs.
-// A new section is one more entry here.
+// SCRAM users first (a principal's credentials before its ACLs), then ACLs,
+// then client quotas. A new section is one more entry here.
 func (s *Session) Planners(o PlanOptions) []plan.Planner {
-	return []plan.Planner{s.UsersPlanner(o), s.ACLPlanner(o)}
+	return []plan.Planner{s.UsersPlanner(o), s.ACLPlanner(o), s.QuotaPlanner()}
 }
 
 // Plan reads the cluster once per section and computes every change.

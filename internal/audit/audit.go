@@ -13,6 +13,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/kafkaguard/kafkaguard/internal/quotas"
+	"github.com/kafkaguard/kafkaguard/inventory"
 	"strings"
 	"time"
 
@@ -140,6 +142,16 @@ type Input struct {
 	// BindingSources names where each desired binding comes from ("file:line"),
 	// used as the location of a missing binding (KG101).
 	BindingSources map[acl.Binding]string
+
+	// Quotas compares the cluster's client quotas with the inventory's
+	// (quota-drift) when QuotaReader is set.
+	QuotaReader QuotaReader
+	Quotas      quotas.Planner
+
+	// Topics lists the cluster's topics for topic-governance (with
+	// DeclaredTopics, the inventory's); nil skips the check.
+	Topics         TopicLister
+	DeclaredTopics []inventory.Topic
 
 	// PolicyFindings are the deny and warn findings of the Rego policy on the
 	// inventory (policies.Compile); reported under guardrails, with KG504
@@ -294,6 +306,35 @@ func Run(ctx context.Context, in Input) Result {
 			}
 		default:
 			fail(CheckTLS, errors.New("no TLS prober"))
+		}
+	}
+
+	// quota-drift runs when the quotas can be read, or the inventory
+	// declares some (then not reading them is a failure); an inventory
+	// without quotas on a cluster that hides them has nothing to compare.
+	if in.QuotaReader != nil {
+		qs, err := in.QuotaReader.DescribeClientQuotas(ctx)
+		switch {
+		case err != nil && in.Quotas.Manage:
+			ran(CheckQuotaDrift)
+			fail(CheckQuotaDrift, err)
+		case err == nil:
+			ran(CheckQuotaDrift)
+			add(CheckQuotas(in.Quotas, qs, in.Commands.Line("apply"))...)
+		}
+	}
+
+	if in.Topics != nil {
+		ran(CheckTopics)
+		ts, err := in.Topics.ListTopics(ctx)
+		var missing []string
+		if err == nil {
+			missing, err = in.Topics.MissingTopics(ctx, LiteralTopics(in.Desired, live))
+		}
+		if err != nil {
+			fail(CheckTopics, err)
+		} else {
+			add(CheckTopicGovernance(ts, missing, in.Desired, live, in.DeclaredTopics, in.BindingSources)...)
 		}
 	}
 

@@ -81,7 +81,7 @@ var Rules = append([]Rule{
 	{KGWildcardTopic, CheckGuardrails, report.SeverityWarning, "live ACL allows the literal * topic (every topic)"},
 	{KGPolicyDeny, CheckGuardrails, report.SeverityError, "policy deny rule on the inventory"},
 	{KGPolicyWarn, CheckGuardrails, report.SeverityWarning, "policy warn rule on the inventory"},
-}, libraryRules()...)
+}, append(libraryRules(), governanceRules...)...)
 
 // libraryRules are the policy library's guardrails (KG6xx), which follow the
 // audit's own in Rules so report rule tables (SARIF) have their titles.

@@ -50,6 +50,7 @@ Embedded guardrails:
   deny KG603 restricted-cross-team-read  READ on another team's restricted topic without approved_by
   deny KG604 superuser-weak-auth         a superuser not on SCRAM or mTLS
   deny KG605 cross-team-write            WRITE on another team's topic without approved_by
+  deny KG606 quota-required              no quota for a principal on a quotas.require_for classification
   warn KG651 principal-without-grants    a principal with no grants
   warn KG652 topic-without-writer        a declared topic no principal may write
   warn KG653 prefix-matches-nothing      a granted topic prefix that matches no declared topic
