@@ -80,7 +80,7 @@ type Options struct {
 	// WaiverDays is how long the waivers written for guardrails the source
 	// breaks last; 0 = DefaultWaiverDays.
 	WaiverDays int
-	Timeout      time.Duration // policy evaluation deadline of the round-trip check; 0 = default
+	Timeout    time.Duration // policy evaluation deadline of the round-trip check; 0 = default
 	// ValidSCRAMName says whether a SCRAM user name is one the users
 	// commands can manage (scram.ValidateUserName); others are imported as
 	// auth: external. nil accepts every name.
