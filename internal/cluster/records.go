@@ -125,6 +125,18 @@ func (c *Client) CreateTopic(ctx context.Context, topic string, partitions int32
 	return nil
 }
 
+// DeleteTopic deletes topic.
+func (c *Client) DeleteTopic(ctx context.Context, topic string) error {
+	rs, err := c.adm.DeleteTopics(ctx, topic)
+	if err == nil {
+		err = rs[topic].Err
+	}
+	if err != nil {
+		return fmt.Errorf("delete topic %s: %w", topic, err)
+	}
+	return nil
+}
+
 // EffectiveTimeout is c.Timeout, or DefaultTimeout when it is not set.
 func (c *Config) EffectiveTimeout() time.Duration {
 	if c.Timeout > 0 {
