@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -190,6 +191,14 @@ func writeAdminLibrdkafka(dc *devcluster.Cluster, path string) error {
 	fmt.Fprintf(&b, "sasl.username=%s\n", cfg.Username)
 	fmt.Fprintf(&b, "sasl.password=%s\n", cfg.Password())
 	fmt.Fprintf(&b, "ssl.ca.location=%s\n", ca)
+	if cert, key := dc.AdminClientCert(); cert != "" { // --client-auth required
+		certAbs, err1 := filepath.Abs(cert)
+		keyAbs, err2 := filepath.Abs(key)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		fmt.Fprintf(&b, "ssl.certificate.location=%s\nssl.key.location=%s\n", certAbs, keyAbs)
+	}
 	return fsutil.WriteFileAtomic(path, []byte(b.String()), fsutil.SecretPerm)
 }
 

@@ -424,3 +424,25 @@ func TestRestartKeepsWhatTheLayerLearned(t *testing.T) {
 		t.Errorf("after the restart DescribeUserScramCredentials shows %v, want [admin u16384]", got)
 	}
 }
+
+func TestClientAuthRequiredRefusesClientsWithoutACertificate(t *testing.T) {
+	e := startMTLSEnv(t, t.TempDir(), Options{ClientAuth: ClientAuthRequired}, "User:"+mtlsDN)
+	iss := e.issue(t, "analytics", mtlsDN)
+	if err := e.produce(t, iss.CertPath, iss.KeyPath, mtlsTopic); err != nil {
+		t.Fatalf("with a certificate: %v", err)
+	}
+	conn, err := net.Dial("tcp", e.dc.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := tls.Client(conn, &tls.Config{RootCAs: e.ca.CertPool(), ServerName: "127.0.0.1"})
+	err = c.Handshake()
+	if err == nil { // TLS 1.3: the server's verdict arrives with the first read
+		_, _ = c.Write(reqFrame(&kmsg.ApiVersionsRequest{Version: 3, ClientSoftwareName: "t", ClientSoftwareVersion: "1"}, 1))
+		_, err = c.Read(make([]byte, 1))
+	}
+	if err == nil || !strings.Contains(err.Error(), "tls:") {
+		t.Errorf("without a certificate under ssl.client.auth=required: %v, want a TLS alert", err)
+	}
+}

@@ -101,6 +101,9 @@ type Cluster struct {
 	caPath    string
 	propsPath string
 	password  string
+	// adminCert and adminKey are the superuser's client certificate and
+	// key, with ClientAuth "required" (every client then needs one).
+	adminCert, adminKey string
 }
 
 // Start starts a one-broker cluster listening with TLS and SASL/SCRAM-SHA-512
@@ -202,6 +205,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, errors.New("dev cluster: kfake reports no listen address")
 	}
 	c := &Cluster{kf: kf, addr: addrs[0], dir: opts.Dir, caPath: caPath, propsPath: propsPath, password: password}
+	if opts.ClientAuth == ClientAuthRequired {
+		if err := c.issueAdminCert(); err != nil {
+			kf.Close()
+			return nil, err
+		}
+	}
 	if err := c.writeAdminProperties(); err != nil {
 		kf.Close()
 		return nil, err
@@ -290,6 +299,27 @@ func (c *Cluster) UserConfig(mechanism, user, password string) (*cluster.Config,
 	return admin.WithUser(mechanism, user, password), nil
 }
 
+// AdminClientCert returns the superuser's client certificate and key files,
+// or "" when the listener does not require client certificates.
+func (c *Cluster) AdminClientCert() (cert, key string) { return c.adminCert, c.adminKey }
+
+// issueAdminCert gives the superuser a client certificate from the CA in
+// Dir, for a listener with ssl.client.auth=required (its SASL login still
+// decides its principal), and a PEM keystore holding certificate and key.
+func (c *Cluster) issueAdminCert() error {
+	ca, err := pki.Open(c.dir)
+	if err != nil {
+		return fmt.Errorf("dev cluster: %w", err)
+	}
+	out := filepath.Join(c.dir, "admin-client")
+	iss, err := ca.IssueClient(pki.ClientRequest{Name: AdminUser, DN: "CN=" + AdminUser + ",OU=kafkaguard dev", OutDir: out, Force: true})
+	if err != nil {
+		return fmt.Errorf("dev cluster: issue the admin's client certificate: %w", err)
+	}
+	c.adminCert, c.adminKey = iss.CertPath, iss.KeyPath
+	return nil
+}
+
 // Close stops the cluster. admin.properties and the CA stay.
 func (c *Cluster) Close() error {
 	c.kf.Close()
@@ -311,6 +341,20 @@ func (c *Cluster) writeAdminProperties() error {
 	prop("sasl.jaas.config", fmt.Sprintf("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";", AdminUser, c.password))
 	prop("ssl.truststore.type", "PEM")
 	prop("ssl.truststore.location", caAbs)
+	if c.adminCert != "" {
+		// Inline PEM (ssl.keystore.certificate.chain + ssl.keystore.key, KIP-651).
+		certPEM, err := os.ReadFile(c.adminCert)
+		if err != nil {
+			return fmt.Errorf("dev cluster: %w", err)
+		}
+		keyPEM, err := os.ReadFile(c.adminKey)
+		if err != nil {
+			return fmt.Errorf("dev cluster: %w", err)
+		}
+		prop("ssl.keystore.type", "PEM")
+		prop("ssl.keystore.certificate.chain", string(certPEM))
+		prop("ssl.keystore.key", string(keyPEM))
+	}
 	if err := fsutil.WriteFileAtomic(c.propsPath, []byte(b.String()), fsutil.SecretPerm); err != nil {
 		return fmt.Errorf("dev cluster: %w", err)
 	}
