@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
 // One engine compiles several inventories, at the same time, each with the
@@ -69,5 +71,49 @@ func TestProvenanceString(t *testing.T) {
 	}
 	if p := grantProvenance("a:b.yaml:7", "x"); p.File != "a:b.yaml" || p.Line != 7 || p.Location() != "a:b.yaml:7" || !p.IsGrant() {
 		t.Errorf("grantProvenance = %+v", p)
+	}
+}
+
+// BenchmarkLoad is what audit --clusters saves per cluster that shares the
+// policies: parsing, compiling and preparing the library.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := Load(ctx, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEngineCompileSmall compiles a small inventory with a prepared
+// engine; BenchmarkCompileSmall loads the policies each time, as a Compile
+// per cluster would.
+func BenchmarkEngineCompileSmall(b *testing.B) {
+	ctx := context.Background()
+	inv, err := inventory.Load("../testdata/inventory/design.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := Load(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := e.Compile(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompileSmall(b *testing.B) {
+	ctx := context.Background()
+	inv, err := inventory.Load("../testdata/inventory/design.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Compile(ctx, inv, Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
