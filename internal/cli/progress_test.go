@@ -54,8 +54,8 @@ func TestLongSCRAMWorkShowsProgressOnATerminal(t *testing.T) {
 		progress string
 		summary  string
 	}{
-		{append([]string{"users", "rotate", "--all"}, conn...), "kafkaguard: rotating SCRAM users 1/7", "kafkaguard: rotated 6 of 6 users (0 failed) in "},
-		{append([]string{"users", "verify"}, conn...), "kafkaguard: logging in as SCRAM users 1/6", "kafkaguard: verified 7 users (0 not ok) in "},
+		{append([]string{"users", "rotate", "--all", "--auto-approve"}, conn...), "kafkaguard: rotating SCRAM users 1/7", "kafkaguard: rotated 6 of 6 users (0 failed) in "},
+		{append([]string{"users", "verify", "-o", "json"}, conn...), "kafkaguard: logging in as SCRAM users 1/6", "kafkaguard: verified 7 users (0 not ok) in "},
 		{[]string{"audit", "-f", conn[1], "--command-config", conn[3], "--secrets-dir", secrets}, "kafkaguard: audit dev: logging in as SCRAM users 1/6", "audit dev: "},
 	}
 	for _, st := range steps {

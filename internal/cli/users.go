@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -260,7 +261,11 @@ Examples:
 			if err := writeVerify(e.stdout, c.String("output"), results); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "kafkaguard: verified %s (%d not ok) in %s\n", plural(len(results), "user"), bad, time.Since(start).Round(time.Millisecond))
+			// The text table ends with its own summary line: one summary,
+			// not a second one on stderr. JSON has none, so stderr says it.
+			if c.String("output") != "text" {
+				fmt.Fprintf(e.stderr, "kafkaguard: verified %s (%d not ok) in %s\n", plural(len(results), "user"), bad, time.Since(start).Round(time.Millisecond))
+			}
 			if bad > 0 {
 				return errFindings
 			}
@@ -280,14 +285,16 @@ login with the new password; only when it works are NAME.password and the
 client configs replaced (atomically). When the login fails the old files stay,
 the old password is set again on the cluster if the store had it, and the
 exit code is 1. The running admin is never rotated (its password is in the
-command config: change it there).
+command config: change it there). --all lists the users and asks for
+confirmation on a terminal, like apply; without one it needs --auto-approve.
 
 Examples:
   kafkaguard users rotate orders-api -f inventory.yaml --command-config admin.properties
-  kafkaguard users rotate --all -f inventory.yaml --command-config admin.properties
+  kafkaguard users rotate --all -f inventory.yaml --command-config admin.properties --auto-approve
   kafkaguard users rotate billing --password-file ./billing.pw -f inventory.yaml --command-config admin.properties`,
 		Flags: append(usersConnFlags(),
-			&ucli.BoolFlag{Name: "all", Usage: "rotate every SCRAM user of the inventory", EnvVars: envVars("all")},
+			&ucli.BoolFlag{Name: "all", Usage: "rotate every SCRAM user of the inventory (asks on a terminal; else needs --auto-approve)", EnvVars: envVars("all")},
+			&ucli.BoolFlag{Name: "auto-approve", Usage: "rotate --all without asking", EnvVars: envVars("auto-approve")},
 			&ucli.StringFlag{Name: "password-file", Usage: "read the new password from `FILE` (one NAME only)", EnvVars: envVars("password-file")},
 			outputFlag("text", "json"),
 		),
@@ -329,6 +336,11 @@ Examples:
 			for _, u := range users {
 				if u.Name == running && !all {
 					return fmt.Errorf("user %s is the running admin: kafkaguard does not rotate its own password (change it in the command config and on the cluster)", u.Name)
+				}
+			}
+			if all {
+				if err := e.confirmRotateAll(c, users, running); err != nil {
+					return err
 				}
 			}
 			store, err := scram.OpenStore(s.store.Dir, true)
@@ -375,4 +387,31 @@ func usersPlanFlags() []ucli.Flag {
 		usersSecretsDirFlag(),
 		&ucli.BoolFlag{Name: "prune-users", Usage: "remove SCRAM users the inventory does not declare (only inside the managed scope, never the running admin)", EnvVars: envVars("prune-users")},
 	}
+}
+
+// confirmRotateAll asks before --all changes every user's password: the
+// list, then "yes" on a terminal, or --auto-approve, as apply does.
+func (e *env) confirmRotateAll(c *ucli.Context, users []scram.DesiredUser, running string) error {
+	var names []string
+	for _, u := range users {
+		if u.Name != running {
+			names = append(names, u.Name)
+		}
+	}
+	if c.Bool("auto-approve") {
+		return nil
+	}
+	if !e.stdinTTY {
+		return withHint(fmt.Errorf("refusing to rotate all %d users without confirmation: stdin is not a terminal", len(names)), "pass --auto-approve to rotate them, or name the users to rotate")
+	}
+	fmt.Fprintf(e.stderr, "users rotate --all gives %d users new passwords: %s\nClients still using the old passwords stop working.\n", len(names), strings.Join(names, ", "))
+	fmt.Fprint(e.stderr, "\nDo you want to rotate these passwords? Only 'yes' will be accepted: ")
+	answer, err := readLine(c.Context, e.stdin)
+	if err != nil {
+		return fmt.Errorf("read confirmation: %w", err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return errors.New("rotation cancelled: nothing was changed")
+	}
+	return nil
 }

@@ -27,17 +27,19 @@ principals:
 
 // usersRun runs kafkaguard in-process and keeps everything it printed.
 type usersRun struct {
-	t      *testing.T
-	tty    bool         // stderr is a terminal (progress lines)
-	all    bytes.Buffer // stdout and stderr of every run
-	stdout string
-	stderr string
+	stdin    string
+	stdinTTY bool
+	t        *testing.T
+	tty      bool         // stderr is a terminal (progress lines)
+	all      bytes.Buffer // stdout and stderr of every run
+	stdout   string
+	stderr   string
 }
 
 func (r *usersRun) run(args ...string) int {
 	r.t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, stderrTTY: r.tty, getenv: func(string) string { return "" }}
+	e := &env{stdin: strings.NewReader(r.stdin), stdinTTY: r.stdinTTY, stdout: &out, stderr: &errb, stderrTTY: r.tty, getenv: func(string) string { return "" }}
 	code := e.run(append([]string{"kafkaguard", "-v"}, args...))
 	r.stdout, r.stderr = out.String(), errb.String()
 	r.all.WriteString(r.stdout)
@@ -156,13 +158,29 @@ func TestUsersFullRunNeverPrintsAPassword(t *testing.T) {
 	}
 	// --all: the running admin is skipped, orders-api fails; stdout and
 	// stderr count the same users and say how many failed.
-	r.want(ExitError, append([]string{"users", "rotate", "--all"}, conn...)...)
+	r.want(ExitError, append([]string{"users", "rotate", "--all", "--auto-approve"}, conn...)...)
 	if !strings.Contains(r.stdout, "Rotated 2 of 3 users, 1 failed.\n") {
 		t.Errorf("rotate --all stdout:\n%s", r.stdout)
 	}
 	if !strings.Contains(r.stderr, "kafkaguard: rotated 2 of 3 users (1 failed) in ") {
 		t.Errorf("rotate --all stderr:\n%s", r.stderr)
 	}
+	collect()
+	// --all changes every password: never without a yes or --auto-approve.
+	before, _ := scram.ReadPasswordFile(filepath.Join(secrets, "billing.password"))
+	r.want(ExitError, append([]string{"users", "rotate", "--all"}, conn...)...)
+	if !strings.Contains(r.stderr, "refusing to rotate all 3 users without confirmation: stdin is not a terminal") || !strings.Contains(r.stderr, "--auto-approve") {
+		t.Errorf("rotate --all without a terminal:\n%s", r.stderr)
+	}
+	r.stdinTTY, r.stdin = true, "no\n"
+	r.want(ExitError, append([]string{"users", "rotate", "--all"}, conn...)...)
+	if !strings.Contains(r.stderr, "gives 3 users new passwords: billing, orders-api, reports") || !strings.Contains(r.stderr, "rotation cancelled: nothing was changed") {
+		t.Errorf("rotate --all answered no:\n%s", r.stderr)
+	}
+	if now, _ := scram.ReadPasswordFile(filepath.Join(secrets, "billing.password")); now != before {
+		t.Error("rotate --all without confirmation changed billing's password")
+	}
+	r.stdinTTY, r.stdin = false, ""
 	collect()
 	r.want(ExitError, append([]string{"users", "rotate", "admin"}, conn...)...)
 	r.want(ExitFindings, append([]string{"users", "verify"}, conn...)...)
