@@ -162,6 +162,19 @@ type jsonBinding struct {
 	Permission   string `json:"permission"`
 }
 
+// jsonBindingIn is what UnmarshalJSON reads: the documented form and the
+// provenance that compile --explain adds (dropped).
+type jsonBindingIn struct {
+	Principal    string   `json:"principal"`
+	Host         string   `json:"host"`
+	ResourceType string   `json:"resource_type"`
+	ResourceName string   `json:"resource_name"`
+	PatternType  string   `json:"pattern_type"`
+	Operation    string   `json:"operation"`
+	Permission   string   `json:"permission"`
+	Provenance   []string `json:"provenance"`
+}
+
 // MarshalJSON writes the documented form:
 // {"principal":"User:a","host":"*","resource_type":"TOPIC",...}.
 func (b Binding) MarshalJSON() ([]byte, error) {
@@ -175,13 +188,17 @@ func (b Binding) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the documented form, rejecting unknown names, unknown
 // fields, missing fields and invalid combinations. A missing host means "*",
 // a missing pattern type LITERAL.
+//
+// "provenance" (compile -o json --explain: where each binding comes from) is
+// read and dropped, so explained output is readable wherever bindings are.
 func (b *Binding) UnmarshalJSON(data []byte) error {
-	var j jsonBinding
+	var in jsonBindingIn
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
+	if err := dec.Decode(&in); err != nil {
 		return describeFieldError(err)
 	}
+	j := jsonBinding{in.Principal, in.Host, in.ResourceType, in.ResourceName, in.PatternType, in.Operation, in.Permission}
 	for _, f := range []struct{ name, value string }{
 		{"principal", j.Principal}, {"resource_type", j.ResourceType}, {"resource_name", j.ResourceName},
 		{"operation", j.Operation}, {"permission", j.Permission},
@@ -198,7 +215,7 @@ func (b *Binding) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-const jsonFields = "principal, host, resource_type, resource_name, pattern_type, operation, permission"
+const jsonFields = "principal, host, resource_type, resource_name, pattern_type, operation, permission, provenance"
 
 // describeFieldError turns encoding/json's errors about one binding object
 // into messages in the documented format's words (no Go type names).

@@ -140,3 +140,17 @@ func TestCompareOrdersByDocumentedKeys(t *testing.T) {
 		t.Error("Compare(b, b) != 0")
 	}
 }
+
+// compile -o json --explain adds provenance to each binding; every reader of
+// bindings (access can --acls, the diff sides) takes that output as it is.
+func TestParseJSONReadsExplainedBindings(t *testing.T) {
+	in := `[{"principal":"User:a","host":"*","resource_type":"TOPIC","resource_name":"t","pattern_type":"LITERAL","operation":"READ","permission":"ALLOW","provenance":["grant inv.yaml:3 (role consumer)"]}]`
+	bs, err := ParseJSON("explained.json", []byte(in))
+	if err != nil || len(bs) != 1 || bs[0].Principal != "User:a" {
+		t.Fatalf("ParseJSON(explained) = %v, %v", bs, err)
+	}
+	bad := strings.Replace(in, `["grant inv.yaml:3 (role consumer)"]`, `7`, 1)
+	if _, err := ParseJSON("explained.json", []byte(bad)); err == nil || !strings.Contains(err.Error(), `field "provenance"`) {
+		t.Errorf("provenance 7: err = %v", err)
+	}
+}
