@@ -123,6 +123,35 @@ func TestStrimziFixturesRoundTrip(t *testing.T) {
 	}
 }
 
+func TestJulieFixturesRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(fixtures, "julie/*.yaml"))
+	if len(files) < 4 {
+		t.Fatalf("julie fixtures: %v", files)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			want := readExpected(t, strings.TrimSuffix(f, ".yaml")+".expected.json")
+			if want.Len() == 0 {
+				in, err := Julie{}.Parse(f, mustRead(t, f))
+				if err != nil || len(in.Bindings) != 0 {
+					t.Fatalf("want no ACLs (rbac only): %v %v", in.Bindings, err)
+				}
+				return
+			}
+			importFile(t, Options{From: "julie", Paths: []string{f}}, want)
+		})
+	}
+}
+
+func mustRead(t *testing.T, f string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 func TestInvalidInputsNameFileAndLine(t *testing.T) {
 	for _, tc := range []struct {
 		from, file, want string
@@ -134,6 +163,7 @@ func TestInvalidInputsNameFileAndLine(t *testing.T) {
 		{"ksm", "ksm/missing-header.csv", "missing-header.csv:2: no Operation value", 0},
 		{"ksm", "ksm/kafka-names.csv", `kafka-names.csv:2: "TRANSACTIONAL_ID" is not a valid resourceType name`, 0},
 		{"ksm", "ksm/yaml-shape.yml", `yaml-shape.yml:5: could not parse ACL "Read, Allow, *"`, 0},
+		{"julie", "julie/descriptor-with-custom-roles.yaml", `descriptor-with-custom-roles.yaml:6: project foo: "app" is a custom JulieRole`, 0},
 		{"strimzi", "strimzi/both-operation-fields.yaml", "both-operation-fields.yaml:11: KafkaUser my-user: both fields `operations` and `operation` cannot be filled in at the same time", 0},
 		{"strimzi", "strimzi/unknown-operation-case.yaml", `unknown-operation-case.yaml:9: KafkaUser my-user: ACL operation "READ"`, 0},
 	} {

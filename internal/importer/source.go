@@ -32,6 +32,8 @@ func fileParser(o Options) (func(file string, data []byte) (Input, error), bool)
 		}, true
 	case "ksm":
 		return KSM{Delimiter: o.KSMDelimiter}.Parse, true
+	case "julie":
+		return Julie{}.Parse, true
 	case "strimzi":
 		return ParseStrimzi, true
 	}
