@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"context"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -493,7 +494,7 @@ func TestRepeatedRenewalsKeepTheRequestedValidity(t *testing.T) {
 	}
 	for i := 1; i <= 3; i++ {
 		before := time.Now().Truncate(time.Second)
-		res, err := ca.Renew(RenewRequest{Name: "short"})
+		res, err := ca.Renew(context.Background(), RenewRequest{Name: "short"})
 		if err != nil || len(res.Renewed) != 1 {
 			t.Fatalf("renewal %d: %v", i, err)
 		}
@@ -524,7 +525,7 @@ func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := ca.Renew(RenewRequest{Name: "b"})
+	res, err := ca.Renew(context.Background(), RenewRequest{Name: "b"})
 	if err != nil || len(res.Renewed) != 1 {
 		t.Fatalf("Renew b: %v", err)
 	}
@@ -543,7 +544,7 @@ func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	}
 	// A two-OU subject must survive renewal byte for byte: cfssl alone would
 	// merge the OUs into one multi-valued RDN and change the principal.
-	res, err = ca.Renew(RenewRequest{Name: "c", ReuseKey: true})
+	res, err = ca.Renew(context.Background(), RenewRequest{Name: "c", ReuseKey: true})
 	if err != nil {
 		t.Fatalf("Renew c: %v", err)
 	}
@@ -558,7 +559,7 @@ func TestRenewKeepsSubjectSANsAndFiles(t *testing.T) {
 	if len(list) != 4 || list[0].SupersededBy != nb.Serial || list[2].Renews != b.Serial {
 		t.Errorf("index does not link renewals: %+v", list)
 	}
-	if _, err := ca.Renew(RenewRequest{Name: "nope"}); err == nil {
+	if _, err := ca.Renew(context.Background(), RenewRequest{Name: "nope"}); err == nil {
 		t.Error("renewing an unknown name succeeded")
 	}
 }
@@ -571,11 +572,11 @@ func TestRenewExpiringWithinSelectsOnlyThoseCertificates(t *testing.T) {
 	if _, err := ca.IssueClient(ClientRequest{Name: "later", Expiry: 90 * 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ca.Renew(RenewRequest{ExpiringWithin: 7 * 24 * time.Hour, Expiry: 30 * 24 * time.Hour})
+	res, err := ca.Renew(context.Background(), RenewRequest{ExpiringWithin: 7 * 24 * time.Hour, Expiry: 30 * 24 * time.Hour})
 	if err != nil || len(res.Renewed) != 1 || res.Renewed[0].Name != "soon" {
 		t.Fatalf("Renew = %v, %v; want only soon", res, err)
 	}
-	again, err := ca.Renew(RenewRequest{ExpiringWithin: 7 * 24 * time.Hour})
+	again, err := ca.Renew(context.Background(), RenewRequest{ExpiringWithin: 7 * 24 * time.Hour})
 	if err != nil || len(again.Renewed) != 0 {
 		t.Errorf("second renewal renewed %d certificates, want 0 (already renewed)", len(again.Renewed))
 	}
@@ -588,14 +589,14 @@ func TestRenewChecksTheKeystorePassword(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	for _, pw := range []string{"", "wrong"} {
-		if _, err := ca.Renew(RenewRequest{Name: "b", PKCS12Password: pw}); err == nil {
+		if _, err := ca.Renew(context.Background(), RenewRequest{Name: "b", PKCS12Password: pw}); err == nil {
 			t.Errorf("Renew with password %q succeeded", pw)
 		}
 	}
 	if !mapsEqual(before, snapshot(t, dir)) {
 		t.Error("a refused renewal changed files")
 	}
-	if _, err := ca.Renew(RenewRequest{Name: "b", PKCS12Password: "right"}); err != nil {
+	if _, err := ca.Renew(context.Background(), RenewRequest{Name: "b", PKCS12Password: "right"}); err != nil {
 		t.Errorf("Renew with the right password: %v", err)
 	}
 }
@@ -830,10 +831,10 @@ func TestIssueFromCSRUsesOnlyItsKey(t *testing.T) {
 	if err != nil || c.Subject != "CN=app,OU=a,OU=b" || len(certSANs(c.Cert)) != 0 {
 		t.Fatalf("client from CSR: %v %+v", err, c)
 	}
-	if _, err := ca.Renew(RenewRequest{Name: "broker-9"}); err == nil || !strings.Contains(err.Error(), "certificate request") {
+	if _, err := ca.Renew(context.Background(), RenewRequest{Name: "broker-9"}); err == nil || !strings.Contains(err.Error(), "certificate request") {
 		t.Errorf("renewing a CSR certificate by name: %v, want an error", err)
 	}
-	res, err := ca.Renew(RenewRequest{ExpiringWithin: 10 * 365 * 24 * time.Hour})
+	res, err := ca.Renew(context.Background(), RenewRequest{ExpiringWithin: 10 * 365 * 24 * time.Hour})
 	if err != nil || len(res.Renewed) != 0 || len(res.Skipped) != 2 {
 		t.Errorf("bulk renewal: %+v, %v; want both skipped", res, err)
 	}
@@ -866,5 +867,23 @@ func TestParseCertificatePEMFindsTheCertificateAfterAKey(t *testing.T) {
 	}
 	if _, err := ParseCertificatePEM(keyPEM); err == nil || !strings.Contains(err.Error(), `"PRIVATE KEY", not a CERTIFICATE`) {
 		t.Errorf("key only: %v", err)
+	}
+}
+
+// A renewal stopped by Ctrl-C before it starts writes nothing and says so.
+func TestRenewStopsWhenItsContextEnds(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	if _, err := ca.IssueClient(ClientRequest{Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := ca.Renew(ctx, RenewRequest{Name: "a"})
+	if !errors.Is(err, context.Canceled) || res == nil || len(res.Renewed) != 0 {
+		t.Fatalf("renew: %+v, %v", res, err)
+	}
+	certs, err := ca.List(time.Now(), 0)
+	if err != nil || len(certs) != 1 {
+		t.Fatalf("after a cancelled renewal: %d certificates, %v", len(certs), err)
 	}
 }

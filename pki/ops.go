@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
@@ -151,7 +152,10 @@ type SkippedRenewal struct {
 // Renew issues a new certificate with the same subject, SANs, kind and files
 // for each selected certificate. The old certificates stay valid until they
 // expire (revoke them for a hard cut-over); the index links old and new.
-func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
+// When ctx ends (Ctrl-C) it stops between two renewals: each renewal is
+// whole (certificate, key and index written), the result lists those done,
+// and the error is ctx's.
+func (ca *CA) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error) {
 	if (req.Name == "") == (req.ExpiringWithin == 0) {
 		return nil, errors.New("renew needs exactly one of a name or an expiring-within duration")
 	}
@@ -236,6 +240,9 @@ func (ca *CA) Renew(req RenewRequest) (*RenewResult, error) {
 		jobs = append(jobs, job{old: old, spec: spec, paths: outPaths{cert: old.CertPath, key: old.KeyPath, p12: old.PKCS12Path}})
 	}
 	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
 		l, err := ca.newLeaf(j.spec)
 		if err != nil {
 			return res, fmt.Errorf("renew %s: %w", j.old.Name, err)
