@@ -63,14 +63,16 @@ explicit_topic_names(g) := [g.resource.name] if {
 
 # Topic names (as written) some ALLOW grant may write, split by pattern.
 written_names := ({name |
+	by_role := role_write_selectors # bound once: a lookup of a role it lacks is not cached
 	some g in input.grants
-	sels := role_write_selectors[g.role]
+	sels := by_role[g.role]
 	g.permission == "ALLOW"
 	some sel in sels
 	some name in g[sel]
 } | {name |
+	by_role := role_other_write_entries
 	some g in input.grants
-	es := role_other_write_entries[g.role]
+	es := by_role[g.role]
 	g.permission == "ALLOW"
 	some e in es
 	object.get(g, e.condition, true) == true
@@ -204,8 +206,10 @@ deny contains wildcard_finding(g, lower(g.resource.type)) if {
 # A role (a user's, say) whose wildcard selectors (all_topics, all_groups)
 # give more than metadata.
 deny contains wildcard_finding(g, kind) if {
+	by_role := role_wildcard_data_kinds # bound once: a lookup of a role it lacks is not cached
+	count(by_role) > 0
 	some g in input.grants
-	kinds := role_wildcard_data_kinds[g.role]
+	kinds := by_role[g.role]
 	not superuser_or_deny(g)
 	some kind in kinds
 }
@@ -451,12 +455,14 @@ warn contains f if {
 #   id: KG605
 #   check: cross-team-write
 deny contains f if {
+	write_sels := role_write_selectors
+	other_writes := role_other_write_entries
 	some g in input.grants
 	g.permission == "ALLOW"
 	g.approved_by == ""
+	some n in topic_names_written(g, write_sels, other_writes)
 	team := team_of(g.principal)
 	team != ""
-	some n in topic_names_written(g)
 	some name in declared_topics_covered(n)
 	owner := object.get(input.topics[name], "team", "")
 	owner != ""
@@ -471,19 +477,26 @@ deny contains f if {
 	)
 }
 
-# topic_names_written(g) are the topic names (as written) ALLOW grant g
-# writes: its role's writing lists and other writing entries, or for an
-# operations grant with WRITE (or ALL) the topics it names.
-topic_names_written(g) := array.concat(
-	[n | some sel in object.get(role_write_selectors, g.role, set()); some n in g[sel]],
+# topic_names_written(g, write_sels, other_writes) are the topic names (as
+# written) grant g writes: its role's writing lists (write_sels:
+# role_write_selectors) and other writing entries (other_writes:
+# role_other_write_entries), or for an operations grant with WRITE (or ALL)
+# the topics it names. The role tables are passed in, bound once by the
+# caller (a per-grant lookup of a role they lack is not cached).
+topic_names_written(g, write_sels, other_writes) := [n | some sel in write_sels[g.role]; some n in g[sel]] if {
+	write_sels[g.role]
+	not other_writes[g.role]
+} else := array.concat(
+	[n | some sel in object.get(write_sels, g.role, set()); some n in g[sel]],
 	[n |
-		some e in object.get(role_other_write_entries, g.role, [])
+		some e in other_writes[g.role]
 		object.get(g, e.condition, true) == true
 		some n in entry_names(g, e.resource)
 	],
 ) if {
-	g.role != ""
+	other_writes[g.role]
 } else := explicit_topic_names(g) if {
+	g.role == ""
 	some op in g.operations
 	op in {"WRITE", "ALL"}
 }
@@ -504,14 +517,16 @@ declared_topics_covered(n) := {name |
 } if {
 	n != "*"
 	endswith(n, "*")
-} else := {n | input.topics[n]} | {name |
-	strings.any_prefix_match(n, declared_prefix_bases)
+} else := {name |
 	some name in declared_names
 	endswith(name, "*")
 	startswith(n, trim_suffix(name, "*"))
-} if {
+} | {n | input.topics[n]} if {
 	n != "*"
-}
+	strings.any_prefix_match(n, declared_prefix_bases)
+} else := {n} if {
+	input.topics[n]
+} else := set()
 
 # --- lifecycle: expiring grants and waivers ----------------------------------
 # input.today and input.expiry_warning_until (today + 14 days) are dates

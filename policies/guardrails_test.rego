@@ -266,7 +266,7 @@ test_cross_team_write_by_a_connector_dlq if {
 }
 
 test_topic_names_written_of_a_read_only_operations_grant_is_undefined if {
-	not kafkaguard.topic_names_written(grant({"operations": ["READ"], "topics": ["t"]}))
+	not kafkaguard.topic_names_written(grant({"operations": ["READ"], "topics": ["t"]}), kafkaguard.role_write_selectors, kafkaguard.role_other_write_entries)
 }
 
 test_role_that_only_describes_listed_wildcard_is_allowed if {
