@@ -2,17 +2,13 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kafkaguard/kafkaguard/internal/audit"
-	"io"
-	"sort"
-	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -108,7 +104,7 @@ func policyTestCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "test",
 		Usage:     "run Rego unit tests: the embedded library's and yours",
-		UsageText: "kafkaguard policy test [DIR]... [--run REGEX] [-o text|json|junit] [--coverage] [--timeout 30s]",
+		UsageText: "kafkaguard policy test [DIR]... [--run REGEX] [-o " + formatChoices(report.KindTests) + "] [--coverage] [--timeout 30s]",
 		Description: `Runs every test_* rule of the *_test.rego files in DIR (recursively) and of
 the embedded library, with OPA's tester. Your tests see the library as
 data.kafkaguard, so they can check your own roles and rules against the
@@ -128,7 +124,7 @@ Examples:
   kafkaguard policy test policies/ --coverage -o json | jq .coverage.percent`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "run", Usage: "only tests whose package.name matches `REGEX`", EnvVars: envVars("run")},
-			outputFlag("text", "json", "junit"),
+			reportOutputFlag(report.KindTests),
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
 			durationFlag("timeout", policies.DefaultTimeout, "give up a test after `DURATION`"),
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
@@ -149,24 +145,14 @@ Examples:
 			if err != nil {
 				return err
 			}
-			bw := bufio.NewWriter(e.stdout)
-			switch c.String("output") {
-			case "json":
-				enc := json.NewEncoder(bw)
-				enc.SetIndent("", "  ")
-				if res.Cases == nil {
-					res.Cases = []policies.TestCase{}
-				}
-				err = enc.Encode(res)
-			case "junit":
-				err = writePolicyTestJUnit(bw, res, start)
-			default:
-				verbose := false
-				for _, ctx := range c.Lineage() { // -v here or before the command
-					verbose = verbose || ctx.Bool("verbose")
-				}
-				err = writePolicyTestText(bw, res, verbose)
+			verbose := false
+			for _, ctx := range c.Lineage() { // -v here or before the command
+				verbose = verbose || ctx.Bool("verbose")
 			}
+			bw := bufio.NewWriter(e.stdout)
+			f, _ := report.Lookup(c.String("output")) // -o's action checked it
+			r := report.Report{Tool: "kafkaguard policy test", Started: start, Duration: time.Since(start), Tests: res}
+			err = f.Render(bw, r, report.Options{Verbose: verbose})
 			if err == nil {
 				err = bw.Flush()
 			}
@@ -182,81 +168,4 @@ Examples:
 			return nil
 		},
 	}
-}
-
-func writePolicyTestText(w io.Writer, res *policies.TestResult, verbose bool) error {
-	for _, c := range res.Cases {
-		name := c.Package + "." + c.Name
-		switch {
-		case c.Skip:
-			if verbose {
-				fmt.Fprintf(w, "SKIP  %s (%s)\n", name, c.Location)
-			}
-		case c.Error != "":
-			fmt.Fprintf(w, "ERROR %s (%s)\n      %s\n", name, c.Location, c.Error)
-		case !c.Pass:
-			fmt.Fprintf(w, "FAIL  %s (%s)\n      failed at %s\n", name, c.Location, c.FailedAt)
-		case verbose:
-			fmt.Fprintf(w, "PASS  %s (%s) %s\n", name, c.Location, c.Duration.Round(time.Microsecond))
-		}
-		if c.Output != "" && (verbose || !c.Pass) {
-			for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
-				fmt.Fprintf(w, "      | %s\n", l)
-			}
-		}
-	}
-	total := len(res.Cases) - res.Skipped()
-	if res.Failed() > 0 {
-		fmt.Fprintf(w, "--------------------------------------------------------------------------------\nPASS: %d/%d\nFAIL: %d/%d\n", res.Passed(), total, res.Failed(), total)
-	} else {
-		fmt.Fprintf(w, "PASS: %d/%d\n", res.Passed(), total)
-	}
-	if res.Skipped() > 0 {
-		fmt.Fprintf(w, "SKIPPED: %d\n", res.Skipped())
-	}
-	if cov := res.Coverage; cov != nil {
-		fmt.Fprintf(w, "coverage: %.1f%%\n", cov.Percent)
-		files := make([]string, 0, len(cov.Files))
-		for f := range cov.Files {
-			files = append(files, f)
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			fc := cov.Files[f]
-			line := fmt.Sprintf("  %6.1f%%  %s", fc.Percent, f)
-			if len(fc.NotCovered) > 0 {
-				line += "  not covered: " + strings.Join(fc.NotCovered, ", ")
-			}
-			fmt.Fprintln(w, line)
-		}
-	}
-	return nil
-}
-
-// writePolicyTestJUnit renders test results through the shared junit
-// renderer: one testcase per Rego test with its duration, a <failure> for
-// each failing one and an <error> (counted in errors) for each that stopped
-// with an evaluation error.
-func writePolicyTestJUnit(w io.Writer, res *policies.TestResult, start time.Time) error {
-	r := report.Report{Tool: "kafkaguard policy test", Started: start, Duration: time.Since(start),
-		CheckDurations: map[string]time.Duration{}}
-	for _, c := range res.Cases {
-		if c.Skip {
-			continue
-		}
-		name := c.Package + "." + c.Name
-		r.Checks = append(r.Checks, name)
-		r.CheckDurations[name] += c.Duration
-		switch {
-		case c.Pass:
-		case c.Error != "":
-			r.Errors = append(r.Errors, report.CheckError{Check: name, Error: c.Error + " (test at " + c.Location + ")"})
-		default:
-			r.Findings = append(r.Findings, report.Finding{
-				Check: name, Severity: report.SeverityError, Resource: name, Message: "failed at " + c.FailedAt, Location: c.Location,
-				Fix: "fix the policy or the test",
-			})
-		}
-	}
-	return report.Render(w, "junit", r, false)
 }

@@ -4,10 +4,17 @@ import (
 	"encoding/json"
 	"io"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 func init() {
-	register(Format{Name: "json", Usage: "stable, documented", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderJSON(w, r) })})
+	register(Format{Name: "json", Usage: "stable, documented", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error {
+		if r.Tests != nil {
+			return renderTestsJSON(w, r.Tests)
+		}
+		return renderJSON(w, r)
+	})})
 }
 
 // The json format (stable; documented in docs/audit.md):
@@ -88,6 +95,18 @@ func renderJSON(w io.Writer, r Report) error {
 			ID: f.ID, Check: f.Check, Cluster: f.Cluster, Severity: f.Severity.String(),
 			Resource: f.Resource, Message: f.Message, Fix: f.Fix, Location: f.Location,
 		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// renderTestsJSON writes policy test's results as policies.TestResult
+// encodes them (docs/policy.md), "tests": [] when none ran.
+func renderTestsJSON(w io.Writer, res *policies.TestResult) error {
+	out := *res
+	if out.Cases == nil {
+		out.Cases = []policies.TestCase{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

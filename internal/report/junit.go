@@ -9,7 +9,12 @@ import (
 )
 
 func init() {
-	register(Format{Name: "junit", Usage: "JUnit XML, one testcase per check", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderJUnit(w, r) })})
+	register(Format{Name: "junit", Usage: "JUnit XML, one testcase per check or test", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error {
+		if r.Tests != nil {
+			r = testsReport(r)
+		}
+		return renderJUnit(w, r)
+	})})
 }
 
 // JUnit XML as Jenkins, GitLab and the GitHub test reporters read it: one
@@ -163,4 +168,33 @@ func xmlText(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return strings.ReplaceAll(b.String(), "&#xA;", "\n")
+}
+
+// testsReport is a test run as the junit renderer takes it: one check
+// (testcase) per Rego test with its duration, a finding (<failure>) for
+// each failing one and a check error (<error>, counted in errors) for each
+// that stopped with an evaluation error.
+func testsReport(t Report) Report {
+	res := t.Tests
+	r := Report{Tool: t.Tool, Started: t.Started, Duration: t.Duration,
+		CheckDurations: map[string]time.Duration{}}
+	for _, c := range res.Cases {
+		if c.Skip {
+			continue
+		}
+		name := c.Package + "." + c.Name
+		r.Checks = append(r.Checks, name)
+		r.CheckDurations[name] += c.Duration
+		switch {
+		case c.Pass:
+		case c.Error != "":
+			r.Errors = append(r.Errors, CheckError{Check: name, Error: c.Error + " (test at " + c.Location + ")"})
+		default:
+			r.Findings = append(r.Findings, Finding{
+				Check: name, Severity: SeverityError, Resource: name, Message: "failed at " + c.FailedAt, Location: c.Location,
+				Fix: "fix the policy or the test",
+			})
+		}
+	}
+	return r
 }

@@ -18,6 +18,8 @@ const (
 	KindFindings Kind = 1 << iota
 	// KindMetrics are an audit's numbers per cluster (Report.Metrics).
 	KindMetrics
+	// KindTests are Rego test results (Report.Tests): policy test.
+	KindTests
 )
 
 // Outputter renders a Report in one format. Rendering is pure: the same
@@ -34,7 +36,8 @@ func (f OutputFunc) Render(w io.Writer, r Report, o Options) error { return f(w,
 
 // Options tune rendering.
 type Options struct {
-	Color bool // ANSI colours, for a terminal (text only)
+	Color   bool // ANSI colours, for a terminal (text only)
+	Verbose bool // test results: list passing and skipped tests too (text only)
 }
 
 // Format is one -o value.
@@ -101,7 +104,7 @@ func Render(w io.Writer, name string, r Report, color bool) error {
 	}
 	f, ok := formats[name]
 	if !ok {
-		return fmt.Errorf("unknown report format %q (want one of %s)", name, strings.Join(Names(FormatsFor(KindFindings|KindMetrics)), ", "))
+		return fmt.Errorf("unknown report format %q (want one of %s)", name, strings.Join(Names(FormatsFor(KindFindings|KindMetrics|KindTests)), ", "))
 	}
 	return f.Render(w, r, Options{Color: color})
 }

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // Severity ranks a finding. The zero value is SeverityInfo.
@@ -133,6 +135,9 @@ type Report struct {
 	// Metrics are an audit's numbers per cluster, for the metrics formats
 	// (prometheus); nil elsewhere.
 	Metrics *Metrics
+	// Tests are Rego test results (policy test); when set, the test formats
+	// (text, json, junit) render them instead of findings.
+	Tests *policies.TestResult
 }
 
 // Max returns the highest severity among the findings, SeverityNone when

@@ -347,7 +347,10 @@ func TestRegistry(t *testing.T) {
 	if got := strings.Join(Names(FormatsFor(KindFindings|KindMetrics)), ","); got != "text,json,github,junit,markdown,prometheus,sarif" {
 		t.Errorf("audit formats = %s", got)
 	}
-	for _, f := range FormatsFor(KindFindings | KindMetrics) {
+	if got := strings.Join(Names(FormatsFor(KindTests)), ","); got != "text,json,junit" {
+		t.Errorf("test result formats = %s", got)
+	}
+	for _, f := range FormatsFor(KindFindings | KindMetrics | KindTests) {
 		if g, ok := Lookup(f.Name); !ok || g.Usage == "" || g.Outputter == nil {
 			t.Errorf("format %s: %+v", f.Name, g)
 		}

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/internal/textsafe"
+
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 const (
@@ -30,7 +33,12 @@ func severityColor(s Severity) string {
 }
 
 func init() {
-	register(Format{Name: "text", Usage: "for people", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, o Options) error { return renderText(w, r, o.Color) })})
+	register(Format{Name: "text", Usage: "for people", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, o Options) error {
+		if r.Tests != nil {
+			return renderTestsText(w, r.Tests, o.Verbose)
+		}
+		return renderText(w, r, o.Color)
+	})})
 }
 
 // renderText is the format for people:
@@ -133,3 +141,54 @@ func oneLine(s string) string {
 // safeLine is s on one line with its control characters escaped
 // (textsafe), for the formats a terminal or a CI log shows: text, github.
 func safeLine(s string) string { return textsafe.Line(oneLine(s)) }
+
+// renderTestsText is policy test's format for people: a line per failing
+// or errored test (-v: every test), then PASS/FAIL counts and the coverage.
+func renderTestsText(w io.Writer, res *policies.TestResult, verbose bool) error {
+	for _, c := range res.Cases {
+		name := c.Package + "." + c.Name
+		switch {
+		case c.Skip:
+			if verbose {
+				fmt.Fprintf(w, "SKIP  %s (%s)\n", name, c.Location)
+			}
+		case c.Error != "":
+			fmt.Fprintf(w, "ERROR %s (%s)\n      %s\n", name, c.Location, c.Error)
+		case !c.Pass:
+			fmt.Fprintf(w, "FAIL  %s (%s)\n      failed at %s\n", name, c.Location, c.FailedAt)
+		case verbose:
+			fmt.Fprintf(w, "PASS  %s (%s) %s\n", name, c.Location, c.Duration.Round(time.Microsecond))
+		}
+		if c.Output != "" && (verbose || !c.Pass) {
+			for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
+				fmt.Fprintf(w, "      | %s\n", l)
+			}
+		}
+	}
+	total := len(res.Cases) - res.Skipped()
+	if res.Failed() > 0 {
+		fmt.Fprintf(w, "--------------------------------------------------------------------------------\nPASS: %d/%d\nFAIL: %d/%d\n", res.Passed(), total, res.Failed(), total)
+	} else {
+		fmt.Fprintf(w, "PASS: %d/%d\n", res.Passed(), total)
+	}
+	if res.Skipped() > 0 {
+		fmt.Fprintf(w, "SKIPPED: %d\n", res.Skipped())
+	}
+	if cov := res.Coverage; cov != nil {
+		fmt.Fprintf(w, "coverage: %.1f%%\n", cov.Percent)
+		files := make([]string, 0, len(cov.Files))
+		for f := range cov.Files {
+			files = append(files, f)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			fc := cov.Files[f]
+			line := fmt.Sprintf("  %6.1f%%  %s", fc.Percent, f)
+			if len(fc.NotCovered) > 0 {
+				line += "  not covered: " + strings.Join(fc.NotCovered, ", ")
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	return nil
+}
