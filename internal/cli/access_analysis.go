@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -46,6 +47,20 @@ var errNoACLSource = withHint(errors.New("missing --acls FILE"),
 func (e *env) accessSource(c *ucli.Context) (*access.Source, error) {
 	acls, files := c.String("acls"), c.StringSlice("file")
 	live := c.String("bootstrap-server") != "" || c.String("command-config") != ""
+	// A source typed on the command line wins over ones that come from the
+	// environment (KAFKAGUARD_COMMAND_CONFIG exported for plan and apply must
+	// not make `access can --acls acls.json` ambiguous).
+	typedACLs, typedFiles := e.typed(c, "acls"), e.typed(c, "file")
+	typedLive := e.typed(c, "bootstrap-server") || e.typed(c, "command-config")
+	if n := count(typedACLs, typedFiles, typedLive); n == 1 {
+		if !typedACLs {
+			acls = ""
+		}
+		if !typedFiles {
+			files = nil
+		}
+		live = typedLive
+	}
 	given := 0
 	for _, set := range []bool{acls != "", len(files) > 0, live} {
 		if set {
@@ -430,4 +445,33 @@ Examples:
 			})
 		},
 	}
+}
+
+// typed reports whether flag name (or an alias) was written on the command
+// line, not only taken from the environment.
+func (e *env) typed(c *ucli.Context, name string) bool {
+	f := findFlag(c.Command.Flags, name)
+	if f == nil {
+		return false
+	}
+	for _, a := range e.args {
+		if a == "--" {
+			break
+		}
+		tok, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && slices.Contains(f.Names(), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

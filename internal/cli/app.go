@@ -43,6 +43,7 @@ type env struct {
 	stderrTTY bool
 	getenv    func(string) string
 	prog      *progressLine // progress of long work on stderr; nil unless stderr is a terminal
+	args      []string      // the command line, to tell a flag typed from one set in the environment
 }
 
 // isTerminal reports whether v is a terminal. A character device is not
@@ -91,6 +92,7 @@ func RunContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 func (e *env) run(args []string) int { return e.runContext(context.Background(), args) }
 
 func (e *env) runContext(ctx context.Context, args []string) (code int) {
+	e.args = args
 	// A panic is a bug, never "findings": exit 1 with one line, not the
 	// runtime's exit 2 (which plan --detailed-exitcode reads as changes).
 	defer func() {
@@ -172,7 +174,7 @@ Examples:
   kafkaguard compile -f inventory.yaml -o json
   kafkaguard plan -f inventory.yaml --bootstrap-server kafka:9093 --command-config admin.properties
   kafkaguard apply -f inventory.yaml --command-config admin.properties --auto-approve
-  kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/kafkaguard.prom
+  kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/textfile/kafkaguard.prom
   kafkaguard access can --acls acls.json User:orders-api WRITE TOPIC orders.events
 
 Exit codes: 0 nothing to report, 1 could not run, 2 findings: policy violations
