@@ -73,7 +73,7 @@ func (w *Workspace) Audit(ctx context.Context, cfg *cluster.Config, o AuditOptio
 	}
 	in := audit.Input{
 		Cluster: name, ACLs: s.Client, Desired: w.Compiled.ACLs, Scope: w.Scope, Sources: sources,
-		SCRAM: audit.LiveSCRAM(s.Client), Users: w.Users,
+		SCRAM: audit.LiveSCRAM(s.Client), Users: w.Users, External: scram.ExternalFromInventory(w.Inventory),
 		TLSCheck: true, Brokers: audit.UniqueBrokers(cfg.Bootstrap),
 		BindingSources: audit.BindingSources(w.Compiled.Provenance),
 		PolicyFindings: audit.ReportFindings(w.Compiled),

@@ -127,9 +127,12 @@ type Input struct {
 	// Sources maps a principal ("User:x") to where the inventory declares it.
 	Sources map[string]string
 
-	SCRAM  SCRAMDescriber
-	Users  []scram.DesiredUser
-	Logins LoginVerifier
+	SCRAM SCRAMDescriber
+	Users []scram.DesiredUser
+	// External are the users declared auth: external: their credentials
+	// are managed elsewhere, so they are neither drift nor extra.
+	External []string
+	Logins   LoginVerifier
 
 	Certs CertLister
 
@@ -272,7 +275,7 @@ func Run(ctx context.Context, in Input) Result {
 			if in.SecretsDir != "" {
 				cmds.Args += " --secrets-dir " + in.SecretsDir
 			}
-			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, cmds, in.RunningUser)
+			fs, counts := CheckSCRAM(in.Users, creds, logins, in.Scope, cmds, in.RunningUser, in.External...)
 			add(fs...)
 			res.Users = counts
 		}

@@ -701,3 +701,17 @@ func TestPrometheusHostileNames(t *testing.T) {
 		t.Errorf("cluster label not escaped as expected:\n%s", out)
 	}
 }
+
+// A user declared auth: external (its credentials managed elsewhere, as
+// import declares a SCRAM user with both mechanisms) is neither extra
+// (KG202) nor drift; an undeclared user beside it still is.
+func TestExternalUsersAreNotSCRAMDrift(t *testing.T) {
+	live := []SCRAMCredential{{"ext", scram.SHA256, 4096}, {"ext", scram.SHA512, 8192}, {"stray", scram.SHA512, 4096}}
+	fs, counts := CheckSCRAM(nil, live, nil, mustScope(t, "*"), Commands{}, "", "ext")
+	if got := ids(fs); !slices.Equal(got, []string{"KG202"}) || fs[0].Resource != "User:stray" {
+		t.Fatalf("findings %+v, want only KG202 for User:stray", fs)
+	}
+	if counts["extra"] != 1 {
+		t.Errorf("counts %v", counts)
+	}
+}

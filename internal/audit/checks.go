@@ -55,12 +55,14 @@ func CheckACLs(desired, live acl.Set, scope acl.Scope, locate func(acl.Binding) 
 // audit connects as ("" for none). users apply never changes its
 // credentials, so a mechanism or iteration mismatch of that user is KG208
 // (info) with a fix that works instead of KG203/KG204.
-func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, cmds Commands, runningUser string) ([]report.Finding, map[string]int) {
+//
+// Users in external (declared auth: external) are left alone: not findings.
+func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []LoginResult, scope acl.Scope, cmds Commands, runningUser string, external ...string) ([]report.Finding, map[string]int) {
 	actual := map[string][]cluster.SCRAMCredentialInfo{}
 	for _, c := range live {
 		actual[c.User] = append(actual[c.User], cluster.SCRAMCredentialInfo{Mechanism: c.Mechanism, Iterations: c.Iterations})
 	}
-	p := scram.PlanUsers(desired, actual, scope, false, runningUser)
+	p := scram.PlanUsers(desired, actual, scope, false, runningUser).LeaveExternal(external)
 	changes := map[string]scram.UserChange{}
 	for _, c := range p.Changes {
 		changes[c.User] = c
@@ -93,7 +95,7 @@ func CheckSCRAM(desired []scram.DesiredUser, live []SCRAMCredential, logins []Lo
 		}
 	}
 	for _, l := range p.LeftAlone {
-		if l.Declared != nil {
+		if l.Declared != nil || l.Kind == scram.LeftExternal {
 			continue
 		}
 		res := "User:" + l.User

@@ -101,6 +101,9 @@ const (
 	LeftOutsideScope
 	// LeftNotDeclared: not declared, inside the scope, and prune is off.
 	LeftNotDeclared
+	// LeftExternal: declared auth: external, its credentials managed
+	// elsewhere (LeaveExternal).
+	LeftExternal
 )
 
 // UserPlan is the users diff as pure data: the audit reports missing
@@ -257,14 +260,14 @@ func (p UserPlan) LeaveExternal(external []string) UserPlan {
 	out := UserPlan{Changes: []UserChange{}, InSync: p.InSync, LeftAlone: []LeftAlone{}}
 	for _, c := range p.Changes {
 		if ext[c.User] {
-			out.LeftAlone = append(out.LeftAlone, LeftAlone{User: c.User, Reason: ExternalReason})
+			out.LeftAlone = append(out.LeftAlone, LeftAlone{User: c.User, Reason: ExternalReason, Kind: LeftExternal, Current: c.Current})
 			continue
 		}
 		out.Changes = append(out.Changes, c)
 	}
 	for _, l := range p.LeftAlone {
-		if ext[l.User] && l.Reason != reasonRunningAdmin {
-			l.Reason = ExternalReason
+		if ext[l.User] && l.Kind != LeftRunningAdmin {
+			l.Reason, l.Kind = ExternalReason, LeftExternal
 		}
 		out.LeftAlone = append(out.LeftAlone, l)
 	}
