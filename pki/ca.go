@@ -100,6 +100,9 @@ type CA struct {
 // Init creates a new CA in dir: DIR/ca.pem, DIR/ca-key.pem (0600) and an empty
 // DIR/index.json. It refuses to replace an existing CA unless opts.Force.
 func Init(dir string, opts InitOptions) (*CA, error) {
+	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+		return nil, err
+	}
 	kr, err := keyRequest(opts.KeyAlgo, opts.KeySize, true)
 	if err != nil {
 		return nil, err
@@ -167,6 +170,9 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 
 // Open loads the CA in dir. Missing or corrupt files are reported by name.
 func Open(dir string) (*CA, error) {
+	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+		return nil, err
+	}
 	certPath := filepath.Join(dir, CACertFile)
 	keyPath := filepath.Join(dir, CAKeyFile)
 	certPEM, err := os.ReadFile(certPath)
@@ -208,6 +214,9 @@ func Open(dir string) (*CA, error) {
 // private key, so the nightly audit host need not hold it. Anything that
 // signs fails with an error saying the key is needed.
 func OpenReadOnly(dir string) (*CA, error) {
+	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+		return nil, err
+	}
 	certPath := filepath.Join(dir, CACertFile)
 	certPEM, err := os.ReadFile(certPath)
 	if err != nil {

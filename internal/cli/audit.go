@@ -127,6 +127,7 @@ func (e *env) audit(c *ucli.Context) error {
 		if err != nil {
 			return audit.Result{}, err
 		}
+		warnConfig(c, cfg)
 		if d := c.Duration("timeout"); d > 0 {
 			cfg.Timeout = d
 		}

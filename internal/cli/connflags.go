@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -29,6 +30,7 @@ func connConfig(c *ucli.Context) (*cluster.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnConfig(c, cfg)
 	if t := c.Duration("timeout"); t > 0 {
 		cfg.Timeout = t
 	}
@@ -47,4 +49,12 @@ func (e *env) connect(c *ucli.Context) (*cluster.Client, error) {
 		return nil, connectHint(err, cfg)
 	}
 	return cl, nil
+}
+
+// warnConfig prints the properties file's warnings (misspelled keys) on
+// stderr.
+func warnConfig(c *ucli.Context, cfg *cluster.Config) {
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "kafkaguard: warning: %s\n", w)
+	}
 }

@@ -6,10 +6,13 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/internal/duration"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -86,7 +89,7 @@ func parseDuration(flag, s string) (time.Duration, error) {
 // readPasswordFile reads a password from a file: the first line, without
 // its line ending. The password never appears in an error.
 func readPasswordFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadSecretFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read password file: %w", err)
 	}
@@ -94,6 +97,11 @@ func readPasswordFile(path string) (string, error) {
 	pw = strings.TrimSuffix(pw, "\r")
 	if pw == "" {
 		return "", fmt.Errorf("password file %s is empty", path)
+	}
+	// A PKCS12 keystore's password guards a private key: as long as the
+	// SCRAM passwords kafkaguard accepts.
+	if n := utf8.RuneCountInString(pw); n < scram.MinPasswordLength {
+		return "", fmt.Errorf("password file %s: the password is %d characters, shorter than %d", path, n, scram.MinPasswordLength)
 	}
 	return pw, nil
 }

@@ -35,6 +35,10 @@ const DefaultTimeout = 30 * time.Second
 // Config is how to reach and log in to a cluster. The password is kept
 // unexported and never printed: String and GoString redact it.
 type Config struct {
+	// Warnings are about keys of the properties file a client ignores
+	// while one it reads was meant (a misspelling, a byte order mark).
+	Warnings []string
+
 	Bootstrap        []string
 	SecurityProtocol string
 	SASLMechanism    string
@@ -116,7 +120,12 @@ func LoadConfig(bootstrap string, propertiesPath string) (*Config, error) {
 		}
 	}
 	l := &loader{props: props, source: propertiesPath}
-	return l.load(bootstrap)
+	cfg, err := l.load(bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Warnings = keyWarnings(props, propertiesPath)
+	return cfg, nil
 }
 
 type loader struct {

@@ -114,6 +114,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("dev cluster: no directory given")
 	}
+	// A directory others may write could hold a planted admin.properties:
+	// its password would become the superuser's.
+	if err := fsutil.CheckDirNotWritableByOthers(opts.Dir, "dev cluster dir"); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("dev cluster: %w", err)
 	}

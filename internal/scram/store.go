@@ -84,12 +84,15 @@ func (s *Store) Password(user string) (string, error) {
 		return "", err
 	}
 	path := s.PasswordPath(user)
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path) // a link is refused below, not followed
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("user %s: %w (%s)", user, ErrNoSecret, path)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read password of %s: %w", user, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("password file %s %w", path, fsutil.ErrSymlink)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("password file %s has mode %04o, want 0600: run chmod 600 %s", path, fi.Mode().Perm(), path)
@@ -101,7 +104,7 @@ func (s *Store) Password(user string) (string, error) {
 // trailing newline. Unreadable, empty or unusable content is an error that
 // names the file and never contains the password.
 func ReadPasswordFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadSecretFile(path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
