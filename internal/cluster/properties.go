@@ -1,9 +1,9 @@
 package cluster
 
 import (
-	"slices"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
