@@ -85,6 +85,7 @@ func script(bs []block, addr string) string {
 			b.WriteString(strings.ReplaceAll(l, "127.0.0.1:9092", addr) + "\n")
 		}
 	}
+	b.WriteString("exit 0 # the last command may have exited 2 (findings), which is fine\n")
 	return b.String()
 }
 
@@ -140,7 +141,7 @@ func TestDocsRun(t *testing.T) {
 			}
 		}
 	}
-	if len(perFile[filepath.Join(root, "README.md")]) < 2 || total < 3 {
+	if len(perFile[filepath.Join(root, "README.md")]) < 2 || total < 6 {
 		t.Fatalf("only %d runnable blocks found; the README's quick paths must be marked", total)
 	}
 
@@ -225,4 +226,23 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestScriptSemantics pins what a doc block may do: exit 2 (findings) goes
+// on, any other failure stops the file naming its block, dev up is left out.
+func TestScriptSemantics(t *testing.T) {
+	run := func(body string) (string, error) {
+		s := script([]block{{file: "x.md", line: 3, kind: "run", body: body}}, "127.0.0.1:1")
+		out, err := exec.Command("bash", "-c", s).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("(exit 2)\necho after-findings\n"); err != nil || !strings.Contains(out, "after-findings") {
+		t.Errorf("exit 2 stopped the block: %v\n%s", err, out)
+	}
+	if out, err := run("false\necho after-failure\n"); err == nil || strings.Contains(out, "after-failure") || !strings.Contains(out, "docs-test: x.md:3: exit 1: false") {
+		t.Errorf("a failure did not stop the block: %v\n%s", err, out)
+	}
+	if out, err := run("kafkaguard dev up --listen 127.0.0.1:9092\necho 127.0.0.1:9092\n"); err != nil || strings.TrimSpace(out) != "127.0.0.1:1" {
+		t.Errorf("dev up line or address: %v\n%s", err, out)
+	}
 }
