@@ -175,6 +175,15 @@ func TestImportFromClusterRoundTrips(t *testing.T) {
 		t.Fatalf("users plan --prune: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
+	// Imported SCRAM users have no stored password: verify says so, it is
+	// not reported as a wrong password (drift).
+	secrets := filepath.Join(t.TempDir(), "secrets") // not there yet: no stored passwords
+	code, stdout, stderr = runCLI(t, "users", "verify", "-f", dir, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets)
+	outputs = append(outputs, stdout, stderr)
+	if code != ExitFindings || !strings.Contains(stdout, "no stored password") || strings.Contains(stdout, "wrong password") {
+		t.Fatalf("users verify after import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
 	// A second import into the same directory refuses to overwrite.
 	code, _, stderr = runCLI(t, "import", "--from", "cluster", "--command-config", dc.AdminProperties(), "--out", dir)
 	if code != ExitError || !strings.Contains(stderr, "--force") {

@@ -227,7 +227,9 @@ stored password (and one Metadata request), reported as
   ok                  the stored password logs in
   wrong password      it does not: the password was changed elsewhere
   missing on cluster  no credential for the declared mechanism
-  no local secret     no usable NAME.password in the secrets store
+  no stored password  no usable NAME.password in the secrets store (e.g. a
+                      user imported from the cluster: not drift, but not
+                      verified either; 'users rotate NAME' sets one)
 Exit code 0 when all are ok, 2 when any is not, 1 when verification could
 not run (cluster unreachable, SCRAM not enabled).
 

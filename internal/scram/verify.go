@@ -20,7 +20,7 @@ const (
 	StatusOK            LoginStatus = "ok"
 	StatusWrongPassword LoginStatus = "wrong password"     // the stored password does not log in: changed elsewhere
 	StatusMissing       LoginStatus = "missing on cluster" // no credential for the declared mechanism
-	StatusNoSecret      LoginStatus = "no local secret"    // the store holds no (usable) password
+	StatusNoSecret      LoginStatus = "no stored password" // the store holds no (usable) password, e.g. an imported user
 	StatusError         LoginStatus = "error"              // the login failed for another reason (Detail says which)
 )
 
