@@ -10,7 +10,7 @@ LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 export GOTOOLCHAIN ?= local
 
-.PHONY: all build cross man image-context run test bench lint fmt clean
+.PHONY: all build cross man image-context run test bench lint fmt clean fuzz
 
 all: build
 
@@ -60,3 +60,13 @@ fmt:
 
 clean:
 	rm -rf bin build
+
+# Every fuzz target for FUZZTIME each (make test runs their seed corpora).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./inventory:FuzzParse ./acl:FuzzParseJSON ./acl:FuzzNormalizeHost \
+	./internal/cluster:FuzzParseProperties ./pki:FuzzParseDN ./pki:FuzzMappingRules \
+	./internal/report:FuzzRenderHostileNames ./internal/textsafe:FuzzWriter
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done

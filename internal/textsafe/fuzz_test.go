@@ -1,0 +1,28 @@
+package textsafe
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzWriter: written in any chunks, the writer's output is Escape of the
+// whole, and never holds a raw ESC.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte("a\x1b[2Kb\u202ec\xff"), uint8(1))
+	f.Add([]byte("plain text\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		step := int(chunk%7) + 1
+		var b bytes.Buffer
+		w := &Writer{W: &b}
+		for i := 0; i < len(data); i += step {
+			w.Write(data[i:min(i+step, len(data))])
+		}
+		w.Flush()
+		if want := Escape(string(data)); b.String() != want {
+			t.Fatalf("chunked %q, whole %q", b.String(), want)
+		}
+		if bytes.IndexByte(b.Bytes(), 0x1b) >= 0 {
+			t.Fatal("raw ESC")
+		}
+	})
+}
