@@ -154,45 +154,39 @@ func (e *env) warnBefore(cmd *ucli.Command, notes []string) {
 	}
 }
 
-func envVarsOf(f ucli.Flag) []string {
+// envVarsField is the EnvVars field of the flag kinds kafkaguard uses, or
+// nil for another kind.
+func envVarsField(f ucli.Flag) *[]string {
 	switch f := f.(type) {
 	case *ucli.StringFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.StringSliceFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.PathFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.IntFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.Int64Flag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.DurationFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.BoolFlag:
-		return f.EnvVars
+		return &f.EnvVars
 	case *ucli.GenericFlag:
-		return f.EnvVars
+		return &f.EnvVars
+	}
+	return nil
+}
+
+func envVarsOf(f ucli.Flag) []string {
+	if p := envVarsField(f); p != nil {
+		return *p
 	}
 	return nil
 }
 
 func setEnvVars(f ucli.Flag, vars []string) {
-	switch f := f.(type) {
-	case *ucli.StringFlag:
-		f.EnvVars = vars
-	case *ucli.StringSliceFlag:
-		f.EnvVars = vars
-	case *ucli.PathFlag:
-		f.EnvVars = vars
-	case *ucli.IntFlag:
-		f.EnvVars = vars
-	case *ucli.Int64Flag:
-		f.EnvVars = vars
-	case *ucli.DurationFlag:
-		f.EnvVars = vars
-	case *ucli.BoolFlag:
-		f.EnvVars = vars
-	case *ucli.GenericFlag:
-		f.EnvVars = vars
+	if p := envVarsField(f); p != nil {
+		*p = vars
 	}
 }
