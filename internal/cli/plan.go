@@ -101,7 +101,7 @@ Examples:
   KAFKAGUARD_COMMAND_CONFIG=admin.properties kafkaguard plan -f inventory.yaml -o json | jq .summary
   kafkaguard plan -f inventory.yaml --command-config admin.properties -o markdown > plan.md`,
 		Flags: append(planFlags(),
-			outputFlag(planFormatNames...),
+			outputFlag(planFormatNames()...),
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes (0 none, 1 error)", EnvVars: envVars("detailed-exitcode")},
 		),
 		Action: func(c *ucli.Context) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kafkaguard/kafkaguard/internal/apply"
@@ -19,16 +20,34 @@ import (
 // planFormat renders a whole plan.
 type planFormat func(w io.Writer, p *plan.Plan, st style) error
 
-// planFormats are plan's -o values; a new format is one more entry (and its
-// file).
-var planFormats = map[string]planFormat{
-	"text":     writePlanText,
-	"json":     writePlanJSON,
-	"markdown": writePlanMarkdown,
+// planFormats are the -o values of plan and users plan. Each format's file
+// registers itself (init), so a new plan format is one file.
+var planFormats = map[string]planFormat{}
+
+func registerPlanFormat(name string, f planFormat) {
+	if _, dup := planFormats[name]; dup {
+		panic("plan format " + name + " registered twice")
+	}
+	planFormats[name] = f
 }
 
-// planFormatNames are planFormats' keys in the order the help lists them.
-var planFormatNames = []string{"text", "json", "markdown"}
+func init() {
+	registerPlanFormat("text", writePlanText)
+	registerPlanFormat("json", writePlanJSON)
+}
+
+// planFormatNames are the plan formats for -o's help: text (the default),
+// json, then the others by name.
+func planFormatNames() []string {
+	var rest []string
+	for name := range planFormats {
+		if name != "text" && name != "json" {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	return append([]string{"text", "json"}, rest...)
+}
 
 // style colours text output.
 type style struct{ color bool }

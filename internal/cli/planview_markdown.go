@@ -10,6 +10,8 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 )
 
+func init() { registerPlanFormat("markdown", writePlanMarkdown) }
+
 // writePlanMarkdown renders the plan for a pull request comment: the summary
 // first, then each section's changes in a diff block (GitHub colours + and
 // - lines) and what it leaves alone as a list.

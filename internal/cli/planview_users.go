@@ -15,15 +15,19 @@ import (
 // markdown), the per-user results of 'users apply' and 'users rotate' (text,
 // json), and 'users verify' (text, json).
 
-// writeUsersPlan renders a users plan in format.
+// writeUsersPlan renders a users plan in format: its own text (with the
+// users left alone) and json documents, else the plan format of that name
+// over a plan of the users section alone.
 func writeUsersPlan(w io.Writer, format string, p scram.UserPlan, st style) error {
 	switch format {
+	case "text":
+		return writeUsersPlanText(w, p, st)
 	case "json":
 		return writeJSON(w, p.JSON())
 	case "markdown":
 		return writeUsersPlanMarkdown(w, p)
 	}
-	return writeUsersPlanText(w, p, st)
+	return fmt.Errorf("unknown output format %q", format)
 }
 
 // userChangeLines are the plan's changes as the plan shows them.

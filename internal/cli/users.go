@@ -137,7 +137,7 @@ Examples:
 		Flags: append(usersConnFlags(),
 			usersPruneFlag(),
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes", EnvVars: envVars("detailed-exitcode")},
-			outputFlag(planFormatNames...),
+			outputFlag("text", "json", "markdown"),
 		),
 		Action: func(c *ucli.Context) error {
 			return withUsersPlan(e, c, func(_ *usersSession, sec *scram.Section) error {
