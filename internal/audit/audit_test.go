@@ -3,9 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -23,6 +20,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -196,15 +194,8 @@ func TestGuardrailsOnLiveACLs(t *testing.T) {
 // testPKI makes a CA and a broker certificate for host, valid until notAfter.
 func testPKI(t *testing.T, host string, notAfter time.Time) (*x509.CertPool, tls.Certificate) {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: now.Add(-48 * time.Hour),
-		NotAfter: now.Add(3650 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, caKey := testutil.Cert(t, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: now.Add(-48 * time.Hour),
+		NotAfter: now.Add(3650 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, nil, nil)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, NotBefore: now.Add(-24 * time.Hour),
 		NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
 	if ip := net.ParseIP(host); ip != nil {
@@ -212,13 +203,10 @@ func testPKI(t *testing.T, host string, notAfter time.Time) (*x509.CertPool, tls
 	} else {
 		tmpl.DNSNames = []string{host}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaf, key := testutil.Cert(t, tmpl, ca, caKey)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return pool, testutil.TLSCert(leaf, key)
 }
 
 func TestBrokerTLSFindings(t *testing.T) {

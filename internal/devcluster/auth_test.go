@@ -2,9 +2,6 @@ package devcluster
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -25,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -316,23 +314,12 @@ func TestClientCertificatesTheBrokerMustRefuse(t *testing.T) {
 // signed by parent/parentKey, or self-signed (another CA) when parent is nil.
 func signedClientCert(t *testing.T, parent *x509.Certificate, parentKey any, notBefore, notAfter time.Time) tls.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	cert, key := testutil.Cert(t, &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "analytics", Organization: []string{"Acme"}},
 		NotBefore: notBefore, NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	}, parent, parentKey)
+	return testutil.TLSCert(cert, key)
 }
 
 // TestMissingTopicsAreCreatedOnlyWithCreate is auto.create.topics.enable:
