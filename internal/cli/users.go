@@ -349,6 +349,14 @@ Examples:
 			if err != nil {
 				return err
 			}
+			// One run at a time changes the store (users apply takes it too).
+			unlock, err := store.Lock(c.Context, func(format string, args ...any) {
+				fmt.Fprintf(e.stderr, "kafkaguard: "+format+"\n", args...)
+			})
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			settings, err := scram.ClientSettingsFrom(s.Client.Config())
 			if err != nil {
 				return err

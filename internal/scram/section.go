@@ -154,6 +154,15 @@ func (s *Section) ApplyResults(ctx context.Context) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var logf func(string, ...any)
+	if p.Log != nil {
+		logf = func(format string, args ...any) { fmt.Fprintf(p.Log, "kafkaguard: "+format+"\n", args...) }
+	}
+	unlock, err := store.Lock(ctx, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	settings, err := ClientSettingsFrom(p.Config)
 	if err != nil {
 		return nil, err
