@@ -155,6 +155,13 @@ func (e *env) importSummary(inv *importer.Inventory, res *importer.Result, out s
 	fmt.Fprintf(w, "  principals: %d (%s)\n", s.Principals, orNone(strings.Join(auths, ", ")))
 	fmt.Fprintf(w, "  grants:     %d by role (%s), %d explicit\n", byRole, orNone(strings.Join(roles, ", ")), s.ExplicitGrant)
 	fmt.Fprintf(w, "  topics:     %d\n", s.Topics)
+	fmt.Fprintf(w, "  quotas:     %d client quotas, %d left out\n", len(inv.Quotas), len(inv.QuotasLeftOut))
+	for _, q := range inv.QuotasLeftOut {
+		fmt.Fprintf(w, "    left out %s: the inventory cannot express this entity; plan leaves it alone\n", q)
+	}
+	for _, h := range inv.NormalizedHosts {
+		fmt.Fprintf(w, "  host %s written as %s: a broker compares the client's address in that form, so the stored host never matched; plan will replace those bindings\n", h.From, h.To)
+	}
 	fmt.Fprintf(w, "  guardrails: %d violations waived until %s (see waivers:), %d warnings: what the source does today\n", len(res.Compiled.Info), waiverExpiry(inv), len(res.Compiled.Warn))
 	for _, f := range res.Compiled.Info {
 		fmt.Fprintf(w, "    waived %s %s: %s\n", f.ID, f.Resource, f.Message)
@@ -207,4 +214,8 @@ func (s clusterSource) SCRAMUsers(ctx context.Context) ([]importer.SCRAMUser, er
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+func (s clusterSource) ClientQuotas(ctx context.Context) ([]cluster.ClientQuota, error) {
+	return s.c.DescribeClientQuotas(ctx)
 }

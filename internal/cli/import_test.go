@@ -119,6 +119,20 @@ func TestImportFromClusterRoundTrips(t *testing.T) {
 			t.Fatalf("seed SCRAM users: %v %v", err, res.Error())
 		}
 	}
+	ptr := func(s string) *string { return &s }
+	quotaSeed := []cluster.QuotaAlteration{
+		{Entity: []cluster.QuotaComponent{{Type: "user", Name: ptr("orders-api")}}, Set: map[string]float64{"producer_byte_rate": 1048576, "request_percentage": 25.5}},
+		{Entity: []cluster.QuotaComponent{{Type: "user", Name: ptr("quota-only")}}, Set: map[string]float64{"consumer_byte_rate": 2097152}},
+		{Entity: []cluster.QuotaComponent{{Type: "user"}}, Set: map[string]float64{"producer_byte_rate": 524288}},
+		{Entity: []cluster.QuotaComponent{{Type: "client-id", Name: ptr("etl")}}, Set: map[string]float64{"controller_mutation_rate": 10}},
+		{Entity: []cluster.QuotaComponent{{Type: "client-id"}}, Set: map[string]float64{"consumer_byte_rate": 65536}},
+		{Entity: []cluster.QuotaComponent{{Type: "client-id", Name: ptr("etl")}, {Type: "user", Name: ptr("orders-api")}}, Set: map[string]float64{"producer_byte_rate": 1024}},
+	}
+	for _, r := range cl.AlterClientQuotas(ctx, quotaSeed) {
+		if r.Err != nil {
+			t.Fatalf("seed quota %s: %v", cluster.QuotaKey(r.Entity), r.Err)
+		}
+	}
 	live, err := cl.DescribeACLs(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +148,7 @@ func TestImportFromClusterRoundTrips(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"Imported ", "principals:", "grants:", "by role", "guardrails:", "KG659"} {
+	for _, want := range []string{"Imported ", "principals:", "grants:", "by role", "guardrails:", "KG659", "quotas:     5 client quotas, 1 left out", "left out client-id=etl,user=orders-api"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stderr)
 		}
@@ -147,7 +161,9 @@ func TestImportFromClusterRoundTrips(t *testing.T) {
 		outputs = append(outputs, string(data))
 	}
 	principals := outputs[2]
-	for _, want := range []string{"orders-api: {auth: scram-sha-512}", "analytics: {auth: scram-sha-256, iterations: 8192}", "both-mechanisms: {auth: external}", "with space: {auth: external}", "User:*"} {
+	for _, want := range []string{"orders-api: {auth: scram-sha-512, quotas: {producer_byte_rate: 1048576, request_percentage: 25.5}}",
+		"quota-only: {auth: external, quotas: {consumer_byte_rate: 2097152}}", "default: {producer_byte_rate: 524288}",
+		"etl: {controller_mutation_rate: 10}", "<default>: {consumer_byte_rate: 65536}", "analytics: {auth: scram-sha-256, iterations: 8192}", "both-mechanisms: {auth: external}", "with space: {auth: external}", "User:*"} {
 		if !strings.Contains(principals, want) {
 			t.Errorf("principals.yaml lacks %q:\n%s", want, principals)
 		}
@@ -168,6 +184,11 @@ func TestImportFromClusterRoundTrips(t *testing.T) {
 	outputs = append(outputs, stdout, stderr)
 	if code != ExitOK {
 		t.Fatalf("plan right after import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// The quota section manages the imported quotas (all unchanged) and
+	// leaves the user+client-id pair alone.
+	if !strings.Contains(stdout, "client-id=etl,user=orders-api") {
+		t.Errorf("plan does not list the left-out quota as left alone:\n%s", stdout)
 	}
 	code, stdout, stderr = runCLI(t, "users", "plan", "-f", dir, "--command-config", dc.AdminProperties(), "--prune")
 	outputs = append(outputs, stdout, stderr)
@@ -222,4 +243,60 @@ func parseStoredJSON(t *testing.T, data string) []acl.Binding {
 		out = append(out, acl.Binding{Principal: r["principal"], Host: r["host"], ResourceType: rt, ResourceName: r["resource_name"], PatternType: pt, Operation: op, Permission: perm})
 	}
 	return out
+}
+
+// TestImportFromClusterNormalizesShortIPv6Hosts: a binding stored with a
+// short-form IPv6 host (kafka-acls.sh stores the string it is given) never
+// matches a client (Kafka compares getHostAddress() strings); import writes
+// it normalized, says so, and plan replaces the stored binding.
+func TestImportFromClusterNormalizesShortIPv6Hosts(t *testing.T) {
+	ctx := context.Background()
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	short := acl.Binding{Principal: "User:ipv6-app", Host: "::1", ResourceType: acl.ResourceTopic, ResourceName: "orders", PatternType: acl.PatternLiteral, Operation: acl.OpRead, Permission: acl.PermAllow}
+	for _, r := range cl.CreateACLs(ctx, []acl.Binding{short}) {
+		if r.Err != nil {
+			t.Fatalf("seed %s: %v", r.Binding, r.Err)
+		}
+	}
+	live, err := cl.DescribeACLs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !live.Contains(short) {
+		t.Skipf("the dev cluster does not store %q as given: %v", short.Host, live.Bindings())
+	}
+	dir := filepath.Join(t.TempDir(), "inventory")
+	code, stdout, stderr := runCLI(t, "import", "--from", "cluster", "--command-config", dc.AdminProperties(), "--out", dir)
+	if code != ExitOK {
+		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "host ::1 written as 0:0:0:0:0:0:0:1") || !strings.Contains(stderr, "plan will replace") {
+		t.Errorf("summary does not name the normalized host:\n%s", stderr)
+	}
+	normalized := short
+	normalized.Host = "0:0:0:0:0:0:0:1"
+	code, stdout, stderr = runCLI(t, "compile", "-f", dir, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("compile: exit %d\n%s", code, stderr)
+	}
+	if got := acl.NewSet(parseStoredJSON(t, stdout)...); !got.Equal(acl.NewSet(normalized)) {
+		t.Fatalf("compile gives %v, want %v", got.Bindings(), normalized)
+	}
+	code, stdout, stderr = runCLI(t, "plan", "-f", dir, "--command-config", dc.AdminProperties(), "--detailed-exitcode")
+	if code != ExitFindings || !strings.Contains(stdout, "0:0:0:0:0:0:0:1") || !strings.Contains(stdout, "- User:ipv6-app ALLOW READ on LITERAL TOPIC \"orders\" from host ::1") {
+		t.Fatalf("plan after import should replace the ::1 binding: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 }

@@ -32,6 +32,11 @@ type Input struct {
 	Source     string // the --from value, named in the header comment
 	Bindings   []acl.Binding
 	Principals []Principal
+	// Quotas are the client quotas read (users, the user default, client
+	// ids); QuotasLeftOut the entities the inventory cannot express
+	// ("client-id=etl,user=a", "ip=10.0.0.1"), which plan leaves alone.
+	Quotas        []inventory.Quota
+	QuotasLeftOut []string
 }
 
 // Stats summarises an import for the summary line on stderr.
@@ -52,7 +57,13 @@ type Inventory struct {
 	Grants     []Grant
 	Managed    []string // Kafka principals, sorted
 	Waivers    []Waiver
-	Stats      Stats
+	Quotas     []inventory.Quota // sorted by entity
+	// QuotasLeftOut are the cluster's quota entities not written (plan
+	// leaves them alone); NormalizedHosts the binding hosts rewritten to
+	// the form a broker compares (plan replaces those bindings).
+	QuotasLeftOut   []string
+	NormalizedHosts []HostChange
+	Stats           Stats
 }
 
 // Grant is one grant of the inventory, as the YAML writes it.
@@ -169,6 +180,14 @@ func Build(in Input) (*Inventory, error) {
 	}
 	wildcard := false
 	topics := map[string]bool{}
+	for _, q := range in.Quotas {
+		if q.Entity.Type == inventory.QuotaUser && !q.Entity.Default {
+			if _, ok := known[q.Entity.Name]; !ok {
+				known[q.Entity.Name] = Principal{Name: q.Entity.Name, Auth: inventory.AuthExternal}
+			}
+		}
+	}
+	out.Quotas, out.QuotasLeftOut = in.Quotas, in.QuotasLeftOut
 	for _, b := range set.Bindings() {
 		name, _ := PrincipalName(b.Principal)
 		if name == acl.Wildcard {

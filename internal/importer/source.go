@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -66,6 +67,8 @@ type SCRAMCredential struct {
 type Cluster interface {
 	ACLs(ctx context.Context) ([]acl.Binding, error)
 	SCRAMUsers(ctx context.Context) ([]SCRAMUser, error)
+	// ClientQuotas are every client quota (one DescribeClientQuotas).
+	ClientQuotas(ctx context.Context) ([]cluster.ClientQuota, error)
 }
 
 // Options say what to import.
@@ -127,12 +130,15 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	in.Source = o.From
+	var hosts []HostChange
+	in.Bindings, hosts = normalizeHosts(in.Bindings)
 	logf("read %d ACL bindings and %d principals in %s", len(in.Bindings), len(in.Principals), time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	inv, err := Build(in)
 	if err != nil {
 		return nil, err
 	}
+	inv.NormalizedHosts = hosts
 	logf("inferred %d grants in %s", len(inv.Grants), time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	want := acl.NewSet(in.Bindings...)
@@ -187,6 +193,9 @@ func verify(ctx context.Context, inv *Inventory, want acl.Set, timeout time.Dura
 	res, err := policies.Compile(ctx, parsed, policies.Options{Timeout: timeout})
 	if err != nil {
 		return nil, nil, fmt.Errorf("the imported inventory does not compile: %w", err)
+	}
+	if err := equalQuotas(parsed.Quotas, inv.Quotas); err != nil {
+		return nil, nil, err
 	}
 	if !res.ACLs.Equal(want) {
 		missing, extra := want.Minus(res.ACLs), res.ACLs.Minus(want)
@@ -248,7 +257,15 @@ func readCluster(ctx context.Context, c Cluster, validName func(string) error) (
 	if err != nil {
 		return Input{}, err
 	}
-	return Input{Bindings: bs, Principals: scramPrincipals(users, validName)}, nil
+	cqs, err := c.ClientQuotas(ctx)
+	if err != nil {
+		return Input{}, err
+	}
+	qs, leftOut, err := clusterQuotas(cqs)
+	if err != nil {
+		return Input{}, err
+	}
+	return Input{Bindings: bs, Principals: scramPrincipals(users, validName), Quotas: qs, QuotasLeftOut: leftOut}, nil
 }
 
 // scramPrincipals declares each SCRAM user with its mechanism and

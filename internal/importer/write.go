@@ -3,7 +3,9 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,7 +31,7 @@ func (inv *Inventory) Files() ([]File, error) {
 		name string
 		keys []string
 	}{
-		{"principals.yaml", []string{"principals", "managed"}},
+		{"principals.yaml", []string{"principals", "quotas", "managed"}},
 		{"topics.yaml", []string{"topics"}},
 		{"grants.yaml", []string{"grants", "waivers"}},
 	}
@@ -46,7 +48,7 @@ func (inv *Inventory) Files() ([]File, error) {
 
 // YAML writes the whole inventory as one document.
 func (inv *Inventory) YAML() ([]byte, error) {
-	return inv.encode(inv.header(), "principals", "topics", "grants", "waivers", "managed")
+	return inv.encode(inv.header(), "principals", "quotas", "topics", "grants", "waivers", "managed")
 }
 
 func (inv *Inventory) header() string {
@@ -73,9 +75,17 @@ func (inv *Inventory) encode(header string, keys ...string) ([]byte, error) {
 				if p.Iterations != 0 && p.Iterations != inventory.DefaultIterations {
 					add(m, "iterations", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(p.Iterations)})
 				}
+				if q, ok := inv.quotaOf(inventory.QuotaEntity{Type: inventory.QuotaUser, Name: p.Name}); ok {
+					add(m, "quotas", quotaNode(q))
+				}
 				key := str(p.Name)
 				key.HeadComment = p.Note
 				v.Content = append(v.Content, key, m)
+			}
+		case "quotas":
+			v = inv.quotasNode()
+			if v == nil {
+				continue
 			}
 		case "topics":
 			v = mapping(false)
@@ -196,3 +206,62 @@ func flowSeq() *yaml.Node {
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
 func add(m *yaml.Node, key string, v *yaml.Node) { m.Content = append(m.Content, str(key), v) }
+
+func (inv *Inventory) quotaOf(e inventory.QuotaEntity) (inventory.Quota, bool) {
+	for _, q := range inv.Quotas {
+		if q.Entity == e {
+			return q, true
+		}
+	}
+	return inventory.Quota{}, false
+}
+
+// quotasNode is the top-level quotas: default (User:<default>) and clients
+// (client ids, "<default>" for their default); nil when there are none.
+func (inv *Inventory) quotasNode() *yaml.Node {
+	v := mapping(false)
+	if q, ok := inv.quotaOf(inventory.QuotaEntity{Type: inventory.QuotaUser, Default: true}); ok {
+		add(v, "default", quotaNode(q))
+	}
+	clients := mapping(false)
+	for _, q := range inv.Quotas {
+		if q.Entity.Type != inventory.QuotaClientID {
+			continue
+		}
+		name := q.Entity.Name
+		if q.Entity.Default {
+			name = "<default>"
+		}
+		add(clients, name, quotaNode(q))
+	}
+	if len(clients.Content) > 0 {
+		add(v, "clients", clients)
+	}
+	if len(v.Content) == 0 {
+		return nil
+	}
+	return v
+}
+
+// quotaNode writes quota values as kafka-configs.sh takes them: byte rates
+// as whole numbers, the others as numbers that read back exactly.
+func quotaNode(q inventory.Quota) *yaml.Node {
+	m := mapping(true)
+	for _, k := range inventory.QuotaKeys {
+		v, ok := q.Values[k]
+		if !ok {
+			continue
+		}
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		tag := "!!int"
+		if k != inventory.QuotaProducerByteRate && k != inventory.QuotaConsumerByteRate && (v != math.Trunc(v) || math.Abs(v) >= 1<<53) {
+			tag = "!!float"
+			s = strconv.FormatFloat(v, 'g', -1, 64)
+			if !strings.ContainsAny(s, ".e") {
+				s += ".0"
+			}
+		}
+		add(m, k, &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: s})
+	}
+	return m
+}
