@@ -11,29 +11,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-)
 
-// hugeGrant is the red team's 36 KB file: one grant with 2000 hosts and 2000
-// topics, 4,000,000 bindings (and gigabytes) once multiplied out.
-func hugeGrant(hosts, topics int) string {
-	var b strings.Builder
-	b.WriteString("principals:\n  a: {auth: mtls}\ngrants:\n  - principal: a\n    role: consumer\n    hosts: [")
-	for i := range hosts {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "10.%d.%d.1", i/250, i%250)
-	}
-	b.WriteString("]\n    topics: [")
-	for i := range topics {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "t%d", i)
-	}
-	b.WriteString("]\n")
-	return b.String()
-}
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
+)
 
 // aliasBomb is small as written and exponential once its aliases are
 // expanded: each level lists the previous one ten times.
@@ -71,7 +51,7 @@ func wantLimit(t *testing.T, err error, flag, where string) {
 }
 
 func TestHugeGrantIsRefusedBeforeExpansion(t *testing.T) {
-	p := writeFile(t, "inv.yaml", hugeGrant(2000, 2000))
+	p := writeFile(t, "inv.yaml", testutil.HugeGrantInventory(2000, 2000))
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
@@ -87,7 +67,7 @@ func TestHugeGrantIsRefusedBeforeExpansion(t *testing.T) {
 	}
 
 	// Raising the limit lets a large grant through.
-	inv, err := LoadWith(Limits{MaxGrantBindings: 5_000_000, MaxBindings: 5_000_000}, writeFile(t, "ok.yaml", hugeGrant(20, 20)))
+	inv, err := LoadWith(Limits{MaxGrantBindings: 5_000_000, MaxBindings: 5_000_000}, writeFile(t, "ok.yaml", testutil.HugeGrantInventory(20, 20)))
 	if err != nil || len(inv.Grants) != 1 {
 		t.Fatalf("under the limit: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // runMain runs kafkaguard in-process and returns its exit code and output.
@@ -20,24 +22,8 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 
 func hugeGrantFile(t *testing.T, hosts, topics int) string {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("principals:\n  a: {auth: mtls}\ngrants:\n  - principal: a\n    role: consumer\n    hosts: [")
-	for i := range hosts {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "10.%d.%d.1", i/250, i%250)
-	}
-	b.WriteString("]\n    topics: [")
-	for i := range topics {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "t%d", i)
-	}
-	b.WriteString("]\n")
 	p := filepath.Join(t.TempDir(), "inv.yaml")
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(testutil.HugeGrantInventory(hosts, topics)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
