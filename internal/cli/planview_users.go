@@ -40,7 +40,7 @@ func userChangeLines(p scram.UserPlan) []plan.Change {
 }
 
 // writeUsersPlanText writes a "SCRAM users" section with one line per change
-// (+ create, ~ update, - remove), the users left alone, and the summary line.
+// (+ create, ~ update or repair, - remove), the users left alone, and the summary line.
 func writeUsersPlanText(w io.Writer, p scram.UserPlan, st style) error {
 	var b strings.Builder
 	b.WriteString("SCRAM users:\n")
@@ -122,7 +122,7 @@ func resultsError(results []scram.Result, noun string) error {
 }
 
 func writeUsersApplyText(w io.Writer, results []scram.Result) {
-	var created, changed, removed, failed int
+	var created, changed, removed, repaired, failed int
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
@@ -136,12 +136,19 @@ func writeUsersApplyText(w io.Writer, results []scram.Result) {
 			changed++
 		case scram.ActionRemove:
 			removed++
+		case scram.ActionRepair:
+			repaired++
 		}
-		line := fmt.Sprintf("  User:%s %s", r.User, map[string]string{scram.ActionCreate: "created", scram.ActionUpdate: "changed", scram.ActionRemove: "removed"}[r.Action])
+		line := fmt.Sprintf("  User:%s %s", r.User, map[string]string{scram.ActionCreate: "created", scram.ActionUpdate: "changed", scram.ActionRemove: "removed",
+			scram.ActionRepair: "client configs regenerated"}[r.Action])
 		if r.Note != "" {
 			line += " (" + r.Note + ")"
 		}
 		fmt.Fprintln(w, line)
+	}
+	if repaired > 0 {
+		fmt.Fprintf(w, "Users applied: %d created, %d changed, %d removed, %d repaired, %d failed.\n", created, changed, removed, repaired, failed)
+		return
 	}
 	fmt.Fprintf(w, "Users applied: %d created, %d changed, %d removed, %d failed.\n", created, changed, removed, failed)
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // Admin is what the users applier needs of a cluster connection
@@ -83,8 +86,9 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // mechanisms of updated users, removed users), so a user changing mechanism
 // always has a credential. A password the store holds is reused (so a
 // person may drop NAME.password in place before apply); otherwise a new one
-// is generated, stored before the upsert, and removed again when the upsert
-// fails. Results are per change, in plan order; one failure never hides
+// is generated and stored, with both client configs, before the upsert, and
+// removed again (or the older configs put back) when the upsert fails; a
+// repair rewrites missing client configs without touching the cluster. Results are per change, in plan order; one failure never hides
 // another.
 //
 // When ctx ends (Ctrl-C) it stops before the next request: the request in
@@ -99,11 +103,26 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		i     int
 		pw    string
 		fresh bool
+		old   configSnapshot // the client configs before this apply wrote them
+	}
+	// undo puts the store back as it was for a change whose upsert was never
+	// sent or failed: a fresh password and its configs go (nothing on the
+	// cluster uses them), older configs come back.
+	undo := func(u pending) {
+		if u.fresh {
+			_ = a.Store.Remove(p.Changes[u.i].User)
+			return
+		}
+		u.old.restore()
 	}
 	var ups []pending
 	var upsReq []cluster.SCRAMUpsert
 	for i, c := range p.Changes {
 		results[i] = Result{User: c.User, Action: c.Action}
+		if c.Action == ActionRepair {
+			results[i].Err = a.repair(c)
+			continue
+		}
 		if !c.Upsert {
 			continue
 		}
@@ -115,8 +134,18 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		if err == nil && fresh {
 			err = a.Store.WritePassword(c.User, pw)
 		}
+		// The client configs are written before the upsert is sent, so an
+		// interrupt (or kill) after it never leaves a user on the cluster
+		// without them.
+		old := snapshotConfigs(a.Store, c.User)
 		if err == nil {
-			ups = append(ups, pending{i: i, pw: pw, fresh: fresh})
+			if err = a.Store.WriteClientConfigs(c.User, c.Mechanism, pw, a.Settings); err != nil {
+				err = fmt.Errorf("user %s: write client configs: %w", c.User, err)
+				undo(pending{i: i, fresh: fresh, old: old})
+			}
+		}
+		if err == nil {
+			ups = append(ups, pending{i: i, pw: pw, fresh: fresh, old: old})
 			upsReq = append(upsReq, up)
 		}
 		results[i].Err = err
@@ -128,9 +157,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		end := min(start+a.batch(), len(upsReq))
 		if ctx.Err() != nil {
 			for _, u := range ups[start:] {
-				if u.fresh {
-					_ = a.Store.Remove(p.Changes[u.i].User) // never sent
-				}
+				undo(u) // never sent
 			}
 			return triedResults(results, tried, nil)
 		}
@@ -140,13 +167,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			c := p.Changes[u.i]
 			if uerr := userErr(c.User); uerr != nil {
 				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
-				if u.fresh {
-					_ = a.Store.Remove(c.User) // nothing on the cluster uses it
-				}
-				continue
-			}
-			if werr := a.Store.WriteClientConfigs(c.User, c.Mechanism, u.pw, a.Settings); werr != nil {
-				results[u.i].Err = fmt.Errorf("user %s was %sd on the cluster, but its client configs were not written: %w", c.User, c.Action, werr)
+				undo(u)
 				continue
 			}
 			if u.fresh {
@@ -214,6 +235,54 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
+}
+
+// repair regenerates c's missing client configs from the stored password,
+// without touching the cluster.
+func (a *Applier) repair(c UserChange) error {
+	pw, err := a.Store.Password(c.User)
+	if err != nil {
+		return fmt.Errorf("repair user %s: %w", c.User, err)
+	}
+	if err := a.Store.WriteClientConfigs(c.User, c.Mechanism, pw, a.Settings); err != nil {
+		return fmt.Errorf("repair user %s: write client configs: %w", c.User, err)
+	}
+	a.logf("regenerated the client configs of SCRAM user %s", c.User)
+	return nil
+}
+
+// configSnapshot is the content of a user's client config files before an
+// apply rewrote them (nil: the file did not exist), to put back when the
+// upsert they were written for is never sent or fails.
+type configSnapshot map[string][]byte
+
+func snapshotConfigs(store *Store, user string) configSnapshot {
+	snap := configSnapshot{}
+	if ValidateUserName(user) != nil {
+		return snap
+	}
+	for _, path := range []string{store.PropertiesPath(user), store.LibrdkafkaPath(user)} {
+		data, err := fsutil.ReadSecretFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			snap[path] = nil
+		case err == nil:
+			snap[path] = data
+		} // unreadable: left as the apply leaves it
+	}
+	return snap
+}
+
+// restore writes the snapshot back (atomically, 0600), removing the files
+// that did not exist.
+func (s configSnapshot) restore() {
+	for path, data := range s {
+		if data == nil {
+			_ = os.Remove(path)
+			continue
+		}
+		_ = fsutil.WriteFileAtomic(path, data, fsutil.SecretPerm)
+	}
 }
 
 // deletesPending reports whether c still has deletions that were not sent.

@@ -16,6 +16,10 @@ const (
 	ActionCreate = "create" // +
 	ActionUpdate = "update" // ~
 	ActionRemove = "remove" // -
+	// ActionRepair regenerates a missing NAME.properties or
+	// NAME.librdkafka.properties from the stored password of a user whose
+	// credentials are in sync: the cluster is not touched (~ in the plan).
+	ActionRepair = "repair"
 )
 
 // UserChange is one change to a SCRAM user.
@@ -109,7 +113,7 @@ const (
 // UserPlan is the users diff as pure data: the audit reports missing
 // (create), mismatched (update) and extra (remove, left alone) users from it.
 type UserPlan struct {
-	Changes   []UserChange `json:"changes"`    // sorted: creates, updates, removes, each by user
+	Changes   []UserChange `json:"changes"`    // sorted: creates, updates, removes, repairs, each by user
 	InSync    []string     `json:"in_sync"`    // declared users whose credentials match
 	LeftAlone []LeftAlone  `json:"left_alone"` // extra users not removed, with why
 }
@@ -127,6 +131,44 @@ func (p UserPlan) Counts() (create, update, remove int) {
 		}
 	}
 	return
+}
+
+// Repairs counts the repair changes (client configs regenerated).
+func (p UserPlan) Repairs() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == ActionRepair {
+			n++
+		}
+	}
+	return n
+}
+
+// NoteRepairs turns every in-sync declared user whose client configs are
+// missing (missing reports which of its files are: "NAME.properties", ...)
+// into a repair change, after the other changes. A user declared external is
+// never in sync here (LeaveExternal keeps it out of the changes, not of
+// InSync), so external names are skipped too. Pure: the caller says which
+// files are missing (Store.MissingConfigs).
+func (p *UserPlan) NoteRepairs(desired []DesiredUser, external []string, missing func(user string) []string) {
+	mech := make(map[string]string, len(desired))
+	for _, d := range desired {
+		mech[d.Name] = d.Mechanism
+	}
+	var inSync []string
+	for _, u := range p.InSync {
+		files := missing(u)
+		if len(files) == 0 || slices.Contains(external, u) || mech[u] == "" {
+			inSync = append(inSync, u)
+			continue
+		}
+		p.Changes = append(p.Changes, UserChange{Action: ActionRepair, User: u, Mechanism: mech[u],
+			Reason: strings.Join(files, ", ") + " missing: regenerated from the stored password"})
+	}
+	if inSync == nil {
+		inSync = []string{}
+	}
+	p.InSync = inSync
 }
 
 // Empty reports whether the plan changes nothing.
@@ -296,6 +338,9 @@ func (p UserPlan) Summary() string {
 		return "No user changes. The cluster's SCRAM users match the inventory."
 	}
 	c, u, r := p.Counts()
+	if n := p.Repairs(); n > 0 {
+		return fmt.Sprintf("Users: %d to create, %d to change, %d to remove, %d to repair.", c, u, r, n)
+	}
 	return fmt.Sprintf("Users: %d to create, %d to change, %d to remove.", c, u, r)
 }
 
@@ -314,6 +359,8 @@ func (c UserChange) PlanChange() plan.Change {
 		}
 	case ActionRemove:
 		pc.Detail = fmt.Sprintf("%s (%s)", mechList(c.Current), c.Reason)
+	case ActionRepair:
+		pc.Detail = "repair: " + c.Reason
 	}
 	return pc
 }
@@ -343,11 +390,12 @@ func mechList(infos []cluster.SCRAMCredentialInfo) string {
 
 // JSON is the stable JSON form of a users plan: {"changes":[...],
 // "in_sync":[...],"left_alone":[...],"summary":{"create":N,"update":N,
-// "remove":N}}.
+// "remove":N[,"repair":N]}}.
 func (p UserPlan) JSON() any {
 	var j jsonPlan
 	j.UserPlan = p
 	j.Summary.Create, j.Summary.Update, j.Summary.Remove = p.Counts()
+	j.Summary.Repair = p.Repairs()
 	return j
 }
 
@@ -358,5 +406,6 @@ type jsonPlan struct {
 		Create int `json:"create"`
 		Update int `json:"update"`
 		Remove int `json:"remove"`
+		Repair int `json:"repair,omitempty"` // only when files are missing
 	} `json:"summary"`
 }

@@ -56,6 +56,7 @@ func (p *Planner) PlanSection(ctx context.Context) (*Section, error) {
 	}
 	up := PlanUsers(p.Desired, actual, p.Scope, p.Prune, p.RunningUser).LeaveExternal(p.External)
 	up.NoteSecrets(store)
+	up.NoteRepairs(p.Desired, p.External, store.MissingConfigs)
 	return &Section{planner: p, plan: up, store: store}, nil
 }
 
@@ -71,7 +72,9 @@ func (s *Section) Name() string { return "users" }
 // Summary counts the section's changes; users left alone count as unmanaged.
 func (s *Section) Summary() plan.Summary {
 	c, u, r := s.plan.Counts()
-	return plan.Summary{Add: c, Change: u, Remove: r, Unmanaged: len(s.leftAlone())}
+	// a repair rewrites local files only, but it is a change: the plan is
+	// not clean (--detailed-exitcode 2) until it is done.
+	return plan.Summary{Add: c, Change: u + s.plan.Repairs(), Remove: r, Unmanaged: len(s.leftAlone())}
 }
 
 // leftAlone is the plan's LeftAlone without the undeclared running admin,

@@ -77,6 +77,23 @@ func (s *Store) Has(user string) bool {
 	return err == nil
 }
 
+// MissingConfigs names user's client config files (NAME.properties,
+// NAME.librdkafka.properties) that are missing while its password file is
+// there: what 'users apply' regenerates. Nil when none is missing or the
+// store holds no password for user.
+func (s *Store) MissingConfigs(user string) []string {
+	if !s.Has(user) {
+		return nil
+	}
+	var out []string
+	for _, p := range []string{s.PropertiesPath(user), s.LibrdkafkaPath(user)} {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, filepath.Base(p))
+		}
+	}
+	return out
+}
+
 // Password reads user's stored password. A missing file is ErrNoSecret; an
 // unreadable, empty or loosely permitted file is an error naming the file.
 func (s *Store) Password(user string) (string, error) {
