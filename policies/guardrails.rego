@@ -95,11 +95,19 @@ written_prefixes := {trim_suffix(n, "*") | some n in written_names; endswith(n, 
 # declared.
 declared_names := object.keys(input.topics)
 
-# declared_names_joined has every declared name as written after a newline
-# (names cannot contain one), so a declared name starts with p exactly when
-# "\n" + p occurs in it: one substring search in Go per granted prefix,
-# instead of handing all the names to a builtin each time.
-declared_names_joined := concat("", ["\n", concat("\n", declared_names)])
+# declared_by_segment groups the declared names (as written) by their first
+# segment (up to the first "."), declared_segments are those segments: a name
+# starts with a prefix p exactly when its segment starts with p (p without a
+# "."), or it is among the names of p's own first segment and starts with p
+# (p with one). OPA indexes the inner comprehension by seg: one pass.
+declared_segment := {name: split(name, ".")[0] | some name in declared_names}
+
+declared_segments := {s | some _, s in declared_segment}
+
+declared_by_segment[seg] := names if {
+	some seg in declared_segments
+	names := [name | some name, s in declared_segment; s == seg]
+}
 
 declared_prefix_bases := {trim_suffix(name, "*") | some name in declared_names; endswith(name, "*")}
 
@@ -408,11 +416,16 @@ prefix_matches_nothing(g, name) := finding(
 
 # prefix_matches_declared(p) holds when a declared topic or prefix overlaps
 # prefix p: a declared name starts with p, or p starts with a declared prefix.
-# (Cached per p; contains and strings.any_prefix_match run in Go. The else
-# keeps the pass over the declared names for declared_prefix_bases to
-# inventories that have a prefix no declared name starts with.)
+# (Cached per p; strings.any_prefix_match runs in Go over the names of one
+# segment, not all. The last else keeps the pass over the declared names for
+# declared_prefix_bases to inventories that have a prefix no declared name
+# starts with.)
 prefix_matches_declared(p) if {
-	contains(declared_names_joined, concat("", ["\n", p]))
+	not contains(p, ".")
+	strings.any_prefix_match(declared_segments, p)
+} else if {
+	contains(p, ".")
+	strings.any_prefix_match(object.get(declared_by_segment, split(p, ".")[0], []), p)
 } else if {
 	strings.any_prefix_match(p, declared_prefix_bases)
 }
