@@ -95,6 +95,10 @@ type CA struct {
 	signer *local.Signer // built once: cfssl's per-sign cost is then only the signature
 
 	mu sync.Mutex // serialises index updates within this process
+
+	// crashAt, set only by tests, stops an issue or renewal after the named
+	// transaction step ("intent", "key") as a kill would.
+	crashAt string
 }
 
 // Init creates a new CA in dir: DIR/ca.pem, DIR/ca-key.pem (0600) and an empty

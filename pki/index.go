@@ -47,12 +47,27 @@ type Record struct {
 	SupersededBy string     `json:"superseded_by,omitempty"` // serial of its renewal
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	Reason       string     `json:"reason,omitempty"`
+	// Pending marks an issue or renewal whose files may not all be in
+	// place yet (see txn.go); the next writer completes it.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // lockIndex takes the CA's mutex and directory lock (so that neither
 // another goroutine nor another process changes the index meanwhile) and
 // reads the index under them. The caller calls unlock when done.
 func (ca *CA) lockIndex() (idx *index, unlock func(), err error) {
+	if idx, unlock, err = ca.lockIndexRaw(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := ca.recoverIndex(idx); err != nil {
+		unlock()
+		return nil, nil, fmt.Errorf("complete an interrupted issue or renewal in %s: %w", ca.dir, err)
+	}
+	return idx, unlock, nil
+}
+
+// lockIndexRaw is lockIndex without recovery.
+func (ca *CA) lockIndexRaw() (idx *index, unlock func(), err error) {
 	ca.mu.Lock()
 	unlockDir, err := lockDir(ca.dir)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -13,8 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
@@ -248,12 +245,7 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if err := ca.prepareDirs(paths); err != nil {
 		return nil, err
 	}
-	for i := range idx.Certs {
-		r := &idx.Certs[i]
-		if r.Name == name && r.Kind == spec.kind && r.SupersededBy == "" && r.RevokedAt == nil {
-			r.SupersededBy = rec.Serial
-		}
-	}
+	rec.Pending = true // superseded records are linked on commit
 	idx.Certs = append(idx.Certs, rec)
 	if err := ca.saveLeaf(idx, l, rec, paths, p12Password); err != nil {
 		return nil, err
@@ -289,56 +281,4 @@ func (ca *CA) prepareDirs(paths outPaths) error {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	return os.MkdirAll(filepath.Join(ca.dir, CertsDir), 0o755)
-}
-
-// saveLeaf writes NAME-key.pem, NAME.pem (leaf + CA), NAME.p12, the copy in
-// DIR/certs and the index; on failure it removes what it wrote.
-func (ca *CA) saveLeaf(idx *index, l *leaf, rec Record, paths outPaths, p12Password string) (err error) {
-	var keyPEM []byte
-	if paths.key != "" {
-		if keyPEM, err = encodeKeyPEM(l.key); err != nil {
-			return err
-		}
-	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
-	chain := append(append([]byte{}, l.certPEM...), caPEM...)
-	var p12 []byte
-	if paths.p12 != "" {
-		p12, err = pkcs12.Modern2023.Encode(l.key, l.cert, []*x509.Certificate{ca.cert}, p12Password)
-		if err != nil {
-			return fmt.Errorf("encode pkcs12 keystore: %w", err)
-		}
-	}
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, f := range written {
-				os.Remove(f)
-			}
-		}
-	}()
-	write := func(path string, data []byte, perm os.FileMode) error {
-		if err := fsutil.WriteFileAtomic(path, data, perm); err != nil {
-			return err
-		}
-		written = append(written, path)
-		return nil
-	}
-	if paths.key != "" {
-		if err = write(paths.key, keyPEM, fsutil.SecretPerm); err != nil {
-			return err
-		}
-	}
-	if err = write(paths.cert, chain, certFilePerm); err != nil {
-		return err
-	}
-	if paths.p12 != "" {
-		if err = write(paths.p12, p12, fsutil.SecretPerm); err != nil {
-			return err
-		}
-	}
-	if err = write(filepath.Join(ca.dir, filepath.FromSlash(rec.Copy)), l.certPEM, certFilePerm); err != nil {
-		return err
-	}
-	return idx.save(ca.dir)
 }

@@ -25,6 +25,7 @@ const (
 	StatusExpiring = "expiring"
 	StatusExpired  = "expired"
 	StatusRevoked  = "revoked"
+	StatusPending  = "pending" // an interrupted issue or renewal: run pki doctor
 )
 
 // CertInfo describes one issued certificate, for `pki list` and the audit.
@@ -81,6 +82,8 @@ func (ca *CA) List(now time.Time, warnWithin time.Duration) ([]CertInfo, error) 
 
 func status(r Record, now time.Time, warnWithin time.Duration) string {
 	switch {
+	case r.Pending:
+		return StatusPending
 	case r.RevokedAt != nil:
 		return StatusRevoked
 	case !now.Before(r.NotAfter):
@@ -250,14 +253,11 @@ func (ca *CA) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		principal, _ := PrincipalFromCert(l.cert, j.old.MappingRules)
 		rec := newRecord(j.old.Kind, j.old.Name, l, j.paths, j.old.MappingRules)
 		rec.Renews = j.old.Serial
+		rec.Pending = true // the old record is linked on commit
 		if err := ca.prepareDirs(j.paths); err != nil {
 			return res, err
 		}
 		idx.Certs = append(idx.Certs, rec)
-		// idx.Certs may have moved: j.old pointed into the old backing array.
-		if r := idx.find(rec.Renews); r != nil {
-			r.SupersededBy = rec.Serial
-		}
 		if err := ca.saveLeaf(idx, l, rec, j.paths, req.PKCS12Password); err != nil {
 			return res, err
 		}

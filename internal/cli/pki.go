@@ -19,7 +19,7 @@ func pkiCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "pki",
 		Usage:     "run the CA: broker and client certificates, renewal, revocation, CRLs, principals",
-		UsageText: "kafkaguard pki init|issue|list|renew|revoke|crl|principal [command options]",
+		UsageText: "kafkaguard pki init|issue|list|renew|revoke|crl|principal|doctor [command options]",
 		Description: `A small certificate authority for Kafka, built on cfssl. One directory holds
 the CA: ca.pem, ca-key.pem (0600), index.json (every certificate issued) and
 certs/ (a copy of each, by serial). Issued files go to DIR/issued unless --out
@@ -47,6 +47,7 @@ Examples:
 			pkiRevokeCommand(e),
 			pkiCRLCommand(e),
 			pkiPrincipalCommand(e),
+			pkiDoctorCommand(e),
 		},
 	}
 }

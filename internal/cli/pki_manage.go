@@ -53,6 +53,9 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if err := warnInconsistent(e, ca, c.String("dir")); err != nil {
+				return err
+			}
 			if c.String("output") == "json" {
 				return writePKIListJSON(e.stdout, ca, certs)
 			}
@@ -72,6 +75,65 @@ Examples:
 					orDash(ci.Principal), orDash(strings.Join(ci.SANs, ",")))
 			}
 			return w.Flush()
+		},
+	}
+}
+
+// warnInconsistent reports on stderr what a killed issue or renewal left
+// (pending records, a key that does not match its certificate, a deployed
+// certificate the index does not know, leftover files).
+func warnInconsistent(e *env, ca *pki.CA, dir string) error {
+	problems, err := ca.Check()
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(e.stderr, "kafkaguard: warning: inconsistent: %s\n", p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stderr, "kafkaguard: repair it with: kafkaguard pki doctor --dir %s\n", dir)
+	}
+	return nil
+}
+
+func pkiDoctorCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "doctor",
+		Usage:     "complete or undo an interrupted issue or renewal and remove leftover files",
+		UsageText: "kafkaguard pki doctor --dir DIR",
+		Description: `An issue or renewal is one transaction: the new files are staged, the index
+records the new serial as pending, the files are renamed into place and the
+record is committed. A kill between two steps leaves a pending record (shown
+by 'pki list' as status "pending" with a warning). Every pki command that
+writes completes it first; doctor does only that: it renames staged files
+into place and commits the record (or drops it when its files are gone),
+removes leftover temporary files, then checks that every current key
+matches its certificate and every deployed certificate is in index.json.
+It needs no CA key. Exit 1 when a problem remains.
+
+Examples:
+  kafkaguard pki doctor --dir ./ca`,
+		Flags: []ucli.Flag{pkiDirFlag()},
+		Action: func(c *ucli.Context) error {
+			ca, err := pki.OpenReadOnly(c.String("dir"))
+			if err != nil {
+				return err
+			}
+			actions, remaining, err := ca.Doctor()
+			for _, a := range actions {
+				fmt.Fprintln(e.stdout, a)
+			}
+			if err != nil {
+				return err
+			}
+			if len(remaining) > 0 {
+				for _, p := range remaining {
+					fmt.Fprintf(e.stderr, "kafkaguard: inconsistent: %s\n", p)
+				}
+				return fmt.Errorf("ca %s: %d problem(s) remain after repair", c.String("dir"), len(remaining))
+			}
+			fmt.Fprintf(e.stdout, "CA %s is consistent.\n", c.String("dir"))
+			return nil
 		},
 	}
 }
