@@ -40,9 +40,10 @@ const stagedInfix = ".pending-"
 
 func stagedPath(path, serial string) string { return path + stagedInfix + serial }
 
-// leftoverRE matches what a killed writer leaves: fsutil's temporaries
-// (.NAME.tmp-RANDOM) and staged files (NAME.pending-SERIAL).
-var leftoverRE = regexp.MustCompile(`^\..+\.tmp-[0-9]+$|\.(pem|p12)\.pending-[0-9A-F]+$`)
+// leftoverRE matches what a killed writer leaves: fsutil's temporaries of
+// CA files (.NAME.pem.tmp-RANDOM, .index.json.tmp-RANDOM) and staged files
+// (NAME.pem.pending-SERIAL); other programs' temporaries are left alone.
+var leftoverRE = regexp.MustCompile(`^\..+\.(pem|p12|json)\.tmp-[0-9]+$|\.(pem|p12)\.pending-[0-9A-F]+$`)
 
 // deployOrder lists the files of p in the order they are renamed into
 // place: the certificate last, so a deployed new certificate implies that
