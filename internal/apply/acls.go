@@ -217,9 +217,12 @@ func (s *ACLSection) chunk() int {
 }
 
 // Apply creates the additions, then deletes the removals (exact-match), in
-// chunks: one result per binding. When ctx ends it stops before the next
+// chunks: one result per binding sent. When ctx ends it stops before the next
 // chunk; the chunk in flight runs to its end (without ctx's cancellation,
-// within the client's timeout), so every binding sent has its result.
+// within the client's timeout), so every binding sent has its result. When a
+// request gets no answer (cluster.ErrNoAnswer) its bindings are of unknown
+// outcome (plan.OutcomeUnknown) and Apply stops there, returning
+// plan.ErrClusterGone: the bindings after it are not attempted.
 func (s *ACLSection) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result, error) {
 	total := len(s.diff.Add) + len(s.remove)
 	results := make([]plan.Result, 0, total)
@@ -231,11 +234,19 @@ func (s *ACLSection) Apply(ctx context.Context, prog plan.Progress) ([]plan.Resu
 			}
 			batch := bs[start:min(start+s.chunk(), len(bs))]
 			answered := map[acl.Binding]error{}
+			var gone error
 			for _, r := range call(inFlight, batch) {
+				if errors.Is(r.Err, cluster.ErrNoAnswer) {
+					gone = r.Err
+					r.Err = plan.OutcomeUnknown(r.Err)
+				}
 				answered[r.Binding] = r.Err
 			}
 			for _, b := range batch {
 				err, ok := answered[b]
+				if !ok && gone != nil {
+					continue // never sent: the admin stopped at the request that got no answer
+				}
 				if !ok {
 					err = errors.New("the cluster did not answer for this binding")
 				}
@@ -243,6 +254,9 @@ func (s *ACLSection) Apply(ctx context.Context, prog plan.Progress) ([]plan.Resu
 			}
 			if prog != nil {
 				prog(s.Name(), len(results), total)
+			}
+			if gone != nil {
+				return fmt.Errorf("%w: %w", plan.ErrClusterGone, gone)
 			}
 		}
 		return nil

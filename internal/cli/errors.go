@@ -152,6 +152,21 @@ func connectHint(err error, cfg *cluster.Config) error {
 	return err
 }
 
+// applyError is apply's error after its results were printed. An apply
+// stopped because the cluster stopped answering says what is unknown and how
+// to converge (and what to check about the connection cfg).
+func applyError(err error, cfg *cluster.Config) error {
+	var stopped *plan.StoppedError
+	if !errors.As(err, &stopped) {
+		return withHint(fmt.Errorf("apply: %w", err), "fix the cause above and run apply again: it converges")
+	}
+	check := "check that the brokers run and answer at --bootstrap-server (or bootstrap.servers)"
+	if errors.Is(err, context.DeadlineExceeded) {
+		check += fmt.Sprintf(", or raise --timeout (now %s)", cfg.EffectiveTimeout())
+	}
+	return withHint(fmt.Errorf("apply: %w", err), fmt.Sprintf("%s; the %d changes marked 'unknown' may or may not have been made: once the cluster answers, run apply again: it converges", check, stopped.Unknown))
+}
+
 func orFlag(source, flag string) string {
 	if source != "" {
 		return source

@@ -134,7 +134,10 @@ confirms the cluster matches the plan.
 
 Without a terminal on stdin, apply needs --auto-approve. A failure part way
 exits 1 after listing each failed binding; everything else is applied, and
-running apply again converges.
+running apply again converges. When the cluster stops answering (broker down,
+network gone, no answer within --timeout), apply stops at that request: its
+bindings are listed as "? unknown" (the broker may have committed them), the
+rest are not attempted, and it exits 1 within about one --timeout.
 
 Guards:
   --max-removals N   refuse a plan that removes more than N bindings (default
@@ -196,10 +199,10 @@ Examples:
 			out, err := s.Apply(c.Context, p, prog)
 			writeResultsText(e.stdout, out.Results, st)
 			if c.Context.Err() != nil {
-				return e.interrupted(len(out.Results)-out.Failed(), p.Summary().Total(), "apply")
+				return e.interrupted(out.Done(), p.Summary().Total(), "apply")
 			}
 			if err != nil {
-				return withHint(fmt.Errorf("apply: %w", err), "fix the cause above and run apply again: it converges")
+				return applyError(err, s.Client.Config())
 			}
 			sum := p.Summary()
 			fmt.Fprintf(e.stdout, "\nApply complete: %d added, %d changed, %d removed in %s. The cluster matches the plan.\n",

@@ -178,8 +178,13 @@ func resultVerb(r plan.Result) string {
 // ITEM" or "  ! failed   + ITEM: ERROR".
 func writeResultsText(w io.Writer, results []plan.Result, st style) {
 	for _, r := range results {
-		if r.Err != nil {
+		switch r.Status() {
+		case plan.Failed:
 			fmt.Fprintf(w, "  ! failed   %s %s: %s\n", r.Action.Mark(), textsafe.Line(r.Item), oneLine(r.Err.Error()))
+			continue
+		case plan.Unknown:
+			// Sent, but no answer came: the cluster may hold the change.
+			fmt.Fprintf(w, "  ? unknown  %s %s: %s\n", r.Action.Mark(), textsafe.Line(r.Item), oneLine(r.Err.Error()))
 			continue
 		}
 		line := fmt.Sprintf("  %s %-8s %s", r.Action.Mark(), resultVerb(r), textsafe.Line(r.Item))

@@ -288,10 +288,11 @@ func (c *Client) batchSize() int {
 }
 
 // CreateACLs creates bs, BatchSize bindings per CreateAcls request, and
-// returns one result per binding in order. A failed request fails all its
-// bindings; others still run.
+// returns one result per binding sent, in order. A request refused as a whole
+// fails its bindings and the next still runs; a request that gets no answer
+// (ErrNoAnswer) stops it: the results end with that request's bindings.
 func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	return c.inBatches(bs, "create", "creations", func(batch []acl.Binding) ([]aclAnswer, error) {
+	return c.inBatches(ctx, bs, "create", "creations", func(ctx context.Context, batch []acl.Binding) ([]aclAnswer, error) {
 		req := kmsg.NewPtrCreateACLsRequest()
 		req.Creations = make([]kmsg.CreateACLsRequestCreation, len(batch))
 		for i, b := range batch {
@@ -319,9 +320,9 @@ func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
 
 // DeleteACLs deletes exactly bs (one exact-match filter per binding, never a
 // wildcard filter), BatchSize filters per DeleteAcls request. Deleting a
-// binding that is already gone succeeds.
+// binding that is already gone succeeds. It stops like CreateACLs.
 func (c *Client) DeleteACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	return c.inBatches(bs, "delete", "deletions", func(batch []acl.Binding) ([]aclAnswer, error) {
+	return c.inBatches(ctx, bs, "delete", "deletions", func(ctx context.Context, batch []acl.Binding) ([]aclAnswer, error) {
 		req := kmsg.NewPtrDeleteACLsRequest()
 		req.Filters = make([]kmsg.DeleteACLsRequestFilter, len(batch))
 		for i, b := range batch {
@@ -355,25 +356,38 @@ type aclAnswer struct {
 }
 
 // inBatches sends bs with send, BatchSize bindings per request, and returns
-// one result per binding in order. A request that fails, or answers for
-// another number of bindings than it was sent, fails all its bindings
-// (things, e.g. "creations", names them in that error); others still run.
-func (c *Client) inBatches(bs []acl.Binding, verb, things string, send func([]acl.Binding) ([]aclAnswer, error)) []ACLResult {
+// one result per binding sent, in order. A request that answers for another
+// number of bindings than it was sent fails all its bindings (things, e.g.
+// "creations", names them in that error) and the next request still runs.
+// A request that gets no answer within the timeout (each request has at
+// most one --timeout, retries included) marks its bindings ErrNoAnswer and
+// ends the run: the cluster is gone, and waiting a timeout per remaining
+// request would only delay the report.
+func (c *Client) inBatches(ctx context.Context, bs []acl.Binding, verb, things string, send func(context.Context, []acl.Binding) ([]aclAnswer, error)) []ACLResult {
 	out := make([]ACLResult, 0, len(bs))
 	for start := 0; start < len(bs); start += c.batchSize() {
 		batch := bs[start:min(start+c.batchSize(), len(bs))]
-		answers, err := send(batch)
+		rctx, cancel := context.WithTimeout(ctx, c.cfg.EffectiveTimeout())
+		answers, err := send(rctx, batch)
+		cancel()
+		noAnswer := err != nil && isConnectivity(err)
 		if err == nil && len(answers) != len(batch) {
 			err = fmt.Errorf("broker answered %d results for %d %s", len(answers), len(batch), things)
 		}
 		for i, b := range batch {
 			r := ACLResult{Binding: b}
-			if err != nil {
+			switch {
+			case noAnswer:
+				r.Err = withKind(ErrNoAnswer, fmt.Errorf("%s ACLs: %w", verb, c.explain(err)))
+			case err != nil:
 				r.Err = fmt.Errorf("%s ACLs: %w", verb, c.explain(err))
-			} else {
+			default:
 				r.Err = aclErr(verb, answers[i].code, answers[i].msg, c)
 			}
 			out = append(out, r)
+		}
+		if noAnswer {
+			break
 		}
 	}
 	return out

@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"errors"
+	"io"
+	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -16,6 +19,10 @@ var (
 	ErrUnreachable = errors.New("broker unreachable")
 	// ErrWrongProtocol: the broker speaks another security.protocol.
 	ErrWrongProtocol = errors.New("wrong security protocol")
+	// ErrNoAnswer: a request got no answer (the connection failed or the
+	// broker did not answer within the timeout). The request may have been
+	// written and committed: its outcome is unknown, not failed.
+	ErrNoAnswer = errors.New("no answer from the cluster")
 )
 
 // kindError is err, also matching kind with errors.Is; its text is err's.
@@ -35,4 +42,13 @@ func IsNotAuthorized(err error) bool {
 	return errors.Is(err, kerr.ClusterAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) ||
 		errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
 		errors.Is(err, kerr.DelegationTokenAuthorizationFailed)
+}
+
+// isConnectivity reports a request-level error that means the cluster did
+// not answer: a network error (refused, reset, closed), an EOF mid-answer,
+// or the deadline. A broker's error code or a protocol mismatch is not one.
+func isConnectivity(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, ErrUnreachable) || isNetErr(err)
 }

@@ -89,6 +89,63 @@ type Result struct {
 	Err     error
 }
 
+// Status is a result's outcome.
+type Status int
+
+// Statuses: the change was made, it was refused, or its request got no
+// answer, so the cluster may or may not hold it (a re-run's plan says).
+const (
+	Done Status = iota
+	Failed
+	Unknown
+)
+
+// ErrOutcomeUnknown marks a Result whose request got no answer: the change
+// may have been made. A section wraps such an error with OutcomeUnknown.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
+// OutcomeUnknown marks err as a request that got no answer; its text is err's.
+func OutcomeUnknown(err error) error { return &unknownError{err} }
+
+type unknownError struct{ err error }
+
+func (e *unknownError) Error() string        { return e.err.Error() }
+func (e *unknownError) Unwrap() error        { return e.err }
+func (e *unknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Status is the result's outcome.
+func (r Result) Status() Status {
+	switch {
+	case r.Err == nil:
+		return Done
+	case errors.Is(r.Err, ErrOutcomeUnknown):
+		return Unknown
+	}
+	return Failed
+}
+
+// ErrClusterGone is what a section's Apply returns (wrapped, with the cause)
+// when a request got no answer: the section stopped there, and Plan.Apply
+// skips the sections after it.
+var ErrClusterGone = errors.New("the cluster stopped answering")
+
+// StoppedError is an apply stopped part way because the cluster stopped
+// answering (ErrClusterGone): Unknown changes got no answer, Skipped were
+// never sent. Err is the cause (errors.Is reaches the connection error).
+type StoppedError struct {
+	Section          string
+	Done, Total      int
+	Unknown, Skipped int
+	Err              error
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("stopped in section %s after %d of %d changes: %d unknown (no answer), %d not attempted: %v",
+		e.Section, e.Done, e.Total, e.Unknown, e.Skipped, e.Err)
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
 // Summary counts changes.
 type Summary struct {
 	Add       int `json:"add"`
@@ -207,11 +264,19 @@ type Outcome struct {
 	Elapsed time.Duration
 }
 
-// Failed counts the failed results.
-func (o Outcome) Failed() int {
+// Failed counts the failed results (refused; not those of unknown outcome).
+func (o Outcome) Failed() int { return o.count(Failed) }
+
+// Unknown counts the results whose request got no answer.
+func (o Outcome) Unknown() int { return o.count(Unknown) }
+
+// Done counts the changes made.
+func (o Outcome) Done() int { return o.count(Done) }
+
+func (o Outcome) count(st Status) int {
 	n := 0
 	for _, r := range o.Results {
-		if r.Err != nil {
+		if r.Status() == st {
 			n++
 		}
 	}
@@ -222,7 +287,10 @@ func (o Outcome) Failed() int {
 // next one: every change that can be made is made, and a re-run converges),
 // then reads the cluster back to confirm it matches. When ctx ends (Ctrl-C),
 // it stops after the request in flight and returns the results so far with
-// ctx's error: a re-run converges.
+// ctx's error: a re-run converges. When a section stops because the cluster
+// stopped answering (ErrClusterGone), the sections after it are skipped and
+// the error is a *StoppedError: within about one request timeout, not one
+// per remaining request.
 func (p *Plan) Apply(ctx context.Context, prog Progress) (Outcome, error) {
 	start := time.Now()
 	var out Outcome
@@ -234,12 +302,18 @@ func (p *Plan) Apply(ctx context.Context, prog Progress) (Outcome, error) {
 			out.Elapsed = time.Since(start)
 			return out, ctx.Err()
 		}
+		if errors.Is(err, ErrClusterGone) {
+			out.Elapsed = time.Since(start)
+			total := p.Summary().Total()
+			return out, &StoppedError{Section: s.Name(), Done: out.Done(), Total: total,
+				Unknown: out.Unknown(), Skipped: total - len(out.Results), Err: err}
+		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", s.Name(), err))
 		}
 	}
 	out.Elapsed = time.Since(start)
-	if failed := out.Failed(); failed > 0 || len(errs) > 0 {
+	if failed := out.Failed() + out.Unknown(); failed > 0 || len(errs) > 0 {
 		msg := fmt.Sprintf("%d of %d changes failed", failed, p.Summary().Total())
 		if len(errs) > 0 {
 			msg += " (" + strings.Join(errs, "; ") + ")"

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+)
+
+// failFastTimeout is the --timeout of the fail-fast tests: each request
+// waits at most this long for an answer.
+const failFastTimeout = 2 * time.Second
+
+// failFastRun starts a dev cluster (ACLs persisted in a data dir), writes an
+// inventory of topics*2 bindings and returns a runner of kafkaguard
+// in-process plus the connection flags.
+func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster, run func(args ...string) (int, string, string), conn []string) {
+	t.Helper()
+	dir = t.TempDir()
+	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv strings.Builder
+	inv.WriteString("principals:\n  app: {auth: mtls, team: a}\ntopics:\n")
+	var names []string
+	for i := range topics {
+		name := fmt.Sprintf("t%03d", i)
+		names = append(names, name)
+		fmt.Fprintf(&inv, "  %s: {team: a, classification: internal}\n", name)
+	}
+	fmt.Fprintf(&inv, "grants:\n  - {principal: app, role: producer, topics: [%s]}\n", strings.Join(names, ", "))
+	invPath := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(invPath, []byte(inv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String()}
+	run = func(args ...string) (int, string, string) {
+		var o, e strings.Builder
+		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
+		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
+	}
+	return dir, dc, run, conn
+}
+
+// checkStopped checks the output of an apply stopped at the in-flight
+// CreateAcls request number inFlight (batch size 1) of total: the bindings
+// before it created, it unknown, nothing after it attempted (no result, no
+// "failed"), exit 1 with the stopped line and the hint.
+func checkStopped(t *testing.T, code int, out, errOut string, inFlight, total int) {
+	t.Helper()
+	t.Logf("apply's output:\n%s%s", out, errOut)
+	if code != ExitError {
+		t.Fatalf("apply: exit %d, want %d\n%s\n%s", code, ExitError, out, errOut)
+	}
+	created := regexp.MustCompile(`(?m)^  \+ created  User:app ALLOW `).FindAllString(out, -1)
+	unknown := regexp.MustCompile(`(?m)^  \? unknown  \+ User:app ALLOW .*: create ACLs: `).FindAllString(out, -1)
+	if len(created) != inFlight-1 || len(unknown) != 1 {
+		t.Errorf("%d created and %d unknown results, want %d and 1:\n%s", len(created), len(unknown), inFlight-1, out)
+	}
+	if strings.Contains(out, "! failed") || strings.Contains(out, "Apply complete") {
+		t.Errorf("a stopped apply reports failures or completion:\n%s", out)
+	}
+	want := fmt.Sprintf("kafkaguard: error: apply: stopped in section acls after %d of %d changes: 1 unknown (no answer), %d not attempted: ", inFlight-1, total, total-inFlight)
+	if !strings.Contains(errOut, want) || !strings.Contains(errOut, "kafkaguard: hint: check that the brokers run") ||
+		!strings.Contains(errOut, "the 1 changes marked 'unknown' may or may not have been made: once the cluster answers, run apply again: it converges") {
+		t.Errorf("stderr lacks %q and the hint:\n%s", want, errOut)
+	}
+}
+
+// TestApplyStopsWhenTheBrokerStops stops the dev cluster while the third
+// CreateAcls request (--batch-size 1) is in flight: apply waits one
+// --timeout for an answer, reports that binding unknown, attempts nothing
+// more and exits 1; after the cluster restarts (same data dir), apply
+// converges and plan --detailed-exitcode exits 0.
+func TestApplyStopsWhenTheBrokerStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster twice")
+	}
+	const topics, inFlight = 10, 3
+	dir, dc, run, conn := failFastSetup(t, topics)
+	var requests atomic.Int32
+	stopped := make(chan struct{})
+	kf := dc.Kfake()
+	kf.ControlKey(int16(kmsg.CreateACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if requests.Add(1) != inFlight {
+			return nil, nil, false
+		}
+		// The broker goes away with the request unanswered.
+		go func() { dc.Close(); close(stopped) }()
+		return nil, errors.New("broker stopped"), true
+	})
+	defer dc.Close()
+
+	start := time.Now()
+	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1")...)
+	elapsed := time.Since(start)
+	checkStopped(t, code, out, errOut, inFlight, 2*topics)
+	if n := requests.Load(); n != inFlight {
+		t.Errorf("%d CreateAcls requests reached the broker, want %d", n, inFlight)
+	}
+	// The old behaviour waited a timeout for each of the 17 remaining
+	// requests; this bound is generous and still far below that.
+	if elapsed > 5*failFastTimeout {
+		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
+	}
+	t.Logf("apply stopped after %s (--timeout %s)", elapsed, failFastTimeout)
+
+	<-stopped
+	restarted, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data"), Listen: dc.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restarted.Close()
+	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-(inFlight-1))) {
+		t.Fatalf("re-run after the restart: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestApplyStopsWhenTheBrokerHangs makes the dev cluster hold the third
+// CreateAcls request (--batch-size 1) without answering: apply gives up
+// after one --timeout, reports that binding unknown (not failed), attempts
+// nothing more and exits 1. The broker then commits the held request, as a
+// real one may: the cluster holds the "unknown" binding, and a re-run
+// converges (plan --detailed-exitcode exits 0).
+func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
+	const topics, inFlight = 10, 3
+	_, dc, run, conn := failFastSetup(t, topics)
+	defer dc.Close()
+	var requests atomic.Int32
+	release := make(chan struct{})
+	var once sync.Once
+	wake := func() { once.Do(func() { close(release) }) }
+	defer wake()
+	kf := dc.Kfake()
+	kf.ControlKey(int16(kmsg.CreateACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		if requests.Add(1) == inFlight {
+			kf.SleepControl(func() { <-release })
+		}
+		return nil, nil, false
+	})
+
+	start := time.Now()
+	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1")...)
+	elapsed := time.Since(start)
+	checkStopped(t, code, out, errOut, inFlight, 2*topics)
+	if !strings.Contains(errOut, "raise --timeout (now 2s)") {
+		t.Errorf("a timed-out request's hint does not name --timeout:\n%s", errOut)
+	}
+	if elapsed > 5*failFastTimeout {
+		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
+	}
+	t.Logf("apply stopped after %s (--timeout %s)", elapsed, failFastTimeout)
+	wake()
+
+	// The unknown binding was committed after apply gave up on it.
+	cfg, err := dc.AdminConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var acls acl.Set
+	for range 50 { // the broker commits the released request on its own time
+		if acls, err = cl.DescribeACLs(context.Background()); err != nil || acls.Len() == inFlight {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || acls.Len() != inFlight {
+		t.Fatalf("the cluster holds %d bindings (%v), want the %d sent", acls.Len(), err, inFlight)
+	}
+	if n := requests.Load(); n != inFlight {
+		t.Errorf("%d CreateAcls requests reached the broker, want %d", n, inFlight)
+	}
+
+	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-inFlight)) {
+		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
