@@ -34,11 +34,26 @@ func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster
 	if err != nil {
 		t.Fatal(err)
 	}
+	invPath := writeProducerInventory(t, dir, "t%03d", topics)
+	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String()}
+	run = func(args ...string) (int, string, string) {
+		var o, e strings.Builder
+		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
+		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
+	}
+	return dir, dc, run, conn
+}
+
+// writeProducerInventory writes dir/inventory.yaml: principal app is the
+// producer of topics topics named by nameFormat (2 bindings each), and
+// returns its path.
+func writeProducerInventory(t *testing.T, dir, nameFormat string, topics int) string {
+	t.Helper()
 	var inv strings.Builder
 	inv.WriteString("principals:\n  app: {auth: mtls, team: a}\ntopics:\n")
 	var names []string
 	for i := range topics {
-		name := fmt.Sprintf("t%03d", i)
+		name := fmt.Sprintf(nameFormat, i)
 		names = append(names, name)
 		fmt.Fprintf(&inv, "  %s: {team: a, classification: internal}\n", name)
 	}
@@ -47,13 +62,7 @@ func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster
 	if err := os.WriteFile(invPath, []byte(inv.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String()}
-	run = func(args ...string) (int, string, string) {
-		var o, e strings.Builder
-		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
-		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
-	}
-	return dir, dc, run, conn
+	return invPath
 }
 
 // checkStopped checks the output of an apply stopped at the in-flight

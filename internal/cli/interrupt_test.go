@@ -39,19 +39,7 @@ func TestInterruptedApplyReportsWhatItDidAndConverges(t *testing.T) {
 	defer dc.Close()
 
 	const topics = 1500 // 3000 bindings: a producer's WRITE and DESCRIBE on each
-	var inv strings.Builder
-	inv.WriteString("principals:\n  app: {auth: mtls, team: a}\ntopics:\n")
-	var names []string
-	for i := range topics {
-		name := fmt.Sprintf("t%04d", i)
-		names = append(names, name)
-		fmt.Fprintf(&inv, "  %s: {team: a, classification: internal}\n", name)
-	}
-	fmt.Fprintf(&inv, "grants:\n  - {principal: app, role: producer, topics: [%s]}\n", strings.Join(names, ", "))
-	invPath := filepath.Join(dir, "inventory.yaml")
-	if err := os.WriteFile(invPath, []byte(inv.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	invPath := writeProducerInventory(t, dir, "t%04d", topics)
 	conn := []string{"-f", invPath, "--command-config", dc.AdminProperties()}
 
 	cmd := exec.Command(bin, append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1", "-v")...)
