@@ -18,6 +18,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
@@ -37,14 +38,7 @@ func startCluster(tb testing.TB) (*devcluster.Cluster, *cluster.Client) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { dc.Close() })
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cl, err := cluster.Dial(context.Background(), cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cl := devtest.DialAdmin(context.Background(), tb, dc)
 	tb.Cleanup(cl.Close)
 	return dc, cl
 }

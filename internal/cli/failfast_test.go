@@ -16,8 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // failFastTimeout is the --timeout of the fail-fast tests: each request
@@ -184,16 +184,12 @@ func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
 	wake()
 
 	// The unknown binding was committed after apply gave up on it.
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.Dial(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := devtest.DialAdmin(context.Background(), t, dc)
 	defer cl.Close()
-	var acls acl.Set
+	var (
+		acls acl.Set
+		err  error
+	)
 	for range 50 { // the broker commits the released request on its own time
 		if acls, err = cl.DescribeACLs(context.Background()); err != nil || acls.Len() == inFlight {
 			break

@@ -10,9 +10,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/acl"
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/importer"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // fleet is n bindings as a large cluster holds them: per application a
@@ -52,14 +52,7 @@ func BenchmarkImportFromCluster100kACLs(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer dc.Close()
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := devtest.DialAdmin(ctx, b, dc)
 	defer client.Close()
 	for _, r := range client.CreateACLs(ctx, fleet(n)) {
 		if r.Err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // seedBindings returns n bindings of every kind a cluster holds: odd
@@ -256,14 +257,7 @@ func TestImportFromClusterNormalizesShortIPv6Hosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dc.Close()
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := devtest.DialAdmin(ctx, t, dc)
 	defer cl.Close()
 	short := acl.Binding{Principal: "User:ipv6-app", Host: "::1", ResourceType: acl.ResourceTopic, ResourceName: "orders", PatternType: acl.PatternLiteral, Operation: acl.OpRead, Permission: acl.PermAllow}
 	for _, r := range cl.CreateACLs(ctx, []acl.Binding{short}) {

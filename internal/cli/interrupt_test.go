@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // TestInterruptedApplyReportsWhatItDidAndConverges builds kafkaguard, starts
@@ -83,14 +83,7 @@ func TestInterruptedApplyReportsWhatItDidAndConverges(t *testing.T) {
 	t.Logf("interrupted after %d of %d bindings", len(created), 2*topics)
 	// Every request sent ran to its end and was reported: the cluster holds
 	// exactly the bindings apply says it created.
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.Dial(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := devtest.DialAdmin(context.Background(), t, dc)
 	defer cl.Close()
 	acls, err := cl.DescribeACLs(context.Background())
 	if err != nil {

@@ -11,10 +11,10 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/kafkaguard/kafkaguard/internal/audit"
-	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/quotas"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
@@ -87,14 +87,7 @@ func TestQuotasAppliedAreReadBackByAnIndependentClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dc.Close() })
-	cfg, err := dc.AdminConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := devtest.DialAdmin(ctx, t, dc)
 	t.Cleanup(admin.Close)
 	raw := rawClient(t, dc)
 
