@@ -28,14 +28,20 @@ const failFastTimeout = 2 * time.Second
 // inventory of topics*2 bindings and returns a runner of kafkaguard
 // in-process plus the connection flags.
 func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster, run func(args ...string) (int, string, string), conn []string) {
+	return failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n")
+}
+
+// failFastSetupWith is failFastSetup with principals, the inventory's
+// principals section (which declares app), and a secrets directory.
+func failFastSetupWith(t *testing.T, topics int, principals string) (dir string, dc *devcluster.Cluster, run func(args ...string) (int, string, string), conn []string) {
 	t.Helper()
 	dir = t.TempDir()
 	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	invPath := writeProducerInventory(t, dir, "t%03d", topics)
-	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String()}
+	invPath := writeInventory(t, dir, principals, "t%03d", topics)
+	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String(), "--secrets-dir", filepath.Join(dir, "secrets")}
 	run = func(args ...string) (int, string, string) {
 		var o, e strings.Builder
 		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
@@ -49,8 +55,15 @@ func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster
 // returns its path.
 func writeProducerInventory(t *testing.T, dir, nameFormat string, topics int) string {
 	t.Helper()
+	return writeInventory(t, dir, "  app: {auth: mtls, team: a}\n", nameFormat, topics)
+}
+
+// writeInventory is writeProducerInventory with principals, the
+// inventory's principals section (which declares app).
+func writeInventory(t *testing.T, dir, principals, nameFormat string, topics int) string {
+	t.Helper()
 	var inv strings.Builder
-	inv.WriteString("principals:\n  app: {auth: mtls, team: a}\ntopics:\n")
+	inv.WriteString("principals:\n" + principals + "topics:\n")
 	var names []string
 	for i := range topics {
 		name := fmt.Sprintf(nameFormat, i)
@@ -209,5 +222,126 @@ func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
 	}
 	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
 		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// holdRequests makes the dev cluster hold every request of key without
+// answering until the returned release is called; n counts them.
+func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key) (n *atomic.Int32, release func()) {
+	t.Helper()
+	n = new(atomic.Int32)
+	ch := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	t.Cleanup(release)
+	kf := dc.Kfake()
+	kf.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		n.Add(1)
+		kf.SleepControl(func() { <-ch })
+		return nil, nil, false
+	})
+	return n, release
+}
+
+// TestApplyStopsWhenTheBrokerHangsOnUsers holds the AlterUserScramCredentials
+// request of the users section: apply gives up after one --timeout, reports
+// the three users unknown, sends no ACL request (the later section) and
+// exits 1. The held request is then committed: the unknown users are in
+// sync with the passwords apply kept for them, and a re-run converges.
+func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
+	const topics = 4
+	_, dc, run, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n  u3: {auth: scram-sha-512, team: a}\n")
+	defer dc.Close()
+	alters, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials)
+	var acls atomic.Int32
+	kf := dc.Kfake()
+	kf.ControlKey(int16(kmsg.CreateACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		acls.Add(1)
+		return nil, nil, false
+	})
+
+	start := time.Now()
+	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	elapsed := time.Since(start)
+	t.Logf("apply's output (%s):\n%s%s", elapsed, out, errOut)
+	unknown := regexp.MustCompile(`(?m)^  \? unknown  \+ User:u[123]: create user u[123]: alter SCRAM credentials: no answer from `).FindAllString(out, -1)
+	if code != ExitError || len(unknown) != 3 || strings.Contains(out, "! failed") || strings.Contains(out, "created") {
+		t.Fatalf("apply: exit %d, %d unknown users, want exit 1 and 3 unknown, nothing else", code, len(unknown))
+	}
+	if want := fmt.Sprintf("apply: stopped in section users after 0 of %d changes: 3 unknown (no answer), %d not attempted: ", 3+2*topics, 2*topics); !strings.Contains(errOut, want) ||
+		!strings.Contains(errOut, "raise --timeout (now 2s)") {
+		t.Errorf("stderr lacks %q and the hint:\n%s", want, errOut)
+	}
+	if a, c := alters.Load(), acls.Load(); a != 1 || c != 0 {
+		t.Errorf("%d AlterUserScramCredentials and %d CreateAcls requests reached the broker, want 1 and 0", a, c)
+	}
+	if elapsed > 5*failFastTimeout {
+		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
+	}
+
+	release()
+	for range 50 { // the broker commits the released request on its own time
+		if _, out, _ = run(append([]string{"plan"}, conn...)...); !strings.Contains(out, "+ User:u") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(out, "+ User:u") {
+		t.Fatalf("the held upserts were not committed:\n%s", out)
+	}
+	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics)) {
+		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestApplyStopsWhenTheBrokerHangsOnQuotas holds the AlterClientQuotas
+// request: apply gives up after one --timeout, reports the quota changes
+// unknown (not failed) and exits 1; once the held request is committed, a
+// re-run converges.
+func TestApplyStopsWhenTheBrokerHangsOnQuotas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
+	const topics = 2
+	_, dc, run, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a, quotas: {producer_byte_rate: 1048576}}\n  etl: {auth: mtls, team: a, quotas: {consumer_byte_rate: 2097152}}\n")
+	defer dc.Close()
+	alters, release := holdRequests(t, dc, kmsg.AlterClientQuotas)
+
+	start := time.Now()
+	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	elapsed := time.Since(start)
+	t.Logf("apply's output (%s):\n%s%s", elapsed, out, errOut)
+	unknown := regexp.MustCompile(`(?m)^  \? unknown  \+ User:(app|etl) .*: alter client quotas: no answer from `).FindAllString(out, -1)
+	if code != ExitError || len(unknown) != 2 || strings.Contains(out, "! failed") {
+		t.Fatalf("apply: exit %d, %d unknown quotas, want exit 1 and 2", code, len(unknown))
+	}
+	if want := fmt.Sprintf("apply: stopped in section quotas after %d of %d changes: 2 unknown (no answer), 0 not attempted: ", 2*topics, 2*topics+2); !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
+	if n := alters.Load(); n != 1 {
+		t.Errorf("%d AlterClientQuotas requests reached the broker, want 1", n)
+	}
+	if elapsed > 5*failFastTimeout {
+		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
+	}
+
+	release()
+	for range 50 { // the broker commits the released request on its own time
+		if code, out, errOut = run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code == ExitOK {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the release: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

@@ -367,7 +367,7 @@ func (c *Client) inBatches(ctx context.Context, bs []acl.Binding, verb, things s
 	out := make([]ACLResult, 0, len(bs))
 	for start := 0; start < len(bs); start += c.batchSize() {
 		batch := bs[start:min(start+c.batchSize(), len(bs))]
-		rctx, cancel := context.WithTimeout(ctx, c.cfg.EffectiveTimeout())
+		rctx, cancel := c.requestContext(ctx)
 		answers, err := send(rctx, batch)
 		cancel()
 		noAnswer := err != nil && isConnectivity(err)
@@ -377,10 +377,8 @@ func (c *Client) inBatches(ctx context.Context, bs []acl.Binding, verb, things s
 		for i, b := range batch {
 			r := ACLResult{Binding: b}
 			switch {
-			case noAnswer:
-				r.Err = withKind(ErrNoAnswer, fmt.Errorf("%s ACLs: %w", verb, c.explain(err)))
 			case err != nil:
-				r.Err = fmt.Errorf("%s ACLs: %w", verb, c.explain(err))
+				r.Err = markNoAnswer(err, fmt.Errorf("%s ACLs: %w", verb, c.explain(err)))
 			default:
 				r.Err = aclErr(verb, answers[i].code, answers[i].msg, c)
 			}
@@ -402,4 +400,21 @@ func aclErr(verb string, code int16, msg *string, c *Client) error {
 		return fmt.Errorf("%s ACL: not authorized: %s needs ALTER on CLUSTER kafka-cluster: %w", verb, c.principalOrUnknown(), err)
 	}
 	return fmt.Errorf("%s ACL: %w%s", verb, err, msgSuffix(msg))
+}
+
+// requestContext bounds one write request, retries included, to one
+// --timeout: a cluster that stopped answering costs one timeout, not one
+// per remaining request.
+func (c *Client) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.cfg.EffectiveTimeout())
+}
+
+// markNoAnswer is worded, the error of a failed request caused by cause,
+// also matching ErrNoAnswer when the cluster did not answer it
+// (isConnectivity): its outcome is unknown, and callers stop there.
+func markNoAnswer(cause, worded error) error {
+	if isConnectivity(cause) {
+		return withKind(ErrNoAnswer, worded)
+	}
+	return worded
 }

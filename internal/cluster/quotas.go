@@ -87,7 +87,7 @@ func (c *Client) DescribeClientQuotas(ctx context.Context) ([]ClientQuota, error
 
 // AlterClientQuotas applies alts with one AlterClientQuotas request and
 // returns one result per alteration, in order. A failed request fails them
-// all. It needs ALTER_CONFIGS on CLUSTER kafka-cluster.
+// all (ErrNoAnswer when the cluster did not answer within the timeout). It needs ALTER_CONFIGS on CLUSTER kafka-cluster.
 func (c *Client) AlterClientQuotas(ctx context.Context, alts []QuotaAlteration) []QuotaResult {
 	out := make([]QuotaResult, len(alts))
 	if len(alts) == 0 {
@@ -119,9 +119,11 @@ func (c *Client) AlterClientQuotas(ctx context.Context, alts []QuotaAlteration) 
 		}
 		req.Entries = append(req.Entries, entry)
 	}
-	resp, err := req.RequestWith(ctx, c.cl)
+	rctx, cancel := c.requestContext(ctx)
+	defer cancel()
+	resp, err := req.RequestWith(rctx, c.cl)
 	if err != nil {
-		err = fmt.Errorf("alter client quotas: %w", c.explain(err))
+		err = markNoAnswer(err, fmt.Errorf("alter client quotas: %w", c.explain(err)))
 		for i := range out {
 			out[i].Err = err
 		}

@@ -85,8 +85,10 @@ func (c *Client) DescribeSCRAM(ctx context.Context) (map[string][]SCRAMCredentia
 // AlterUserScramCredentials request and returns one result per user, in the
 // order the users first appear (deletions, then upserts). Kafka allows a user
 // only once per request: callers split a mechanism change into two calls. A
-// failed request is an error; per-user failures are in the results and keep
-// their Kafka error code reachable with errors.Is.
+// failed request is an error (ErrNoAnswer when the cluster did not answer
+// within the timeout: the request may have been committed); per-user
+// failures are in the results and keep their Kafka error code reachable
+// with errors.Is.
 func (c *Client) AlterSCRAM(ctx context.Context, del []SCRAMDeletion, up []SCRAMUpsert) ([]SCRAMResult, error) {
 	req := kmsg.NewPtrAlterUserSCRAMCredentialsRequest()
 	var order []string
@@ -124,9 +126,11 @@ func (c *Client) AlterSCRAM(ctx context.Context, del []SCRAMDeletion, up []SCRAM
 	if len(order) == 0 {
 		return nil, nil
 	}
-	resp, err := req.RequestWith(ctx, c.cl)
+	rctx, cancel := c.requestContext(ctx)
+	defer cancel()
+	resp, err := req.RequestWith(rctx, c.cl)
 	if err != nil {
-		return nil, c.scramRequestErr("alter", err)
+		return nil, markNoAnswer(err, c.scramRequestErr("alter", err))
 	}
 	byUser := map[string]error{}
 	answered := map[string]bool{}

@@ -308,7 +308,10 @@ func (s *Section) JSON() any {
 // Check has nothing to refuse: a quota cannot lock kafkaguard out.
 func (s *Section) Check(plan.Guards) error { return nil }
 
-// Apply sends every change in one AlterClientQuotas request.
+// Apply sends every change in one AlterClientQuotas request. When it gets
+// no answer (cluster.ErrNoAnswer) the changes are of unknown outcome
+// (plan.OutcomeUnknown) and Apply returns plan.ErrClusterGone, so the plan
+// stops there.
 func (s *Section) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result, error) {
 	if len(s.changes) == 0 {
 		return nil, nil
@@ -319,6 +322,7 @@ func (s *Section) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result,
 	}
 	rs := s.planner.Admin.AlterClientQuotas(ctx, alts)
 	out := make([]plan.Result, len(s.changes))
+	var gone error
 	for i, c := range s.changes {
 		out[i] = plan.Result{Section: s.Name(), Action: c.Action, Item: Name(c.Entity) + " " + c.Detail()}
 		if i < len(rs) {
@@ -326,9 +330,16 @@ func (s *Section) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result,
 		} else {
 			out[i].Err = errors.New("no answer")
 		}
+		if errors.Is(out[i].Err, cluster.ErrNoAnswer) {
+			gone = out[i].Err
+			out[i].Err = plan.OutcomeUnknown(out[i].Err)
+		}
 	}
 	if prog != nil {
 		prog(s.Name(), len(s.changes), len(s.changes))
+	}
+	if gone != nil {
+		return out, fmt.Errorf("%w: %w", plan.ErrClusterGone, gone)
 	}
 	return out, nil
 }

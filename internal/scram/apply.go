@@ -95,6 +95,10 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // flight runs to its end (without ctx's cancellation, within the client's
 // timeout), the passwords generated for changes never sent are removed
 // again, and only the changes tried have results.
+//
+// A request that gets no answer (cluster.ErrNoAnswer) stops it the same way
+// after that request: its users' results carry the error (their outcome is
+// unknown, so their passwords and configs stay), nothing later is sent.
 func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 	inFlight := context.WithoutCancel(ctx)
 	tried := make([]bool, len(p.Changes))
@@ -161,19 +165,28 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			}
 			return triedResults(results, tried, nil)
 		}
-		userErr := batchErrors(a.Admin.AlterSCRAM(inFlight, nil, upsReq[start:end]))
+		res, reqErr := a.Admin.AlterSCRAM(inFlight, nil, upsReq[start:end])
+		userErr := batchErrors(res, reqErr)
 		for _, u := range ups[start:end] {
 			tried[u.i] = true
 			c := p.Changes[u.i]
 			if uerr := userErr(c.User); uerr != nil {
 				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
-				undo(u)
+				if !errors.Is(uerr, cluster.ErrNoAnswer) {
+					undo(u) // refused: the cluster does not use the new files
+				} // no answer: the cluster may hold the credential, so its password stays
 				continue
 			}
 			if u.fresh {
 				results[u.i].Note = "new password in " + a.Store.PasswordPath(c.User)
 			}
 			a.logf("%sd SCRAM user %s (%s, %d iterations)", c.Action, c.User, c.Mechanism, c.Iterations)
+		}
+		if errors.Is(reqErr, cluster.ErrNoAnswer) {
+			for _, u := range ups[end:] {
+				undo(u) // never sent
+			}
+			return triedResults(results, tried, func(i int) bool { return len(p.Changes[i].Delete) == 0 })
 		}
 	}
 	// Deletions, for changes whose upsert (if any) succeeded.
@@ -201,7 +214,8 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		for _, d := range dels[start:end] {
 			deleted[d.User] = true
 		}
-		userErr := batchErrors(a.Admin.AlterSCRAM(inFlight, dels[start:end], nil))
+		res, reqErr := a.Admin.AlterSCRAM(inFlight, dels[start:end], nil)
+		userErr := batchErrors(res, reqErr)
 		done := map[string]bool{}
 		for _, d := range dels[start:end] {
 			if done[d.User] {
@@ -232,6 +246,9 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 				}
 				a.logf("deleted %v credential of SCRAM user %s", c.Delete, c.User)
 			}
+		}
+		if errors.Is(reqErr, cluster.ErrNoAnswer) {
+			return triedResults(results, tried, func(i int) bool { return !deletesPending(p.Changes[i], deleted) })
 		}
 	}
 	return results

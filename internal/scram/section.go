@@ -2,6 +2,7 @@ package scram
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -116,15 +117,24 @@ func (s *Section) JSON() any { return s.plan }
 func (s *Section) Check(plan.Guards) error { return nil }
 
 // Apply applies the section (ApplyResults): one result per user change
-// tried.
+// tried. A request with no answer (cluster.ErrNoAnswer) makes its users'
+// results unknown (plan.OutcomeUnknown) and returns plan.ErrClusterGone.
 func (s *Section) Apply(ctx context.Context, prog plan.Progress) ([]plan.Result, error) {
 	results, err := s.ApplyResults(ctx)
 	out := make([]plan.Result, 0, len(results))
+	var gone error
 	for _, r := range results {
+		if errors.Is(r.Err, cluster.ErrNoAnswer) {
+			gone = r.Err
+			r.Err = plan.OutcomeUnknown(r.Err)
+		}
 		out = append(out, plan.Result{Section: s.Name(), Action: r.planAction(), Item: "User:" + r.User, Note: r.Note, Err: r.Err})
 	}
 	if prog != nil && len(out) > 0 {
 		prog(s.Name(), len(out), len(s.plan.Changes))
+	}
+	if err == nil && gone != nil {
+		err = fmt.Errorf("%w: %w", plan.ErrClusterGone, gone)
 	}
 	return out, err
 }
