@@ -51,13 +51,14 @@ func TestRolesUnderTheAuthorizer(t *testing.T) {
 	}
 	az := acl.NewAuthorizer(res.ACLs, acl.AuthorizerOptions{})
 	topics := []string{"checkout.orders", "ml.features", "risk.scores", "connect-configs", "_schemas", "fraud-scorer-store-changelog", "undeclared.topic"}
-	cases := []struct {
+	type authzCase struct {
 		principal string
 		op        acl.Operation
 		rt        acl.ResourceType
 		name      string
 		allowed   bool
-	}{
+	}
+	cases := []authzCase{
 		// A streams app reads its inputs and cannot write them.
 		{"User:ml-features", acl.OpRead, acl.ResourceTopic, "checkout.orders", true},
 		{"User:ml-features", acl.OpWrite, acl.ResourceTopic, "checkout.orders", false},
@@ -104,34 +105,10 @@ func TestRolesUnderTheAuthorizer(t *testing.T) {
 	}
 	for _, topic := range topics {
 		cases = append(cases,
-			struct {
-				principal string
-				op        acl.Operation
-				rt        acl.ResourceType
-				name      string
-				allowed   bool
-			}{"User:auditor", acl.OpDescribe, acl.ResourceTopic, topic, true},
-			struct {
-				principal string
-				op        acl.Operation
-				rt        acl.ResourceType
-				name      string
-				allowed   bool
-			}{"User:auditor", acl.OpDescribeConfigs, acl.ResourceTopic, topic, true},
-			struct {
-				principal string
-				op        acl.Operation
-				rt        acl.ResourceType
-				name      string
-				allowed   bool
-			}{"User:auditor", acl.OpRead, acl.ResourceTopic, topic, false},
-			struct {
-				principal string
-				op        acl.Operation
-				rt        acl.ResourceType
-				name      string
-				allowed   bool
-			}{"User:auditor", acl.OpWrite, acl.ResourceTopic, topic, false},
+			authzCase{"User:auditor", acl.OpDescribe, acl.ResourceTopic, topic, true},
+			authzCase{"User:auditor", acl.OpDescribeConfigs, acl.ResourceTopic, topic, true},
+			authzCase{"User:auditor", acl.OpRead, acl.ResourceTopic, topic, false},
+			authzCase{"User:auditor", acl.OpWrite, acl.ResourceTopic, topic, false},
 		)
 	}
 	for _, c := range cases {
