@@ -42,23 +42,28 @@ func assertDeployedMatches(t *testing.T, r Record) {
 	}
 }
 
-// A kill after the key was renamed into place but before the certificate
-// (the state the red team found: new key, old certificate) is reported by
-// Check and rolled forward by Doctor.
-func TestDoctorRollsForwardIssueKilledBetweenKeyAndCert(t *testing.T) {
-	dir := t.TempDir()
-	ca, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+// reissueCrashedAt issues client c1 in a new CA, then force-reissues it with
+// a simulated kill at step (ca.crashAt is left set); it returns the CA, its
+// directory and c1's record from before the reissue.
+func reissueCrashedAt(t *testing.T, step string) (*CA, string, Record) {
+	t.Helper()
+	ca, dir := newTestCA(t, InitOptions{})
 	if _, err := ca.IssueClient(ClientRequest{Name: "c1"}); err != nil {
 		t.Fatal(err)
 	}
 	old := currentOf(t, ca, "c1")
-	ca.crashAt = "key"
+	ca.crashAt = step
 	if _, err := ca.IssueClient(ClientRequest{Name: "c1", Force: true}); err != errCrash {
 		t.Fatalf("err = %v, want the simulated crash", err)
 	}
+	return ca, dir, old
+}
+
+// A kill after the key was renamed into place but before the certificate
+// (the state the red team found: new key, old certificate) is reported by
+// Check and rolled forward by Doctor.
+func TestDoctorRollsForwardIssueKilledBetweenKeyAndCert(t *testing.T) {
+	ca, _, old := reissueCrashedAt(t, "key")
 	problems, err := ca.Check()
 	if err != nil || len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), "interrupted issue") {
 		t.Fatalf("Check = %v, %v; want the interrupted issue", problems, err)
@@ -112,19 +117,7 @@ func TestNextWriterCompletesRenewalKilledAfterIntent(t *testing.T) {
 // deployed) is rolled back; temporaries, staged files and orphan copies
 // are removed.
 func TestDoctorRollsBackAndRemovesLeftovers(t *testing.T) {
-	dir := t.TempDir()
-	ca, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ca.IssueClient(ClientRequest{Name: "c1"}); err != nil {
-		t.Fatal(err)
-	}
-	old := currentOf(t, ca, "c1")
-	ca.crashAt = "intent"
-	if _, err := ca.IssueClient(ClientRequest{Name: "c1", Force: true}); err != errCrash {
-		t.Fatalf("err = %v", err)
-	}
+	ca, dir, old := reissueCrashedAt(t, "intent")
 	ca.crashAt = ""
 	idx, _ := loadIndex(dir)
 	var pending Record
