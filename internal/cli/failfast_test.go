@@ -225,6 +225,19 @@ func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
 	}
 }
 
+// countRequests counts the requests of key that dc receives and lets each
+// through.
+func countRequests(dc *devcluster.Cluster, key kmsg.Key) *atomic.Int64 {
+	n := new(atomic.Int64)
+	kf := dc.Kfake()
+	kf.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		kf.KeepControl()
+		n.Add(1)
+		return nil, nil, false
+	})
+	return n
+}
+
 // holdRequests makes the dev cluster hold every request of key without
 // answering until the returned release is called; n counts them.
 func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key) (n *atomic.Int32, release func()) {
@@ -257,13 +270,7 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 	_, dc, run, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n  u3: {auth: scram-sha-512, team: a}\n")
 	defer dc.Close()
 	alters, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials)
-	var acls atomic.Int32
-	kf := dc.Kfake()
-	kf.ControlKey(int16(kmsg.CreateACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
-		kf.KeepControl()
-		acls.Add(1)
-		return nil, nil, false
-	})
+	acls := countRequests(dc, kmsg.CreateACLs)
 
 	start := time.Now()
 	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)

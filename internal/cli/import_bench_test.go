@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,13 +58,7 @@ func BenchmarkImportFromCluster100kACLs(b *testing.B) {
 			b.Fatal(r.Err)
 		}
 	}
-	var describes atomic.Int64
-	kf := dc.Kfake()
-	kf.ControlKey(int16(kmsg.DescribeACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
-		kf.KeepControl()
-		describes.Add(1)
-		return nil, nil, false
-	})
+	describes := countRequests(dc, kmsg.DescribeACLs)
 	// How much of an import is the cluster answering (kfake filters its
 	// flat ACL list slowly; a real broker answers from its cache).
 	describeStart := time.Now()
