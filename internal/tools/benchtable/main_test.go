@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestFloorTableShowsRatiosAndVerdicts(t *testing.T) {
+	in := `goos: linux
+pkg: github.com/kafkaguard/kafkaguard/policies
+BenchmarkPlain-2   	       1	  1000 ns/op	  12 B/op
+BenchmarkFast-2   	       1	  1000 ns/op	  1.10 x-floor	  1.25 x-limit	  1.40 x-floor-mem	  1.50 x-limit-mem
+pkg: github.com/kafkaguard/kafkaguard/pki
+BenchmarkSlow-2   	       1	  1000 ns/op	  0.70 x-floor	  0.80 x-limit
+`
+	rows, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	write(&out, rows)
+	got := out.String()
+	for _, want := range []string{
+		"policies  BenchmarkPlain-2",
+		"TIME/FLOOR",
+		"BenchmarkFast-2  1.10x       1.25x  1.40x      1.50x  yes",
+		"BenchmarkSlow-2  0.70x       0.80x  -          -      yes",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	rows[1].values["x-floor"] = 1.3
+	out.Reset()
+	write(&out, rows)
+	if !strings.Contains(out.String(), "NO") {
+		t.Errorf("a ratio over its limit is not flagged:\n%s", out.String())
+	}
+}
