@@ -17,6 +17,26 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/location"
 )
 
+// TestTimeoutError is a policy test that did not finish within
+// TestOptions.Timeout; the other tests were stopped. Its text names no flag:
+// the caller says which setting raises the timeout.
+type TestTimeoutError struct {
+	Test     string // "data.pkg.test_name"
+	Location string // "file:row" of the test rule, "" if unknown
+	Timeout  time.Duration
+}
+
+func (e *TestTimeoutError) Error() string {
+	loc := ""
+	if e.Location != "" {
+		loc = " (" + e.Location + ")"
+	}
+	return fmt.Sprintf("policy test %s%s did not finish within %s", e.Test, loc, e.Timeout)
+}
+
+// Is makes a TestTimeoutError match context.DeadlineExceeded.
+func (e *TestTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
 // TestOptions configures Test.
 type TestOptions struct {
 	Run       string        // only tests whose package.name matches this regular expression
@@ -83,7 +103,7 @@ func (r *TestResult) count(f func(TestCase) bool) int {
 func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, error) {
 	if opts.Run != "" {
 		if _, err := regexp.Compile(opts.Run); err != nil {
-			return nil, fmt.Errorf("--run %q: %w", opts.Run, err)
+			return nil, fmt.Errorf("test name pattern %q: %w", opts.Run, err)
 		}
 	}
 	timeout := opts.Timeout
@@ -134,8 +154,7 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 	for r := range ch {
 		if r.Error != nil && topdown.IsCancel(r.Error) {
 			if timedOut == nil && ctx.Err() == nil {
-				timedOut = fmt.Errorf("policy test %s.%s%s did not finish within %s (raise --timeout, or look for a test that loops over a large range)",
-					r.Package, r.Name, locationSuffix(r.Location), timeout)
+				timedOut = &TestTimeoutError{Test: r.Package + "." + r.Name, Location: fileRow(r.Location), Timeout: timeout}
 				cancel()
 			}
 			continue
@@ -184,13 +203,6 @@ func Test(ctx context.Context, dirs []string, opts TestOptions) (*TestResult, er
 		}
 	}
 	return res, nil
-}
-
-func locationSuffix(loc *ast.Location) string {
-	if loc == nil {
-		return ""
-	}
-	return " (" + fileRow(loc) + ")"
 }
 
 // lineRanges merges line ranges (OPA's cover reports one per expression,

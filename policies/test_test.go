@@ -2,10 +2,10 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -35,9 +35,10 @@ test_slow if {
 `})
 	start := time.Now()
 	res, err := Test(context.Background(), []string{dir}, TestOptions{NoLibrary: true, Timeout: 200 * time.Millisecond})
-	want := "policy test data.slow_test.test_slow (" + filepath.Join(dir, "slow_test.rego") + ":5) did not finish within 200ms (raise --timeout"
-	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("Test = %+v, %v\nwant error %s...", res, err, want)
+	want := "policy test data.slow_test.test_slow (" + filepath.Join(dir, "slow_test.rego") + ":5) did not finish within 200ms"
+	var tto *TestTimeoutError
+	if err == nil || err.Error() != want || !errors.As(err, &tto) || tto.Timeout != 200*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Test = %+v, %v\nwant a *TestTimeoutError %s", res, err, want)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %s", d)

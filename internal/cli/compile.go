@@ -22,7 +22,7 @@ func policyInputFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "inventory `FILE` or directory of *.yaml (repeatable); required", EnvVars: envVars("file")},
 		&ucli.StringSliceFlag{Name: "policy", Usage: "`DIR` (or .rego file) of your own policies: deny/warn rules, roles, acls (repeatable)", EnvVars: envVars("policy")},
-		durationFlag("timeout", policies.DefaultTimeout, "give up policy evaluation after `DURATION`"),
+		policyDeadlineFlag("timeout", "give up policy evaluation after `DURATION`"),
 		capabilitiesFlag(),
 	}
 }

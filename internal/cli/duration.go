@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/kafkaguard/kafkaguard/internal/duration"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // durationFlag is a flag that takes a duration in kafkaguard's one grammar
@@ -18,10 +19,20 @@ import (
 // c.IsSet(name) as for one) whose values are parsed with duration.Parse
 // instead of time.ParseDuration.
 func durationFlag(name string, def time.Duration, usage string) ucli.Flag {
-	return grammarDurationFlag{&ucli.DurationFlag{Name: name, Value: def, Usage: usage, EnvVars: envVars(name)}}
+	return grammarDurationFlag{DurationFlag: &ucli.DurationFlag{Name: name, Value: def, Usage: usage, EnvVars: envVars(name)}}
 }
 
-type grammarDurationFlag struct{ *ucli.DurationFlag }
+// policyDeadlineFlag is a durationFlag that bounds policy evaluation (or a
+// policy test), default policies.DefaultTimeout: the flag the error
+// boundary names when a policy runs out of time (timeoutAdvice).
+func policyDeadlineFlag(name, usage string) ucli.Flag {
+	return grammarDurationFlag{DurationFlag: &ucli.DurationFlag{Name: name, Value: policies.DefaultTimeout, Usage: usage, EnvVars: envVars(name)}, policyDeadline: true}
+}
+
+type grammarDurationFlag struct {
+	*ucli.DurationFlag
+	policyDeadline bool // the flag is a policy deadline (policyDeadlineFlag)
+}
 
 // Apply is ucli.DurationFlag's, with duration.Parse: the first of the
 // flag's environment variables that is set gives the starting value.

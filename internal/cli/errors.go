@@ -15,6 +15,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // This file is the CLI's error boundary: the libraries return typed errors
@@ -76,16 +77,16 @@ func explain(c *ucli.Context, err error) error {
 		tmr    *plan.TooManyRemovalsError
 		dn     *inventory.DNError
 		denied *app.DeniedError
+		eto    *policies.TimeoutError
+		tto    *policies.TestTimeoutError
 	)
 	switch {
 	case errors.Is(err, app.ErrNoInventory):
 		return withHint(err, noInventoryHint(c))
-	case errors.As(err, &pto):
-		flag := "--timeout"
-		if hasFlag(c, "policy-timeout") {
-			flag = "--policy-timeout"
-		}
-		return &messageError{msg: fmt.Sprintf("%s (raise %s, or look for a rule that loops over every topic)", pto.Error(), flag), err: err}
+	case errors.As(err, &pto) || errors.As(err, &eto):
+		return &messageError{msg: err.Error() + timeoutAdvice(c, "a rule that loops over every topic"), err: err}
+	case errors.As(err, &tto):
+		return &messageError{msg: err.Error() + timeoutAdvice(c, "a test that loops over a large range"), err: err}
 	case errors.As(err, &dn):
 		return withHint(err, "fix the dn (or the mapping rules) so the broker sees this certificate as the declared principal")
 	case errors.As(err, &denied):
@@ -101,6 +102,22 @@ func explain(c *ucli.Context, err error) error {
 		return withHint(err, "another process listens there: pick a free port with --listen 127.0.0.1:0")
 	}
 	return err
+}
+
+// timeoutAdvice is what a policy evaluation or test that ran out of time
+// says next on command c: the flag that raises the policy deadline
+// (--policy-timeout on the commands whose --timeout is the cluster's,
+// --timeout on compile, policy check and policy test; none on import), and
+// what to look for.
+func timeoutAdvice(c *ucli.Context, culprit string) string {
+	if c != nil && c.Command != nil {
+		for _, name := range []string{"policy-timeout", "timeout"} {
+			if f, ok := findFlag(c.Command.Flags, name).(grammarDurationFlag); ok && f.policyDeadline {
+				return " (raise --" + name + ", or look for " + culprit + ")"
+			}
+		}
+	}
+	return " (look for " + culprit + ")"
 }
 
 // noInventoryHint says how to name the inventory on command c.

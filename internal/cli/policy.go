@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -126,7 +127,7 @@ Examples:
 			&ucli.StringFlag{Name: "run", Usage: "only tests whose package.name matches `REGEX`", EnvVars: envVars("run")},
 			reportOutputFlag(report.KindTests),
 			&ucli.BoolFlag{Name: "coverage", Usage: "report policy line coverage", EnvVars: envVars("coverage")},
-			durationFlag("timeout", policies.DefaultTimeout, "give up a test after `DURATION`"),
+			policyDeadlineFlag("timeout", "give up a test after `DURATION`"),
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
 			capabilitiesFlag(),
 		},
@@ -138,6 +139,9 @@ Examples:
 			}
 			if err != nil {
 				return err
+			}
+			if _, err := regexp.Compile(c.String("run")); err != nil {
+				return fmt.Errorf("--run %q: %w", c.String("run"), err)
 			}
 			res, err := policies.Test(c.Context, dirs, policies.TestOptions{
 				Run: c.String("run"), Coverage: c.Bool("coverage"), Timeout: c.Duration("timeout"), Capabilities: c.String("capabilities"),

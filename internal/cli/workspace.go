@@ -8,13 +8,12 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // policyTimeoutFlag is the policy evaluation's own deadline on commands whose
 // --timeout is the cluster's (plan, apply, audit).
 func policyTimeoutFlag() ucli.Flag {
-	return durationFlag("policy-timeout", policies.DefaultTimeout, "give up policy evaluation after `DURATION`")
+	return policyDeadlineFlag("policy-timeout", "give up policy evaluation after `DURATION`")
 }
 
 // policyTimeout is the command's policy deadline: --policy-timeout where the
