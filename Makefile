@@ -63,7 +63,7 @@ clean:
 
 # Every fuzz target for FUZZTIME each (make test runs their seed corpora).
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./inventory:FuzzParse ./acl:FuzzParseJSON ./acl:FuzzNormalizeHost \
+FUZZ_TARGETS := ./inventory:FuzzParse ./acl:FuzzParseJSON ./acl:FuzzParseJSONOnePass ./acl:FuzzNormalizeHost \
 	./internal/cluster:FuzzParseProperties ./pki:FuzzParseDN ./pki:FuzzMappingRules \
 	./internal/report:FuzzRenderHostileNames ./internal/textsafe:FuzzWriter
 fuzz:

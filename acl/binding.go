@@ -267,7 +267,20 @@ func FromStrings(principal, host, resourceType, resourceName, patternType, opera
 // ParseJSON reads a JSON array of bindings (the `compile -o json` format).
 // Errors name the source and the line and column (1-based) of the problem,
 // and for an invalid binding its position in the array (1-based).
+//
+// A valid file is read in one pass (parseJSONFast); anything else is read
+// again with encoding/json, element by element, which says what is wrong
+// and where.
 func ParseJSON(source string, data []byte) ([]Binding, error) {
+	if bs, ok := parseJSONFast(data); ok {
+		return bs, nil
+	}
+	return parseJSONCareful(source, data)
+}
+
+// parseJSONCareful is ParseJSON with encoding/json: the reference the fast
+// path follows, and the reader of every file it gives up on.
+func parseJSONCareful(source string, data []byte) ([]Binding, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", source, describeJSONError(data, err))

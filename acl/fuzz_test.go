@@ -2,6 +2,7 @@ package acl
 
 import (
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -44,6 +45,28 @@ func FuzzNormalizeHost(f *testing.F) {
 		}
 		if n2, err := NormalizeHost(n); err != nil || n2 != n {
 			t.Fatalf("NormalizeHost(%q) = %q, then %q, %v", h, n, n2, err)
+		}
+	})
+}
+
+// FuzzParseJSONOnePass: the one-pass reader accepts only what the careful
+// (encoding/json) reader accepts, with the same bindings; so every error,
+// which the careful reader alone reports, is the one it always was.
+func FuzzParseJSONOnePass(f *testing.F) {
+	for _, s := range onePassSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseJSONFast(data)
+		if !ok {
+			return
+		}
+		careful, err := parseJSONCareful("f.json", data)
+		if err != nil {
+			t.Fatalf("one pass read %q, the careful reader rejects it: %v", data, err)
+		}
+		if !slices.Equal(fast, careful) {
+			t.Fatalf("one pass read %q as\n%v\nthe careful reader as\n%v", data, fast, careful)
 		}
 	})
 }

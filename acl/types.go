@@ -105,12 +105,31 @@ func nameOr[K ~int8](names map[K]string, k K) string {
 	return fmt.Sprintf("UNKNOWN(%d)", int8(k))
 }
 
-func parseName[K ~int8](names map[K]string, kind, s string) (K, error) {
-	want := strings.ToUpper(strings.TrimSpace(s))
+// byName inverts a names table, for parseName's direct lookup.
+func byName[K ~int8](names map[K]string) map[string]K {
+	m := make(map[string]K, len(names))
 	for k, n := range names {
-		if n == want {
-			return k, nil
-		}
+		m[n] = k
+	}
+	return m
+}
+
+var (
+	resourceTypesByName = byName(resourceTypeNames)
+	patternTypesByName  = byName(patternTypeNames)
+	operationsByName    = byName(operationNames)
+	permissionsByName   = byName(permissionNames)
+)
+
+// parseName looks s up in byName (Kafka's spelling, as compile writes it:
+// the common case, one map lookup per field of a binding file), then with
+// surrounding space trimmed and case ignored.
+func parseName[K ~int8](names map[K]string, byName map[string]K, kind, s string) (K, error) {
+	if k, ok := byName[s]; ok {
+		return k, nil
+	}
+	if k, ok := byName[strings.ToUpper(strings.TrimSpace(s))]; ok {
+		return k, nil
 	}
 	valid := make([]string, 0, len(names))
 	for _, n := range names {
@@ -123,22 +142,22 @@ func parseName[K ~int8](names map[K]string, kind, s string) (K, error) {
 // ParseResourceType parses a Kafka resource type name such as TOPIC. Case is
 // ignored.
 func ParseResourceType(s string) (ResourceType, error) {
-	return parseName(resourceTypeNames, "resource type", s)
+	return parseName(resourceTypeNames, resourceTypesByName, "resource type", s)
 }
 
 // ParsePatternType parses LITERAL or PREFIXED.
 func ParsePatternType(s string) (PatternType, error) {
-	return parseName(patternTypeNames, "pattern type", s)
+	return parseName(patternTypeNames, patternTypesByName, "pattern type", s)
 }
 
 // ParseOperation parses a Kafka operation name such as DESCRIBE_CONFIGS.
 func ParseOperation(s string) (Operation, error) {
-	return parseName(operationNames, "operation", s)
+	return parseName(operationNames, operationsByName, "operation", s)
 }
 
 // ParsePermission parses ALLOW or DENY.
 func ParsePermission(s string) (Permission, error) {
-	return parseName(permissionNames, "permission", s)
+	return parseName(permissionNames, permissionsByName, "permission", s)
 }
 
 // Valid reports whether t is a resource type kafkaguard knows.
