@@ -16,9 +16,12 @@ import (
 type AuditOptions struct {
 	PKIDir     string // the CA directory; "" skips the certificates check
 	SecretsDir string // the SCRAM secrets store; "" skips login verification
-	WarnWithin time.Duration
-	Now        time.Time
-	Log        io.Writer // progress lines; nil discards
+	// LoginConcurrency is how many SCRAM logins run at once;
+	// scram.DefaultLoginConcurrency when zero.
+	LoginConcurrency int
+	WarnWithin       time.Duration
+	Now              time.Time
+	Log              io.Writer // progress lines; nil discards
 	// Progress, when set, is told how far long steps are (the logins as
 	// every SCRAM user): what, and done of total.
 	Progress func(what string, done, total int)
@@ -95,11 +98,11 @@ func (w *Workspace) Audit(ctx context.Context, cfg *cluster.Config, o AuditOptio
 		if err != nil {
 			return audit.Result{}, err
 		}
-		var progress func(done, total int)
+		vo := scram.VerifyOptions{Concurrency: o.LoginConcurrency}
 		if o.Progress != nil {
-			progress = func(done, total int) { o.Progress("audit "+name+": logging in as SCRAM users", done, total) }
+			vo.Progress = func(done, total int) { o.Progress("audit "+name+": logging in as SCRAM users", done, total) }
 		}
-		in.Logins = audit.LiveLogins(s.Client, store, progress)
+		in.Logins = audit.LiveLogins(s.Client, store, vo)
 	}
 	res := audit.Run(ctx, in)
 	logf("audit %s: %d findings in %s", name, len(res.Report.Findings), res.Report.Duration.Round(time.Millisecond))

@@ -31,10 +31,10 @@ func (l liveSCRAM) DescribeSCRAM(ctx context.Context) ([]SCRAMCredential, error)
 }
 
 // LiveLogins is the LoginVerifier of a connected cluster: a real SCRAM login
-// as each user with the password of store; progress (nil: none) is called
-// after each login.
-func LiveLogins(c *cluster.Client, store *scram.Store, progress func(done, total int)) LoginVerifier {
-	return liveLogins{client: c, cfg: c.Config(), store: store, progress: progress}
+// as each user with the password of store, o.Concurrency at a time,
+// resuming TLS sessions (scram.VerifyUsersProgress).
+func LiveLogins(c *cluster.Client, store *scram.Store, o scram.VerifyOptions) LoginVerifier {
+	return liveLogins{client: c, cfg: c.Config(), store: store, opts: o}
 }
 
 // liveLogins adapts scram.VerifyUsers to LoginVerifier.
@@ -42,10 +42,9 @@ type liveLogins struct {
 	client *cluster.Client
 	cfg    *cluster.Config
 	store  *scram.Store
-	// progress is called after each login (scram.VerifyUsersProgress).
-	progress func(done, total int)
+	opts   scram.VerifyOptions
 }
 
 func (l liveLogins) VerifyLogins(ctx context.Context, users []scram.DesiredUser) ([]LoginResult, error) {
-	return scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, l.client.UserName(), l.progress)
+	return scram.VerifyUsersProgress(ctx, l.client, cluster.LoginSCRAM, l.cfg, users, l.store, l.client.UserName(), l.opts)
 }

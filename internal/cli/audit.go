@@ -24,6 +24,7 @@ func auditCommand(e *env) *ucli.Command {
 		&ucli.StringFlag{Name: "clusters", Usage: "audit several clusters: YAML `FILE` naming each cluster's inventory and properties file", EnvVars: envVars("clusters")},
 		&ucli.StringFlag{Name: "pki-dir", Usage: "CA `DIR` (kafkaguard pki): check its certificates' expiry and revocation; the brokers' trust anchor when the properties name no truststore", EnvVars: envVars("pki-dir")},
 		&ucli.StringFlag{Name: "secrets-dir", Usage: "SCRAM secrets store `DIR`: log in as each user with the stored password", EnvVars: envVars("secrets-dir")},
+		loginConcurrencyFlag(),
 		&ucli.StringSliceFlag{Name: "policy", Usage: "directory or .rego `FILE` of your own policies (repeatable)", EnvVars: envVars("policy")},
 		capabilitiesFlag(),
 		policyTimeoutFlag(),
@@ -36,7 +37,7 @@ func auditCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "audit",
 		Usage:     "report drift between the cluster and the inventory, certificate and TLS problems, and risky live ACLs",
-		UsageText: "kafkaguard audit -f INVENTORY --command-config FILE [--pki-dir DIR] [--secrets-dir DIR] [--policy DIR]... [-o " + formatChoices(auditKinds) + "] [--out FILE] [--fail-on SEVERITY] [--warn-within DURATION]\nkafkaguard audit --clusters clusters.yaml [options]",
+		UsageText: "kafkaguard audit -f INVENTORY --command-config FILE [--pki-dir DIR] [--secrets-dir DIR] [--login-concurrency N] [--policy DIR]... [-o " + formatChoices(auditKinds) + "] [--out FILE] [--fail-on SEVERITY] [--warn-within DURATION]\nkafkaguard audit --clusters clusters.yaml [options]",
 		Description: `One run, one report. Each finding has a stable ID, a severity, the resource
 and a one-line fix (the ID table is in docs/audit.md):
   KG1xx ACL drift: bindings missing, extra (managed principals), unmanaged
@@ -98,6 +99,10 @@ func (e *env) audit(c *ucli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--warn-within: %w", err)
 	}
+	workers, err := loginConcurrency(c)
+	if err != nil {
+		return err
+	}
 	format := c.String("output")
 	targets, err := auditTargets(c)
 	if err != nil {
@@ -113,7 +118,7 @@ func (e *env) audit(c *ucli.Context) error {
 	engines := &app.Engines{} // the clusters that share their policies compile the Rego once
 	runs := audit.RunAll(c.Context, targets, func(ctx context.Context, t audit.Target) (audit.Result, error) {
 		o := app.AuditOptions{
-			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, WarnWithin: warnWithin, Now: now, Log: logw,
+			PKIDir: t.PKIDir, SecretsDir: t.SecretsDir, LoginConcurrency: workers, WarnWithin: warnWithin, Now: now, Log: logw,
 			Name: t.Name, Commands: t.Commands(),
 		}
 		if pl != nil {

@@ -55,6 +55,20 @@ func usersConnFlags() []ucli.Flag {
 	return append(flags, usersSecretsDirFlag())
 }
 
+// loginConcurrencyFlag is --login-concurrency of the commands that log in
+// as every SCRAM user (users verify, audit); loginConcurrency reads it.
+func loginConcurrencyFlag() ucli.Flag {
+	return &ucli.IntFlag{Name: "login-concurrency", Value: scram.DefaultLoginConcurrency, Usage: "log in as `N` SCRAM users at once (each login is one short connection)", EnvVars: envVars("login-concurrency")}
+}
+
+func loginConcurrency(c *ucli.Context) (int, error) {
+	n := c.Int("login-concurrency")
+	if n < 1 {
+		return 0, fmt.Errorf("--login-concurrency %d: want 1 or more", n)
+	}
+	return n, nil
+}
+
 func usersSecretsDirFlag() ucli.Flag {
 	return &ucli.StringFlag{Name: "secrets-dir", Value: scram.DefaultSecretsDir, Usage: "secrets store `DIR` (passwords and client configs, mode 0700)", EnvVars: envVars("secrets-dir")}
 }
@@ -221,7 +235,7 @@ func usersVerifyCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:      "verify",
 		Usage:     "log in as every SCRAM user with its stored password",
-		UsageText: "kafkaguard users verify -f INVENTORY --command-config FILE [--secrets-dir DIR] [-o text|json]",
+		UsageText: "kafkaguard users verify -f INVENTORY --command-config FILE [--secrets-dir DIR] [--login-concurrency N] [-o text|json]",
 		Description: `For every SCRAM principal of the inventory: a real SCRAM login with the
 stored password (and one Metadata request), reported as
   ok                  the stored password logs in
@@ -239,8 +253,12 @@ dev cluster) and show as wrong password there; real brokers are fine.
 Examples:
   kafkaguard users verify -f inventory.yaml --command-config admin.properties
   kafkaguard users verify -f inventory.yaml --command-config admin.properties -o json | jq '.[] | select(.status != "ok")'`,
-		Flags: append(usersConnFlags(), outputFlag("text", "json")),
+		Flags: append(usersConnFlags(), loginConcurrencyFlag(), outputFlag("text", "json")),
 		Action: func(c *ucli.Context) error {
+			workers, err := loginConcurrency(c)
+			if err != nil {
+				return err
+			}
 			s, err := openUsersSession(e, c)
 			if err != nil {
 				return err
@@ -249,7 +267,8 @@ Examples:
 			start := time.Now()
 			s.logf("logging in as %d SCRAM users", len(s.Users))
 			pl := e.progress()
-			results, err := scram.VerifyUsersProgress(c.Context, s.Client, cluster.LoginSCRAM, s.Client.Config(), s.Users, s.store, s.Client.UserName(), pl.fn("logging in as SCRAM users"))
+			results, err := scram.VerifyUsersProgress(c.Context, s.Client, cluster.LoginSCRAM, s.Client.Config(), s.Users, s.store, s.Client.UserName(),
+				scram.VerifyOptions{Concurrency: workers, Progress: pl.fn("logging in as SCRAM users")})
 			pl.finish()
 			if err != nil {
 				return connectHint(err, s.Client.Config())

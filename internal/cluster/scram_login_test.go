@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -85,5 +86,34 @@ func TestLoginSCRAMReportsAListenerWithoutTheMechanism(t *testing.T) {
 	}
 	if errors.Is(err, ErrLoginRejected) {
 		t.Fatalf("reported as a rejected login: %v", err)
+	}
+}
+
+func TestTicketPoolHandsEachTicketOutOnceButTheLast(t *testing.T) {
+	p := NewLoginSessions().cache
+	if _, ok := p.Get("b1"); ok {
+		t.Fatal("empty pool returned a session")
+	}
+	a, b, c := &tls.ClientSessionState{}, &tls.ClientSessionState{}, &tls.ClientSessionState{}
+	p.Put("b1", a)
+	p.Put("b1", b)
+	p.Put("b1", c)
+	for i, want := range []*tls.ClientSessionState{c, b, a, a} {
+		if got, ok := p.Get("b1"); !ok || got != want {
+			t.Fatalf("get %d: %p, want %p", i, got, want)
+		}
+	}
+	if _, ok := p.Get("b2"); ok {
+		t.Fatal("another broker's session returned")
+	}
+	p.Put("b1", nil) // a failed resumption
+	if _, ok := p.Get("b1"); ok {
+		t.Fatal("Put(nil) kept the broker's sessions")
+	}
+	for range ticketsPerBroker + 10 {
+		p.Put("b1", &tls.ClientSessionState{})
+	}
+	if n := len(p.byKey["b1"]); n != ticketsPerBroker {
+		t.Fatalf("%d sessions kept, want %d", n, ticketsPerBroker)
 	}
 }
