@@ -7,9 +7,13 @@
 //
 //	DIR/ca.pem         the CA certificate
 //	DIR/ca-key.pem     the CA private key (0600)
-//	DIR/index.json     every certificate issued (serial, kind, name, paths, revocation);
-//	                   a directory without one (a CA made elsewhere) starts empty
-//	DIR/certs/S.pem    a copy of each issued certificate, by serial (hex)
+//	DIR/certs/S.pem    one per issued certificate, by serial (hex): its record
+//	                   (a JSON line), then the certificate
+//	DIR/index.json     the compact index: records as of the last compaction,
+//	                   revocations, renewal links, CRL number; a directory
+//	                   without one (a CA made elsewhere) starts empty
+//	DIR/txn/S.pem      an issue or renewal not yet committed (txn.go)
+//	DIR/sequence       the issue-order number of the last record
 //	DIR/issued/        default output directory for NAME.pem and NAME-key.pem
 //
 // All files are written atomically; keys get mode 0600; nothing is
@@ -165,8 +169,20 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, CACertFile), certPEM, certFilePerm); err != nil {
 		return nil, err
 	}
+	// A new CA starts a new, empty index: the record files, transactions
+	// and sequence of the one it replaces go first, so that a kill cannot
+	// leave them next to the new index.
+	if err := removeRecords(dir); err != nil {
+		return nil, err
+	}
 	idx := &index{Version: indexVersion, CASerial: serialHex(cert.SerialNumber)}
 	if err := idx.save(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, txnDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create ca directory: %w", err)
+	}
+	if err := fsutil.SyncDir(dir); err != nil {
 		return nil, err
 	}
 	return newCA(dir, cert, key)
@@ -207,7 +223,7 @@ func Open(dir string) (*CA, error) {
 	if !publicKeysEqual(key.Public(), cert.PublicKey) {
 		return nil, fmt.Errorf("ca key %s does not belong to certificate %s", keyPath, certPath)
 	}
-	if _, err := loadIndex(dir); err != nil {
+	if _, err := readIndexHeader(dir); err != nil {
 		return nil, err
 	}
 	return newCA(dir, cert, key)
@@ -236,10 +252,32 @@ func OpenReadOnly(dir string) (*CA, error) {
 	if !cert.IsCA {
 		return nil, fmt.Errorf("read ca certificate %s: not a ca certificate (basic constraints CA:FALSE)", certPath)
 	}
-	if _, err := loadIndex(dir); err != nil {
+	if _, err := readIndexHeader(dir); err != nil {
 		return nil, err
 	}
 	return &CA{dir: dir, cert: cert}, nil
+}
+
+// removeRecords removes the record files, pending transactions and
+// sequence of a CA that Init replaces.
+func removeRecords(dir string) error {
+	for _, d := range []string{CertsDir, txnDir} {
+		names, err := readDirNames(filepath.Join(dir, d))
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if copyRE.MatchString(n) {
+				if err := os.Remove(filepath.Join(dir, d, n)); err != nil {
+					return fmt.Errorf("remove the replaced ca's records: %w", err)
+				}
+			}
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, sequenceFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the replaced ca's records: %w", err)
+	}
+	return nil
 }
 
 func errNoKey(dir string) error {

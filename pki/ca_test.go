@@ -340,9 +340,15 @@ func TestIssueWritesChainKeyCopyAndIndex(t *testing.T) {
 	if _, _, _, err := pkcs12.DecodeChain(p12, "wrong"); err == nil {
 		t.Error("svc.p12 opens with a wrong password")
 	}
+	// certs/SERIAL.pem is the record (a JSON line) and the certificate,
+	// which openssl and ReadCertificate read past the line.
 	copyPEM, err := os.ReadFile(filepath.Join(dir, CertsDir, is.Serial+".pem"))
-	if err != nil || !bytes.Equal(copyPEM, blocks0(chain)) {
-		t.Errorf("copy in certs/: %v", err)
+	line, certPEM, _ := bytes.Cut(copyPEM, []byte("\n"))
+	if err != nil || !bytes.Equal(certPEM, blocks0(chain)) || !bytes.Contains(line, []byte(`"serial":"`+is.Serial+`"`)) {
+		t.Errorf("record file in certs/: %v\n%s", err, copyPEM)
+	}
+	if c, err := ReadCertificate(filepath.Join(dir, CertsDir, is.Serial+".pem")); err != nil || !c.Equal(is.Cert) {
+		t.Errorf("ReadCertificate(record file) = %v", err)
 	}
 	idx, err := loadIndex(dir)
 	if err != nil || len(idx.Certs) != 1 {

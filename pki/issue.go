@@ -223,7 +223,7 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if spec.csr != nil && p12Password != "" {
 		return nil, errors.New("a PKCS12 keystore needs the private key, which stays with the CSR's owner")
 	}
-	idx, unlock, err := ca.lockIndex()
+	unlock, _, err := ca.lock()
 	if err != nil {
 		return nil, err
 	}
@@ -245,9 +245,10 @@ func (ca *CA) issue(spec leafSpec, name, outDir string, force bool, rules, p12Pa
 	if err := ca.prepareDirs(paths); err != nil {
 		return nil, err
 	}
-	rec.Pending = true // superseded records are linked on commit
-	idx.Certs = append(idx.Certs, rec)
-	if err := ca.saveLeaf(idx, l, rec, paths, p12Password); err != nil {
+	if rec.Seq, err = ca.nextSeq(); err != nil {
+		return nil, err
+	}
+	if err := ca.saveLeaf(l, rec, paths, p12Password); err != nil {
 		return nil, err
 	}
 	return rec.issued(l, principal), nil
@@ -273,12 +274,15 @@ func (r Record) issued(l *leaf, principal string) *Issued {
 	}
 }
 
-// prepareDirs creates the output directory and DIR/certs; the files
+// prepareDirs creates the output directory, DIR/certs and DIR/txn; the files
 // themselves are written by saveLeaf, after everything that can fail on bad
 // input has been checked.
 func (ca *CA) prepareDirs(paths outPaths) error {
 	if err := os.MkdirAll(filepath.Dir(paths.cert), 0o755); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
-	return os.MkdirAll(filepath.Join(ca.dir, CertsDir), 0o755)
+	if err := os.MkdirAll(filepath.Join(ca.dir, CertsDir), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Join(ca.dir, CertsDir), err)
+	}
+	return os.MkdirAll(filepath.Join(ca.dir, txnDir), 0o755)
 }

@@ -58,7 +58,7 @@ func (ca *CA) List(now time.Time, warnWithin time.Duration) ([]CertInfo, error) 
 	}
 	out := make([]CertInfo, 0, len(idx.Certs))
 	for _, r := range idx.Certs {
-		cert, err := ca.readCopy(r)
+		cert, err := ca.readCopyCached(idx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -92,6 +92,14 @@ func status(r Record, now time.Time, warnWithin time.Duration) string {
 		return StatusExpiring
 	}
 	return StatusValid
+}
+
+// readCopyCached is readCopy without reading a record file twice.
+func (ca *CA) readCopyCached(idx *index, r Record) (*x509.Certificate, error) {
+	if cert := idx.certs[r.Serial]; cert != nil {
+		return cert, nil
+	}
+	return ca.readCopy(r)
 }
 
 func (ca *CA) readCopy(r Record) (*x509.Certificate, error) {
@@ -252,13 +260,14 @@ func (ca *CA) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		}
 		principal, _ := PrincipalFromCert(l.cert, j.old.MappingRules)
 		rec := newRecord(j.old.Kind, j.old.Name, l, j.paths, j.old.MappingRules)
-		rec.Renews = j.old.Serial
-		rec.Pending = true // the old record is linked on commit
+		rec.Renews = j.old.Serial // the old record is linked when read
 		if err := ca.prepareDirs(j.paths); err != nil {
 			return res, err
 		}
-		idx.Certs = append(idx.Certs, rec)
-		if err := ca.saveLeaf(idx, l, rec, j.paths, req.PKCS12Password); err != nil {
+		if rec.Seq, err = ca.nextSeq(); err != nil {
+			return res, err
+		}
+		if err := ca.saveLeaf(l, rec, j.paths, req.PKCS12Password); err != nil {
 			return res, err
 		}
 		res.Renewed = append(res.Renewed, rec.issued(l, principal))

@@ -1,7 +1,10 @@
 package pki
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -10,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
@@ -17,24 +22,32 @@ import (
 )
 
 // An issue or renewal writes several files (key, certificate chain,
-// keystore, the CA's copy) and the index. A kill between two of them must
-// not leave a new key next to an old certificate, nor a deployed certificate
-// the index does not know (it could not be revoked). So each one is a
-// transaction:
+// keystore, the CA's record with its copy of the certificate). A kill
+// between two of them must not leave a new key next to an old certificate,
+// nor a deployed certificate the CA does not know (it could not be
+// revoked). So each one is a transaction, which rewrites no file that grows
+// with the number of certificates:
 //
-//  1. stage: write NAME-key.pem, NAME.pem, NAME.p12 as FILE.pending-SERIAL
-//     and certs/SERIAL.pem, each fsynced, and fsync their directories;
-//  2. intent: append the record with pending=true to index.json (atomic,
-//     fsynced) — from here on the transaction rolls forward;
-//  3. deploy: rename the staged key, keystore, then certificate into place
-//     and fsync the directory;
-//  4. commit: clear pending, link the superseded record, save the index.
+//  1. stage and intend: write NAME-key.pem, NAME.p12, NAME.pem as
+//     FILE.pending-SERIAL and the record (a JSON line + the certificate) as
+//     DIR/txn/SERIAL.pem; bump DIR/sequence; fsync all of them and their
+//     directories at once — from here on the transaction rolls forward;
+//  2. deploy: rename the staged key, keystore, then certificate into place
+//     and fsync their directory;
+//  3. commit: rename DIR/txn/SERIAL.pem to DIR/certs/SERIAL.pem and fsync
+//     both directories. What it replaces (the certificate it renews, or the
+//     current ones of its name and kind) is linked when the records are
+//     read, in issue order, and stored by the next compaction of
+//     index.json.
 //
 // Every writer holds the CA lock and, on taking it, finishes what a killed
-// writer left (recoverIndex): staged files are renamed into place and the
-// record committed; staged and temporary files without an intent are
-// removed. A crash before step 2 leaves the old files deployed and in the
-// index; after it, recovery completes the new ones.
+// writer left (recover): a transaction whose staged (or already deployed)
+// files are all whole — the key matches the certificate, the chain is the
+// certificate and the CA, the keystore has the recorded hash — is deployed
+// and committed; one cut short in step 1 is undone (its staged files and
+// record removed), and nothing of it was deployed. Step 1 checks instead of
+// ordering, so its fsyncs run concurrently: an issue costs about three
+// fsync round trips, whatever the number of certificates.
 
 const stagedInfix = ".pending-"
 
@@ -58,164 +71,435 @@ func deployOrder(p outPaths) []string {
 	return out
 }
 
-// saveLeaf runs the transaction for rec, which the caller appended to idx
-// with Pending set.
-func (ca *CA) saveLeaf(idx *index, l *leaf, rec Record, paths outPaths, p12Password string) (err error) {
-	files := map[string][]byte{}
-	perms := map[string]os.FileMode{}
+// txnFiles are the contents of a transaction's files.
+type txnFiles struct {
+	data  map[string][]byte
+	perms map[string]os.FileMode
+}
+
+// leafFiles encodes l's key, chain and keystore for paths.
+func (ca *CA) leafFiles(l *leaf, paths outPaths, p12Password string) (txnFiles, error) {
+	f := txnFiles{data: map[string][]byte{}, perms: map[string]os.FileMode{}}
+	var err error
 	if paths.key != "" {
-		if files[paths.key], err = encodeKeyPEM(l.key); err != nil {
-			return err
+		if f.data[paths.key], err = encodeKeyPEM(l.key); err != nil {
+			return f, err
 		}
-		perms[paths.key] = fsutil.SecretPerm
+		f.perms[paths.key] = fsutil.SecretPerm
 	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
-	files[paths.cert] = append(append([]byte{}, l.certPEM...), caPEM...)
-	perms[paths.cert] = certFilePerm
+	f.data[paths.cert] = ca.chainPEM(l.certPEM)
+	f.perms[paths.cert] = certFilePerm
 	if paths.p12 != "" {
-		if files[paths.p12], err = pkcs12.Modern2023.Encode(l.key, l.cert, []*x509.Certificate{ca.cert}, p12Password); err != nil {
-			return fmt.Errorf("encode pkcs12 keystore: %w", err)
+		if f.data[paths.p12], err = pkcs12.Modern2023.Encode(l.key, l.cert, []*x509.Certificate{ca.cert}, p12Password); err != nil {
+			return f, fmt.Errorf("encode pkcs12 keystore: %w", err)
 		}
-		perms[paths.p12] = fsutil.SecretPerm
+		f.perms[paths.p12] = fsutil.SecretPerm
 	}
-	copyPath := filepath.Join(ca.dir, filepath.FromSlash(rec.Copy))
+	return f, nil
+}
+
+// chainPEM is what NAME.pem holds: the certificate, then the CA's.
+func (ca *CA) chainPEM(certPEM []byte) []byte {
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+	return append(append([]byte{}, certPEM...), caPEM...)
+}
+
+// saveLeaf runs the transaction for rec, the record of l, with the CA lock
+// held.
+func (ca *CA) saveLeaf(l *leaf, rec Record, paths outPaths, p12Password string) (err error) {
+	files, err := ca.leafFiles(l, paths, p12Password)
+	if err != nil {
+		return err
+	}
+	if paths.p12 != "" {
+		rec.PKCS12SHA256 = sha256Hex(files.data[paths.p12])
+	}
+	recordData, err := encodeRecordFile(rec, l.certPEM)
+	if err != nil {
+		return err
+	}
+	txnPath := filepath.Join(ca.dir, txnDir, rec.Serial+".pem")
+	order := deployOrder(paths)
 	intent := false
 	defer func() {
 		if err != nil && !intent { // nothing deployed: undo the staging
-			for f := range files {
+			os.Remove(txnPath)
+			for _, f := range order {
 				os.Remove(stagedPath(f, rec.Serial))
 			}
-			os.Remove(copyPath)
 		}
 	}()
-	// 1. stage
-	for _, f := range deployOrder(paths) {
-		if err = fsutil.WriteFileSynced(stagedPath(f, rec.Serial), files[f], perms[f]); err != nil {
+	// 1. stage and intend: write everything, then fsync it all at once.
+	var open []*os.File
+	defer func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}()
+	for _, f := range order {
+		fh, err := writeUnsynced(stagedPath(f, rec.Serial), files.data[f], files.perms[f])
+		if err != nil {
 			return err
 		}
+		open = append(open, fh)
 	}
-	if err = fsutil.WriteFileAtomic(copyPath, l.certPEM, certFilePerm); err != nil {
+	fh, err := writeUnsynced(txnPath, recordData, certFilePerm)
+	if err != nil {
 		return err
 	}
-	if err = syncDirs(paths); err != nil {
+	open = append(open, fh)
+	seq, err := ca.writeSequence(rec.Seq)
+	if err != nil {
 		return err
 	}
-	// 2. intent
-	if err = idx.save(ca.dir); err != nil {
+	open = append(open, seq)
+	if ca.crashAt == "staging" {
+		// Killed before the fsyncs, by a power loss that lost the chain.
+		os.Truncate(stagedPath(paths.cert, rec.Serial), 0)
+		intent = true // a kill runs no cleanup
+		return errCrash
+	}
+	if err := syncAll(open, append(fileDirs(order), filepath.Dir(txnPath))); err != nil {
 		return err
 	}
 	intent = true
 	if ca.crashAt == "intent" {
 		return errCrash
 	}
-	// 3. deploy, 4. commit
+	// 2. deploy and commit
 	if ca.crashAt == "key" && paths.key != "" {
 		os.Rename(stagedPath(paths.key, rec.Serial), paths.key)
 		return errCrash
 	}
-	if err = deploy(rec); err != nil {
+	if err = ca.deployAndCommit(rec); err != nil {
 		return fmt.Errorf("%w (the next pki command or 'pki doctor' completes it)", err)
 	}
-	commit(idx, rec.Serial)
-	return idx.save(ca.dir)
+	return nil
 }
 
 var errCrash = errors.New("simulated crash")
 
-func syncDirs(p outPaths) error {
-	seen := map[string]bool{}
-	for _, f := range deployOrder(p) {
-		d := filepath.Dir(f)
-		if !seen[d] {
-			seen[d] = true
-			if err := fsutil.SyncDir(d); err != nil {
-				return err
+// writeUnsynced creates path (mode perm whatever the umask) with data and
+// returns it open, for syncAll.
+func writeUnsynced(path string, data []byte, perm os.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	err = f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// syncAll fsyncs files and directories concurrently and returns the first
+// error: the file system commits concurrent fsyncs together, so this costs
+// about one fsync instead of one per file.
+func syncAll(files []*os.File, dirs []string) error {
+	errs := make(chan error, len(files)+len(dirs))
+	for _, f := range files {
+		go func() {
+			if err := f.Sync(); err != nil {
+				errs <- fmt.Errorf("sync %s: %w", f.Name(), err)
+				return
 			}
+			errs <- nil
+		}()
+	}
+	for _, d := range dirs {
+		go func() { errs <- fsutil.SyncDir(d) }()
+	}
+	var first error
+	for range len(files) + len(dirs) {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
+}
+
+// fileDirs lists the distinct directories of files.
+func fileDirs(files []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range files {
+		if d := filepath.Dir(f); !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func recPaths(r Record) outPaths {
 	return outPaths{cert: r.CertPath, key: r.KeyPath, p12: r.PKCS12Path}
 }
 
-// deploy renames r's staged files into place (those still staged).
+// deploy renames r's staged files into place (those still staged) and
+// fsyncs their directories.
 func deploy(r Record) error {
+	if err := renameStaged(r); err != nil {
+		return err
+	}
+	return syncAll(nil, fileDirs(deployOrder(recPaths(r))))
+}
+
+func renameStaged(r Record) error {
 	for _, f := range deployOrder(recPaths(r)) {
 		err := os.Rename(stagedPath(f, r.Serial), f)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("deploy %s: %w", f, err)
 		}
 	}
-	return syncDirs(recPaths(r))
+	return nil
 }
 
-// commit clears the pending mark of serial and links what it replaces: the
-// certificate it renews, or (an issue --force) the current ones of the same
-// name and kind.
-func commit(idx *index, serial string) {
-	rec := idx.find(serial)
-	if rec == nil {
-		return
+// deployAndCommit renames r's staged files into place, then moves its
+// record from DIR/txn to DIR/certs, and fsyncs their directories at once.
+// (A kill between two renames leaves the record in DIR/txn, which the next
+// writer completes. Should a power loss keep the commit but not a rename
+// before it, the staged file stays behind and 'pki doctor' deploys it.)
+// DIR/txn itself needs no fsync: a record left in both places is
+// committed again.
+func (ca *CA) deployAndCommit(r Record) error {
+	if err := renameStaged(r); err != nil {
+		return err
 	}
-	rec.Pending = false
-	name, kind, renews := rec.Name, rec.Kind, rec.Renews
-	if renews != "" {
-		if old := idx.find(renews); old != nil && old.SupersededBy == "" {
-			old.SupersededBy = serial
+	if ca.crashAt == "deployed" {
+		return errCrash
+	}
+	from := filepath.Join(ca.dir, txnDir, r.Serial+".pem")
+	to := filepath.Join(ca.dir, CertsDir, r.Serial+".pem")
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("commit %s: %w", to, err)
+	}
+	return syncAll(nil, append(fileDirs(deployOrder(recPaths(r))), filepath.Dir(to)))
+}
+
+// writeSequence records seq as the last record's in DIR/sequence and
+// returns the file, open, for syncAll.
+func (ca *CA) writeSequence(seq int64) (*os.File, error) {
+	path := filepath.Join(ca.dir, sequenceFile)
+	return writeUnsynced(path, []byte(strconv.FormatInt(seq, 10)+"\n"), certFilePerm)
+}
+
+// nextSeq is the seq of the next record: one more than DIR/sequence's, or,
+// when that file is missing or unreadable, than every record's.
+func (ca *CA) nextSeq() (int64, error) {
+	data, err := os.ReadFile(filepath.Join(ca.dir, sequenceFile))
+	if err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && n >= 0 {
+			return n + 1, nil
+		}
+	}
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	for _, r := range idx.Certs {
+		last = max(last, r.Seq)
+	}
+	return last + 1, nil
+}
+
+// link records what r replaced, as its commit did: the certificate it
+// renews, or (an issue) the current ones of the same name and kind.
+func link(idx *index, r Record) {
+	if r.Renews != "" {
+		if old := idx.find(r.Renews); old != nil && old.SupersededBy == "" {
+			old.SupersededBy = r.Serial
 		}
 		return
 	}
 	for i := range idx.Certs {
-		r := &idx.Certs[i]
-		if r.Serial != serial && r.Name == name && r.Kind == kind && !r.Pending && r.SupersededBy == "" && r.RevokedAt == nil {
-			r.SupersededBy = serial
+		o := &idx.Certs[i]
+		if o.Serial != r.Serial && o.Name == r.Name && o.Kind == r.Kind && !o.Pending && o.SupersededBy == "" && o.RevokedAt == nil {
+			o.SupersededBy = r.Serial
 		}
 	}
 }
 
-// recoverIndex finishes or undoes what a killed writer left, with the CA
-// lock held: it returns one line per action and saves idx if it changed.
-func (ca *CA) recoverIndex(idx *index) ([]string, error) {
+// recover brings the CA to version 2 and completes or undoes every
+// interrupted transaction, with the CA lock held; it returns one line per
+// action.
+func (ca *CA) recover() ([]string, error) {
+	hdr, err := readIndexHeader(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	var actions []string
+	if hdr.absent || hdr.version == legacyIndexVersion {
+		if actions, err = ca.migrate(); err != nil {
+			return nil, err
+		}
+	}
+	names, err := readDirNames(filepath.Join(ca.dir, txnDir))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		serial, ok := strings.CutSuffix(n, ".pem")
+		if !ok || !copyRE.MatchString(n) {
+			continue // not an intent: a leftover for doctor
+		}
+		a, err := ca.recoverTxn(serial)
+		if err != nil {
+			return actions, err
+		}
+		actions = append(actions, a)
+	}
+	return actions, nil
+}
+
+// migrate rewrites a version 1 index.json (or writes a missing one) as
+// version 2, completing the pending records version 1 kept in it, and
+// creates DIR/txn.
+func (ca *CA) migrate() ([]string, error) {
+	idx, err := loadIndex(ca.dir)
+	if err != nil {
+		return nil, err
+	}
+	if idx.CASerial == "" && ca.cert != nil {
+		idx.CASerial = serialHex(ca.cert.SerialNumber)
+	}
+	actions, err := ca.recoverLegacy(idx)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(ca.dir, txnDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Join(ca.dir, txnDir), err)
+	}
+	if err := fsutil.SyncDir(ca.dir); err != nil {
+		return nil, err
+	}
+	return actions, idx.save(ca.dir)
+}
+
+// recoverLegacy finishes or undoes the pending records of a version 1
+// index.json (whose staged files were written before the record).
+func (ca *CA) recoverLegacy(idx *index) ([]string, error) {
 	var actions []string
 	var keep []Record
-	changed := false
+	var committed []string
 	for _, r := range idx.Certs {
-		if !r.Pending {
+		if !r.Pending || r.inTxn {
 			keep = append(keep, r)
 			continue
 		}
-		changed = true
 		if err := deploy(r); err != nil {
 			return nil, err
 		}
 		if serial, _ := deployedSerial(r.CertPath); serial == r.Serial {
+			r.Pending = false
 			keep = append(keep, r)
-			actions = append(actions, fmt.Sprintf("completed the interrupted %s of %s %s (serial %s)", txnKind(r), r.Kind, r.Name, r.Serial))
+			committed = append(committed, r.Serial)
+			actions = append(actions, completedAction(r))
 			continue
 		}
 		// Its files are gone and another certificate is deployed: undo.
 		os.Remove(filepath.Join(ca.dir, filepath.FromSlash(r.Copy)))
-		actions = append(actions, fmt.Sprintf("rolled back the interrupted %s of %s %s (serial %s): its files are missing", txnKind(r), r.Kind, r.Name, r.Serial))
+		actions = append(actions, rolledBackAction(r))
 	}
-	if changed {
-		idx.Certs = keep
-		for _, r := range keep {
-			if r.Pending {
-				commit(idx, r.Serial)
-			}
-		}
-		if err := idx.save(ca.dir); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range ca.leftovers(idx) {
-		if err := os.Remove(f); err == nil {
-			actions = append(actions, "removed leftover file "+f)
+	idx.Certs = keep
+	for _, s := range committed {
+		if r := idx.find(s); r != nil {
+			link(idx, *r)
 		}
 	}
 	return actions, nil
+}
+
+func completedAction(r Record) string {
+	return fmt.Sprintf("completed the interrupted %s of %s %s (serial %s)", txnKind(r), r.Kind, r.Name, r.Serial)
+}
+
+func rolledBackAction(r Record) string {
+	return fmt.Sprintf("rolled back the interrupted %s of %s %s (serial %s): its files are missing", txnKind(r), r.Kind, r.Name, r.Serial)
+}
+
+// recoverTxn completes the transaction of serial in DIR/txn when every file
+// it stages is whole (staged or already deployed), and undoes it otherwise.
+func (ca *CA) recoverTxn(serial string) (string, error) {
+	txnPath := filepath.Join(ca.dir, txnDir, serial+".pem")
+	data, err := os.ReadFile(txnPath)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", txnPath, err)
+	}
+	var r Record
+	var cert *x509.Certificate
+	if isRecordFile(data) {
+		r, cert, err = parseRecordFile(data, serial)
+	} else {
+		err = errors.New("not a record")
+	}
+	if err != nil {
+		// Cut short before its fsync: nothing of it was deployed.
+		if err := os.Remove(txnPath); err != nil {
+			return "", err
+		}
+		return "removed the incomplete transaction record " + txnPath, nil
+	}
+	paths := recPaths(r)
+	whole := true
+	for _, f := range deployOrder(paths) {
+		if !ca.fileIsWhole(stagedPath(f, serial), f, paths, r, cert) && !ca.fileIsWhole(f, f, paths, r, cert) {
+			whole = false
+		}
+	}
+	if !whole {
+		for _, f := range deployOrder(paths) {
+			os.Remove(stagedPath(f, serial))
+		}
+		if err := os.Remove(txnPath); err != nil {
+			return "", err
+		}
+		return rolledBackAction(r), nil
+	}
+	if seq, err := ca.nextSeq(); err == nil && seq <= r.Seq {
+		f, err := ca.writeSequence(r.Seq)
+		if err != nil {
+			return "", err
+		}
+		err = syncAll([]*os.File{f}, nil)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	if err := ca.deployAndCommit(r); err != nil {
+		return "", err
+	}
+	return completedAction(r), nil
+}
+
+// fileIsWhole reports whether path holds what the transaction of r writes
+// to target: the key of cert, the chain of cert and the CA, or the keystore
+// with the recorded hash.
+func (ca *CA) fileIsWhole(path, target string, paths outPaths, r Record, cert *x509.Certificate) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	switch target {
+	case paths.key:
+		key, err := parseKeyPEM(data)
+		return err == nil && publicKeysEqual(key.Public(), cert.PublicKey)
+	case paths.p12:
+		return r.PKCS12SHA256 != "" && sha256Hex(data) == r.PKCS12SHA256
+	}
+	return ca.cert != nil && bytes.Equal(data, ca.chainPEM(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})))
 }
 
 func txnKind(r Record) string {
@@ -225,17 +509,22 @@ func txnKind(r Record) string {
 	return "issue"
 }
 
-// leftovers lists temporary and staged files in the CA dir, certs/ and the
-// directories certificates were issued to, plus certificate copies that no
-// index record names.
+// leftovers lists temporary and staged files in the CA dir, certs/, txn/
+// and the directories certificates were issued to, certificate copies that
+// no record names, and transaction records that do not parse.
 func (ca *CA) leftovers(idx *index) []string {
-	dirs := map[string]bool{ca.dir: true, filepath.Join(ca.dir, CertsDir): true, filepath.Join(ca.dir, IssuedDir): true}
-	copies := map[string]bool{}
+	certsDir, txn := filepath.Join(ca.dir, CertsDir), filepath.Join(ca.dir, txnDir)
+	dirs := map[string]bool{ca.dir: true, certsDir: true, txn: true, filepath.Join(ca.dir, IssuedDir): true}
+	copies, pending := map[string]bool{}, map[string]bool{}
 	for _, r := range idx.Certs {
 		for _, f := range deployOrder(recPaths(r)) {
 			dirs[filepath.Dir(f)] = true
 		}
-		copies[filepath.Base(filepath.FromSlash(r.Copy))] = true
+		if r.inTxn {
+			pending[r.Serial+".pem"] = true
+		} else {
+			copies[filepath.Base(filepath.FromSlash(r.Copy))] = true
+		}
 	}
 	var out []string
 	for d := range dirs {
@@ -243,19 +532,47 @@ func (ca *CA) leftovers(idx *index) []string {
 		if err != nil {
 			continue
 		}
-		inCerts := d == filepath.Join(ca.dir, CertsDir)
 		for _, e := range entries {
 			n := e.Name()
 			if !e.Type().IsRegular() {
 				continue
 			}
-			if leftoverRE.MatchString(n) || inCerts && copyRE.MatchString(n) && !copies[n] {
+			if leftoverRE.MatchString(n) || d == certsDir && copyRE.MatchString(n) && !copies[n] || d == txn && !pending[n] {
 				out = append(out, filepath.Join(d, n))
 			}
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// removeLeftovers removes what leftovers lists and says so. Staged files
+// of a current committed record (a commit that a power loss kept while a
+// rename before it was lost) are whole: they are deployed instead.
+func (ca *CA) removeLeftovers(idx *index) []string {
+	var actions []string
+	for _, r := range idx.Certs {
+		if r.inTxn || r.Pending || r.SupersededBy != "" || r.RevokedAt != nil {
+			continue
+		}
+		staged, whole := 0, true
+		for _, f := range deployOrder(recPaths(r)) {
+			if _, err := os.Lstat(stagedPath(f, r.Serial)); err == nil {
+				staged++
+				cert, err := ca.readCopyCached(idx, r)
+				whole = whole && err == nil && ca.fileIsWhole(stagedPath(f, r.Serial), f, recPaths(r), r, cert)
+			}
+		}
+		if staged > 0 && whole && deploy(r) == nil {
+			actions = append(actions, fmt.Sprintf("deployed the staged files of %s %s (serial %s)", r.Kind, r.Name, r.Serial))
+		}
+	}
+	for _, f := range ca.leftovers(idx) {
+		if err := os.Remove(f); err == nil {
+			actions = append(actions, "removed leftover file "+f)
+		}
+	}
+	return actions
 }
 
 var copyRE = regexp.MustCompile(`^[0-9A-F]+\.pem$`)
@@ -317,14 +634,19 @@ func (ca *CA) Check() ([]string, error) {
 }
 
 // Doctor takes the CA lock, completes or undoes interrupted issues and
-// renewals and removes leftover files; it needs no CA key. It returns the
-// actions taken and the problems that remain (Check after repair).
+// renewals, removes leftover files and compacts the record files into
+// index.json; it needs no CA key. It returns the actions taken and the
+// problems that remain (Check after repair).
 func (ca *CA) Doctor() (actions, remaining []string, err error) {
-	idx, unlock, err := ca.lockIndexRaw()
+	unlock, actions, err := ca.lock()
 	if err != nil {
 		return nil, nil, err
 	}
-	actions, err = ca.recoverIndex(idx)
+	idx, err := loadIndex(ca.dir)
+	if err == nil {
+		actions = append(actions, ca.removeLeftovers(idx)...)
+		err = idx.save(ca.dir)
+	}
 	unlock()
 	if err != nil {
 		return actions, nil, err

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func reissueCrashedAt(t *testing.T, step string) (*CA, string, Record) {
 	}
 	old := currentOf(t, ca, "c1")
 	ca.crashAt = step
-	if _, err := ca.IssueClient(ClientRequest{Name: "c1", Force: true}); err != errCrash {
+	if _, err := ca.IssueClient(ClientRequest{Name: "c1", Force: true}); !errors.Is(err, errCrash) {
 		t.Fatalf("err = %v, want the simulated crash", err)
 	}
 	return ca, dir, old
@@ -156,4 +157,118 @@ func TestDoctorRollsBackAndRemovesLeftovers(t *testing.T) {
 		t.Fatalf("current %s, want the old %s kept", cur.Serial, old.Serial)
 	}
 	assertDeployedMatches(t, old)
+}
+
+// An issue killed while staging (its chain never written) is undone by the
+// next writer: nothing of it was deployed, the old certificate stays.
+func TestNextWriterUndoesIssueKilledWhileStaging(t *testing.T) {
+	ca, dir, old := reissueCrashedAt(t, "staging")
+	ca.crashAt = ""
+	if p, _ := ca.Check(); len(p) == 0 || !strings.Contains(p[0], "interrupted issue") {
+		t.Fatalf("Check = %q, want the interrupted issue", p)
+	}
+	if _, err := ca.IssueClient(ClientRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	if cur := currentOf(t, ca, "c1"); cur.Serial != old.Serial {
+		t.Fatalf("current c1 %s, want the old %s", cur.Serial, old.Serial)
+	}
+	assertDeployedMatches(t, old)
+	if names, _ := readDirNames(filepath.Join(dir, txnDir)); len(names) != 0 {
+		t.Fatalf("txn/ still holds %v", names)
+	}
+	if p, _ := ca.Check(); len(p) != 0 {
+		t.Fatalf("Check after recovery = %q", p)
+	}
+}
+
+// An issue killed after its files were deployed but before its record was
+// committed is committed by the next writer.
+func TestNextWriterCommitsIssueKilledAfterDeploy(t *testing.T) {
+	ca, _, old := reissueCrashedAt(t, "deployed")
+	ca.crashAt = ""
+	if _, err := ca.IssueClient(ClientRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	cur := currentOf(t, ca, "c1")
+	if cur.Serial == old.Serial || cur.Pending {
+		t.Fatalf("current c1 %+v, want the committed new one", cur)
+	}
+	assertDeployedMatches(t, cur)
+}
+
+// A transaction record cut short before its fsync (it does not parse) is
+// removed; doctor says so.
+func TestDoctorRemovesAnIncompleteTransactionRecord(t *testing.T) {
+	ca, dir := newTestCA(t, InitOptions{})
+	path := filepath.Join(dir, txnDir, "0A1B2C.pem")
+	os.WriteFile(path, []byte(`{"seq":1,"ser`), 0o644)
+	if p, _ := ca.Check(); len(p) != 1 || !strings.Contains(p[0], path) {
+		t.Fatalf("Check = %q, want the leftover record", p)
+	}
+	actions, remaining, err := ca.Doctor()
+	if err != nil || len(remaining) != 0 || len(actions) != 1 || !strings.Contains(actions[0], "incomplete transaction record") {
+		t.Fatalf("Doctor = %q, %q, %v", actions, remaining, err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("incomplete record not removed")
+	}
+}
+
+// Should a power loss keep a commit but lose the renames before it (a file
+// system that does not order them), the staged files stay next to the old
+// ones: doctor deploys them, since the record says they are current.
+func TestDoctorDeploysStagedFilesOfACommittedRecord(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	if _, err := ca.IssueClient(ClientRequest{Name: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	old := currentOf(t, ca, "c1")
+	oldKey, _ := os.ReadFile(old.KeyPath)
+	oldChain, _ := os.ReadFile(old.CertPath)
+	if _, err := ca.IssueClient(ClientRequest{Name: "c1", Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	cur := currentOf(t, ca, "c1")
+	for f, data := range map[string][]byte{cur.KeyPath: oldKey, cur.CertPath: oldChain} {
+		os.Rename(f, stagedPath(f, cur.Serial))
+		os.WriteFile(f, data, 0o600)
+	}
+	actions, remaining, err := ca.Doctor()
+	if err != nil || len(remaining) != 0 || len(actions) != 1 || !strings.HasPrefix(actions[0], "deployed the staged files") {
+		t.Fatalf("Doctor = %q, %q, %v", actions, remaining, err)
+	}
+	assertDeployedMatches(t, cur)
+}
+
+// DIR/sequence lost: the next issue numbers on from the records.
+func TestIssueOrderSurvivesALostSequenceFile(t *testing.T) {
+	ca, dir := newTestCA(t, InitOptions{})
+	a, _ := ca.IssueClient(ClientRequest{Name: "a"})
+	b, _ := ca.IssueClient(ClientRequest{Name: "b"})
+	os.Remove(filepath.Join(dir, sequenceFile))
+	c, err := ca.IssueClient(ClientRequest{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a:" + a.Serial, "b:" + b.Serial, "c:" + c.Serial}
+	if got := listNames(t, ca); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("List = %v, want %v", got, want)
+	}
+}
+
+// init --force starts an empty index: the replaced CA's record files are
+// not read as the new one's.
+func TestInitForceDropsTheRecordFiles(t *testing.T) {
+	ca, dir := newTestCA(t, InitOptions{})
+	if _, err := ca.IssueClient(ClientRequest{Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := Init(dir, InitOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listNames(t, ca); len(got) != 0 {
+		t.Fatalf("List after init --force = %v, want none", got)
+	}
 }

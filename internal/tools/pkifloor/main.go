@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -51,7 +52,8 @@ func main() {
 // signs a client-auth certificate with crypto/x509 and writes the same
 // files: DIR/issued/NAME.pem (certificate + CA), DIR/issued/NAME-key.pem
 // (PKCS#8, mode 0600) and the CA's record of it, DIR/certs/SERIAL.pem (a
-// JSON line + the certificate), each fsynced, then both directories.
+// JSON line + the certificate), each fsynced (fsutil.WriteFileSynced: open,
+// write, fsync, close), then both directories.
 func floorIssueClient(dir, name string) error {
 	caPEM, err := os.ReadFile(filepath.Join(dir, pki.CACertFile))
 	if err != nil {
@@ -130,37 +132,14 @@ func floorIssueClient(dir, name string) error {
 		{filepath.Join(certs, hex+".pem"), append(append(record, '\n'), certPEM...), 0o644},
 	}
 	for _, f := range files {
-		if err := writeSynced(f.path, f.data, f.perm); err != nil {
+		if err := fsutil.WriteFileSynced(f.path, f.data, f.perm); err != nil {
 			return err
 		}
 	}
 	for _, d := range []string{issued, certs} {
-		if err := syncDir(d); err != nil {
+		if err := fsutil.SyncDir(d); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func writeSynced(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
