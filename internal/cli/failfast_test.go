@@ -310,6 +310,31 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 	}
 }
 
+// TestUsersApplyReportsNoAnswerAsUnknown holds the AlterUserScramCredentials
+// request of 'users apply': the users it carried are listed unknown (the
+// cluster may hold them), not failed, in text and JSON, and the run exits 1.
+func TestUsersApplyReportsNoAnswerAsUnknown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
+	_, dc, run, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
+	defer dc.Close()
+	_, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials)
+	defer release()
+
+	code, out, errOut := run(append(append([]string{"users", "apply"}, conn...), "--auto-approve")...)
+	unknown := regexp.MustCompile(`(?m)^  \? User:u[12] create unknown: create user u[12]: alter SCRAM credentials: no answer from `).FindAllString(out, -1)
+	if code != ExitError || len(unknown) != 2 || strings.Contains(out, "failed:") ||
+		!strings.Contains(out, "Users applied: 0 created, 0 changed, 0 removed, 0 failed, 2 unknown (no answer: ") ||
+		!strings.Contains(errOut, "kafkaguard: applied 0 of 2 user changes (0 failed, 2 unknown) in ") {
+		t.Fatalf("users apply: exit %d, want 1 and 2 unknown users\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(append(append([]string{"users", "apply"}, conn...), "--auto-approve", "-o", "json")...)
+	if code != ExitError || strings.Count(out, `"status": "unknown"`) != 2 || strings.Contains(out, `"failed"`) {
+		t.Fatalf("users apply -o json: exit %d, want 1 and 2 unknown\n%s\n%s", code, out, errOut)
+	}
+}
+
 // TestApplyStopsWhenTheBrokerHangsOnQuotas holds the AlterClientQuotas
 // request: apply gives up after one --timeout, reports the quota changes
 // unknown (not failed) and exits 1; once the held request is committed, a

@@ -91,12 +91,28 @@ func failedCount(results []scram.Result) int {
 	return n
 }
 
+// unknownCount counts the results whose request got no answer.
+func unknownCount(results []scram.Result) int {
+	n := 0
+	for _, r := range results {
+		if r.Status() == "unknown" {
+			n++
+		}
+	}
+	return n
+}
+
 // doneSummary is "applied 2 of 3 user changes (1 failed)": how many of the
-// results succeeded and how many failed, so that no count reads as success
-// that was not.
+// results succeeded and how many failed (and, when there are any, how many
+// got no answer: "(0 failed, 1 unknown)"), so that no count reads as
+// success that was not.
 func doneSummary(verb, noun string, results []scram.Result) string {
-	failed := failedCount(results)
-	return fmt.Sprintf("%s %d of %s (%d failed)", verb, len(results)-failed, plural(len(results), noun), failed)
+	notDone, unknown := failedCount(results), unknownCount(results)
+	counts := fmt.Sprintf("%d failed", notDone-unknown)
+	if unknown > 0 {
+		counts += fmt.Sprintf(", %d unknown", unknown)
+	}
+	return fmt.Sprintf("%s %d of %s (%s)", verb, len(results)-notDone, plural(len(results), noun), counts)
 }
 
 // plural is "1 user", "2 users": n and noun, with an s unless n is 1.
@@ -122,11 +138,17 @@ func resultsError(results []scram.Result, noun string) error {
 }
 
 func writeUsersApplyText(w io.Writer, results []scram.Result) {
-	var created, changed, removed, repaired, failed int
+	var created, changed, removed, repaired, failed, unknown int
 	for _, r := range results {
-		if r.Err != nil {
+		switch r.Status() {
+		case "failed":
 			failed++
 			fmt.Fprintf(w, "  ! User:%s %s failed: %s\n", r.User, r.Action, oneLine(r.Err.Error()))
+			continue
+		case "unknown":
+			// Sent, but no answer came: the cluster may hold the change.
+			unknown++
+			fmt.Fprintf(w, "  ? User:%s %s unknown: %s\n", r.User, r.Action, oneLine(r.Err.Error()))
 			continue
 		}
 		switch r.Action {
@@ -146,11 +168,15 @@ func writeUsersApplyText(w io.Writer, results []scram.Result) {
 		}
 		fmt.Fprintln(w, line)
 	}
+	counts := fmt.Sprintf("%d created, %d changed, %d removed", created, changed, removed)
 	if repaired > 0 {
-		fmt.Fprintf(w, "Users applied: %d created, %d changed, %d removed, %d repaired, %d failed.\n", created, changed, removed, repaired, failed)
-		return
+		counts += fmt.Sprintf(", %d repaired", repaired)
 	}
-	fmt.Fprintf(w, "Users applied: %d created, %d changed, %d removed, %d failed.\n", created, changed, removed, failed)
+	counts += fmt.Sprintf(", %d failed", failed)
+	if unknown > 0 {
+		counts += fmt.Sprintf(", %d unknown (no answer: once the cluster answers, run apply again: it converges)", unknown)
+	}
+	fmt.Fprintf(w, "Users applied: %s.\n", counts)
 }
 
 type jsonResult struct {

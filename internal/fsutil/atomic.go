@@ -18,6 +18,22 @@ const SecretPerm fs.FileMode = 0o600
 // directory and a rename, so a reader sees either the old file or the new one,
 // never a half-written one. The file gets mode perm regardless of the umask.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	if err := WriteFileAtomicNoDirSync(path, data, perm); err != nil {
+		return err
+	}
+	// The rename is durable only once the directory entry is on disk.
+	if err := SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteFileAtomicNoDirSync is WriteFileAtomic without the fsync of the
+// directory: the file's content is on disk before the rename, but the rename
+// itself is durable only after the caller's SyncDir. It is for a batch of
+// files in one directory: write them all, then one SyncDir, before anything
+// relies on them surviving a crash.
+func WriteFileAtomicNoDirSync(path string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -47,10 +63,6 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	ok = true
-	// The rename is durable only once the directory entry is on disk.
-	if err := SyncDir(dir); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	return nil
 }
 

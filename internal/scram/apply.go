@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
+	"sync"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
@@ -35,12 +37,16 @@ type Result struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// Status is "ok" or "failed".
+// Status is "ok", "failed", or "unknown" when the request got no answer
+// (cluster.ErrNoAnswer): the cluster may hold the change.
 func (r Result) Status() string {
-	if r.Err != nil {
-		return "failed"
+	switch {
+	case r.Err == nil:
+		return "ok"
+	case errors.Is(r.Err, cluster.ErrNoAnswer):
+		return "unknown"
 	}
-	return "ok"
+	return "failed"
 }
 
 // Applier applies a users plan: upserts (with salted credentials derived
@@ -52,6 +58,13 @@ type Applier struct {
 	Log      io.Writer      // progress lines (never secrets); nil = none
 	// Batch is how many users one request carries; BatchSize when 0.
 	Batch int
+	// Workers is how many credentials are derived at once;
+	// runtime.GOMAXPROCS(0) when 0.
+	Workers int
+
+	// syncDir makes a batch's renames durable (fsutil.SyncDir when nil);
+	// tests make it fail, or crash, between the writes and the fsync.
+	syncDir func(dir string) error
 }
 
 func (a *Applier) batch() int {
@@ -88,8 +101,14 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // person may drop NAME.password in place before apply); otherwise a new one
 // is generated and stored, with both client configs, before the upsert, and
 // removed again (or the older configs put back) when the upsert fails; a
-// repair rewrites missing client configs without touching the cluster. Results are per change, in plan order; one failure never hides
-// another.
+// repair rewrites missing client configs without touching the cluster.
+// Results are per change, in plan order; one failure never hides another.
+//
+// Each batch is readied before its request (prepare): its credentials are
+// derived on every core and its files written, then made durable by one
+// fsync of the store directory; only then is the request sent. So a kill at
+// any point leaves every user the cluster may hold with its files on disk,
+// and files of users never sent are what a re-run reuses or rewrites.
 //
 // When ctx ends (Ctrl-C) it stops before the next request: the request in
 // flight runs to its end (without ctx's cancellation, within the client's
@@ -103,77 +122,50 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 	inFlight := context.WithoutCancel(ctx)
 	tried := make([]bool, len(p.Changes))
 	results := make([]Result, len(p.Changes))
-	type pending struct {
-		i     int
-		pw    string
-		fresh bool
-		old   configSnapshot // the client configs before this apply wrote them
-	}
-	// undo puts the store back as it was for a change whose upsert was never
-	// sent or failed: a fresh password and its configs go (nothing on the
-	// cluster uses them), older configs come back.
-	undo := func(u pending) {
-		if u.fresh {
-			_ = a.Store.Remove(p.Changes[u.i].User)
-			return
-		}
-		u.old.restore()
-	}
-	var ups []pending
-	var upsReq []cluster.SCRAMUpsert
+	var upserts []int // indexes of the changes with an upsert, in plan order
 	for i, c := range p.Changes {
 		results[i] = Result{User: c.User, Action: c.Action}
-		if c.Action == ActionRepair {
+		switch {
+		case c.Action == ActionRepair:
 			results[i].Err = a.repair(c)
-			continue
+			tried[i] = true
+		case c.Upsert:
+			upserts = append(upserts, i)
+		default:
+			tried[i] = true // deletions only: the done filters below judge them
 		}
-		if !c.Upsert {
-			continue
-		}
-		pw, fresh, err := passwordFor(a.Store, c.User)
-		var up cluster.SCRAMUpsert
-		if err == nil {
-			up, err = newUpsert(c.User, c.Mechanism, c.Iterations, pw)
-		}
-		if err == nil && fresh {
-			err = a.Store.WritePassword(c.User, pw)
-		}
-		// The client configs are written before the upsert is sent, so an
-		// interrupt (or kill) after it never leaves a user on the cluster
-		// without them.
-		old := snapshotConfigs(a.Store, c.User)
-		if err == nil {
-			if err = a.Store.WriteClientConfigs(c.User, c.Mechanism, pw, a.Settings); err != nil {
-				err = fmt.Errorf("user %s: write client configs: %w", c.User, err)
-				undo(pending{i: i, fresh: fresh, old: old})
-			}
-		}
-		if err == nil {
-			ups = append(ups, pending{i: i, pw: pw, fresh: fresh, old: old})
-			upsReq = append(upsReq, up)
-		}
-		results[i].Err = err
 	}
-	for i, c := range p.Changes {
-		tried[i] = !c.Upsert || results[i].Err != nil // settled before any request
-	}
-	for start := 0; start < len(upsReq); start += a.batch() {
-		end := min(start+a.batch(), len(upsReq))
+	for start := 0; start < len(upserts); start += a.batch() {
 		if ctx.Err() != nil {
-			for _, u := range ups[start:] {
-				undo(u) // never sent
+			return triedResults(results, tried, nil) // nothing of the rest was written
+		}
+		batch := upserts[start:min(start+a.batch(), len(upserts))]
+		ready := a.prepare(p, batch, results)
+		for _, i := range batch {
+			tried[i] = results[i].Err != nil // could not be readied: settled
+		}
+		if ctx.Err() != nil {
+			for _, u := range ready {
+				a.undo(p.Changes[u.i].User, u) // never sent
 			}
 			return triedResults(results, tried, nil)
 		}
-		res, reqErr := a.Admin.AlterSCRAM(inFlight, nil, upsReq[start:end])
+		if len(ready) == 0 {
+			continue
+		}
+		req := make([]cluster.SCRAMUpsert, len(ready))
+		for k, u := range ready {
+			req[k] = u.up
+		}
+		res, reqErr := a.Admin.AlterSCRAM(inFlight, nil, req)
 		userErr := batchErrors(res, reqErr)
-		for _, u := range ups[start:end] {
+		for _, u := range ready {
 			tried[u.i] = true
 			c := p.Changes[u.i]
 			if uerr := userErr(c.User); uerr != nil {
 				results[u.i].Err = fmt.Errorf("%s user %s: %w", c.Action, c.User, uerr)
 				if !errors.Is(uerr, cluster.ErrNoAnswer) {
-					undo(u) // refused: the cluster does not use the new files
+					a.undo(c.User, u) // refused: the cluster does not use the new files
 				} // no answer: the cluster may hold the credential, so its password stays
 				continue
 			}
@@ -183,9 +175,6 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			a.logf("%sd SCRAM user %s (%s, %d iterations)", c.Action, c.User, c.Mechanism, c.Iterations)
 		}
 		if errors.Is(reqErr, cluster.ErrNoAnswer) {
-			for _, u := range ups[end:] {
-				undo(u) // never sent
-			}
 			return triedResults(results, tried, func(i int) bool { return len(p.Changes[i].Delete) == 0 })
 		}
 	}
@@ -252,6 +241,145 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	return results
+}
+
+// writeConcurrency is how many users' files are written at once. Writing is
+// waiting for fsyncs, not CPU: many in flight let the filesystem commit
+// them together (a journal commit serves every fsync waiting for it), while
+// the derivations go on.
+const writeConcurrency = 16
+
+// prepared is an upsert ready to send: its credential derived and its files
+// written.
+type prepared struct {
+	i     int // the change's index in the plan
+	pw    string
+	fresh bool           // pw was generated by this apply
+	old   configSnapshot // the client configs before this apply wrote them
+	up    cluster.SCRAMUpsert
+}
+
+func (a *Applier) workers() int {
+	if a.Workers > 0 {
+		return a.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// prepare readies the upserts of one request, batch (indexes of p.Changes):
+// the salted credentials are derived by Workers goroutines (CPU), each
+// user's files are written (temporary file, fsync, rename) by
+// writeConcurrency writers as soon as its credential is ready, and then one
+// fsync of the store directory makes the batch's renames durable. A change
+// that cannot be readied gets its error in results (its files as they were);
+// the others come back in plan order, their files on disk. When the
+// directory fsync fails, none is ready: their files are taken back.
+func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared {
+	slots := make([]prepared, len(batch))
+	written := make([]bool, len(batch))
+	jobs := make(chan int, len(batch))
+	for k := range batch {
+		jobs <- k
+	}
+	close(jobs)
+	derived := make(chan int, len(batch))
+	var derivers, writers sync.WaitGroup
+	for range min(a.workers(), len(batch)) {
+		derivers.Go(func() {
+			for k := range jobs {
+				i := batch[k]
+				u, err := derive(a.Store, p.Changes[i])
+				if err != nil {
+					results[i].Err = err
+					continue
+				}
+				u.i = i
+				slots[k] = u
+				derived <- k
+			}
+		})
+	}
+	for range min(writeConcurrency, len(batch)) {
+		writers.Go(func() {
+			for k := range derived {
+				if err := a.writeFiles(p.Changes[slots[k].i], &slots[k]); err != nil {
+					results[slots[k].i].Err = err
+					continue
+				}
+				written[k] = true
+			}
+		})
+	}
+	derivers.Wait()
+	close(derived)
+	writers.Wait()
+	var ready []prepared
+	for k, ok := range written {
+		if ok {
+			ready = append(ready, slots[k])
+		}
+	}
+	if len(ready) == 0 {
+		return nil
+	}
+	syncDir := a.syncDir
+	if syncDir == nil {
+		syncDir = fsutil.SyncDir
+	}
+	if err := syncDir(a.Store.Dir); err != nil {
+		for _, u := range ready {
+			user := p.Changes[u.i].User
+			results[u.i].Err = fmt.Errorf("user %s: write secrets: %w", user, err)
+			a.undo(user, u)
+		}
+		return nil
+	}
+	return ready
+}
+
+// derive finds c's password (stored, or a new one) and salts it for c's
+// credential: the CPU-bound part of readying an upsert, which writes nothing.
+func derive(store *Store, c UserChange) (prepared, error) {
+	pw, fresh, err := passwordFor(store, c.User)
+	if err != nil {
+		return prepared{}, err
+	}
+	up, err := newUpsert(c.User, c.Mechanism, c.Iterations, pw)
+	if err != nil {
+		return prepared{}, err
+	}
+	return prepared{pw: pw, fresh: fresh, up: up}, nil
+}
+
+// writeFiles writes u's new password (when fresh) and both client configs,
+// each through a synced temporary file and a rename, leaving the directory
+// fsync to prepare. The client configs are written before the upsert is
+// sent, so an interrupt (or kill) after it never leaves a user on the
+// cluster without them. On failure what it wrote is taken back.
+func (a *Applier) writeFiles(c UserChange, u *prepared) error {
+	write := fsutil.WriteFileAtomicNoDirSync
+	if u.fresh {
+		if err := a.Store.writePassword(write, c.User, u.pw); err != nil {
+			return err
+		}
+	}
+	u.old = snapshotConfigs(a.Store, c.User)
+	if err := a.Store.writeClientConfigs(write, c.User, c.Mechanism, u.pw, a.Settings); err != nil {
+		a.undo(c.User, *u)
+		return fmt.Errorf("user %s: write client configs: %w", c.User, err)
+	}
+	return nil
+}
+
+// undo puts the store back as it was for user's upsert u when it was never
+// sent or failed: a fresh password and its configs go (nothing on the
+// cluster uses them), older configs come back.
+func (a *Applier) undo(user string, u prepared) {
+	if u.fresh {
+		_ = a.Store.Remove(user)
+		return
+	}
+	u.old.restore()
 }
 
 // repair regenerates c's missing client configs from the stored password,

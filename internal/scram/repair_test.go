@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -179,5 +180,205 @@ func TestApplyRepairRewritesTheConfigsWithoutTouchingTheCluster(t *testing.T) {
 	}
 	if fi, err := os.Stat(store.PropertiesPath("u")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode: %v %v", fi, err)
+	}
+}
+
+// recordingAdmin is a fakeAdmin that keeps every credential upserted, so a
+// test can check that each user's stored password is the one the cluster
+// holds.
+type recordingAdmin struct {
+	fakeAdmin
+	requests int
+	upserted map[string]cluster.SCRAMUpsert
+}
+
+func newRecordingAdmin() *recordingAdmin {
+	return &recordingAdmin{fakeAdmin: fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{}}, upserted: map[string]cluster.SCRAMUpsert{}}
+}
+
+func (r *recordingAdmin) AlterSCRAM(ctx context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error) {
+	r.requests++
+	for _, u := range up {
+		r.upserted[u.User] = u
+	}
+	for _, d := range del {
+		r.creds[d.User] = slices.DeleteFunc(r.creds[d.User], func(c cluster.SCRAMCredentialInfo) bool { return c.Mechanism == d.Mechanism })
+	}
+	return r.fakeAdmin.AlterSCRAM(ctx, del, up)
+}
+
+// checkConverged fails unless every desired user is on the cluster with a
+// credential made from the password its store holds, and has its three
+// files, each mode 0600.
+func checkConverged(t *testing.T, ra *recordingAdmin, store *Store, desired []DesiredUser) {
+	t.Helper()
+	if again := PlanUsers(desired, ra.creds, acl.Scope{}, false, ""); !again.Empty() {
+		t.Fatalf("re-plan not empty: %+v", again.Changes)
+	}
+	for _, d := range desired {
+		pw, err := store.Password(d.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Name, err)
+		}
+		up := ra.upserted[d.Name]
+		cred, err := DeriveWithSalt(d.Mechanism, pw, up.Salt, up.Iterations)
+		if err != nil || !bytes.Equal(cred.SaltedPassword, up.SaltedPassword) {
+			t.Errorf("%s: the stored password is not the one on the cluster (%v)", d.Name, err)
+		}
+		for _, path := range []string{store.PasswordPath(d.Name), store.PropertiesPath(d.Name), store.LibrdkafkaPath(d.Name)} {
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Errorf("%s: %v", d.Name, err)
+				continue
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %04o, want 0600", path, fi.Mode().Perm())
+			}
+			if data, _ := os.ReadFile(path); !strings.Contains(string(data), pw) {
+				t.Errorf("%s does not hold the stored password", path)
+			}
+		}
+	}
+}
+
+func desiredUsers(n int) []DesiredUser {
+	out := make([]DesiredUser, n)
+	for i := range out {
+		mech := SHA512
+		if i%3 == 0 {
+			mech = SHA256
+		}
+		out[i] = DesiredUser{Name: fmt.Sprintf("u%03d", i), Mechanism: mech, Iterations: 4096}
+	}
+	return out
+}
+
+// A batch whose directory fsync fails is never sent: its users fail, their
+// new files are taken back, the other batches go on, and a re-run creates
+// just those users.
+func TestApplyDirSyncFailureSendsNothingOfTheBatchAndReRunConverges(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	desired := desiredUsers(10)
+	ra := newRecordingAdmin()
+	syncs := 0
+	a := &Applier{Admin: ra, Store: store, Batch: 4, Workers: 3, syncDir: func(string) error {
+		syncs++
+		if syncs == 2 {
+			return errors.New("input/output error")
+		}
+		return nil
+	}}
+	res := a.Apply(context.Background(), PlanUsers(desired, nil, acl.Scope{}, false, ""))
+	if len(res) != len(desired) || ra.requests != 2 {
+		t.Fatalf("%d results, %d requests; want %d and 2 (the failed batch not sent)", len(res), ra.requests, len(desired))
+	}
+	for i, r := range res {
+		if r.User != desired[i].Name {
+			t.Fatalf("result %d is %s, want %s: not in plan order", i, r.User, desired[i].Name)
+		}
+		failed := i >= 4 && i < 8
+		if (r.Err != nil) != failed {
+			t.Errorf("%s: err %v, want failed %v", r.User, r.Err, failed)
+		}
+		if failed && !strings.Contains(r.Err.Error(), "write secrets: input/output error") {
+			t.Errorf("%s: %v", r.User, r.Err)
+		}
+		if failed && (store.Has(r.User) || len(snapshotConfigs(store, r.User)) != 2 || snapshotConfigs(store, r.User)[store.PropertiesPath(r.User)] != nil) {
+			t.Errorf("%s: files of a user never sent were kept", r.User)
+		}
+	}
+	res = (&Applier{Admin: ra, Store: store, Batch: 4}).Apply(context.Background(), PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
+	if len(res) != 4 || res[0].User != "u004" {
+		t.Fatalf("re-run results %+v, want the 4 users of the failed batch", res)
+	}
+	checkConverged(t, ra, store, desired)
+}
+
+// errKilled stands for the process being killed: the applier stops where it
+// is, nothing after that point runs (no undo).
+var errKilled = errors.New("killed")
+
+// A kill between a batch's writes and its directory fsync leaves renamed
+// files that a power loss may or may not keep, and temporary files of the
+// writes it cut short; nothing was sent. Whatever subset survived, a
+// re-run converges: it reuses a surviving password, makes new ones for the
+// lost, rewrites the configs, and every stored password is the cluster's.
+func TestApplyKilledMidBatchBeforeTheDirSyncConverges(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	store, _ := OpenStore(dir, true)
+	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
+	desired := desiredUsers(12)
+	ra := newRecordingAdmin()
+	// u001 already had a password and configs of another mechanism.
+	if err := store.Write("u001", SHA256, "an-older-password-1", cs); err != nil {
+		t.Fatal(err)
+	}
+	ra.creds["u001"] = []cluster.SCRAMCredentialInfo{{Mechanism: SHA256, Iterations: 8192}}
+	func() {
+		defer func() {
+			if r := recover(); r != errKilled {
+				panic(r)
+			}
+		}()
+		a := &Applier{Admin: ra, Store: store, Settings: cs, Batch: 5, syncDir: func(string) error { panic(errKilled) }}
+		a.Apply(context.Background(), PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
+		t.Fatal("the kill did not stop apply")
+	}()
+	if ra.requests != 0 {
+		t.Fatalf("%d requests sent before the directory fsync", ra.requests)
+	}
+	kept, _ := store.Password("u002")
+	// What the crash kept of the first batch's renames: u000 lost its
+	// password, u002 kept everything, u003 lost its configs, u004 lost
+	// everything; a write cut short left a temporary file.
+	for _, p := range []string{store.PasswordPath("u000"), store.PropertiesPath("u003"), store.LibrdkafkaPath("u003"),
+		store.PasswordPath("u004"), store.PropertiesPath("u004"), store.LibrdkafkaPath("u004")} {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".u005.password.tmp-123"), []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	p := PlanUsers(desired, ra.creds, acl.Scope{}, false, "")
+	if err := Precheck(p, store); err != nil {
+		t.Fatalf("re-run refused: %v", err)
+	}
+	for _, r := range (&Applier{Admin: ra, Store: store, Settings: cs, Batch: 5}).Apply(context.Background(), p) {
+		if r.Err != nil {
+			t.Fatalf("re-run: %v", r.Err)
+		}
+	}
+	checkConverged(t, ra, store, desired)
+	if now, _ := store.Password("u002"); now != kept {
+		t.Error("the password that survived the kill was not reused")
+	}
+	if now, _ := store.Password("u001"); now != "an-older-password-1" {
+		t.Error("u001's stored password was replaced")
+	}
+}
+
+// The credentials derived on several cores are each the salted form of the
+// user's own password, whatever the number of workers, and the results and
+// log lines come in plan order.
+func TestParallelApplyKeepsPlanOrderAndPairsEachPasswordWithItsUser(t *testing.T) {
+	desired := desiredUsers(40)
+	var logs []string
+	for _, workers := range []int{1, 4} {
+		store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+		ra := newRecordingAdmin()
+		var log strings.Builder
+		res := (&Applier{Admin: ra, Store: store, Batch: 7, Workers: workers, Log: &log}).Apply(context.Background(), PlanUsers(desired, nil, acl.Scope{}, false, ""))
+		for i, r := range res {
+			if r.Err != nil || r.User != desired[i].Name || r.Note != "new password in "+store.PasswordPath(r.User) {
+				t.Fatalf("workers %d: result %d: %+v", workers, i, r)
+			}
+		}
+		checkConverged(t, ra, store, desired)
+		logs = append(logs, log.String())
+	}
+	if logs[0] != logs[1] {
+		t.Errorf("log lines differ with 1 and 4 workers:\n%s\n---\n%s", logs[0], logs[1])
 	}
 }

@@ -136,25 +136,38 @@ func ReadPasswordFile(path string) (string, error) {
 	return pw, nil
 }
 
+// fileWriter writes one file of the store atomically with mode 0600:
+// fsutil.WriteFileAtomic, or in a batch fsutil.WriteFileAtomicNoDirSync
+// followed by one SyncDir for the whole batch.
+type fileWriter func(path string, data []byte, perm fs.FileMode) error
+
 // WritePassword stores user's password (atomically, 0600), creating the
 // directory when needed.
 func (s *Store) WritePassword(user, password string) error {
+	return s.writePassword(fsutil.WriteFileAtomic, user, password)
+}
+
+func (s *Store) writePassword(write fileWriter, user, password string) error {
 	if err := s.checkWrite(user, password); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(s.PasswordPath(user), []byte(password+"\n"), fsutil.SecretPerm)
+	return write(s.PasswordPath(user), []byte(password+"\n"), fsutil.SecretPerm)
 }
 
 // WriteClientConfigs writes user's NAME.properties and
 // NAME.librdkafka.properties (atomically, 0600).
 func (s *Store) WriteClientConfigs(user, mechanism, password string, cs ClientSettings) error {
+	return s.writeClientConfigs(fsutil.WriteFileAtomic, user, mechanism, password, cs)
+}
+
+func (s *Store) writeClientConfigs(write fileWriter, user, mechanism, password string, cs ClientSettings) error {
 	if err := s.checkWrite(user, password); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(s.PropertiesPath(user), cs.javaProperties(user, mechanism, password), fsutil.SecretPerm); err != nil {
+	if err := write(s.PropertiesPath(user), cs.javaProperties(user, mechanism, password), fsutil.SecretPerm); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(s.LibrdkafkaPath(user), cs.librdkafkaProperties(user, mechanism, password), fsutil.SecretPerm)
+	return write(s.LibrdkafkaPath(user), cs.librdkafkaProperties(user, mechanism, password), fsutil.SecretPerm)
 }
 
 // checkWrite checks what is about to be written for user and creates the
