@@ -3,7 +3,8 @@
 // DNs, compiles it with the policies (under their own deadline) and derives
 // the managed scope and the SCRAM users; Connect dials the cluster with the
 // certificate-principal mapping installed; Plan, Apply and Audit are
-// functions of the connected Session. Every command and the demo call these;
+// functions of the connected Session, and Import turns a cluster or another
+// tool's files into an inventory. Every command and the demo call these;
 // none assembles the pipeline itself.
 package app
 

@@ -12,11 +12,10 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/internal/importer"
-	"github.com/kafkaguard/kafkaguard/internal/scram"
 )
 
 func importCommand(e *env) *ucli.Command {
@@ -88,19 +87,19 @@ func (e *env) runImport(c *ucli.Context) error {
 			}
 		}
 	}
-	opts := importer.Options{From: from, Paths: c.Args().Slice(), KSMDelimiter: delim, WaiverDays: c.Int("waiver-days"), ValidSCRAMName: scram.ValidateUserName}
+	opts := importer.Options{From: from, Paths: c.Args().Slice(), KSMDelimiter: delim, WaiverDays: c.Int("waiver-days")}
 	if c.Bool("verbose") {
 		opts.Log = func(s string) { fmt.Fprintf(e.stderr, "kafkaguard: import: %s\n", s) }
 	}
+	var client *cluster.Client
 	if from == "cluster" {
-		client, err := e.connect(c)
-		if err != nil {
+		var err error
+		if client, err = e.connect(c); err != nil {
 			return err
 		}
 		defer client.Close()
-		opts.Cluster = clusterSource{client}
 	}
-	res, err := importer.Import(ctx, opts)
+	res, err := app.Import(ctx, client, opts)
 	if err != nil {
 		return err
 	}
@@ -183,39 +182,4 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-// clusterSource adapts the cluster client to what import reads.
-type clusterSource struct{ c *cluster.Client }
-
-func (s clusterSource) ACLs(ctx context.Context) ([]acl.Binding, error) {
-	set, err := s.c.DescribeACLs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return set.Bindings(), nil
-}
-
-func (s clusterSource) SCRAMUsers(ctx context.Context) ([]importer.SCRAMUser, error) {
-	users, err := s.c.DescribeSCRAM(ctx)
-	if err != nil {
-		if errors.Is(err, cluster.ErrSCRAMUnsupported) {
-			return nil, nil // no SCRAM users to import on a cluster that cannot have them
-		}
-		return nil, err
-	}
-	out := make([]importer.SCRAMUser, 0, len(users))
-	for name, creds := range users {
-		u := importer.SCRAMUser{Name: name}
-		for _, c := range creds {
-			u.Credentials = append(u.Credentials, importer.SCRAMCredential{Mechanism: c.Mechanism, Iterations: c.Iterations})
-		}
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-func (s clusterSource) ClientQuotas(ctx context.Context) ([]cluster.ClientQuota, error) {
-	return s.c.DescribeClientQuotas(ctx)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/importer"
 	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
@@ -71,7 +72,7 @@ func BenchmarkImportFromCluster100kACLs(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		res, err := importer.Import(ctx, importer.Options{From: "cluster", Cluster: clusterSource{client}})
+		res, err := app.Import(ctx, client, importer.Options{From: "cluster"})
 		if err != nil {
 			b.Fatal(err)
 		}
