@@ -12,6 +12,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/acl/analysis"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 // DiffReport is the effective access change between two sources.
@@ -223,26 +224,26 @@ var riskText = map[string]string{
 func (r DiffReport) WriteMarkdown(w io.Writer) error {
 	s := r.summary()
 	fmt.Fprintf(w, "### kafkaguard: effective access changes\n\n")
-	fmt.Fprintf(w, "From %s to %s, decided with Kafka's authorizer rules.\n\n", mdCode(r.Base), mdCode(r.Head))
+	fmt.Fprintf(w, "From %s to %s, decided with Kafka's authorizer rules.\n\n", textsafe.MarkdownCode(r.Base), textsafe.MarkdownCode(r.Head))
 	if len(r.Changes) == 0 {
 		_, err := fmt.Fprintf(w, "**No effective access changes.**\n")
 		return err
 	}
 	fmt.Fprintf(w, "**%d gained, %d lost** for %d principal(s); **%d risky**.\n\n", s.Gained, s.Lost, s.Principals, s.Risky)
 	for _, rs := range r.rows() {
-		fmt.Fprintf(w, "#### %s\n\n", md(who(rs[0].principal)))
+		fmt.Fprintf(w, "#### %s\n\n", textsafe.Markdown(who(rs[0].principal)))
 		fmt.Fprintf(w, "| | Change | Operations | Resource | Pattern | Host | Risk |\n|---|---|---|---|---|---|---|\n")
 		for _, x := range rs {
 			flag := ""
 			if len(x.risks) > 0 {
 				flag = "⚠️"
 			}
-			name := mdCode(x.name)
+			name := textsafe.MarkdownCodeCell(x.name)
 			if x.pt == acl.PatternLiteral && x.name == acl.Wildcard {
 				name = "`*` (any other name)"
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s %s | %s | %s | %s |\n", flag, changeWord(x.gained), opNames(x.ops),
-				x.typ, name, x.pt, mdCode(x.host), strings.Join(x.risks, ", "))
+				x.typ, name, x.pt, textsafe.MarkdownCodeCell(x.host), strings.Join(x.risks, ", "))
 		}
 		fmt.Fprintln(w)
 	}
@@ -273,32 +274,4 @@ func safe(s string) string {
 	}
 	q := strconv.QuoteToGraphic(s)
 	return q[1 : len(q)-1]
-}
-
-// md escapes text for a markdown table cell: control characters escaped,
-// the characters markdown or HTML would act on backslash-escaped.
-func md(s string) string {
-	var b strings.Builder
-	for _, r := range safe(s) {
-		if strings.ContainsRune("\\`*_[]<>|~&#!()", r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// mdCode shows s as code in a table cell. A code span cannot hold a
-// backtick run of its own length, so the fence is one longer than the
-// longest run, and a pipe is escaped (GitHub splits cells on it even in code).
-func mdCode(s string) string {
-	s = strings.ReplaceAll(safe(s), "|", `\|`)
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return fence + s + fence
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 func init() { registerPlanFormat("markdown", writePlanMarkdown) }
@@ -26,12 +27,7 @@ func writePlanMarkdown(w io.Writer, p *plan.Plan, _ style) error {
 			if note != "" {
 				b.WriteString(note + "\n\n")
 			}
-			var lines strings.Builder
-			for _, c := range changes {
-				lines.WriteString(oneLine(changeLine(c)) + "\n")
-			}
-			fence := markdownFence(lines.String())
-			b.WriteString(fence + "diff\n" + lines.String() + fence + "\n")
+			b.WriteString(markdownDiff(changes))
 		}
 		if asides := sec.Asides(); len(asides) > 0 {
 			fmt.Fprintf(&b, "\n#### %s\n\n", asidesTitle)
@@ -39,11 +35,7 @@ func writePlanMarkdown(w io.Writer, p *plan.Plan, _ style) error {
 				b.WriteString(asidesNote + "\n\n")
 			}
 			for _, a := range asides {
-				line := "- " + markdownCode(a.Item)
-				if a.Reason != "" {
-					line += ": " + markdownText(a.Reason)
-				}
-				b.WriteString(line + "\n")
+				b.WriteString(markdownItem(a.Item, a.Reason))
 			}
 		}
 	}
@@ -55,7 +47,7 @@ func writePlanMarkdown(w io.Writer, p *plan.Plan, _ style) error {
 func markdownWords(sec plan.Section) (title, note, asidesTitle, asidesNote string) {
 	switch s := sec.(type) {
 	case *apply.ACLSection:
-		return "ACLs", "Scope: " + markdownText(aclScopeText(s)) + ".",
+		return "ACLs", "Scope: " + textsafe.Markdown(aclScopeText(s)) + ".",
 			"Drift outside kafkaguard's scope", "Never removed; `--prune-unmanaged` would remove it."
 	case *scram.Section:
 		return "SCRAM users", "", "SCRAM users left alone", ""
@@ -63,46 +55,23 @@ func markdownWords(sec plan.Section) (title, note, asidesTitle, asidesNote strin
 	return sec.Name(), "", sec.Name() + " left alone", ""
 }
 
-// markdownCode is s as a code span, whatever backticks it holds: delimited
-// by a longer run of backticks than any in s (CommonMark), on one line.
-func markdownCode(s string) string {
-	s = oneLine(s)
-	delim := strings.Repeat("`", max(1, longestRun(s, '`')+1))
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return delim + s + delim
-}
-
-// longestRun is the length of the longest run of r in s.
-func longestRun(s string, r rune) int {
-	longest, run := 0, 0
-	for _, c := range s {
-		if c == r {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return longest
-}
-
-// markdownText escapes the characters that would turn plain text into
-// markup (a name may hold any of them) and folds lines.
-func markdownText(s string) string {
-	var b strings.Builder
-	for _, r := range oneLine(s) {
-		if strings.ContainsRune("\\`*_[]<>!|~", r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// markdownFence is a code fence longer than any run of backticks in body, so
+// markdownDiff is changes as a diff block (GitHub colours its + and -
+// lines), one change a line shown as it is (textsafe.Line), fenced so that
 // no name in it can end the block.
-func markdownFence(body string) string {
-	return strings.Repeat("`", max(3, longestRun(body, '`')+1))
+func markdownDiff(changes []plan.Change) string {
+	var lines strings.Builder
+	for _, c := range changes {
+		lines.WriteString(textsafe.Line(changeLine(c)) + "\n")
+	}
+	fence := textsafe.MarkdownFence(lines.String())
+	return fence + "diff\n" + lines.String() + fence + "\n"
+}
+
+// markdownItem is a list item: what is left alone, as code, and why.
+func markdownItem(item, reason string) string {
+	line := "- " + textsafe.MarkdownCode(item)
+	if reason != "" {
+		line += ": " + textsafe.Markdown(reason)
+	}
+	return line + "\n"
 }

@@ -124,16 +124,3 @@ Users: 1 to create, 1 to change, 1 to remove.
 		t.Errorf("markdown users plan:\n%s", buf.String())
 	}
 }
-
-func TestMarkdownCodeSpansHoldAnyBackticks(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":   "`plain`",
-		"a`b":     "``a`b``",
-		"`edge":   "`` `edge ``",
-		"x``y\nz": "```x``y z```",
-	} {
-		if got := markdownCode(in); got != want {
-			t.Errorf("markdownCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

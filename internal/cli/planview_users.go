@@ -63,17 +63,12 @@ func writeUsersPlanMarkdown(w io.Writer, p scram.UserPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### kafkaguard users plan\n\n**%s**\n", p.Summary())
 	if changes := userChangeLines(p); len(changes) > 0 {
-		var lines strings.Builder
-		for _, c := range changes {
-			lines.WriteString(oneLine(changeLine(c)) + "\n")
-		}
-		fence := markdownFence(lines.String())
-		b.WriteString("\n" + fence + "diff\n" + lines.String() + fence + "\n")
+		b.WriteString("\n" + markdownDiff(changes))
 	}
 	if len(p.LeftAlone) > 0 {
 		b.WriteString("\n#### Left alone\n\n")
 		for _, l := range p.LeftAlone {
-			fmt.Fprintf(&b, "- %s: %s\n", markdownCode("User:"+l.User), markdownText(l.Reason))
+			b.WriteString(markdownItem("User:"+l.User, l.Reason))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

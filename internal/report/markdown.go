@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strings"
-	"unicode"
+
+	"github.com/kafkaguard/kafkaguard/internal/textsafe"
 )
 
 func init() {
@@ -24,16 +24,16 @@ func init() {
 //	3 findings (1 error, 2 warnings) from 5 checks on cluster prod-eu in 1.234s.
 //
 // A report that covers several clusters has a Cluster column; checks that
-// could not run get a table of their own. Every cell is one line with
-// Markdown's and HTML's special characters escaped, so a hostile name can
-// neither break the table nor format or link anything.
+// could not run get a table of their own. Every cell is textsafe.Markdown:
+// one line, Markdown's and HTML's special characters escaped, so a hostile
+// name can neither break the table nor format or link anything.
 func renderMarkdown(w io.Writer, r Report) error {
 	bw := bufio.NewWriter(w)
 	tool := r.Tool
 	if tool == "" {
 		tool = "kafkaguard"
 	}
-	fmt.Fprintf(bw, "### %s\n\n", mdCell(tool))
+	fmt.Fprintf(bw, "### %s\n\n", textsafe.Markdown(tool))
 	if len(r.Findings) > 0 {
 		cols := []string{"Severity", "ID", "Check", "Resource", "Message", "Fix", "Location"}
 		several := len(r.Clusters) > 1
@@ -60,7 +60,7 @@ func renderMarkdown(w io.Writer, r Report) error {
 		}
 		fmt.Fprintln(bw)
 	}
-	fmt.Fprintln(bw, mdCell(Summary(r)))
+	fmt.Fprintln(bw, textsafe.Markdown(Summary(r)))
 	return bw.Flush()
 }
 
@@ -80,35 +80,9 @@ func mdRow(w *bufio.Writer, cells ...string) {
 		if c == "---" {
 			w.WriteString(c)
 		} else {
-			w.WriteString(mdCell(c))
+			w.WriteString(textsafe.Markdown(c))
 		}
 		w.WriteString(" |")
 	}
 	w.WriteString("\n")
-}
-
-// mdCell is s on one line with the characters that Markdown or HTML would
-// interpret escaped: backslash escapes for Markdown's punctuation (the pipe
-// that ends a cell included), entities for <, > and &, and the replacement
-// character for control characters.
-func mdCell(s string) string {
-	var b strings.Builder
-	for _, r := range oneLine(s) {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case strings.ContainsRune("\\|`*_[]~#!", r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case unicode.IsControl(r):
-			b.WriteRune(unicode.ReplacementChar)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -329,7 +329,7 @@ func TestMarkdownEscapesCells(t *testing.T) {
 			row = l
 		}
 	}
-	want := "| error | A\\|1 | x | User:\\*evil\\*\\_\\[link\\](http://x) | two lines \\| &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` \ufffd\\[31m |  | a.yaml:3 |"
+	want := "| error | A\\|1 | x | User:\\*evil\\*\\_\\[link\\](http\\://x) | two lines \\| &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` \\\\x1b\\[31m |  | a.yaml:3 |"
 	if row != want {
 		t.Errorf("row\n%s\nwant\n%s", row, want)
 	}

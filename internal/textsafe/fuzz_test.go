@@ -2,7 +2,9 @@ package textsafe
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzWriter: written in any chunks, the writer's output is Escape of the
@@ -23,6 +25,21 @@ func FuzzWriter(f *testing.F) {
 		}
 		if bytes.IndexByte(b.Bytes(), 0x1b) >= 0 {
 			t.Fatal("raw ESC")
+		}
+	})
+}
+
+// FuzzMarkdown: whatever the name, Markdown's output is one valid line with
+// nothing GFM could act on.
+func FuzzMarkdown(f *testing.F) {
+	f.Add("[x](https://evil) <b>&amp; www.x.y | `c` $m$\n# h")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Markdown(s)
+		if strings.ContainsAny(out, "\n\r") || !utf8.ValidString(out) {
+			t.Fatalf("Markdown(%q) = %q: not one valid line", s, out)
+		}
+		if at, what := firstActive(out); at >= 0 {
+			t.Fatalf("Markdown(%q) = %q: %s at %d", s, out, what, at)
 		}
 	})
 }
