@@ -2,7 +2,6 @@ package access
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -23,15 +22,13 @@ type DiffReport struct {
 
 // jsonChange is one change in the documented JSON form (docs/access.md).
 type jsonChange struct {
-	Principal    string   `json:"principal"`
-	Operation    string   `json:"operation"`
-	ResourceType string   `json:"resource_type"`
-	ResourceName string   `json:"resource_name"`
-	PatternType  string   `json:"pattern_type"`
-	Host         string   `json:"host"`
-	Change       string   `json:"change"` // gained | lost
-	Risk         []string `json:"risk"`
-	Example      string   `json:"example"`
+	Principal string `json:"principal"`
+	Operation string `json:"operation"`
+	jsonPattern
+	Host    string   `json:"host"`
+	Change  string   `json:"change"` // gained | lost
+	Risk    []string `json:"risk"`
+	Example string   `json:"example"`
 }
 
 type jsonDiff struct {
@@ -82,45 +79,39 @@ func (r DiffReport) WriteJSON(w io.Writer) error {
 			risk = []string{}
 		}
 		out.Changes = append(out.Changes, jsonChange{
-			Principal: c.Principal, Operation: c.Operation.String(), ResourceType: c.ResourceType.String(),
-			ResourceName: c.ResourceName, PatternType: c.PatternType.String(), Host: c.Host,
-			Change: changeWord(c.Gained), Risk: risk, Example: c.Example,
+			Principal: c.Principal, Operation: c.Operation.String(), jsonPattern: patternOf(c.ResourceType, c.ResourceName, c.PatternType),
+			Host: c.Host, Change: changeWord(c.Gained), Risk: risk, Example: c.Example,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 // row is the changes of one principal on one pattern and host in one
-// direction: the operations together, as people read them.
+// direction (its rowKey): the operations together, as people read them.
 type row struct {
+	rowKey
+	ops   []acl.Operation
+	risks []string
+}
+
+// rowKey is what the changes of one row share.
+type rowKey struct {
 	principal string
 	typ       acl.ResourceType
 	name      string
 	pt        acl.PatternType
 	host      string
 	gained    bool
-	ops       []acl.Operation
-	risks     []string
 }
 
 // rows groups the changes by principal, pattern, host and direction. Each
 // principal's risky rows come first; principals with a risky row first.
 func (r DiffReport) rows() [][]row {
-	type key struct {
-		principal string
-		typ       acl.ResourceType
-		name      string
-		pt        acl.PatternType
-		host      string
-		gained    bool
-	}
-	index := map[key]int{}
+	index := map[rowKey]int{}
 	byPrincipal := map[string][]row{}
 	var order []string
 	for _, c := range r.Changes {
-		k := key{c.Principal, c.ResourceType, c.ResourceName, c.PatternType, c.Host, c.Gained}
+		k := rowKey{c.Principal, c.ResourceType, c.ResourceName, c.PatternType, c.Host, c.Gained}
 		if _, ok := byPrincipal[c.Principal]; !ok {
 			order = append(order, c.Principal)
 		}
@@ -129,7 +120,7 @@ func (r DiffReport) rows() [][]row {
 			continue
 		}
 		index[k] = len(byPrincipal[c.Principal])
-		byPrincipal[c.Principal] = append(byPrincipal[c.Principal], row{c.Principal, c.ResourceType, c.ResourceName, c.PatternType, c.Host, c.Gained, []acl.Operation{c.Operation}, c.Risks})
+		byPrincipal[c.Principal] = append(byPrincipal[c.Principal], row{k, []acl.Operation{c.Operation}, c.Risks})
 	}
 	var out [][]row
 	for _, p := range order {

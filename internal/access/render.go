@@ -95,13 +95,23 @@ type jsonOp struct {
 	By        []acl.Binding `json:"by"`
 }
 
+// jsonPattern is a resource pattern in the documented JSON documents, its
+// three fields inline in the object that holds it.
+type jsonPattern struct {
+	ResourceType string `json:"resource_type"`
+	ResourceName string `json:"resource_name"`
+	PatternType  string `json:"pattern_type"`
+}
+
+func patternOf(typ acl.ResourceType, name string, pt acl.PatternType) jsonPattern {
+	return jsonPattern{typ.String(), name, pt.String()}
+}
+
 type jsonPermission struct {
-	ResourceType string   `json:"resource_type"`
-	ResourceName string   `json:"resource_name"`
-	PatternType  string   `json:"pattern_type"`
-	Host         string   `json:"host"`
-	Allowed      []jsonOp `json:"allowed"`
-	Denied       []jsonOp `json:"denied"`
+	jsonPattern
+	Host    string   `json:"host"`
+	Allowed []jsonOp `json:"allowed"`
+	Denied  []jsonOp `json:"denied"`
 }
 
 type jsonListing struct {
@@ -122,7 +132,7 @@ func jsonOps(ds []analysis.OpDecision) []jsonOp {
 func WriteListJSON(w io.Writer, l analysis.Listing) error {
 	out := jsonListing{Principal: l.Principal, SuperUser: l.SuperUser, Permissions: []jsonPermission{}}
 	for _, p := range l.Permissions {
-		out.Permissions = append(out.Permissions, jsonPermission{p.ResourceType.String(), p.ResourceName, p.PatternType.String(), p.Host, jsonOps(p.Allowed), jsonOps(p.Denied)})
+		out.Permissions = append(out.Permissions, jsonPermission{patternOf(p.ResourceType, p.ResourceName, p.PatternType), p.Host, jsonOps(p.Allowed), jsonOps(p.Denied)})
 	}
 	return writeJSON(w, out)
 }
@@ -229,11 +239,21 @@ func principalLabel(p analysis.GraphPrincipal) string {
 	return p.Principal
 }
 
-// eachGroup writes the graph's nodes team by team, teams sorted, nodes of
-// no team first and outside any group: open starts a team's group and
-// returns what closes it; node writes one node at an indent.
-func eachGroup(g analysis.Graph, ids nodeIDs, open func(i int, team string) (closing string),
-	node func(indent, id, label string, principal bool), w io.Writer) {
+// graphSyntax is how one graph language (DOT, mermaid) writes the access
+// graph's parts; writeGraph lays them out.
+type graphSyntax struct {
+	header, footer string
+	// group opens a team's group (the i-th team) and returns what closes it.
+	group func(i int, team string) (open, closing string)
+	node  func(indent, id, label string, principal bool) string
+	edge  func(from, to, label string, writes bool) string
+}
+
+// writeGraph writes the graph in syn: the header, the nodes team by team
+// (teams sorted; nodes of no team first and outside any group), the edges,
+// the footer.
+func writeGraph(w io.Writer, g analysis.Graph, syn graphSyntax) error {
+	ids := newNodeIDs(g)
 	type member struct {
 		id, label string
 		principal bool
@@ -253,43 +273,54 @@ func eachGroup(g analysis.Graph, ids nodeIDs, open func(i int, team string) (clo
 		add(r.Team, member{ids.resources[r], resourceLabel(r), false})
 	}
 	slices.Sort(order)
+	var b strings.Builder
+	b.WriteString(syn.header)
 	for i, team := range order {
 		indent, closing := "  ", ""
 		if team != "" {
-			indent, closing = "    ", open(i, team)
+			var open string
+			open, closing = syn.group(i, team)
+			indent = "    "
+			b.WriteString(open)
 		}
 		for _, m := range members[team] {
-			node(indent, m.id, m.label, m.principal)
+			b.WriteString(syn.node(indent, m.id, m.label, m.principal))
 		}
-		io.WriteString(w, closing)
+		b.WriteString(closing)
 	}
+	for _, e := range g.Edges {
+		b.WriteString(syn.edge(ids.principals[e.Principal], ids.resources[e.Resource], edgeLabel(e), e.Writes))
+	}
+	b.WriteString(syn.footer)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // WriteDOT writes the graph in graphviz's DOT language: principals (boxes)
 // on the left, resource patterns (ellipses) on the right, one cluster per
 // team, writes as bold red edges, reads as blue edges.
-func WriteDOT(w io.Writer, g analysis.Graph) error {
-	ids := newNodeIDs(g)
-	fmt.Fprintf(w, "digraph access {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n")
-	eachGroup(g, ids, func(i int, team string) string {
-		fmt.Fprintf(w, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, dotQuote("team "+team))
-		return "  }\n"
-	}, func(indent, id, label string, principal bool) {
+func WriteDOT(w io.Writer, g analysis.Graph) error { return writeGraph(w, g, dotSyntax) }
+
+var dotSyntax = graphSyntax{
+	header: "digraph access {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+	footer: "}\n",
+	group: func(i int, team string) (string, string) {
+		return fmt.Sprintf("  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, dotQuote("team "+team)), "  }\n"
+	},
+	node: func(indent, id, label string, principal bool) string {
 		shape := "ellipse"
 		if principal {
 			shape = "box"
 		}
-		fmt.Fprintf(w, "%s%s [label=%s, shape=%s];\n", indent, id, dotQuote(label), shape)
-	}, w)
-	for _, e := range g.Edges {
+		return fmt.Sprintf("%s%s [label=%s, shape=%s];\n", indent, id, dotQuote(label), shape)
+	},
+	edge: func(from, to, label string, writes bool) string {
 		style := `color="#2471a3"`
-		if e.Writes {
+		if writes {
 			style = `color="#c0392b", style=bold`
 		}
-		fmt.Fprintf(w, "  %s -> %s [label=%s, %s];\n", ids.principals[e.Principal], ids.resources[e.Resource], dotQuote(edgeLabel(e)), style)
-	}
-	_, err := fmt.Fprintf(w, "}\n")
-	return err
+		return fmt.Sprintf("  %s -> %s [label=%s, %s];\n", from, to, dotQuote(label), style)
+	},
 }
 
 // dotQuote quotes s as a DOT string: backslashes and quotes escaped, control
@@ -303,27 +334,26 @@ func dotQuote(s string) string {
 // WriteMermaid writes the graph as a mermaid flowchart (it renders in
 // GitHub comments and docs): one subgraph per team, writes as thick arrows
 // (==>), reads as plain ones (-->).
-func WriteMermaid(w io.Writer, g analysis.Graph) error {
-	ids := newNodeIDs(g)
-	fmt.Fprintf(w, "flowchart LR\n  %%%% ==> writes or changes, --> reads or describes only\n")
-	eachGroup(g, ids, func(i int, team string) string {
-		fmt.Fprintf(w, "  subgraph team%d[%s]\n", i, mermaidQuote("team "+team))
-		return "  end\n"
-	}, func(indent, id, label string, principal bool) {
+func WriteMermaid(w io.Writer, g analysis.Graph) error { return writeGraph(w, g, mermaidSyntax) }
+
+var mermaidSyntax = graphSyntax{
+	header: "flowchart LR\n  %% ==> writes or changes, --> reads or describes only\n",
+	group: func(i int, team string) (string, string) {
+		return fmt.Sprintf("  subgraph team%d[%s]\n", i, mermaidQuote("team "+team)), "  end\n"
+	},
+	node: func(indent, id, label string, principal bool) string {
 		if principal {
-			fmt.Fprintf(w, "%s%s[%s]\n", indent, id, mermaidQuote(label))
-		} else {
-			fmt.Fprintf(w, "%s%s[(%s)]\n", indent, id, mermaidQuote(label))
+			return fmt.Sprintf("%s%s[%s]\n", indent, id, mermaidQuote(label))
 		}
-	}, w)
-	for _, e := range g.Edges {
+		return fmt.Sprintf("%s%s[(%s)]\n", indent, id, mermaidQuote(label))
+	},
+	edge: func(from, to, label string, writes bool) string {
 		arrow := "-->"
-		if e.Writes {
+		if writes {
 			arrow = "==>"
 		}
-		fmt.Fprintf(w, "  %s %s|%s| %s\n", ids.principals[e.Principal], arrow, mermaidQuote(edgeLabel(e)), ids.resources[e.Resource])
-	}
-	return nil
+		return fmt.Sprintf("  %s %s|%s| %s\n", from, arrow, mermaidQuote(label), to)
+	},
 }
 
 // mermaidQuote quotes s as a mermaid label: every character that mermaid's
@@ -357,11 +387,9 @@ type jsonGraphPrincipal struct {
 }
 
 type jsonGraphResource struct {
-	ID           string `json:"id"`
-	ResourceType string `json:"resource_type"`
-	ResourceName string `json:"resource_name"`
-	PatternType  string `json:"pattern_type"`
-	Team         string `json:"team"`
+	ID string `json:"id"`
+	jsonPattern
+	Team string `json:"team"`
 }
 
 type jsonGraphEdge struct {
@@ -380,7 +408,7 @@ func WriteGraphJSON(w io.Writer, g analysis.Graph) error {
 		out.Principals = append(out.Principals, jsonGraphPrincipal{ids.principals[p.Principal], p.Principal, p.Team, p.SuperUser})
 	}
 	for _, r := range g.Resources {
-		out.Resources = append(out.Resources, jsonGraphResource{ids.resources[r], r.ResourceType.String(), r.ResourceName, r.PatternType.String(), r.Team})
+		out.Resources = append(out.Resources, jsonGraphResource{ids.resources[r], patternOf(r.ResourceType, r.ResourceName, r.PatternType), r.Team})
 	}
 	for _, e := range g.Edges {
 		ops := make([]string, len(e.Operations))

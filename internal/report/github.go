@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -10,7 +9,7 @@ import (
 )
 
 func init() {
-	register(Format{Name: "github", Usage: "GitHub Actions annotations", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderGitHub(w, r) })})
+	register(Format{Name: "github", Usage: "GitHub Actions annotations", Kinds: KindFindings, Outputter: plain(renderGitHub)})
 }
 
 // renderGitHub writes GitHub Actions workflow commands, one per finding:
@@ -19,8 +18,7 @@ func init() {
 //
 // errors as ::error, warnings as ::warning, info as ::notice; then the summary
 // line as plain output.
-func renderGitHub(w io.Writer, r Report) error {
-	bw := bufio.NewWriter(w)
+func renderGitHub(bw io.Writer, r Report) error {
 	for _, f := range r.Findings {
 		cmd := "notice"
 		switch f.Severity {
@@ -62,8 +60,8 @@ func renderGitHub(w io.Writer, r Report) error {
 	// The summary is plain output, not a command: every value in it is on
 	// one line (oneLine), and the runner's older "##[command]" syntax, which
 	// it finds anywhere in a line, is broken up.
-	fmt.Fprintln(bw, plainLine(summaryLine(r, false)))
-	return bw.Flush()
+	_, err := fmt.Fprintln(bw, plainLine(summaryLine(r, false)))
+	return err
 }
 
 // plainLine keeps a line of plain output from being read as a workflow

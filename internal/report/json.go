@@ -9,12 +9,7 @@ import (
 )
 
 func init() {
-	register(Format{Name: "json", Usage: "stable, documented", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error {
-		if r.Tests != nil {
-			return renderTestsJSON(w, r.Tests)
-		}
-		return renderJSON(w, r)
-	})})
+	register(Format{Name: "json", Usage: "stable, documented", Kinds: KindFindings | KindTests, Outputter: testsOr(plain(renderTestsJSON), plain(renderJSON))})
 }
 
 // The json format (stable; documented in docs/audit.md):
@@ -103,8 +98,8 @@ func renderJSON(w io.Writer, r Report) error {
 
 // renderTestsJSON writes policy test's results as policies.TestResult
 // encodes them (docs/policy.md), "tests": [] when none ran.
-func renderTestsJSON(w io.Writer, res *policies.TestResult) error {
-	out := *res
+func renderTestsJSON(w io.Writer, r Report) error {
+	out := *r.Tests
 	if out.Cases == nil {
 		out.Cases = []policies.TestCase{}
 	}

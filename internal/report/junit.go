@@ -9,12 +9,8 @@ import (
 )
 
 func init() {
-	register(Format{Name: "junit", Usage: "JUnit XML, one testcase per check or test", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error {
-		if r.Tests != nil {
-			r = testsReport(r)
-		}
-		return renderJUnit(w, r)
-	})})
+	register(Format{Name: "junit", Usage: "JUnit XML, one testcase per check or test", Kinds: KindFindings | KindTests,
+		Outputter: testsOr(plain(func(w io.Writer, r Report) error { return renderJUnit(w, testsReport(r)) }), plain(renderJUnit))})
 }
 
 // JUnit XML as Jenkins, GitLab and the GitHub test reporters read it: one

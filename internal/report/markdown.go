@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 
@@ -9,7 +8,7 @@ import (
 )
 
 func init() {
-	register(Format{Name: "markdown", Usage: "a table, for pull request comments", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderMarkdown(w, r) })})
+	register(Format{Name: "markdown", Usage: "a table, for pull request comments", Kinds: KindFindings, Outputter: plain(renderMarkdown)})
 }
 
 // renderMarkdown writes the findings as a GitHub-flavoured Markdown table,
@@ -27,8 +26,7 @@ func init() {
 // could not run get a table of their own. Every cell is textsafe.Markdown:
 // one line, Markdown's and HTML's special characters escaped, so a hostile
 // name can neither break the table nor format or link anything.
-func renderMarkdown(w io.Writer, r Report) error {
-	bw := bufio.NewWriter(w)
+func renderMarkdown(bw io.Writer, r Report) error {
 	tool := r.Tool
 	if tool == "" {
 		tool = "kafkaguard"
@@ -60,8 +58,8 @@ func renderMarkdown(w io.Writer, r Report) error {
 		}
 		fmt.Fprintln(bw)
 	}
-	fmt.Fprintln(bw, textsafe.Markdown(Summary(r)))
-	return bw.Flush()
+	_, err := fmt.Fprintln(bw, textsafe.Markdown(Summary(r)))
+	return err
 }
 
 func slicesRepeat(s string, n int) []string {
@@ -73,16 +71,13 @@ func slicesRepeat(s string, n int) []string {
 }
 
 // mdRow writes one table row; cells are escaped.
-func mdRow(w *bufio.Writer, cells ...string) {
-	w.WriteString("|")
+func mdRow(w io.Writer, cells ...string) {
+	row := "|"
 	for _, c := range cells {
-		w.WriteString(" ")
-		if c == "---" {
-			w.WriteString(c)
-		} else {
-			w.WriteString(textsafe.Markdown(c))
+		if c != "---" {
+			c = textsafe.Markdown(c)
 		}
-		w.WriteString(" |")
+		row += " " + c + " |"
 	}
-	w.WriteString("\n")
+	io.WriteString(w, row+"\n")
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -46,6 +47,32 @@ type Format struct {
 	Usage string // what it is for, a few words for -o's help
 	Kinds Kind   // what it shows
 	Outputter
+}
+
+// Render renders r with the format's Outputter through one buffer, so
+// that a renderer can write piece by piece and w sees few large writes.
+func (f Format) Render(w io.Writer, r Report, o Options) error {
+	bw := bufio.NewWriter(w)
+	if err := f.Outputter.Render(bw, r, o); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// plain adapts a renderer that takes no options.
+func plain(render func(w io.Writer, r Report) error) OutputFunc {
+	return func(w io.Writer, r Report, _ Options) error { return render(w, r) }
+}
+
+// testsOr renders policy test results (a Report with Tests) with tests,
+// and findings with findings: the formats of KindFindings | KindTests.
+func testsOr(tests, findings OutputFunc) OutputFunc {
+	return func(w io.Writer, r Report, o Options) error {
+		if r.Tests != nil {
+			return tests(w, r, o)
+		}
+		return findings(w, r, o)
+	}
 }
 
 // formats is the registry. Each format's file registers itself (init), so

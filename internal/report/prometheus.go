@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"maps"
@@ -16,7 +15,7 @@ import (
 )
 
 func init() {
-	register(Format{Name: "prometheus", Usage: "metrics for the node-exporter textfile collector", Kinds: KindMetrics, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderPrometheus(w, r) })})
+	register(Format{Name: "prometheus", Usage: "metrics for the node-exporter textfile collector", Kinds: KindMetrics, Outputter: plain(renderPrometheus)})
 }
 
 // Metrics are an audit's numbers beside its findings, per cluster, for the
@@ -61,13 +60,12 @@ type Expiry struct {
 // Every series is written once: a repeated one (the same broker twice in the
 // bootstrap list, the same cluster twice) keeps its first value, as the
 // textfile collector rejects files with duplicate series.
-func renderPrometheus(w io.Writer, r Report) error {
+func renderPrometheus(bw io.Writer, r Report) error {
 	var runs []ClusterMetrics
 	var now time.Time
 	if r.Metrics != nil {
 		runs, now = r.Metrics.Clusters, r.Metrics.Time
 	}
-	bw := bufio.NewWriter(w)
 	type sample struct {
 		labels [][2]string
 		value  float64
@@ -92,10 +90,7 @@ func renderPrometheus(w io.Writer, r Report) error {
 				continue
 			}
 			seen[series.String()] = true
-			bw.WriteString(series.String())
-			bw.WriteByte(' ')
-			bw.WriteString(formatFloat(s.value))
-			bw.WriteByte('\n')
+			io.WriteString(bw, series.String()+" "+formatFloat(s.value)+"\n")
 		}
 	}
 	lbl := func(kv ...string) [][2]string {
@@ -156,7 +151,7 @@ func renderPrometheus(w io.Writer, r Report) error {
 	metric("kafkaguard_audit_last_run_timestamp_seconds", "Unix time of the last audit run.", "gauge", last)
 	metric("kafkaguard_audit_duration_seconds", "How long the last audit took.", "gauge", dur)
 	metric("kafkaguard_audit_success", "1 when every check of the last audit ran, 0 when the audit could not run completely.", "gauge", success)
-	return bw.Flush()
+	return nil
 }
 
 func boolFloat(b bool) float64 {

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(Format{Name: "sarif", Usage: "SARIF 2.1.0 for code scanning", Kinds: KindFindings, Outputter: OutputFunc(func(w io.Writer, r Report, _ Options) error { return renderSARIF(w, r) })})
+	register(Format{Name: "sarif", Usage: "SARIF 2.1.0 for code scanning", Kinds: KindFindings, Outputter: plain(renderSARIF)})
 }
 
 // SARIF 2.1.0 (OASIS), the subset GitHub code scanning and most viewers read:

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/internal/textsafe"
-
-	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 const (
@@ -33,12 +30,7 @@ func severityColor(s Severity) string {
 }
 
 func init() {
-	register(Format{Name: "text", Usage: "for people", Kinds: KindFindings | KindTests, Outputter: OutputFunc(func(w io.Writer, r Report, o Options) error {
-		if r.Tests != nil {
-			return renderTestsText(w, r.Tests, o.Verbose)
-		}
-		return renderText(w, r, o.Color)
-	})})
+	register(Format{Name: "text", Usage: "for people", Kinds: KindFindings | KindTests, Outputter: testsOr(renderTestsText, renderText)})
 }
 
 // renderText is the format for people:
@@ -47,8 +39,8 @@ func init() {
 //	         fix: kafkaguard apply -f inventory.yaml
 //
 // then one summary line.
-func renderText(w io.Writer, r Report, color bool) error {
-	bw := bufio.NewWriter(w)
+func renderText(bw io.Writer, r Report, o Options) error {
+	color := o.Color
 	paint := func(c, s string) string {
 		if !color {
 			return s
@@ -78,8 +70,8 @@ func renderText(w io.Writer, r Report, color bool) error {
 	if len(r.Findings) > 0 || len(errored) > 0 {
 		fmt.Fprintln(bw)
 	}
-	fmt.Fprintln(bw, summaryLine(r, color))
-	return bw.Flush()
+	_, err := fmt.Fprintln(bw, summaryLine(r, color))
+	return err
 }
 
 // Summary is the one-line summary the text format ends with:
@@ -144,7 +136,8 @@ func safeLine(s string) string { return textsafe.Line(oneLine(s)) }
 
 // renderTestsText is policy test's format for people: a line per failing
 // or errored test (-v: every test), then PASS/FAIL counts and the coverage.
-func renderTestsText(w io.Writer, res *policies.TestResult, verbose bool) error {
+func renderTestsText(w io.Writer, r Report, o Options) error {
+	res, verbose := r.Tests, o.Verbose
 	for _, c := range res.Cases {
 		name := c.Package + "." + c.Name
 		switch {
