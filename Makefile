@@ -47,9 +47,17 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 
-# Every benchmark once, then a table: name, ns/op, and the custom metrics.
+# Every benchmark once, then two tables (internal/tools/benchtable): each
+# benchmark's metrics, and each one measured against its floor program in the
+# same run (TIME/FLOOR within LIMIT). Package results and failures show as they
+# come; the raw output is kept in bin/bench.txt. BENCH=regexp PKGS=./acl/...
+# run a subset. -p 1: no test binary is built or run beside a benchmark.
+BENCH ?= .
+PKGS  ?= ./...
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -count=1 -timeout 60m ./... | tee bin/bench.txt | $(GO) run ./internal/tools/benchtable
+	@mkdir -p bin
+	@{ $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -benchtime=1x -count=1 -timeout 60m $(PKGS); echo $$? > bin/bench.rc; } \
+		| tee bin/bench.txt | $(GO) run ./internal/tools/benchtable; exit $$(cat bin/bench.rc)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "unformatted:"; echo "$$out"; exit 1; fi

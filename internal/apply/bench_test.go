@@ -107,6 +107,9 @@ func BenchmarkApply10kBindings(b *testing.B) {
 // 1% each way. Most of its wall time is the setup: kfake keeps ACLs in a flat
 // slice and checks every new one against all others (quadratic seeding).
 func BenchmarkPlan100kACLs(b *testing.B) {
+	if testing.Short() {
+		b.Skip("loading 100k ACLs into kfake takes about two minutes")
+	}
 	const n = 100_000
 	dc, admin := startCluster(b)
 	live := bindings(n, "p")

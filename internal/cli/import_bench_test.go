@@ -45,6 +45,9 @@ func fleet(n int) []acl.Binding {
 // inference, and the compile-back that proves the round trip. Most of the
 // benchmark's wall time is the setup (kfake seeds ACLs quadratically).
 func BenchmarkImportFromCluster100kACLs(b *testing.B) {
+	if testing.Short() {
+		b.Skip("loading 100k ACLs into kfake takes about two minutes")
+	}
 	const n = 100_000
 	ctx := context.Background()
 	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: b.TempDir()})

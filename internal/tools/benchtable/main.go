@@ -25,7 +25,7 @@ type row struct {
 }
 
 func main() {
-	rows, err := parse(os.Stdin)
+	rows, err := parse(os.Stdin, os.Stderr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "benchtable: %v\n", err)
 		os.Exit(1)
@@ -33,7 +33,11 @@ func main() {
 	write(os.Stdout, rows)
 }
 
-func parse(r io.Reader) ([]row, error) {
+// parse reads the benchmark rows. Every other line but go test's headers
+// (a package's "ok ... 12.3s", a FAIL, a benchmark's log or b.Fatal message)
+// goes to progress as it comes: a whole run takes minutes, and a failure
+// must be seen.
+func parse(r io.Reader, progress io.Writer) ([]row, error) {
 	var rows []row
 	pkg := ""
 	sc := bufio.NewScanner(r)
@@ -44,7 +48,10 @@ func parse(r io.Reader) ([]row, error) {
 			pkg = strings.TrimPrefix(p, "github.com/kafkaguard/kafkaguard/")
 			continue
 		}
-		if !strings.HasPrefix(line, "Benchmark") {
+		if !strings.HasPrefix(line, "Benchmark") || !strings.Contains(line, "\t") {
+			if !isHeader(line) {
+				fmt.Fprintln(progress, line)
+			}
 			continue
 		}
 		f := strings.Fields(line)
@@ -61,6 +68,17 @@ func parse(r io.Reader) ([]row, error) {
 		rows = append(rows, rw)
 	}
 	return rows, sc.Err()
+}
+
+// isHeader reports whether line is one of go test's run headers, which
+// the table replaces.
+func isHeader(line string) bool {
+	for _, h := range []string{"goos: ", "goarch: ", "cpu: "} {
+		if strings.HasPrefix(line, h) {
+			return true
+		}
+	}
+	return line == "PASS" || strings.TrimSpace(line) == ""
 }
 
 func write(out io.Writer, rows []row) {
