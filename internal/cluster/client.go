@@ -292,29 +292,10 @@ func (c *Client) batchSize() int {
 // fails its bindings and the next still runs; a request that gets no answer
 // (ErrNoAnswer) stops it: the results end with that request's bindings.
 func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	return c.inBatches(ctx, bs, "create", "creations", func(ctx context.Context, batch []acl.Binding) ([]aclAnswer, error) {
+	return c.inBatches(ctx, bs, "create", "creations", func(batch []acl.Binding) kmsg.Request {
 		req := kmsg.NewPtrCreateACLsRequest()
-		req.Creations = make([]kmsg.CreateACLsRequestCreation, len(batch))
-		for i, b := range batch {
-			cr := kmsg.NewCreateACLsRequestCreation()
-			cr.ResourceType = kmsg.ACLResourceType(b.ResourceType)
-			cr.ResourceName = b.ResourceName
-			cr.ResourcePatternType = kmsg.ACLResourcePatternType(b.PatternType)
-			cr.Principal = b.Principal
-			cr.Host = b.Host
-			cr.Operation = kmsg.ACLOperation(b.Operation)
-			cr.PermissionType = kmsg.ACLPermissionType(b.Permission)
-			req.Creations[i] = cr
-		}
-		resp, err := req.RequestWith(ctx, c.cl)
-		if err != nil {
-			return nil, err
-		}
-		answers := make([]aclAnswer, len(resp.Results))
-		for i, r := range resp.Results {
-			answers[i] = aclAnswer{r.ErrorCode, r.ErrorMessage}
-		}
-		return answers, nil
+		req.Creations = convertBindings(batch, aclCreation)
+		return req
 	})
 }
 
@@ -322,30 +303,71 @@ func (c *Client) CreateACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
 // wildcard filter), BatchSize filters per DeleteAcls request. Deleting a
 // binding that is already gone succeeds. It stops like CreateACLs.
 func (c *Client) DeleteACLs(ctx context.Context, bs []acl.Binding) []ACLResult {
-	return c.inBatches(ctx, bs, "delete", "deletions", func(ctx context.Context, batch []acl.Binding) ([]aclAnswer, error) {
+	return c.inBatches(ctx, bs, "delete", "deletions", func(batch []acl.Binding) kmsg.Request {
 		req := kmsg.NewPtrDeleteACLsRequest()
-		req.Filters = make([]kmsg.DeleteACLsRequestFilter, len(batch))
-		for i, b := range batch {
-			f := kmsg.NewDeleteACLsRequestFilter()
-			f.ResourceType = kmsg.ACLResourceType(b.ResourceType)
-			f.ResourceName = kmsg.StringPtr(b.ResourceName)
-			f.ResourcePatternType = kmsg.ACLResourcePatternType(b.PatternType)
-			f.Principal = kmsg.StringPtr(b.Principal)
-			f.Host = kmsg.StringPtr(b.Host)
-			f.Operation = kmsg.ACLOperation(b.Operation)
-			f.PermissionType = kmsg.ACLPermissionType(b.Permission)
-			req.Filters[i] = f
-		}
-		resp, err := req.RequestWith(ctx, c.cl)
-		if err != nil {
-			return nil, err
-		}
-		answers := make([]aclAnswer, len(resp.Results))
-		for i, r := range resp.Results {
-			answers[i] = aclAnswer{r.ErrorCode, r.ErrorMessage}
-		}
-		return answers, nil
+		req.Filters = convertBindings(batch, aclExactFilter)
+		return req
 	})
+}
+
+// convertBindings converts each binding of a batch into one item of a request.
+func convertBindings[T any](batch []acl.Binding, item func(acl.Binding) T) []T {
+	items := make([]T, len(batch))
+	for i, b := range batch {
+		items[i] = item(b)
+	}
+	return items
+}
+
+// aclCreation is b as one creation of a CreateAcls request.
+func aclCreation(b acl.Binding) kmsg.CreateACLsRequestCreation {
+	cr := kmsg.NewCreateACLsRequestCreation()
+	cr.ResourceType = kmsg.ACLResourceType(b.ResourceType)
+	cr.ResourceName = b.ResourceName
+	cr.ResourcePatternType = kmsg.ACLResourcePatternType(b.PatternType)
+	cr.Principal = b.Principal
+	cr.Host = b.Host
+	cr.Operation = kmsg.ACLOperation(b.Operation)
+	cr.PermissionType = kmsg.ACLPermissionType(b.Permission)
+	return cr
+}
+
+// aclExactFilter is the DeleteAcls filter that matches b and nothing else:
+// every field set, no ANY or MATCH.
+func aclExactFilter(b acl.Binding) kmsg.DeleteACLsRequestFilter {
+	f := kmsg.NewDeleteACLsRequestFilter()
+	f.ResourceType = kmsg.ACLResourceType(b.ResourceType)
+	f.ResourceName = kmsg.StringPtr(b.ResourceName)
+	f.ResourcePatternType = kmsg.ACLResourcePatternType(b.PatternType)
+	f.Principal = kmsg.StringPtr(b.Principal)
+	f.Host = kmsg.StringPtr(b.Host)
+	f.Operation = kmsg.ACLOperation(b.Operation)
+	f.PermissionType = kmsg.ACLPermissionType(b.Permission)
+	return f
+}
+
+// aclAnswers sends a CreateAcls or DeleteAcls request and returns the
+// broker's answer for each of its bindings, in the order sent. The two
+// responses are different kmsg types with the same per-binding fields.
+func (c *Client) aclAnswers(ctx context.Context, req kmsg.Request) ([]aclAnswer, error) {
+	resp, err := c.cl.Request(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var answers []aclAnswer
+	switch resp := resp.(type) {
+	case *kmsg.CreateACLsResponse:
+		for _, r := range resp.Results {
+			answers = append(answers, aclAnswer{r.ErrorCode, r.ErrorMessage})
+		}
+	case *kmsg.DeleteACLsResponse:
+		for _, r := range resp.Results {
+			answers = append(answers, aclAnswer{r.ErrorCode, r.ErrorMessage})
+		}
+	default:
+		return nil, fmt.Errorf("unexpected %T answering an ACL request", resp)
+	}
+	return answers, nil
 }
 
 // aclAnswer is the broker's answer for one binding of a CreateAcls or
@@ -355,20 +377,20 @@ type aclAnswer struct {
 	msg  *string
 }
 
-// inBatches sends bs with send, BatchSize bindings per request, and returns
-// one result per binding sent, in order. A request that answers for another
+// inBatches sends bs in requests that request builds, BatchSize bindings
+// per request, and returns one result per binding sent, in order. A request that answers for another
 // number of bindings than it was sent fails all its bindings (things, e.g.
 // "creations", names them in that error) and the next request still runs.
 // A request that gets no answer within the timeout (each request has at
 // most one --timeout, retries included) marks its bindings ErrNoAnswer and
 // ends the run: the cluster is gone, and waiting a timeout per remaining
 // request would only delay the report.
-func (c *Client) inBatches(ctx context.Context, bs []acl.Binding, verb, things string, send func(context.Context, []acl.Binding) ([]aclAnswer, error)) []ACLResult {
+func (c *Client) inBatches(ctx context.Context, bs []acl.Binding, verb, things string, request func([]acl.Binding) kmsg.Request) []ACLResult {
 	out := make([]ACLResult, 0, len(bs))
 	for start := 0; start < len(bs); start += c.batchSize() {
 		batch := bs[start:min(start+c.batchSize(), len(bs))]
 		rctx, cancel := c.requestContext(ctx)
-		answers, err := send(rctx, batch)
+		answers, err := c.aclAnswers(rctx, request(batch))
 		cancel()
 		noAnswer := err != nil && isConnectivity(err)
 		if err == nil && len(answers) != len(batch) {
