@@ -2,6 +2,7 @@ package acl
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,20 +152,10 @@ func cmpInt[T ~int8](a, b T) int {
 	return 0
 }
 
-// jsonBinding is the documented JSON form (docs/design.md).
+// jsonBinding is the documented JSON form (docs/design.md). MarshalJSON
+// leaves Provenance empty, so it is never written; UnmarshalJSON reads the
+// provenance that compile --explain adds and drops it.
 type jsonBinding struct {
-	Principal    string `json:"principal"`
-	Host         string `json:"host"`
-	ResourceType string `json:"resource_type"`
-	ResourceName string `json:"resource_name"`
-	PatternType  string `json:"pattern_type"`
-	Operation    string `json:"operation"`
-	Permission   string `json:"permission"`
-}
-
-// jsonBindingIn is what UnmarshalJSON reads: the documented form and the
-// provenance that compile --explain adds (dropped).
-type jsonBindingIn struct {
 	Principal    string   `json:"principal"`
 	Host         string   `json:"host"`
 	ResourceType string   `json:"resource_type"`
@@ -172,7 +163,7 @@ type jsonBindingIn struct {
 	PatternType  string   `json:"pattern_type"`
 	Operation    string   `json:"operation"`
 	Permission   string   `json:"permission"`
-	Provenance   []string `json:"provenance"`
+	Provenance   []string `json:"provenance,omitempty"`
 }
 
 // MarshalJSON writes the documented form:
@@ -192,13 +183,12 @@ func (b Binding) MarshalJSON() ([]byte, error) {
 // "provenance" (compile -o json --explain: where each binding comes from) is
 // read and dropped, so explained output is readable wherever bindings are.
 func (b *Binding) UnmarshalJSON(data []byte) error {
-	var in jsonBindingIn
+	var j jsonBinding
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := dec.Decode(&j); err != nil {
 		return describeFieldError(err)
 	}
-	j := jsonBinding{in.Principal, in.Host, in.ResourceType, in.ResourceName, in.PatternType, in.Operation, in.Permission}
 	for _, f := range []struct{ name, value string }{
 		{"principal", j.Principal}, {"resource_type", j.ResourceType}, {"resource_name", j.ResourceName},
 		{"operation", j.Operation}, {"permission", j.Permission},
@@ -241,20 +231,11 @@ func FromStrings(principal, host, resourceType, resourceName, patternType, opera
 	if patternType == "" {
 		patternType = "LITERAL"
 	}
-	rt, err := ParseResourceType(resourceType)
-	if err != nil {
-		return Binding{}, err
-	}
-	pt, err := ParsePatternType(patternType)
-	if err != nil {
-		return Binding{}, err
-	}
-	op, err := ParseOperation(operation)
-	if err != nil {
-		return Binding{}, err
-	}
-	perm, err := ParsePermission(permission)
-	if err != nil {
+	rt, rtErr := ParseResourceType(resourceType)
+	pt, ptErr := ParsePatternType(patternType)
+	op, opErr := ParseOperation(operation)
+	perm, permErr := ParsePermission(permission)
+	if err := cmp.Or(rtErr, ptErr, opErr, permErr); err != nil { // the first, in field order
 		return Binding{}, err
 	}
 	b := Binding{Principal: principal, Host: host, ResourceType: rt, ResourceName: resourceName, PatternType: pt, Operation: op, Permission: perm}
