@@ -190,25 +190,11 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 
 // Open loads the CA in dir. Missing or corrupt files are reported by name.
 func Open(dir string) (*CA, error) {
-	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+	cert, certPath, err := readCACert(dir, fmt.Sprintf(" (create one with 'kafkaguard pki init --dir %s')", dir))
+	if err != nil {
 		return nil, err
 	}
-	certPath := filepath.Join(dir, CACertFile)
 	keyPath := filepath.Join(dir, CAKeyFile)
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no ca in %s: %s does not exist (create one with 'kafkaguard pki init --dir %s')", dir, certPath, dir)
-		}
-		return nil, fmt.Errorf("read ca certificate: %w", err)
-	}
-	cert, err := ParseCertificatePEM(certPEM)
-	if err != nil {
-		return nil, fmt.Errorf("read ca certificate %s: %w", certPath, err)
-	}
-	if !cert.IsCA {
-		return nil, fmt.Errorf("read ca certificate %s: not a ca certificate (basic constraints CA:FALSE)", certPath)
-	}
 	keyPEM, err := os.ReadFile(keyPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -234,28 +220,39 @@ func Open(dir string) (*CA, error) {
 // private key, so the nightly audit host need not hold it. Anything that
 // signs fails with an error saying the key is needed.
 func OpenReadOnly(dir string) (*CA, error) {
-	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+	cert, _, err := readCACert(dir, "")
+	if err != nil {
 		return nil, err
-	}
-	certPath := filepath.Join(dir, CACertFile)
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no ca in %s: %s does not exist", dir, certPath)
-		}
-		return nil, fmt.Errorf("read ca certificate: %w", err)
-	}
-	cert, err := ParseCertificatePEM(certPEM)
-	if err != nil {
-		return nil, fmt.Errorf("read ca certificate %s: %w", certPath, err)
-	}
-	if !cert.IsCA {
-		return nil, fmt.Errorf("read ca certificate %s: not a ca certificate (basic constraints CA:FALSE)", certPath)
 	}
 	if _, err := readIndexHeader(dir); err != nil {
 		return nil, err
 	}
 	return &CA{dir: dir, cert: cert}, nil
+}
+
+// readCACert checks that no one else may write to dir and reads its CA
+// certificate, which must be a CA's. missingHint ends the error that says
+// there is none.
+func readCACert(dir, missingHint string) (cert *x509.Certificate, certPath string, err error) {
+	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
+		return nil, "", err
+	}
+	certPath = filepath.Join(dir, CACertFile)
+	certPEM, err := os.ReadFile(certPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("no ca in %s: %s does not exist%s", dir, certPath, missingHint)
+		}
+		return nil, "", fmt.Errorf("read ca certificate: %w", err)
+	}
+	cert, err = ParseCertificatePEM(certPEM)
+	if err != nil {
+		return nil, "", fmt.Errorf("read ca certificate %s: %w", certPath, err)
+	}
+	if !cert.IsCA {
+		return nil, "", fmt.Errorf("read ca certificate %s: not a ca certificate (basic constraints CA:FALSE)", certPath)
+	}
+	return cert, certPath, nil
 }
 
 // removeRecords removes the record files, pending transactions and
