@@ -240,10 +240,7 @@ func (e *env) accessCan(c *ucli.Context, args []string) error {
 	} else {
 		e.printAccessText(c, res)
 	}
-	if !d.Allowed {
-		return errFindings
-	}
-	return nil
+	return findingsIf(!d.Allowed)
 }
 
 func (e *env) printAccessText(c *ucli.Context, res accessResult) {

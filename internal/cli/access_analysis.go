@@ -386,10 +386,7 @@ func (e *env) accessDiff(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(rep.Changes) > 0 {
-		return errFindings
-	}
-	return nil
+	return findingsIf(len(rep.Changes) > 0)
 }
 
 func accessGraphCommand(e *env) *ucli.Command {

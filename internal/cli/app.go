@@ -287,30 +287,15 @@ func strictUsage(cmd *ucli.Command) {
 	}
 }
 
-// clearRequired unsets Required on the flag kinds kafkaguard uses and reports
-// whether it was set.
+// clearRequired unsets a flag's Required and reports whether it was set.
 func clearRequired(f ucli.Flag) bool {
-	// take clears *required and returns what it was.
-	take := func(required *bool) bool {
-		r := *required
-		*required = false
-		return r
+	required := flagField[bool](f, "Required")
+	if required == nil {
+		return false
 	}
-	switch f := f.(type) {
-	case *ucli.StringFlag:
-		return take(&f.Required)
-	case *ucli.StringSliceFlag:
-		return take(&f.Required)
-	case *ucli.PathFlag:
-		return take(&f.Required)
-	case *ucli.IntFlag:
-		return take(&f.Required)
-	case *ucli.DurationFlag:
-		return take(&f.Required)
-	case *ucli.BoolFlag:
-		return take(&f.Required)
-	}
-	return false
+	was := *required
+	*required = false
+	return was
 }
 
 // isSetAnywhere reports whether a flag was given on the command line or

@@ -88,8 +88,8 @@ Examples:
 }
 
 func (e *env) audit(c *ucli.Context) error {
-	if c.NArg() > 0 {
-		return withHint(fmt.Errorf("audit takes no arguments, got %q", c.Args().First()), "run 'kafkaguard audit --help' for usage")
+	if err := refuseArgs(c, "audit takes no arguments, got %q"); err != nil {
+		return err
 	}
 	failOn, err := report.ParseSeverity(c.String("fail-on"))
 	if err != nil {
@@ -177,10 +177,7 @@ func (e *env) audit(c *ucli.Context) error {
 		}
 		return errors.Join(errs...)
 	}
-	if runs.ExitCode(failOn) == audit.ExitFindings {
-		return errFindings
-	}
-	return nil
+	return findingsIf(runs.ExitCode(failOn) == audit.ExitFindings)
 }
 
 // auditTargets is the clusters to audit: the --clusters file, or the one the

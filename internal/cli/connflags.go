@@ -40,15 +40,7 @@ func connConfig(c *ucli.Context) (*cluster.Config, error) {
 // connect dials the cluster named by the connection flags, for commands
 // that load no inventory. The caller closes the client.
 func (e *env) connect(c *ucli.Context) (*cluster.Client, error) {
-	cfg, err := connConfig(c)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := cluster.Dial(c.Context, cfg, e.dialOptions(c, cfg)...)
-	if err != nil {
-		return nil, connectHint(err, cfg)
-	}
-	return cl, nil
+	return dialFlags(e, c, cluster.Dial)
 }
 
 // warnConfig prints the properties file's warnings (misspelled keys) on

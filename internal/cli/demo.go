@@ -38,8 +38,8 @@ Examples:
 			&ucli.BoolFlag{Name: "keep", Usage: "keep the working directory afterwards", EnvVars: envVars("keep")},
 		},
 		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return withHint(fmt.Errorf("demo takes no arguments, got %q", c.Args().First()), "run 'kafkaguard demo --help' for usage")
+			if err := refuseArgs(c, "demo takes no arguments, got %q"); err != nil {
+				return err
 			}
 			dir := c.String("dir")
 			keep := c.Bool("keep")

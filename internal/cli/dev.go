@@ -92,8 +92,8 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 			&ucli.BoolFlag{Name: "auto-create-topics", Usage: "auto.create.topics.enable: create a missing topic on metadata requests of principals allowed CREATE", EnvVars: envVars("auto-create-topics")},
 		},
 		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return withHint(fmt.Errorf("dev up takes no arguments, got %q", c.Args().First()), "run 'kafkaguard dev up --help' for usage")
+			if err := refuseArgs(c, "dev up takes no arguments, got %q"); err != nil {
+				return err
 			}
 			rules := c.String("ssl-principal-mapping-rules")
 			if files := c.StringSlice("file"); len(files) > 0 && !c.IsSet("ssl-principal-mapping-rules") {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -154,39 +155,32 @@ func (e *env) warnBefore(cmd *ucli.Command, notes []string) {
 	}
 }
 
-// envVarsField is the EnvVars field of the flag kinds kafkaguard uses, or
-// nil for another kind.
-func envVarsField(f ucli.Flag) *[]string {
-	switch f := f.(type) {
-	case *ucli.StringFlag:
-		return &f.EnvVars
-	case *ucli.StringSliceFlag:
-		return &f.EnvVars
-	case *ucli.PathFlag:
-		return &f.EnvVars
-	case *ucli.IntFlag:
-		return &f.EnvVars
-	case *ucli.Int64Flag:
-		return &f.EnvVars
-	case *ucli.DurationFlag:
-		return &f.EnvVars
-	case *ucli.BoolFlag:
-		return &f.EnvVars
-	case *ucli.GenericFlag:
-		return &f.EnvVars
+// flagField points at the field called name of a urfave/cli flag (every
+// kind, *ucli.StringFlag, *ucli.BoolFlag, ..., declares EnvVars []string
+// and Required bool), or is nil for a flag that is not a pointer to such a
+// struct (durationFlag's wrapper keeps its own environment handling).
+func flagField[T any](f ucli.Flag, name string) *T {
+	v := reflect.ValueOf(f)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
 	}
-	return nil
+	field := v.Elem().FieldByName(name)
+	if !field.IsValid() || !field.CanAddr() {
+		return nil
+	}
+	p, _ := field.Addr().Interface().(*T)
+	return p
 }
 
 func envVarsOf(f ucli.Flag) []string {
-	if p := envVarsField(f); p != nil {
+	if p := flagField[[]string](f, "EnvVars"); p != nil {
 		return *p
 	}
 	return nil
 }
 
 func setEnvVars(f ucli.Flag, vars []string) {
-	if p := envVarsField(f); p != nil {
+	if p := flagField[[]string](f, "EnvVars"); p != nil {
 		*p = vars
 	}
 }

@@ -28,6 +28,15 @@ import (
 // violations, failing tests, drift, pending changes): exit 2, no error line.
 var errFindings = errors.New("findings reported")
 
+// findingsIf is the outcome of a command that ran and printed its report:
+// errFindings (exit 2) when found, else nil (exit 0).
+func findingsIf(found bool) error {
+	if found {
+		return errFindings
+	}
+	return nil
+}
+
 // errInterrupted is returned by a command stopped by Ctrl-C after it
 // reported what it had done: exit 130, no error line.
 var errInterrupted = errors.New("interrupted")

@@ -375,16 +375,9 @@ Examples:
   kafkaguard pki principal ./ca/issued/analytics.pem
   kafkaguard pki principal client.pem --mapping-rules 'RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L,DEFAULT'`,
 		Flags: []ucli.Flag{pkiMappingRulesFlag()},
-		Action: func(c *ucli.Context) error {
-			// urfave/cli stops at the first argument: accept
-			// "CERT.pem --mapping-rules RULES" too.
-			files, err := trailingFlags(c)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		// urfave/cli stops at the first argument: withArgs accepts
+		// "CERT.pem --mapping-rules RULES" too.
+		Action: withArgs(func(c *ucli.Context, files []string) error {
 			rules := c.String("mapping-rules")
 			if len(files) != 1 {
 				return withHint(fmt.Errorf("principal takes one certificate file, got %d", len(files)), "kafkaguard pki principal CERT.pem [--mapping-rules RULES]")
@@ -402,6 +395,6 @@ Examples:
 			}
 			fmt.Fprintln(e.stdout, p)
 			return nil
-		},
+		}),
 	}
 }

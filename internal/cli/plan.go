@@ -113,10 +113,7 @@ Examples:
 			if err := planFormats[c.String("output")](e.stdout, p, style{color: e.useColor(c)}); err != nil {
 				return err
 			}
-			if c.Bool("detailed-exitcode") && p.HasChanges() {
-				return errFindings
-			}
-			return nil
+			return findingsIf(c.Bool("detailed-exitcode") && p.HasChanges())
 		},
 	}
 }
@@ -248,19 +245,28 @@ func superUserFlags(c *ucli.Context) []string {
 
 // confirmApply asks for "yes" on a terminal, or needs --auto-approve.
 func (e *env) confirmApply(c *ucli.Context) error {
+	refused := withHint(errors.New("refusing to apply without confirmation: stdin is not a terminal"), "review the plan above and pass --auto-approve to apply it")
+	return e.confirm(c, refused, "", "apply these changes", "apply")
+}
+
+// confirm lets a change go ahead with --auto-approve, or when the user
+// answers "yes" on a terminal to "Do you want to QUESTION?" (printed after
+// intro); anything else cancels it (cancelled names it). Without a terminal
+// the change is refused.
+func (e *env) confirm(c *ucli.Context, refused error, intro, question, cancelled string) error {
 	if c.Bool("auto-approve") {
 		return nil
 	}
 	if !e.stdinTTY {
-		return withHint(errors.New("refusing to apply without confirmation: stdin is not a terminal"), "review the plan above and pass --auto-approve to apply it")
+		return refused
 	}
-	fmt.Fprint(e.stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	fmt.Fprintf(e.stderr, "%s\nDo you want to %s? Only 'yes' will be accepted: ", intro, question)
 	answer, err := readLine(c.Context, e.stdin)
 	if err != nil {
 		return fmt.Errorf("read confirmation: %w", err)
 	}
 	if strings.TrimSpace(answer) != "yes" {
-		return errors.New("apply cancelled: nothing was changed")
+		return fmt.Errorf("%s cancelled: nothing was changed", cancelled)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -93,10 +92,7 @@ Examples:
 			if err := report.Render(e.stdout, c.String("output"), r, e.useColor(c)); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			if len(res.Deny) > 0 || (c.Bool("fail-on-warn") && len(res.Warn) > 0) {
-				return errFindings
-			}
-			return nil
+			return findingsIf(len(res.Deny) > 0 || (c.Bool("fail-on-warn") && len(res.Warn) > 0))
 		},
 	}
 }
@@ -131,15 +127,8 @@ Examples:
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing and skipped tests too", EnvVars: envVars("verbose")},
 			capabilitiesFlag(),
 		},
-		Action: func(c *ucli.Context) error {
+		Action: withArgs(func(c *ucli.Context, dirs []string) error { // "policy test DIR --coverage" works too
 			start := time.Now()
-			dirs, err := trailingFlags(c) // "policy test DIR --coverage" works too
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
 			if _, err := regexp.Compile(c.String("run")); err != nil {
 				return fmt.Errorf("--run %q: %w", c.String("run"), err)
 			}
@@ -166,10 +155,7 @@ Examples:
 			if len(res.Cases) == 0 {
 				fmt.Fprintln(e.stderr, "kafkaguard: warning: no tests matched")
 			}
-			if res.Failed() > 0 {
-				return errFindings
-			}
-			return nil
-		},
+			return findingsIf(res.Failed() > 0)
+		}),
 	}
 }

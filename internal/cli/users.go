@@ -159,10 +159,7 @@ Examples:
 				if err := writeUsersPlan(e.stdout, c.String("output"), p, style{color: e.useColor(c)}); err != nil {
 					return err
 				}
-				if c.Bool("detailed-exitcode") && !p.Empty() {
-					return errFindings
-				}
-				return nil
+				return findingsIf(c.Bool("detailed-exitcode") && !p.Empty())
 			})
 		},
 	}
@@ -287,10 +284,7 @@ Examples:
 			if c.String("output") != "text" {
 				fmt.Fprintf(e.stderr, "kafkaguard: verified %s (%d not ok) in %s\n", plural(len(results), "user"), bad, time.Since(start).Round(time.Millisecond))
 			}
-			if bad > 0 {
-				return errFindings
-			}
-			return nil
+			return findingsIf(bad > 0)
 		},
 	}
 }
@@ -319,14 +313,7 @@ Examples:
 			&ucli.StringFlag{Name: "password-file", Usage: "read the new password from `FILE` (one NAME only)", EnvVars: envVars("password-file")},
 			outputFlag("text", "json"),
 		),
-		Action: func(c *ucli.Context) error {
-			names, err := trailingFlags(c)
-			if errors.Is(err, errHelpShown) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		Action: withArgs(func(c *ucli.Context, names []string) error {
 			all := c.Bool("all")
 			switch {
 			case all && len(names) > 0:
@@ -405,7 +392,7 @@ Examples:
 			}
 			fmt.Fprintf(e.stderr, "kafkaguard: %s in %s\n", doneSummary("rotated", "user", results), time.Since(start).Round(time.Millisecond))
 			return resultsError(results, "rotation")
-		},
+		}),
 	}
 }
 
@@ -427,20 +414,7 @@ func (e *env) confirmRotateAll(c *ucli.Context, users []scram.DesiredUser, runni
 			names = append(names, u.Name)
 		}
 	}
-	if c.Bool("auto-approve") {
-		return nil
-	}
-	if !e.stdinTTY {
-		return withHint(fmt.Errorf("refusing to rotate all %d users without confirmation: stdin is not a terminal", len(names)), "pass --auto-approve to rotate them, or name the users to rotate")
-	}
-	fmt.Fprintf(e.stderr, "users rotate --all gives %d users new passwords: %s\nClients still using the old passwords stop working.\n", len(names), strings.Join(names, ", "))
-	fmt.Fprint(e.stderr, "\nDo you want to rotate these passwords? Only 'yes' will be accepted: ")
-	answer, err := readLine(c.Context, e.stdin)
-	if err != nil {
-		return fmt.Errorf("read confirmation: %w", err)
-	}
-	if strings.TrimSpace(answer) != "yes" {
-		return errors.New("rotation cancelled: nothing was changed")
-	}
-	return nil
+	refused := withHint(fmt.Errorf("refusing to rotate all %d users without confirmation: stdin is not a terminal", len(names)), "pass --auto-approve to rotate them, or name the users to rotate")
+	intro := fmt.Sprintf("users rotate --all gives %d users new passwords: %s\nClients still using the old passwords stop working.\n", len(names), strings.Join(names, ", "))
+	return e.confirm(c, refused, intro, "rotate these passwords", "rotation")
 }

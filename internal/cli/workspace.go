@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -28,10 +29,17 @@ func policyTimeout(c *ucli.Context) (d time.Duration) {
 
 // noArgs refuses positional arguments on a command that takes none.
 func noArgs(c *ucli.Context) error {
-	if c.NArg() > 0 {
-		return withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), fmt.Sprintf("run '%s --help' for usage", c.Command.HelpName))
+	return refuseArgs(c, "unexpected argument %q")
+}
+
+// refuseArgs is the usage error of a command that takes no positional
+// arguments and got some, nil when it got none; format words the error
+// around the first one (%q).
+func refuseArgs(c *ucli.Context, format string) error {
+	if c.NArg() == 0 {
+		return nil
 	}
-	return nil
+	return withHint(fmt.Errorf(format, c.Args().First()), usageHint("", c.Command.HelpName))
 }
 
 // load is app.Load with the inventory, policies and policy deadline of the
@@ -55,18 +63,26 @@ func loadWorkspace(c *ucli.Context, noPolicy bool) (*app.Workspace, error) {
 	return app.Load(c.Context, o)
 }
 
-// connect is w.Connect to the cluster of the connection flags; request logs
-// go to stderr with --verbose. The caller closes the session.
+// connectWorkspace is w.Connect to the cluster of the connection flags;
+// request logs go to stderr with --verbose. The caller closes the session.
 func (e *env) connectWorkspace(c *ucli.Context, w *app.Workspace) (*app.Session, error) {
+	return dialFlags(e, c, w.Connect)
+}
+
+// dialFlags dials the cluster of the connection flags with dial
+// (cluster.Dial or a workspace's Connect), with the command line's dial
+// options; a failure gets its connection hint.
+func dialFlags[T any](e *env, c *ucli.Context, dial func(context.Context, *cluster.Config, ...cluster.DialOption) (T, error)) (T, error) {
+	var none T
 	cfg, err := connConfig(c)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	s, err := w.Connect(c.Context, cfg, e.dialOptions(c, cfg)...)
+	conn, err := dial(c.Context, cfg, e.dialOptions(c, cfg)...)
 	if err != nil {
-		return nil, connectHint(err, cfg)
+		return none, connectHint(err, cfg)
 	}
-	return s, nil
+	return conn, nil
 }
 
 // dialOptions are the dial options of the command line: with --verbose,
