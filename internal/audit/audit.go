@@ -230,15 +230,22 @@ func Run(ctx context.Context, in Input) Result {
 		errs = append(errs, fmt.Errorf("%s: %w", c, err))
 		res.Report.Errors = append(res.Report.Errors, report.CheckError{Check: c, Error: oneLine(err.Error())})
 	}
+	// read records that check c ran on what it read from the cluster: when
+	// the read (what) failed, c is failed and there is nothing to check.
+	read := func(c, what string, err error) bool {
+		ran(c)
+		if err != nil {
+			fail(c, fmt.Errorf("%s: %w", what, err))
+			return false
+		}
+		return true
+	}
 
 	var live acl.Set
 	liveOK := false
 	if in.ACLs != nil {
-		ran(CheckACLDrift)
 		s, err := in.ACLs.DescribeACLs(ctx)
-		if err != nil {
-			fail(CheckACLDrift, fmt.Errorf("describe acls: %w", err))
-		} else {
+		if read(CheckACLDrift, "describe acls", err) {
 			live, liveOK = s, true
 		}
 	}
@@ -255,11 +262,8 @@ func Run(ctx context.Context, in Input) Result {
 		scramPrincipals = append(scramPrincipals, u.Principal())
 	}
 	if in.SCRAM != nil {
-		ran(CheckSCRAMDrift)
 		creds, err := in.SCRAM.DescribeSCRAM(ctx)
-		if err != nil {
-			fail(CheckSCRAMDrift, fmt.Errorf("describe scram users: %w", err))
-		} else {
+		if read(CheckSCRAMDrift, "describe scram users", err) {
 			scramPrincipals = scramPrincipals[:0]
 			for _, c := range creds {
 				scramPrincipals = append(scramPrincipals, "User:"+c.User)
@@ -282,11 +286,8 @@ func Run(ctx context.Context, in Input) Result {
 	}
 
 	if in.Certs != nil {
-		ran(CheckCertificates)
 		certs, err := in.Certs.ListCerts(ctx)
-		if err != nil {
-			fail(CheckCertificates, fmt.Errorf("list certificates: %w", err))
-		} else {
+		if read(CheckCertificates, "list certificates", err) {
 			fs, exp := CheckCerts(certs, live, scramPrincipals, now, in.WarnWithin)
 			add(fs...)
 			res.Certs = exp
