@@ -57,6 +57,16 @@ func checkJKSLengths(data []byte) error {
 		p += int(n)
 		return nil
 	}
+	// counted reads a count of items (what) that take at least size bytes
+	// each, and checks the file can hold them before anything loops over
+	// them; items words them with the count.
+	counted := func(what string, size uint64, items string) (uint32, error) {
+		n, err := u32(what)
+		if err != nil {
+			return 0, err
+		}
+		return n, need(uint64(n)*size, fmt.Sprintf(items, n))
+	}
 	utf := func(what string) error {
 		if err := need(2, what); err != nil {
 			return err
@@ -76,12 +86,9 @@ func checkJKSLengths(data []byte) error {
 	if err != nil {
 		return err
 	}
-	count, err := u32("entry count")
-	if err != nil {
-		return err
-	}
 	// An entry takes at least tag, alias length, date and one length: 18 bytes.
-	if err := need(uint64(count)*18, fmt.Sprintf("%d entries", count)); err != nil {
+	count, err := counted("entry count", 18, "%d entries")
+	if err != nil {
 		return err
 	}
 	cert := func() error {
@@ -116,11 +123,8 @@ func checkJKSLengths(data []byte) error {
 			if err := skip(uint64(n), "key"); err != nil {
 				return err
 			}
-			chain, err := u32("chain length")
+			chain, err := counted("chain length", 4, "a chain of %d certificates")
 			if err != nil {
-				return err
-			}
-			if err := need(uint64(chain)*4, fmt.Sprintf("a chain of %d certificates", chain)); err != nil {
 				return err
 			}
 			for range chain {
