@@ -231,15 +231,28 @@ func FromStrings(principal, host, resourceType, resourceName, patternType, opera
 	if patternType == "" {
 		patternType = "LITERAL"
 	}
+	return fromNames(Binding.Validate, principal, host, resourceType, resourceName, patternType, operation, permission)
+}
+
+// FromStoredStrings builds a binding from Kafka's names as a cluster
+// stores and lists them (kafka-acls --list): no defaults, an empty field is
+// an error, and it is checked with ValidateStored.
+func FromStoredStrings(principal, host, resourceType, resourceName, patternType, operation, permission string) (Binding, error) {
+	return fromNames(Binding.ValidateStored, principal, host, resourceType, resourceName, patternType, operation, permission)
+}
+
+// fromNames parses the names of a binding's fields and checks the binding
+// with check. A name that does not parse is the first error, in field order.
+func fromNames(check func(Binding) error, principal, host, resourceType, resourceName, patternType, operation, permission string) (Binding, error) {
 	rt, rtErr := ParseResourceType(resourceType)
 	pt, ptErr := ParsePatternType(patternType)
 	op, opErr := ParseOperation(operation)
 	perm, permErr := ParsePermission(permission)
-	if err := cmp.Or(rtErr, ptErr, opErr, permErr); err != nil { // the first, in field order
+	if err := cmp.Or(rtErr, ptErr, opErr, permErr); err != nil {
 		return Binding{}, err
 	}
 	b := Binding{Principal: principal, Host: host, ResourceType: rt, ResourceName: resourceName, PatternType: pt, Operation: op, Permission: perm}
-	if err := b.Validate(); err != nil {
+	if err := check(b); err != nil {
 		return Binding{}, err
 	}
 	return b, nil

@@ -115,25 +115,5 @@ func parseEntry(h resourceHeader, text string) (acl.Binding, error) {
 // storedBinding builds a binding from Kafka's names and checks it as a
 // cluster stores it (acl.Binding.ValidateStored). Empty fields are errors.
 func storedBinding(principal, host, resourceType, name, pattern, operation, permission string) (acl.Binding, error) {
-	rt, err := acl.ParseResourceType(resourceType)
-	if err != nil {
-		return acl.Binding{}, err
-	}
-	pt, err := acl.ParsePatternType(pattern)
-	if err != nil {
-		return acl.Binding{}, err
-	}
-	op, err := acl.ParseOperation(operation)
-	if err != nil {
-		return acl.Binding{}, err
-	}
-	perm, err := acl.ParsePermission(permission)
-	if err != nil {
-		return acl.Binding{}, err
-	}
-	b := acl.Binding{Principal: principal, Host: host, ResourceType: rt, ResourceName: name, PatternType: pt, Operation: op, Permission: perm}
-	if err := b.ValidateStored(); err != nil {
-		return acl.Binding{}, err
-	}
-	return b, nil
+	return acl.FromStoredStrings(principal, host, resourceType, name, pattern, operation, permission)
 }
