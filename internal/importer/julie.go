@@ -368,12 +368,7 @@ func (p *julieParser) connector(c *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	or := func(key, def string) string {
-		if v := mapValue(c, key); v != nil && !isNull(v) {
-			return scalarText(v)
-		}
-		return def
-	}
+	or := func(key, def string) string { return valueOr(c, key, def) }
 	var errs []error
 	for _, t := range []string{or("status_topic", "connect-status"), or("offset_topic", "connect-offsets"), or("configs_topic", "connect-configs")} {
 		errs = append(errs, p.add(pr, acl.ResourceTopic, t, acl.PatternLiteral, acl.OpRead, acl.OpWrite))
@@ -392,6 +387,15 @@ func (p *julieParser) connector(c *yaml.Node) error {
 		return p.errf(c, "%v", err)
 	}
 	return nil
+}
+
+// valueOr is the scalar text of n's key, or def when the key is absent or
+// null (Julie's defaults for platform topic and group names).
+func valueOr(n *yaml.Node, key, def string) string {
+	if v := mapValue(n, key); v != nil && !isNull(v) {
+		return scalarText(v)
+	}
+	return def
 }
 
 func instances(platform *yaml.Node, key string) []*yaml.Node {
@@ -413,12 +417,7 @@ func (p *julieParser) platform(platform *yaml.Node) error {
 		if err != nil {
 			return err
 		}
-		or := func(key, def string) string {
-			if v := mapValue(sr, key); v != nil && !isNull(v) {
-				return scalarText(v)
-			}
-			return def
-		}
+		or := func(key, def string) string { return valueOr(sr, key, def) }
 		errs = append(errs,
 			p.add(pr, acl.ResourceTopic, or("topic", "_schemas"), acl.PatternLiteral, acl.OpCreate, acl.OpDescribeConfigs, acl.OpDescribe, acl.OpWrite, acl.OpRead),
 			p.add(pr, acl.ResourceTopic, or("consumer_offsets_topic", "__consumer_offsets"), acl.PatternLiteral, acl.OpDescribe),

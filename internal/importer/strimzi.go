@@ -139,15 +139,10 @@ func strimziRule(principal string, rule *yaml.Node) ([]acl.Binding, error) {
 	if rule.Kind != yaml.MappingNode {
 		return nil, errors.New("an ACL rule must be a mapping")
 	}
-	perm := acl.PermAllow
-	if n := mapValue(rule, "type"); n != nil {
-		switch n.Value {
-		case "allow":
-		case "deny":
-			perm = acl.PermDeny
-		default:
-			return nil, fmt.Errorf("ACL rule type %q: want allow or deny", n.Value)
-		}
+	perm, err := strimziChoice(rule, "type", acl.PermAllow, map[string]acl.Permission{"allow": acl.PermAllow, "deny": acl.PermDeny},
+		"ACL rule type %q: want allow or deny")
+	if err != nil {
+		return nil, err
 	}
 	host := acl.Wildcard
 	if n := mapValue(rule, "host"); n != nil && !isNull(n) {
@@ -167,14 +162,10 @@ func strimziRule(principal string, rule *yaml.Node) ([]acl.Binding, error) {
 		if name == "" {
 			return nil, fmt.Errorf("ACL %s resource without name", strings.ToLower(rt.String()))
 		}
-		if n := mapValue(res, "patternType"); n != nil {
-			switch n.Value {
-			case "literal":
-			case "prefix":
-				pt = acl.PatternPrefixed
-			default:
-				return nil, fmt.Errorf("ACL resource patternType %q: want literal or prefix", n.Value)
-			}
+		pt, err = strimziChoice(res, "patternType", acl.PatternLiteral, map[string]acl.PatternType{"literal": acl.PatternLiteral, "prefix": acl.PatternPrefixed},
+			"ACL resource patternType %q: want literal or prefix")
+		if err != nil {
+			return nil, err
 		}
 	}
 	ops, one := mapValue(rule, "operations"), mapValue(rule, "operation")
@@ -208,6 +199,21 @@ func strimziRule(principal string, rule *yaml.Node) ([]acl.Binding, error) {
 }
 
 // scalarAt is the scalar value of key in mapping m, "" when absent.
+// strimziChoice is the value of m's optional field key, one of choices (by
+// its name in Strimzi's CRD), or def when the field is absent; wrong words
+// the error for any other name.
+func strimziChoice[T any](m *yaml.Node, key string, def T, choices map[string]T, wrong string) (T, error) {
+	n := mapValue(m, key)
+	if n == nil {
+		return def, nil
+	}
+	v, ok := choices[n.Value]
+	if !ok {
+		return def, fmt.Errorf(wrong, n.Value)
+	}
+	return v, nil
+}
+
 func scalarAt(m *yaml.Node, key string) string {
 	if m.Kind != yaml.MappingNode {
 		return ""
