@@ -56,11 +56,8 @@ var validAuth = []string{AuthSCRAMSHA256, AuthSCRAMSHA512, AuthMTLS, AuthPlain, 
 func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 	return l.namedEntries(file, n, "principals", "name", "principal names", func(k, v *yaml.Node) error {
 		name := k.Value
-		if err := validPrincipalName(name); err != nil {
-			return l.errf(file, k, "principal %q: %v", name, err)
-		}
-		if prev, ok := l.principals[name]; ok {
-			return l.errf(file, k, "principal %q declared twice (first at %s)", name, prev.Source)
+		if err := l.newName(file, k, "principal", validPrincipalName, l.principals[name].Source); err != nil {
+			return err
 		}
 		p := Principal{Name: name, Source: src(file, k)}
 		what := "principal " + strconv.Quote(name)
@@ -102,17 +99,27 @@ func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 	})
 }
 
+// newName checks the name k of a new principal or topic (kind): valid says
+// why it is not a valid name, and firstAt where it was declared before (""
+// when it was not: every declared entry has its source).
+func (l *loader) newName(file string, k *yaml.Node, kind string, valid func(string) error, firstAt string) error {
+	if err := valid(k.Value); err != nil {
+		return l.errf(file, k, "%s %q: %v", kind, k.Value, err)
+	}
+	if firstAt != "" {
+		return l.errf(file, k, "%s %q declared twice (first at %s)", kind, k.Value, firstAt)
+	}
+	return nil
+}
+
 func (l *loader) topicsBlock(file string, n *yaml.Node) error {
 	return l.namedEntries(file, n, "topics", "topic name", "topic names", func(k, v *yaml.Node) error {
 		name := k.Value
 		if name == acl.Wildcard {
 			return l.errf(file, k, "topic \"*\": declare topics by name or prefix (\"orders.*\"), not all at once")
 		}
-		if err := ValidTopicPattern(name); err != nil {
-			return l.errf(file, k, "topic %q: %v", name, err)
-		}
-		if prev, ok := l.topics[name]; ok {
-			return l.errf(file, k, "topic %q declared twice (first at %s)", name, prev.Source)
+		if err := l.newName(file, k, "topic", ValidTopicPattern, l.topics[name].Source); err != nil {
+			return err
 		}
 		t := Topic{Name: name, Source: src(file, k)}
 		what := "topic " + strconv.Quote(name)
