@@ -83,14 +83,11 @@ Examples:
   kafkaguard audit -f inventory.yaml --command-config admin.properties -o prometheus --out /var/lib/node_exporter/textfile/kafkaguard.prom
   kafkaguard audit --clusters clusters.yaml -o prometheus --out /var/lib/node_exporter/textfile/kafkaguard.prom`,
 		Flags:  flags,
-		Action: func(c *ucli.Context) error { return e.audit(c) },
+		Action: withoutArgs("audit takes no arguments, got %q", e.audit),
 	}
 }
 
 func (e *env) audit(c *ucli.Context) error {
-	if err := refuseArgs(c, "audit takes no arguments, got %q"); err != nil {
-		return err
-	}
 	failOn, err := report.ParseSeverity(c.String("fail-on"))
 	if err != nil {
 		return fmt.Errorf("--fail-on: %w", err)

@@ -37,10 +37,7 @@ Examples:
 			&ucli.StringFlag{Name: "dir", Usage: "work in `DIR` instead of a temporary directory (must not exist or be empty)", EnvVars: envVars("dir")},
 			&ucli.BoolFlag{Name: "keep", Usage: "keep the working directory afterwards", EnvVars: envVars("keep")},
 		},
-		Action: func(c *ucli.Context) error {
-			if err := refuseArgs(c, "demo takes no arguments, got %q"); err != nil {
-				return err
-			}
+		Action: withoutArgs("demo takes no arguments, got %q", func(c *ucli.Context) error {
 			dir := c.String("dir")
 			keep := c.Bool("keep")
 			if dir == "" {
@@ -77,6 +74,6 @@ Examples:
 				fmt.Fprintf(e.stderr, "kafkaguard: demo files kept in %s\n", dir)
 			}
 			return err
-		},
+		}),
 	}
 }

@@ -91,10 +91,7 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 			&ucli.StringFlag{Name: "crl", Usage: "refuse client certificates revoked in this CRL `FILE` (PEM or DER, from 'kafkaguard pki crl')", EnvVars: envVars("crl")},
 			&ucli.BoolFlag{Name: "auto-create-topics", Usage: "auto.create.topics.enable: create a missing topic on metadata requests of principals allowed CREATE", EnvVars: envVars("auto-create-topics")},
 		},
-		Action: func(c *ucli.Context) error {
-			if err := refuseArgs(c, "dev up takes no arguments, got %q"); err != nil {
-				return err
-			}
+		Action: withoutArgs("dev up takes no arguments, got %q", func(c *ucli.Context) error {
 			rules := c.String("ssl-principal-mapping-rules")
 			if files := c.StringSlice("file"); len(files) > 0 && !c.IsSet("ssl-principal-mapping-rules") {
 				inv, err := inventory.Load(files...)
@@ -116,7 +113,7 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 				Logger: verboseWriter(c, e.stderr),
 				Notify: func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
 			})
-		},
+		}),
 	}
 }
 

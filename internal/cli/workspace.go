@@ -32,6 +32,18 @@ func noArgs(c *ucli.Context) error {
 	return refuseArgs(c, "unexpected argument %q")
 }
 
+// withoutArgs is the action of a command that takes no positional
+// arguments: given some, run does not start and the error is worded by
+// format around the first one (%q).
+func withoutArgs(format string, run ucli.ActionFunc) ucli.ActionFunc {
+	return func(c *ucli.Context) error {
+		if err := refuseArgs(c, format); err != nil {
+			return err
+		}
+		return run(c)
+	}
+}
+
 // refuseArgs is the usage error of a command that takes no positional
 // arguments and got some, nil when it got none; format words the error
 // around the first one (%q).
