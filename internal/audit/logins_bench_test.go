@@ -23,6 +23,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/internal/testutil"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // loginsLimit is the time the audit's logins may take over the floor's
@@ -83,15 +84,9 @@ type loginsEnv struct {
 func newLoginsEnv(b *testing.B, n int) *loginsEnv {
 	b.Helper()
 	ctx := context.Background()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { dc.Close() })
-	admin, err := dc.AdminConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
+	dc := devtest.Start(ctx, b)
+	cl := devtest.DialAdmin(ctx, b, dc)
+	defer cl.Close()
 	store, err := scram.OpenStore(b.TempDir()+"/secrets", true)
 	if err != nil {
 		b.Fatal(err)
@@ -101,12 +96,7 @@ func newLoginsEnv(b *testing.B, n int) *loginsEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cl, err := cluster.Dial(ctx, admin)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cl.Close()
-	env := &loginsEnv{dc: dc, admin: admin, store: store}
+	env := &loginsEnv{dc: dc, admin: cl.Config(), store: store}
 	var batch []cluster.SCRAMUpsert
 	for i := range n {
 		name := fmt.Sprintf("svc-%05d", i)

@@ -11,6 +11,18 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 )
 
+// Start starts a dev cluster in a temporary directory, closed when tb's test
+// ends, and fails tb when it cannot.
+func Start(ctx context.Context, tb testing.TB) *devcluster.Cluster {
+	tb.Helper()
+	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { dc.Close() })
+	return dc
+}
+
 // DialAdmin dials dc with its admin configuration (TLS + SCRAM superuser)
 // and fails tb when it cannot. Closing the client is the caller's: some
 // tests close it before the cluster, some at cleanup.
