@@ -351,21 +351,9 @@ func FormatJSON(bs []Binding) ([]byte, error) {
 // encode (one JSON object, no newlines), e.g. to add fields to each binding.
 func FormatJSONFunc(bs []Binding, encode func(Binding) ([]byte, error)) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("[")
-	for i, b := range bs {
-		if i > 0 {
-			buf.WriteString(",")
-		}
-		buf.WriteString("\n  ")
+	err := WriteJSONFunc(&buf, bs, func(dst []byte, b Binding) ([]byte, error) {
 		j, err := encode(b)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(j)
-	}
-	if len(bs) > 0 {
-		buf.WriteString("\n")
-	}
-	buf.WriteString("]\n")
-	return buf.Bytes(), nil
+		return append(dst, j...), err
+	})
+	return buf.Bytes(), err
 }

@@ -16,6 +16,14 @@ func NewSet(bs ...Binding) Set {
 	return Set{bs: c}
 }
 
+// SetOf is NewSet for a slice the caller hands over: it is sorted and
+// compacted in place (no copy of a large expansion), and must not be used
+// afterwards.
+func SetOf(bs []Binding) Set {
+	slices.SortFunc(bs, Compare)
+	return Set{bs: slices.CompactFunc(bs, func(a, b Binding) bool { return a == b })}
+}
+
 // Len is the number of bindings in the set.
 func (s Set) Len() int { return len(s.bs) }
 

@@ -167,6 +167,14 @@ func TestCompileErrors(t *testing.T) {
 			want: "rule data.x.acls (" + dir + "/p3/x.rego:3): produced a malformed binding"},
 		{name: "user role with bad selector", inv: ok, policy: write("p4/x.rego", "package kafkaguard\n\nroles.bad := [{\"resource\": \"topic\", \"operations\": [\"READ\"]}]\n"),
 			want: `role "bad": unknown resource selector "topic"`},
+		// A user role's entries are parsed once per role (role_plans), yet
+		// reported at the first grant that uses them, as the grant's row.
+		{name: "user role with unknown operation", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: bad, topics: [t, u]}\n",
+			policy: write("p6/x.rego", "package kafkaguard\n\nroles.bad := [{\"resource\": \"topics\", \"operations\": [\"WRITE\"]}, {\"resource\": \"topics\", \"operations\": [\"FLY\"]}]\n"),
+			want:   `inv.yaml:4: grant: unknown operation "FLY"`},
+		{name: "user role with operations not a list", inv: "principals:\n  a: {auth: mtls}\ngrants:\n  - {principal: a, role: bad, topics: [t, u]}\n",
+			policy: write("p7/x.rego", "package kafkaguard\n\nroles.bad := [{\"resource\": \"topics\", \"operations\": \"READ\"}]\n"),
+			want:   `inv.yaml:4: grant: malformed role expansion entry ["TOPIC", ["t", "u"], "READ"] (want [type, [names], [operations]])`},
 		{name: "timeout", inv: ok, timeout: 100 * time.Millisecond,
 			policy: write("p5/x.rego", "package x\n\nwarn contains n if {\n\tn := count([x | some x in numbers.range(1, 100000000)])\n}\n"),
 			want:   "policy evaluation did not finish within 100ms"},

@@ -102,7 +102,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 
 	lib := ast.MustParseRef("data.kafkaguard")
 	expansion := []queryTerm{
-		{name: "grant_resources_planned", ref: lib.Append(ast.StringTerm("grant_resources_planned"))},
+		{name: "role_plans", ref: lib.Append(ast.StringTerm("role_plans"))},
 		{name: "grant_resources_other", ref: lib.Append(ast.StringTerm("grant_resources_other"))},
 	}
 	for _, s := range rulesNamed(mods, "acls") {
@@ -144,10 +144,30 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 // grant errors the library reports (unknown role, missing application_id,
 // ...), invalid bindings (naming the grant or rule), and a *TimeoutError.
 func (e *Engine) Compile(ctx context.Context, inv *inventory.Inventory) (*Result, error) {
+	return e.CompileSkipping(ctx, inv, Skip{})
+}
+
+// Skip names what a command does not print, so that Compile need not work
+// it out. The zero value skips nothing.
+type Skip struct {
+	// Provenance leaves Result.Provenance nil (compile without --explain,
+	// plan, apply, policy check).
+	Provenance bool
+	// Warnings is for the commands that print only the expiry warnings
+	// (KG655, KG656) and the waived findings (compile, plan, apply): the
+	// warn rules are not evaluated when they could produce neither, that
+	// is when no grant has an expires date, none has expired, there are no
+	// waivers and no user package has warn rules. Result.Warn is then
+	// empty; otherwise it is complete.
+	Warnings bool
+}
+
+// CompileSkipping is Compile without what skip names.
+func (e *Engine) CompileSkipping(ctx context.Context, inv *inventory.Inventory, skip Skip) (*Result, error) {
 	if err := CheckDNs(inv); err != nil {
 		return nil, err
 	}
-	return e.compile(ctx, inv)
+	return e.compile(ctx, inv, skip)
 }
 
 // Compile loads the policies of opts and compiles inv with them: Load and
@@ -161,10 +181,10 @@ func Compile(ctx context.Context, inv *inventory.Inventory, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	return e.compile(ctx, inv)
+	return e.compile(ctx, inv, Skip{})
 }
 
-func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory) (*Result, error) {
+func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory, skip Skip) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	now := e.now
@@ -173,15 +193,25 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory) (*Result
 	}
 	inv, expired := withoutExpiredGrants(inv, now)
 	in := inputValueAt(inv, now, expired)
+	// One cache for the queries of this input: the collections
+	// strings.any_prefix_match sees again (written prefixes, declared
+	// prefixes) become tries once.
+	bc := newBuiltinCache(ctx)
 
 	var (
 		denyRes, warnRes results
 		denyErr, warnErr error
 		wg               sync.WaitGroup
 	)
-	wg.Go(func() { denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in) }) })
-	wg.Go(func() { warnRes, warnErr = recovered(func() (results, error) { return evalQuery(ctx, e.warn, in) }) })
-	res, userBindingErr, expErr := e.expand(ctx, in, inv)
+	wg.Go(func() {
+		denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in, bc) })
+	})
+	if !skip.Warnings || e.warningsPrinted(inv, expired) {
+		wg.Go(func() {
+			warnRes, warnErr = recovered(func() (results, error) { return evalQuery(ctx, e.warn, in, bc) })
+		})
+	}
+	res, userBindingErr, expErr := e.expand(ctx, in, inv, bc, !skip.Provenance)
 	wg.Wait()
 	// Errors in the order the rules were evaluated in before (one query:
 	// expansion, deny, warn), so the same error wins.
@@ -281,13 +311,42 @@ func (r results) get(name string) ast.Value {
 	return arr.Elem(0).Value
 }
 
-func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value) (results, error) {
+// warningsPrinted reports whether the warn rules could produce what the
+// commands that skip warnings print (Skip.Warnings): an expiry warning, a
+// waived finding, or anything from a user's warn rule.
+func (e *Engine) warningsPrinted(inv *inventory.Inventory, expired []inventory.Grant) bool {
+	if len(expired) > 0 || len(inv.Waivers) > 0 {
+		return true
+	}
+	for _, s := range e.warns {
+		if !s.embedded {
+			return true
+		}
+	}
+	for i := range inv.Grants {
+		if inv.Grants[i].Expires != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// newBuiltinCache is the inter-query value cache of one Compile. It needs
+// a configuration: without one OPA disables every named cache, the tries of
+// strings.any_prefix_match among them.
+func newBuiltinCache(ctx context.Context) cache.InterQueryValueCache {
+	cfg, err := cache.ParseCachingConfig(nil) // OPA's defaults
+	if err != nil {
+		return nil
+	}
+	return cache.NewInterQueryValueCache(ctx, cfg)
+}
+
+func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, bc cache.InterQueryValueCache) (results, error) {
 	rs, err := pq.Eval(ctx,
 		rego.EvalParsedInput(in),
 		rego.EvalRuleIndexing(true),
-		// Lets strings.any_prefix_match build a trie for a collection it sees
-		// again (the written prefixes, once per declared topic).
-		rego.EvalInterQueryBuiltinValueCache(cache.NewInterQueryValueCache(ctx, nil)),
+		rego.EvalInterQueryBuiltinValueCache(bc),
 		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
 	)
 	if err != nil {

@@ -42,7 +42,7 @@ func streamsFences(inv *inventory.Inventory, prov map[acl.Binding][]Provenance) 
 					for _, h := range a.Hosts {
 						bd := acl.Binding{Principal: "User:" + a.Principal, Host: h, ResourceType: rt, ResourceName: b.ApplicationID + "-",
 							PatternType: acl.PatternPrefixed, Operation: op, Permission: acl.PermDeny}
-						if !slices.Contains(prov[bd], p) {
+						if prov != nil && !slices.Contains(prov[bd], p) {
 							prov[bd] = append(prov[bd], p)
 						}
 						out = append(out, bd)

@@ -37,6 +37,9 @@ type Options struct {
 	// NoPolicy skips the compile: the users commands need the inventory, its
 	// DN check, scope and users, but no ACLs.
 	NoPolicy bool
+	// Skip is what the command does not print, so the compile need not
+	// work it out (provenance, warnings); the zero value skips nothing.
+	Skip policies.Skip
 	// Limits bound the inventory (zero fields: the defaults).
 	Limits inventory.Limits
 	// Engines, when set, keeps the prepared policies for the next Load
@@ -139,7 +142,7 @@ func compile(ctx context.Context, inv *inventory.Inventory, o Options) (*policie
 	}
 	var res *policies.Result
 	if err == nil {
-		res, err = engine.Compile(pctx, inv)
+		res, err = engine.CompileSkipping(pctx, inv, o.Skip)
 	}
 	if err != nil && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		return nil, &PolicyTimeoutError{Timeout: timeout, Err: err}

@@ -17,6 +17,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/access"
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // The access commands read their ACLs from one source: --acls FILE, -f
@@ -112,7 +113,8 @@ func (e *env) liveSource(c *ucli.Context) (*access.Source, error) {
 func (e *env) compileFor(c *ucli.Context) access.Compile {
 	return func(ctx context.Context, paths ...string) (*inventory.Inventory, acl.Set, error) {
 		w, err := app.Load(ctx, app.Options{Files: paths, PolicyDirs: c.StringSlice("policy"),
-			PolicyTimeout: policyTimeout(c), Capabilities: c.String("capabilities")})
+			PolicyTimeout: policyTimeout(c), Capabilities: c.String("capabilities"),
+			Skip: policies.Skip{Provenance: true, Warnings: true}}) // prints neither
 		if err != nil {
 			return nil, acl.Set{}, err
 		}

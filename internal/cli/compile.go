@@ -34,9 +34,10 @@ func capabilitiesFlag() ucli.Flag {
 	return &ucli.StringFlag{Name: "capabilities", Usage: "OPA capabilities JSON `FILE` the policies may use (default: a sandbox without http.send, net.lookup_ip_addr, opa.runtime)", EnvVars: envVars("capabilities")}
 }
 
-// compileInventory loads the inventory and compiles it with the policies.
-func compileInventory(c *ucli.Context) (*inventory.Inventory, *policies.Result, error) {
-	w, err := load(c, false)
+// compileInventory loads the inventory and compiles it with the policies,
+// without what skip names.
+func compileInventory(c *ucli.Context, skip policies.Skip) (*inventory.Inventory, *policies.Result, error) {
+	w, err := loadSkipping(c, false, skip)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +80,9 @@ Examples:
 		Flags: flags,
 		Action: func(c *ucli.Context) error {
 			start := time.Now()
-			inv, res, err := compileInventory(c)
+			// compile prints only the expiry warnings and waived findings
+			// (printExpiries), and provenance with --explain.
+			inv, res, err := compileInventory(c, policies.Skip{Provenance: !c.Bool("explain"), Warnings: true})
 			if err != nil {
 				return err
 			}
@@ -136,30 +139,22 @@ func provenanceStrings(ps []policies.Provenance) []string {
 	return out
 }
 
+// writeCompileJSON streams the bindings as the documented JSON array; with
+// explain each binding has its provenance as one more field.
 func writeCompileJSON(w io.Writer, res *policies.Result, explain bool) error {
-	encode := acl.Binding.MarshalJSON
-	if explain {
-		// The binding's object with its provenance as one more field.
-		encode = func(b acl.Binding) ([]byte, error) {
-			j, err := b.MarshalJSON()
-			if err != nil {
-				return nil, err
-			}
-			p, err := json.Marshal(provenanceStrings(res.Provenance[b]))
-			if err != nil {
-				return nil, err
-			}
-			out := append(j[:len(j)-1:len(j)-1], `,"provenance":`...)
-			out = append(out, p...)
-			return append(out, '}'), nil
+	return acl.WriteJSONFunc(w, res.ACLs.Bindings(), func(dst []byte, b acl.Binding) ([]byte, error) {
+		dst = b.AppendJSON(dst)
+		if !explain {
+			return dst, nil
 		}
-	}
-	out, err := acl.FormatJSONFunc(res.ACLs.Bindings(), encode)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(out)
-	return err
+		p, err := json.Marshal(provenanceStrings(res.Provenance[b]))
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst[:len(dst)-1], `,"provenance":`...)
+		dst = append(dst, p...)
+		return append(dst, '}'), nil
+	})
 }
 
 // kafkaACLsOperation is the spelling kafka-acls.sh documents (--operation Write).

@@ -16,6 +16,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
 	"github.com/kafkaguard/kafkaguard/inventory"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // planFlags are the flags plan and apply share.
@@ -44,7 +45,8 @@ func (e *env) planOptions(c *ucli.Context) app.PlanOptions {
 // input fails fast), refuses one the policies deny, connects and plans. The
 // caller closes the session.
 func (e *env) buildPlan(c *ucli.Context) (*plan.Plan, *app.Session, error) {
-	w, err := load(c, false)
+	// plan and apply print only the expiry warnings and waived findings.
+	w, err := loadSkipping(c, false, policies.Skip{Provenance: true, Warnings: true})
 	if err != nil {
 		return nil, nil, err
 	}

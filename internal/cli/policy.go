@@ -75,7 +75,7 @@ Examples:
 		),
 		Action: func(c *ucli.Context) error {
 			start := time.Now()
-			inv, res, err := compileInventory(c)
+			inv, res, err := compileInventory(c, policies.Skip{Provenance: true})
 			if err != nil {
 				return err
 			}

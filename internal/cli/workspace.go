@@ -58,15 +58,24 @@ func refuseArgs(c *ucli.Context, format string) error {
 // command line (-f, --policy, --policy-timeout); noPolicy loads without
 // compiling (the users commands).
 func load(c *ucli.Context, noPolicy bool) (*app.Workspace, error) {
+	return loadSkipping(c, noPolicy, policies.Skip{})
+}
+
+// loadSkipping is load for a command that does not print what skip names.
+func loadSkipping(c *ucli.Context, noPolicy bool, skip policies.Skip) (*app.Workspace, error) {
 	if err := noArgs(c); err != nil {
 		return nil, err
 	}
-	return loadWorkspace(c, noPolicy)
+	return loadWorkspaceSkipping(c, noPolicy, skip)
 }
 
 // loadWorkspace is load for a command that takes arguments (users rotate).
 func loadWorkspace(c *ucli.Context, noPolicy bool) (*app.Workspace, error) {
-	o := app.Options{Files: c.StringSlice("file"), NoPolicy: noPolicy, Limits: inventoryLimits(c)}
+	return loadWorkspaceSkipping(c, noPolicy, policies.Skip{})
+}
+
+func loadWorkspaceSkipping(c *ucli.Context, noPolicy bool, skip policies.Skip) (*app.Workspace, error) {
+	o := app.Options{Files: c.StringSlice("file"), NoPolicy: noPolicy, Limits: inventoryLimits(c), Skip: skip}
 	if !noPolicy {
 		o.PolicyDirs = c.StringSlice("policy")
 		o.PolicyTimeout = policyTimeout(c)
