@@ -9,6 +9,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 // policyTimeoutFlag is the policy evaluation's own deadline on commands whose
