@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
@@ -122,12 +123,12 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 	inFlight := context.WithoutCancel(ctx)
 	tried := make([]bool, len(p.Changes))
 	results := make([]Result, len(p.Changes))
-	var upserts []int // indexes of the changes with an upsert, in plan order
+	var upserts, repairs []int // indexes of the changes, in plan order
 	for i, c := range p.Changes {
 		results[i] = Result{User: c.User, Action: c.Action}
 		switch {
 		case c.Action == ActionRepair:
-			results[i].Err = a.repair(c)
+			repairs = append(repairs, i)
 			tried[i] = true
 		case c.Upsert:
 			upserts = append(upserts, i)
@@ -135,6 +136,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			tried[i] = true // deletions only: the done filters below judge them
 		}
 	}
+	a.repairAll(p, repairs, results)
 	for start := 0; start < len(upserts); start += a.batch() {
 		if ctx.Err() != nil {
 			return triedResults(results, tried, nil) // nothing of the rest was written
@@ -277,28 +279,22 @@ func (a *Applier) workers() int {
 func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared {
 	slots := make([]prepared, len(batch))
 	written := make([]bool, len(batch))
-	jobs := make(chan int, len(batch))
-	for k := range batch {
-		jobs <- k
-	}
-	close(jobs)
 	derived := make(chan int, len(batch))
-	var derivers, writers sync.WaitGroup
-	for range min(a.workers(), len(batch)) {
-		derivers.Go(func() {
-			for k := range jobs {
-				i := batch[k]
-				u, err := derive(a.Store, p.Changes[i])
-				if err != nil {
-					results[i].Err = err
-					continue
-				}
-				u.i = i
-				slots[k] = u
-				derived <- k
+	go func() {
+		parallel(len(batch), a.workers(), func(k int) {
+			i := batch[k]
+			u, err := derive(a.Store, p.Changes[i])
+			if err != nil {
+				results[i].Err = err
+				return
 			}
+			u.i = i
+			slots[k] = u
+			derived <- k
 		})
-	}
+		close(derived)
+	}()
+	var writers sync.WaitGroup
 	for range min(writeConcurrency, len(batch)) {
 		writers.Go(func() {
 			for k := range derived {
@@ -310,8 +306,6 @@ func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared 
 			}
 		})
 	}
-	derivers.Wait()
-	close(derived)
 	writers.Wait()
 	var ready []prepared
 	for k, ok := range written {
@@ -322,11 +316,7 @@ func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared 
 	if len(ready) == 0 {
 		return nil
 	}
-	syncDir := a.syncDir
-	if syncDir == nil {
-		syncDir = fsutil.SyncDir
-	}
-	if err := syncDir(a.Store.Dir); err != nil {
+	if err := a.dirSync(); err != nil {
 		for _, u := range ready {
 			user := p.Changes[u.i].User
 			results[u.i].Err = fmt.Errorf("user %s: write secrets: %w", user, err)
@@ -335,6 +325,29 @@ func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared 
 		return nil
 	}
 	return ready
+}
+
+// dirSync fsyncs the store directory: the renames before it are durable.
+func (a *Applier) dirSync() error {
+	if a.syncDir != nil {
+		return a.syncDir(a.Store.Dir)
+	}
+	return fsutil.SyncDir(a.Store.Dir)
+}
+
+// parallel calls fn(0), ..., fn(n-1) on at most workers goroutines and
+// returns when every call has.
+func parallel(n, workers int, fn func(k int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+				fn(k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // derive finds c's password (stored, or a new one) and salts it for c's
@@ -382,17 +395,41 @@ func (a *Applier) undo(user string, u prepared) {
 	u.old.restore()
 }
 
+// repairAll regenerates the missing client configs of the repairs (indexes
+// of p.Changes) from their stored passwords, without touching the cluster:
+// writeConcurrency users at a time, then one fsync of the store directory;
+// the -v lines follow in plan order.
+func (a *Applier) repairAll(p UserPlan, repairs []int, results []Result) {
+	if len(repairs) == 0 {
+		return
+	}
+	parallel(len(repairs), writeConcurrency, func(k int) {
+		results[repairs[k]].Err = a.repair(p.Changes[repairs[k]])
+	})
+	if err := a.dirSync(); err != nil {
+		for _, i := range repairs {
+			if results[i].Err == nil {
+				results[i].Err = fmt.Errorf("repair user %s: write client configs: %w", p.Changes[i].User, err)
+			}
+		}
+	}
+	for _, i := range repairs {
+		if results[i].Err == nil {
+			a.logf("regenerated the client configs of SCRAM user %s", p.Changes[i].User)
+		}
+	}
+}
+
 // repair regenerates c's missing client configs from the stored password,
-// without touching the cluster.
+// leaving the directory fsync to repairAll.
 func (a *Applier) repair(c UserChange) error {
 	pw, err := a.Store.Password(c.User)
 	if err != nil {
 		return fmt.Errorf("repair user %s: %w", c.User, err)
 	}
-	if err := a.Store.WriteClientConfigs(c.User, c.Mechanism, pw, a.Settings); err != nil {
+	if err := a.Store.writeClientConfigs(fsutil.WriteFileAtomicNoDirSync, c.User, c.Mechanism, pw, a.Settings); err != nil {
 		return fmt.Errorf("repair user %s: write client configs: %w", c.User, err)
 	}
-	a.logf("regenerated the client configs of SCRAM user %s", c.User)
 	return nil
 }
 

@@ -382,3 +382,39 @@ func TestParallelApplyKeepsPlanOrderAndPairsEachPasswordWithItsUser(t *testing.T
 		t.Errorf("log lines differ with 1 and 4 workers:\n%s\n---\n%s", logs[0], logs[1])
 	}
 }
+
+// Many repairs are written together: each user gets its own configs back,
+// the -v lines come in plan order, and a failed directory fsync fails them
+// (the next plan repairs again).
+func TestApplyRepairsManyUsersInPlanOrder(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
+	var p UserPlan
+	var wantLog strings.Builder
+	for _, d := range desiredUsers(30) {
+		if err := store.WritePassword(d.Name, "password-of-"+d.Name); err != nil {
+			t.Fatal(err)
+		}
+		p.Changes = append(p.Changes, UserChange{Action: ActionRepair, User: d.Name, Mechanism: d.Mechanism})
+		fmt.Fprintf(&wantLog, "kafkaguard: regenerated the client configs of SCRAM user %s\n", d.Name)
+	}
+	var log strings.Builder
+	for i, r := range (&Applier{Admin: newRecordingAdmin(), Store: store, Settings: cs, Log: &log}).Apply(context.Background(), p) {
+		if r.Err != nil || r.User != p.Changes[i].User {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+		data, err := os.ReadFile(store.LibrdkafkaPath(r.User))
+		if err != nil || !strings.Contains(string(data), "sasl.username="+r.User+"\nsasl.password=password-of-"+r.User+"\n") {
+			t.Fatalf("%s: %v\n%s", r.User, err, data)
+		}
+	}
+	if log.String() != wantLog.String() {
+		t.Errorf("log:\n%s\nwant:\n%s", log.String(), wantLog.String())
+	}
+	failing := &Applier{Admin: newRecordingAdmin(), Store: store, Settings: cs, syncDir: func(string) error { return errors.New("input/output error") }}
+	for _, r := range failing.Apply(context.Background(), p) {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "repair user "+r.User+": write client configs: input/output error") {
+			t.Fatalf("%s: %v", r.User, r.Err)
+		}
+	}
+}
