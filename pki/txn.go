@@ -287,10 +287,20 @@ func (ca *CA) deployAndCommit(r Record) error {
 }
 
 // writeSequence records seq as the last record's in DIR/sequence and
-// returns the file, open, for syncAll.
+// returns the file, open, for syncAll. The number is written in place at a
+// fixed width: truncating the file would free and allocate a block on every
+// issue.
 func (ca *CA) writeSequence(seq int64) (*os.File, error) {
 	path := filepath.Join(ca.dir, sequenceFile)
-	return writeUnsynced(path, []byte(strconv.FormatInt(seq, 10)+"\n"), certFilePerm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, certFilePerm)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.WriteAt(fmt.Appendf(nil, "%020d\n", seq), 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // nextSeq is the seq of the next record: one more than DIR/sequence's, or,
