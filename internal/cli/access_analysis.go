@@ -34,10 +34,18 @@ func accessSourceFlags() []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "policy", Usage: "`DIR` (or .rego file) of your own policies, with -f (repeatable)", EnvVars: envVars("policy")},
 		policyTimeoutFlag(),
 		capabilitiesFlag(),
+	}
+	flags = append(flags, brokerFlags()...)
+	return append(flags, connFlags()...)
+}
+
+// brokerFlags are the broker settings that take part in decisions
+// (read by brokerOptions).
+func brokerFlags() []ucli.Flag {
+	return []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the broker's super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
 		&ucli.BoolFlag{Name: "allow-if-no-acl", Usage: "the broker sets allow.everyone.if.no.acl.found=true", EnvVars: envVars("allow-if-no-acl")},
 	}
-	return append(flags, connFlags()...)
 }
 
 // errNoACLSource is the error for an access command given no ACLs.
@@ -292,10 +300,9 @@ func accessDiffCommand(e *env) *ucli.Command {
 		&ucli.StringSliceFlag{Name: "policy", Usage: "`DIR` (or .rego file) of your own policies, for inventory sides (repeatable)", EnvVars: envVars("policy")},
 		policyTimeoutFlag(),
 		capabilitiesFlag(),
-		&ucli.StringSliceFlag{Name: "super-user", Usage: "a `PRINCIPAL` in the broker's super.users (repeatable; ';' separates)", EnvVars: envVars("super-user")},
-		&ucli.BoolFlag{Name: "allow-if-no-acl", Usage: "the broker sets allow.everyone.if.no.acl.found=true", EnvVars: envVars("allow-if-no-acl")},
-		outputFlag("text", "json", "markdown"),
 	}
+	flags = append(flags, brokerFlags()...)
+	flags = append(flags, outputFlag("text", "json", "markdown"))
 	return &ucli.Command{
 		Name:      "diff",
 		Usage:     "the effective access change between two ACL sources (for pull requests); exit 0 none, 2 changes",
