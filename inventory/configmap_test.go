@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // configMapDir lays out dir the way the kubelet mounts a ConfigMap: the files
@@ -16,15 +18,13 @@ import (
 // per key through ..data.
 func configMapDir(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
 	ts := "..2026_12_01_10_00_00.123456789"
-	if err := os.Mkdir(filepath.Join(dir, ts), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	data := make(map[string]string, len(files))
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, ts, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		data[ts+"/"+name] = body
+	}
+	dir := testutil.WriteFiles(t, data)
+	for name := range files {
 		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
@@ -31,38 +32,29 @@ func parseInv(t *testing.T, yaml string) *inventory.Inventory {
 	return inv
 }
 
-func binding(t *testing.T, principal, rt, name, pt, op, perm string) acl.Binding {
-	t.Helper()
-	b, err := acl.FromStrings(principal, "*", rt, name, pt, op, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestCompileDesignExampleMatchesRoleSemantics(t *testing.T) {
 	res, err := Compile(context.Background(), mustLoad(t, "../testdata/inventory/design.yaml"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := acl.NewSet(
-		binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
-		binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
-		binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
-		binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "DESCRIBE", "ALLOW"),
-		binding(t, "User:analytics", "GROUP", "analytics-", "PREFIXED", "READ", "ALLOW"),
-		binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "WRITE", "ALLOW"),
-		binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "DESCRIBE", "ALLOW"),
-		binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "WRITE", "ALLOW"),
-		binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "DESCRIBE", "ALLOW"),
-		binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW"),
-		binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"),
-		binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY"),
+		testutil.Binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
+		testutil.Binding(t, "User:orders-api", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		testutil.Binding(t, "User:analytics", "TOPIC", "orders.", "PREFIXED", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:analytics", "GROUP", "analytics-", "PREFIXED", "READ", "ALLOW"),
+		testutil.Binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "WRITE", "ALLOW"),
+		testutil.Binding(t, "User:billing", "TOPIC", "invoices", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "WRITE", "ALLOW"),
+		testutil.Binding(t, "User:billing", "TRANSACTIONAL_ID", "billing-", "PREFIXED", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"),
+		testutil.Binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY"),
 	)
 	if !res.ACLs.Equal(want) {
 		t.Errorf("got %d bindings:\n%v\nwant:\n%v", res.ACLs.Len(), res.ACLs.Bindings(), want.Bindings())
 	}
-	deny := binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY")
+	deny := testutil.Binding(t, "User:analytics", "TOPIC", "payments.", "PREFIXED", "READ", "DENY")
 	want0 := Provenance{File: "../testdata/inventory/design.yaml", Line: 19}
 	if got := res.Provenance[deny]; len(got) != 1 || got[0] != want0 || got[0].String() != "grant ../testdata/inventory/design.yaml:19 (operations)" {
 		t.Errorf("provenance of the DENY binding = %q", got)
@@ -86,7 +78,7 @@ func TestCompileExampleInventoryIsClean(t *testing.T) {
 		t.Errorf("only %d bindings", res.ACLs.Len())
 	}
 	// The streams app with exactly_once gets its transactional ids.
-	b := binding(t, "User:orders-enricher", "TRANSACTIONAL_ID", "orders-enricher-", "PREFIXED", "WRITE", "ALLOW")
+	b := testutil.Binding(t, "User:orders-enricher", "TRANSACTIONAL_ID", "orders-enricher-", "PREFIXED", "WRITE", "ALLOW")
 	if !res.ACLs.Contains(b) {
 		t.Errorf("missing %s", b)
 	}
@@ -101,7 +93,7 @@ func TestUserACLRulesCarryTheirProvenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
+	b := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
 	var provs []string
 	for _, p := range res.Provenance[b] {
 		provs = append(provs, p.String())
@@ -128,7 +120,7 @@ grants:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := binding(t, "User:audit", "TOPIC", "secret", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"); !res.ACLs.Contains(want) || res.ACLs.Len() != 2 {
+	if want := testutil.Binding(t, "User:audit", "TOPIC", "secret", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"); !res.ACLs.Contains(want) || res.ACLs.Len() != 2 {
 		t.Errorf("bindings = %v", res.ACLs.Bindings())
 	}
 	if len(res.Deny) != 1 || res.Deny[0].ID != "ACME001" || res.Deny[0].Location != "inv.yaml:4" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 var march20 = time.Date(2027, 3, 20, 23, 30, 0, 0, time.UTC)
@@ -40,7 +41,7 @@ func TestWaiverTurnsADenyIntoAWaivedFinding(t *testing.T) {
 		t.Errorf("info = %+v", res.Info)
 	}
 	// The waived grant still compiles: a waiver waives the finding, not the access.
-	if !res.ACLs.Contains(binding(t, "User:ops", "TOPIC", "*", "LITERAL", "READ", "ALLOW")) {
+	if !res.ACLs.Contains(testutil.Binding(t, "User:ops", "TOPIC", "*", "LITERAL", "READ", "ALLOW")) {
 		t.Error("the waived grant's binding is missing")
 	}
 }
@@ -111,7 +112,7 @@ grants:
 			t.Errorf("the expired grant still gives %s", b)
 		}
 	}
-	if !res.ACLs.Contains(binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")) {
+	if !res.ACLs.Contains(testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")) {
 		t.Error("a grant is left out on its last day")
 	}
 	if len(res.Expired) != 1 || res.Expired[0].Source != "inv.yaml:8" {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // A string result is located at the rule definition that produced it, also
@@ -13,7 +15,7 @@ import (
 // several, also extending the library's package), and whatever the other
 // definitions produce. Library findings keep their own locations.
 func TestStringFindingsAreLocatedAtTheirRule(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := testutil.WriteFiles(t, map[string]string{
 		"r.rego": `package acme
 
 warn contains msg if {
@@ -99,7 +101,7 @@ grants:
 // A compile error in a rule that is copied is reported once, as without
 // the copies.
 func TestRuleCopiesKeepCompileErrors(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"r.rego": `package acme
+	dir := testutil.WriteFiles(t, map[string]string{"r.rego": `package acme
 
 warn contains msg if {
 	msg := x

@@ -3,29 +3,19 @@ package policies
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
-)
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, src := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
+)
 
 // A test that does not finish within the timeout means the tests could not
 // run (exit 1), not that one failed (exit 2): an error naming the test and
 // the timeout.
 func TestTestTimeoutIsAnError(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"slow_test.rego": `package slow_test
+	dir := testutil.WriteFiles(t, map[string]string{"slow_test.rego": `package slow_test
 
 test_ok if true
 
@@ -49,7 +39,7 @@ test_slow if {
 // OPA reports one range per expression (several on a line, overlapping
 // multi-line ones).
 func TestCoverageRangesAreDisjoint(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := testutil.WriteFiles(t, map[string]string{
 		"p.rego": `package covp
 
 a := 1

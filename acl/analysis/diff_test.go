@@ -6,16 +6,8 @@ import (
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
-
-func mustBinding(t *testing.T, principal, host, rt, name, pt, op, perm string) acl.Binding {
-	t.Helper()
-	b, err := acl.FromStrings(principal, host, rt, name, pt, op, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // confirm checks a reported change with the authorizer on both sides, on its
 // example name, and for User:* and host * also for a principal and a host
@@ -47,7 +39,7 @@ func confirm(t *testing.T, base, head *acl.Authorizer, c Change) {
 // authorizer on both sides.
 func TestDiffReportsExactlyTheEffectiveChanges(t *testing.T) {
 	b := func(principal, host, rt, name, pt, op, perm string) acl.Binding {
-		return mustBinding(t, principal, host, rt, name, pt, op, perm)
+		return testutil.HostBinding(t, principal, host, rt, name, pt, op, perm)
 	}
 	common := []acl.Binding{
 		b("User:billing", "*", "TOPIC", "invoices", "LITERAL", "WRITE", "ALLOW"),
@@ -94,7 +86,7 @@ func TestDiffReportsExactlyTheEffectiveChanges(t *testing.T) {
 
 func TestDiffNothingWhenAccessIsTheSame(t *testing.T) {
 	b := func(principal, host, rt, name, pt, op, perm string) acl.Binding {
-		return mustBinding(t, principal, host, rt, name, pt, op, perm)
+		return testutil.HostBinding(t, principal, host, rt, name, pt, op, perm)
 	}
 	base := acl.NewSet(
 		b("User:a", "*", "TOPIC", "t", "LITERAL", "ALL", "ALLOW"),

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // TestWhoCanAgreesWithTheAuthorizer asks, on random sets and a grid of
@@ -52,12 +53,21 @@ func TestWhoCanAgreesWithTheAuthorizer(t *testing.T) {
 	}
 }
 
+// wantLines fails t when got, a result rendered one line per item, is not
+// want.
+func wantLines(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s:\n got  %q\n want %q", what, got, want)
+	}
+}
+
 func TestWhoCanExplains(t *testing.T) {
 	s := acl.NewSet(
-		mustBinding(t, "User:a", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
-		mustBinding(t, "User:b", "*", "TOPIC", "orders.events", "LITERAL", "READ", "DENY"),
-		mustBinding(t, "User:*", "*", "TOPIC", "orders.events", "LITERAL", "READ", "ALLOW"),
-		mustBinding(t, "User:c", "*", "TOPIC", "other", "LITERAL", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:a", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:b", "*", "TOPIC", "orders.events", "LITERAL", "READ", "DENY"),
+		testutil.HostBinding(t, "User:*", "*", "TOPIC", "orders.events", "LITERAL", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:c", "*", "TOPIC", "other", "LITERAL", "READ", "ALLOW"),
 	)
 	w := NewIndex(s, acl.AuthorizerOptions{SuperUsers: []string{"User:admin"}}).WhoCan(acl.OpRead, acl.ResourceTopic, "orders.events", "")
 	if !w.Anyone || !slices.Equal(w.Principals, []string{"User:a", "User:admin", "User:c"}) {
@@ -67,20 +77,17 @@ func TestWhoCanExplains(t *testing.T) {
 	for _, d := range w.Decisions {
 		got = append(got, d.Principal+" "+d.Reason)
 	}
-	want := []string{"User:* " + acl.ReasonAllowed, "User:a " + acl.ReasonAllowed, "User:admin " + acl.ReasonSuperUser, "User:b " + acl.ReasonDenied}
-	if !slices.Equal(got, want) {
-		t.Errorf("decisions %q, want %q", got, want)
-	}
+	wantLines(t, "decisions", got, "User:* "+acl.ReasonAllowed, "User:a "+acl.ReasonAllowed, "User:admin "+acl.ReasonSuperUser, "User:b "+acl.ReasonDenied)
 }
 
 func TestListGroupsByPatternWithDenies(t *testing.T) {
 	s := acl.NewSet(
-		mustBinding(t, "User:a", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
-		mustBinding(t, "User:a", "*", "TOPIC", "orders.secret", "LITERAL", "READ", "DENY"),
-		mustBinding(t, "User:a", "*", "TOPIC", "orders.events", "LITERAL", "READ", "ALLOW"), // says nothing new
-		mustBinding(t, "User:a", "10.0.0.1", "TOPIC", "audit", "LITERAL", "WRITE", "ALLOW"),
-		mustBinding(t, "User:*", "*", "GROUP", "*", "LITERAL", "DESCRIBE", "ALLOW"),
-		mustBinding(t, "User:b", "*", "TOPIC", "orders.", "PREFIXED", "ALL", "ALLOW"),
+		testutil.HostBinding(t, "User:a", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:a", "*", "TOPIC", "orders.secret", "LITERAL", "READ", "DENY"),
+		testutil.HostBinding(t, "User:a", "*", "TOPIC", "orders.events", "LITERAL", "READ", "ALLOW"), // says nothing new
+		testutil.HostBinding(t, "User:a", "10.0.0.1", "TOPIC", "audit", "LITERAL", "WRITE", "ALLOW"),
+		testutil.HostBinding(t, "User:*", "*", "GROUP", "*", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.HostBinding(t, "User:b", "*", "TOPIC", "orders.", "PREFIXED", "ALL", "ALLOW"),
 	)
 	l := NewIndex(s, acl.AuthorizerOptions{}).List("User:a")
 	var got []string
@@ -95,15 +102,12 @@ func TestListGroupsByPatternWithDenies(t *testing.T) {
 		}
 		got = append(got, line)
 	}
-	want := []string{
+	wantLines(t, "List", got,
 		"TOPIC LITERAL audit host=10.0.0.1 allow: WRITE DESCRIBE deny:",
 		"TOPIC PREFIXED orders. host=* allow: READ DESCRIBE deny:",
 		"TOPIC LITERAL orders.secret host=* allow: DESCRIBE deny: READ",
 		"GROUP LITERAL * host=* allow: DESCRIBE deny:",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("List:\n got  %q\n want %q", got, want)
-	}
+	)
 	if l := NewIndex(s, acl.AuthorizerOptions{SuperUsers: []string{"User:a"}}).List("User:a"); !l.SuperUser || len(l.Permissions) != 0 {
 		t.Errorf("super user listing: %+v", l)
 	}
@@ -136,11 +140,11 @@ func TestListAgreesWithTheAuthorizer(t *testing.T) {
 
 func TestGraphCollapsesAndFilters(t *testing.T) {
 	s := acl.NewSet(
-		mustBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
-		mustBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
-		mustBinding(t, "User:bi", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
-		mustBinding(t, "User:bi", "*", "GROUP", "bi-", "PREFIXED", "READ", "ALLOW"),
-		mustBinding(t, "User:ops", "*", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW"),
+		testutil.HostBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "WRITE", "ALLOW"),
+		testutil.HostBinding(t, "User:app", "*", "TOPIC", "orders.events", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.HostBinding(t, "User:bi", "*", "TOPIC", "orders.", "PREFIXED", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:bi", "*", "GROUP", "bi-", "PREFIXED", "READ", "ALLOW"),
+		testutil.HostBinding(t, "User:ops", "*", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW"),
 	)
 	meta := Metadata{Teams: map[string]string{"User:app": "orders"}, Topics: []Topic{{Name: "orders.", PatternType: acl.PatternPrefixed, Team: "orders"}}}
 	x := NewIndex(s, acl.AuthorizerOptions{})
@@ -155,15 +159,12 @@ func TestGraphCollapsesAndFilters(t *testing.T) {
 	for _, e := range x.Graph(meta, GraphFilter{}).Edges {
 		got = append(got, edge(e))
 	}
-	want := []string{
+	wantLines(t, "edges", got,
 		"User:app -> TOPIC orders.events [orders] WRITE writes",
 		"User:bi -> TOPIC orders. [orders] READ",
 		"User:bi -> GROUP bi- [] READ",
 		"User:ops -> CLUSTER kafka-cluster [] ALL writes",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("edges\n got  %q\n want %q", got, want)
-	}
+	)
 	got = nil
 	g := x.Graph(meta, GraphFilter{Topics: []string{"orders.events"}, Principals: []string{"User:b*"}})
 	for _, e := range g.Edges {

@@ -3,28 +3,13 @@ package app_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
-
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 const smallInventory = `principals:
   orders-api: {auth: scram-sha-512, team: orders}
@@ -36,7 +21,7 @@ grants:
 `
 
 func TestLoadWiresTheWholeInventory(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"inv.yaml": smallInventory})
+	dir := testutil.WriteFiles(t, map[string]string{"inv.yaml": smallInventory})
 	w, err := app.Load(context.Background(), app.Options{Files: []string{filepath.Join(dir, "inv.yaml")}})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +54,7 @@ func TestLoadWithoutInventory(t *testing.T) {
 // A policy that never finishes is stopped by the policy timeout, as a typed
 // error, within a few times that timeout.
 func TestLoadStopsAPolicyAtItsTimeout(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := testutil.WriteFiles(t, map[string]string{
 		"inv.yaml": smallInventory,
 		"pol/forever.rego": `package acme
 

@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // fakeAdmin is an in-memory cluster. failCreate makes creating a binding
@@ -71,24 +72,6 @@ func (f *fakeAdmin) DeleteACLs(_ context.Context, bs []acl.Binding) []cluster.AC
 
 func (f *fakeAdmin) Principal() string { return f.principal }
 
-func b(t testing.TB, principal, rt, name, pt, op, perm string) acl.Binding {
-	t.Helper()
-	x, err := acl.FromStrings(principal, "*", rt, name, pt, op, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
-}
-
-func scope(t testing.TB, patterns ...string) acl.Scope {
-	t.Helper()
-	s, err := acl.NewScope(patterns...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func buildPlan(t testing.TB, f *fakeAdmin, p ACLPlanner) *plan.Plan {
 	t.Helper()
 	p.Admin = f
@@ -100,12 +83,12 @@ func buildPlan(t testing.TB, f *fakeAdmin, p ACLPlanner) *plan.Plan {
 }
 
 func TestPlanStatesAddsRemovesAndDrift(t *testing.T) {
-	keep := b(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
-	add := b(t, "User:a", "TOPIC", "t2", "LITERAL", "WRITE", "ALLOW")
-	stale := b(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
-	foreign := b(t, "User:zed", "TOPIC", "x", "PREFIXED", "READ", "ALLOW")
+	keep := testutil.Binding(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
+	add := testutil.Binding(t, "User:a", "TOPIC", "t2", "LITERAL", "WRITE", "ALLOW")
+	stale := testutil.Binding(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
+	foreign := testutil.Binding(t, "User:zed", "TOPIC", "x", "PREFIXED", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(keep, stale, foreign)}
-	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep, add), Scope: scope(t, "User:a")})
+	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep, add), Scope: testutil.Scope(t, "User:a")})
 
 	sec := p.Sections[0]
 	want := []plan.Change{{Action: plan.Add, Item: add.String()}, {Action: plan.Remove, Item: stale.String()}}
@@ -140,18 +123,18 @@ func TestPlanStatesAddsRemovesAndDrift(t *testing.T) {
 }
 
 func TestPlanWithNoChangesSaysSo(t *testing.T) {
-	keep := b(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
+	keep := testutil.Binding(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(keep)}
-	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep), Scope: scope(t, "User:a")})
+	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(keep), Scope: testutil.Scope(t, "User:a")})
 	if p.SummaryLine() != "No changes. The cluster matches policy." || p.HasChanges() || len(p.Sections[0].Changes()) != 0 {
 		t.Fatalf("got %q", p.SummaryLine())
 	}
 }
 
 func TestPruneUnmanagedRemovesDriftToo(t *testing.T) {
-	foreign := b(t, "User:zed", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
+	foreign := testutil.Binding(t, "User:zed", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
 	f := &fakeAdmin{acls: acl.NewSet(foreign)}
-	p := buildPlan(t, f, ACLPlanner{Scope: scope(t, "User:a"), PruneUnmanaged: true})
+	p := buildPlan(t, f, ACLPlanner{Scope: testutil.Scope(t, "User:a"), PruneUnmanaged: true})
 	if s := p.Summary(); s.Remove != 1 || s.Unmanaged != 0 {
 		t.Fatalf("summary %+v", s)
 	}
@@ -166,10 +149,10 @@ func TestPruneUnmanagedRemovesDriftToo(t *testing.T) {
 func TestMaxRemovalsGuard(t *testing.T) {
 	var actual []acl.Binding
 	for i := range 5 {
-		actual = append(actual, b(t, "User:a", "TOPIC", fmt.Sprint("t", i), "LITERAL", "READ", "ALLOW"))
+		actual = append(actual, testutil.Binding(t, "User:a", "TOPIC", fmt.Sprint("t", i), "LITERAL", "READ", "ALLOW"))
 	}
 	f := &fakeAdmin{acls: acl.NewSet(actual...), principal: "User:admin"}
-	p := buildPlan(t, f, ACLPlanner{Scope: scope(t, "User:a")})
+	p := buildPlan(t, f, ACLPlanner{Scope: testutil.Scope(t, "User:a")})
 	tests := []struct {
 		max  int
 		want error
@@ -182,14 +165,14 @@ func TestMaxRemovalsGuard(t *testing.T) {
 }
 
 func TestLockoutGuard(t *testing.T) {
-	alter := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "ALLOW")
-	describe := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
-	all := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW")
-	denyAlter := b(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
-	other := b(t, "User:ops", "TOPIC", "t", "LITERAL", "READ", "ALLOW")
+	alter := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "ALLOW")
+	describe := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
+	all := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALL", "ALLOW")
+	denyAlter := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
+	other := testutil.Binding(t, "User:ops", "TOPIC", "t", "LITERAL", "READ", "ALLOW")
 	hostAlter := alter
 	hostAlter.Host = "10.0.0.5"
-	denyAll := b(t, "User:*", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
+	denyAll := testutil.Binding(t, "User:*", "CLUSTER", "kafka-cluster", "LITERAL", "ALTER", "DENY")
 	tests := []struct {
 		name            string
 		principal       string
@@ -203,7 +186,7 @@ func TestLockoutGuard(t *testing.T) {
 		{"unrelated change", "User:ops", []acl.Binding{alter, describe}, []acl.Binding{alter, describe, other}, plan.Guards{}, false},
 		{"super user by hint", "User:ops", []acl.Binding{alter}, nil, plan.Guards{SuperUsers: []string{"User:ops"}}, false},
 		{"allowed explicitly", "User:ops", []acl.Binding{alter}, nil, plan.Guards{AllowLockout: true}, false},
-		{"no ACL today means super user", "User:admin", []acl.Binding{b(t, "User:admin", "TOPIC", "t", "LITERAL", "READ", "ALLOW")}, nil, plan.Guards{}, false},
+		{"no ACL today means super user", "User:admin", []acl.Binding{testutil.Binding(t, "User:admin", "TOPIC", "t", "LITERAL", "READ", "ALLOW")}, nil, plan.Guards{}, false},
 		{"unknown principal refuses a CLUSTER change", "", []acl.Binding{alter}, nil, plan.Guards{}, true},
 		{"unknown principal may change topics", "", []acl.Binding{other}, nil, plan.Guards{}, false},
 		{"removing a host-specific grant", "User:ops", []acl.Binding{hostAlter, describe}, []acl.Binding{describe}, plan.Guards{}, true},
@@ -212,7 +195,7 @@ func TestLockoutGuard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeAdmin{acls: acl.NewSet(tt.actual...), principal: tt.principal}
-			p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(tt.desired...), Scope: scope(t, "*")})
+			p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(tt.desired...), Scope: testutil.Scope(t, "*")})
 			tt.guards.MaxRemovals = -1
 			err := p.Check(tt.guards)
 			if got := errors.Is(err, ErrLockout); got != tt.wantLockout {
@@ -225,13 +208,13 @@ func TestLockoutGuard(t *testing.T) {
 func TestPartialFailureReportsEachBindingAndConvergesOnRerun(t *testing.T) {
 	var desired []acl.Binding
 	for i := range 2500 {
-		desired = append(desired, b(t, "User:a", "TOPIC", fmt.Sprintf("t%04d", i), "LITERAL", "WRITE", "ALLOW"))
+		desired = append(desired, testutil.Binding(t, "User:a", "TOPIC", fmt.Sprintf("t%04d", i), "LITERAL", "WRITE", "ALLOW"))
 	}
-	stale := b(t, "User:a", "GROUP", "old", "LITERAL", "READ", "ALLOW")
+	stale := testutil.Binding(t, "User:a", "GROUP", "old", "LITERAL", "READ", "ALLOW")
 	failing := true
 	f := &fakeAdmin{acls: acl.NewSet(stale), principal: "User:admin",
 		failCreate: func(x acl.Binding) bool { return failing && strings.HasSuffix(x.ResourceName, "7") }}
-	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a")}
+	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: testutil.Scope(t, "User:a")}
 
 	p := buildPlan(t, f, planner)
 	var progress []int
@@ -272,7 +255,7 @@ func TestPartialFailureReportsEachBindingAndConvergesOnRerun(t *testing.T) {
 func TestVerifyCatchesAClusterThatDidNotChange(t *testing.T) {
 	f := &fakeAdmin{principal: "User:admin"}
 	lying := &lyingAdmin{fakeAdmin: f}
-	p, err := plan.Build(context.Background(), ACLPlanner{Admin: lying, Desired: acl.NewSet(b(t, "User:a", "TOPIC", "t", "LITERAL", "READ", "ALLOW")), Scope: scope(t, "User:a")})
+	p, err := plan.Build(context.Background(), ACLPlanner{Admin: lying, Desired: acl.NewSet(testutil.Binding(t, "User:a", "TOPIC", "t", "LITERAL", "READ", "ALLOW")), Scope: testutil.Scope(t, "User:a")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,12 +297,12 @@ func (c *cancellingAdmin) CreateACLs(ctx context.Context, bs []acl.Binding) []cl
 func TestInterruptedApplyFinishesTheRequestInFlight(t *testing.T) {
 	var desired []acl.Binding
 	for i := range 25 {
-		desired = append(desired, b(t, "User:a", "TOPIC", fmt.Sprintf("t%02d", i), "LITERAL", "WRITE", "ALLOW"))
+		desired = append(desired, testutil.Binding(t, "User:a", "TOPIC", fmt.Sprintf("t%02d", i), "LITERAL", "WRITE", "ALLOW"))
 	}
 	f := &fakeAdmin{principal: "User:admin"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a"), Chunk: 10}
+	planner := ACLPlanner{Desired: acl.NewSet(desired...), Scope: testutil.Scope(t, "User:a"), Chunk: 10}
 	p, err := plan.Build(ctx, ACLPlanner{Admin: &cancellingAdmin{fakeAdmin: f, cancel: cancel}, Desired: planner.Desired, Scope: planner.Scope, Chunk: 10})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // goneAdmin answers its first answered CreateACLs calls, then gets no
@@ -44,11 +45,11 @@ func (g *goneAdmin) DeleteACLs(ctx context.Context, bs []acl.Binding) []cluster.
 func TestApplyStopsAtTheFirstUnansweredBatch(t *testing.T) {
 	var desired []acl.Binding
 	for i := range 10 {
-		desired = append(desired, b(t, "User:a", "TOPIC", fmt.Sprintf("t%d", i), "LITERAL", "READ", "ALLOW"))
+		desired = append(desired, testutil.Binding(t, "User:a", "TOPIC", fmt.Sprintf("t%d", i), "LITERAL", "READ", "ALLOW"))
 	}
-	stale := b(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
+	stale := testutil.Binding(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
 	g := &goneAdmin{fakeAdmin: &fakeAdmin{acls: acl.NewSet(stale)}, answered: 2}
-	p, err := plan.Build(context.Background(), ACLPlanner{Admin: g, Desired: acl.NewSet(desired...), Scope: scope(t, "User:a"), Chunk: 2})
+	p, err := plan.Build(context.Background(), ACLPlanner{Admin: g, Desired: acl.NewSet(desired...), Scope: testutil.Scope(t, "User:a"), Chunk: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +75,14 @@ func TestApplyStopsAtTheFirstUnansweredBatch(t *testing.T) {
 	}
 
 	// Once the cluster answers again, a new plan converges.
-	again := buildPlan(t, g.fakeAdmin, ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a")})
+	again := buildPlan(t, g.fakeAdmin, ACLPlanner{Desired: acl.NewSet(desired...), Scope: testutil.Scope(t, "User:a")})
 	if s := again.Summary(); s.Add != 6 || s.Remove != 1 {
 		t.Fatalf("re-plan %+v, want the 6 not made and the removal", s)
 	}
 	if _, err := again.Apply(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if final := buildPlan(t, g.fakeAdmin, ACLPlanner{Desired: acl.NewSet(desired...), Scope: scope(t, "User:a")}); final.HasChanges() {
+	if final := buildPlan(t, g.fakeAdmin, ACLPlanner{Desired: acl.NewSet(desired...), Scope: testutil.Scope(t, "User:a")}); final.HasChanges() {
 		t.Errorf("after the re-run: %s", final.SummaryLine())
 	}
 }
@@ -89,10 +90,10 @@ func TestApplyStopsAtTheFirstUnansweredBatch(t *testing.T) {
 // TestARefusedBatchIsFailedAndTheRestStillRuns: a broker's refusal is not
 // a lost cluster: the item fails, the next chunks run.
 func TestARefusedBatchIsFailedAndTheRestStillRuns(t *testing.T) {
-	x := b(t, "User:a", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
-	y := b(t, "User:a", "TOPIC", "y", "LITERAL", "READ", "ALLOW")
+	x := testutil.Binding(t, "User:a", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
+	y := testutil.Binding(t, "User:a", "TOPIC", "y", "LITERAL", "READ", "ALLOW")
 	f := &fakeAdmin{failCreate: func(b acl.Binding) bool { return b == x }}
-	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(x, y), Scope: scope(t, "User:a"), Chunk: 1})
+	p := buildPlan(t, f, ACLPlanner{Desired: acl.NewSet(x, y), Scope: testutil.Scope(t, "User:a"), Chunk: 1})
 	out, err := p.Apply(context.Background(), nil)
 	var stopped *plan.StoppedError
 	if err == nil || errors.As(err, &stopped) || out.Failed() != 1 || out.Done() != 1 || out.Unknown() != 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // viewAdmin is a cluster whose ACLs are fixed.
@@ -26,21 +27,12 @@ func (v viewAdmin) DeleteACLs(context.Context, []acl.Binding) []cluster.ACLResul
 }
 func (v viewAdmin) Principal() string { return "User:admin" }
 
-func mustBinding(t *testing.T, principal, rt, name, pt, op, perm string) acl.Binding {
-	t.Helper()
-	b, err := acl.FromStrings(principal, "*", rt, name, pt, op, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func viewPlan(t *testing.T) (*plan.Plan, acl.Binding) {
 	t.Helper()
-	keep := mustBinding(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
-	add := mustBinding(t, "User:a", "TOPIC", "t2", "LITERAL", "WRITE", "ALLOW")
-	stale := mustBinding(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
-	foreign := mustBinding(t, "User:zed", "TOPIC", "x", "PREFIXED", "READ", "ALLOW")
+	keep := testutil.Binding(t, "User:a", "TOPIC", "t1", "LITERAL", "READ", "ALLOW")
+	add := testutil.Binding(t, "User:a", "TOPIC", "t2", "LITERAL", "WRITE", "ALLOW")
+	stale := testutil.Binding(t, "User:a", "GROUP", "g", "LITERAL", "READ", "ALLOW")
+	foreign := testutil.Binding(t, "User:zed", "TOPIC", "x", "PREFIXED", "READ", "ALLOW")
 	sc, err := acl.NewScope("User:a")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 type env struct {
@@ -213,7 +214,7 @@ func TestPruneRemovesOnlyUndeclaredUsersInsideTheScopeAndNeverTheAdmin(t *testin
 	extra := []DesiredUser{{Name: "orders-old", Mechanism: SHA512, Iterations: 4096}, {Name: "payments-x", Mechanism: SHA512, Iterations: 4096}}
 	e.apply(t, extra, acl.Scope{}, false)
 	keep := []DesiredUser{{Name: "orders-api", Mechanism: SHA512, Iterations: 4096}}
-	scope := mustScope(t, "User:orders-*", "User:admin")
+	scope := testutil.Scope(t, "User:orders-*", "User:admin")
 	p := e.apply(t, keep, scope, true)
 	if c, _, r := p.Counts(); c != 1 || r != 1 {
 		t.Fatalf("plan %+v", p.Changes)

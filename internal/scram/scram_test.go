@@ -17,6 +17,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 func TestDeriveMatchesXdgStoredKeys(t *testing.T) {
@@ -103,15 +104,6 @@ func TestValidateUserName(t *testing.T) {
 	}
 }
 
-func mustScope(t *testing.T, patterns ...string) acl.Scope {
-	t.Helper()
-	s, err := acl.NewScope(patterns...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 type info = cluster.SCRAMCredentialInfo
 
 func ci(m string, n int) info { return info{Mechanism: m, Iterations: n} }
@@ -143,17 +135,17 @@ func TestPlanUsers(t *testing.T) {
 		alone   []string
 	}{
 		{
-			name: "without prune extras are left alone", scope: mustScope(t, "*"),
+			name: "without prune extras are left alone", scope: testutil.Scope(t, "*"),
 			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512"},
 			alone:   []string{"admin", "orders-old", "outside"},
 		},
 		{
-			name: "prune removes only inside the scope and never the admin", scope: mustScope(t, "User:orders-*", "User:admin"), prune: true,
+			name: "prune removes only inside the scope and never the admin", scope: testutil.Scope(t, "User:orders-*", "User:admin"), prune: true,
 			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512", "remove:orders-old:"},
 			alone:   []string{"admin", "outside"},
 		},
 		{
-			name: "prune with everything in scope still spares the admin", scope: mustScope(t, "*"), prune: true,
+			name: "prune with everything in scope still spares the admin", scope: testutil.Scope(t, "*"), prune: true,
 			changes: []string{"create:new:", "update:both:remove SCRAM-SHA-256 credential", "update:iters:iterations 4096 -> 8192", "update:mech:mechanism SCRAM-SHA-256 -> SCRAM-SHA-512", "remove:orders-old:", "remove:outside:"},
 			alone:   []string{"admin"},
 		},
@@ -199,7 +191,7 @@ func TestPlanUsersMechanismChangeUpsertsThenDeletes(t *testing.T) {
 
 func TestPlanChangesAndSummary(t *testing.T) {
 	p := PlanUsers([]DesiredUser{{Name: "a", Mechanism: SHA512, Iterations: 4096}, {Name: "b", Mechanism: SHA512, Iterations: 8192}},
-		map[string][]info{"b": {ci(SHA512, 4096)}, "c": {ci(SHA256, 4096)}}, mustScope(t, "*"), true, "")
+		map[string][]info{"b": {ci(SHA512, 4096)}, "c": {ci(SHA256, 4096)}}, testutil.Scope(t, "*"), true, "")
 	var got []string
 	for _, c := range p.Changes {
 		pc := c.PlanChange()
@@ -494,7 +486,7 @@ func TestPrecheckRefusesAnUnusablePasswordFileBeforeAnyChange(t *testing.T) {
 // 'plan' and 'apply'), the package names none.
 func TestLeftAloneNamesTheCallersPruneFlag(t *testing.T) {
 	actual := map[string][]cluster.SCRAMCredentialInfo{"old": {{Mechanism: SHA512, Iterations: 4096}}}
-	scope := mustScope(t, "*")
+	scope := testutil.Scope(t, "*")
 	p := PlanUsers(nil, actual, scope, false, "admin")
 	if len(p.LeftAlone) != 1 || p.LeftAlone[0].Kind != LeftNotDeclared || p.LeftAlone[0].Reason != "not declared" {
 		t.Fatalf("PlanUsers: %+v", p.LeftAlone)
