@@ -14,6 +14,8 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 	"github.com/kafkaguard/kafkaguard/inventory"
 	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
@@ -61,11 +63,7 @@ func TestAuditAgainstDevCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: caDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc := devtest.StartWith(context.Background(), t, devcluster.Options{Dir: caDir})
 	invPath := filepath.Join(dir, "inventory.yaml")
 	if err := os.WriteFile(invPath, []byte(liveInventory), 0o644); err != nil {
 		t.Fatal(err)
@@ -78,20 +76,13 @@ func TestAuditAgainstDevCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cl := devtest.DialAdmin(ctx, t, dc)
+	t.Cleanup(cl.Close)
 	cfg, err := dc.AdminConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	for _, r := range cl.CreateACLs(ctx, compiled.ACLs.Bindings()) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "create", cl.CreateACLs(ctx, compiled.ACLs.Bindings()))
 	secrets := filepath.Join(dir, "secrets")
 	store, err := scram.OpenStore(secrets, true)
 	if err != nil {
@@ -134,17 +125,9 @@ func TestAuditAgainstDevCluster(t *testing.T) {
 	// Drift behind kafkaguard's back.
 	extra, _ := acl.FromStrings("User:orders-api", "*", "TOPIC", "payments", "LITERAL", "READ", "ALLOW")
 	everyone, _ := acl.FromStrings("User:*", "*", "TOPIC", "public", "LITERAL", "READ", "ALLOW")
-	for _, r := range cl.CreateACLs(ctx, []acl.Binding{extra, everyone}) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "create", cl.CreateACLs(ctx, []acl.Binding{extra, everyone}))
 	gone := compiled.ACLs.Bindings()[0]
-	for _, r := range cl.DeleteACLs(ctx, []acl.Binding{gone}) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "delete", cl.DeleteACLs(ctx, []acl.Binding{gone}))
 	upsertUser(t, ctx, cl, "orders-api", "changed-elsewhere-42-abc")
 	if _, err := ca.Revoke(pki.RevokeRequest{Serial: issued.Serial}); err != nil {
 		t.Fatal(err)
@@ -154,7 +137,7 @@ func TestAuditAgainstDevCluster(t *testing.T) {
 	if err != nil || res.Err != nil {
 		t.Fatal(err, res.Err)
 	}
-	got := ids(res.Report.Findings)
+	got := testutil.Sorted(res.Report.Findings, func(f report.Finding) string { return f.ID })
 	// The two live ACLs name topics the cluster lacks: topic-governance
 	// reports each (KG801).
 	want := []string{audit.KGACLMissing, audit.KGACLExtra, audit.KGACLUnmanaged, audit.KGUserLoginFailed, audit.KGCertRevoked, audit.KGAllowEveryone, audit.KGTopicMissing, audit.KGTopicMissing}
@@ -165,13 +148,4 @@ func TestAuditAgainstDevCluster(t *testing.T) {
 	if res.Bindings[audit.StateExtra] != 1 || res.Bindings[audit.StateMissing] != 1 || res.Bindings[audit.StateUnmanaged] != 1 {
 		t.Errorf("binding states %v", res.Bindings)
 	}
-}
-
-func ids(fs []report.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.ID)
-	}
-	slices.Sort(out)
-	return out
 }

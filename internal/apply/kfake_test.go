@@ -33,11 +33,7 @@ type env struct {
 // startCluster starts a dev cluster (TLS + SCRAM + ACLs) and dials its admin.
 func startCluster(tb testing.TB) (*devcluster.Cluster, *cluster.Client) {
 	tb.Helper()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: tb.TempDir()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { dc.Close() })
+	dc := devtest.Start(context.Background(), tb)
 	cl := devtest.DialAdmin(context.Background(), tb, dc)
 	tb.Cleanup(cl.Close)
 	return dc, cl
@@ -191,16 +187,8 @@ func TestPlanShowsHandMadeDriftAndApplyHealsIt(t *testing.T) {
 	stray, _ := acl.FromStrings("User:orders-api", "*", "TOPIC", "invoices", "LITERAL", "READ", "ALLOW")
 	foreign, _ := acl.FromStrings("User:legacy", "*", "TOPIC", "x", "LITERAL", "READ", "ALLOW")
 	wanted := e.desired.Bindings()[0]
-	for _, r := range e.admin.CreateACLs(ctx, []acl.Binding{stray, foreign}) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
-	for _, r := range e.admin.DeleteACLs(ctx, []acl.Binding{wanted}) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "create", e.admin.CreateACLs(ctx, []acl.Binding{stray, foreign}))
+	devtest.ACLsDone(t, "delete", e.admin.DeleteACLs(ctx, []acl.Binding{wanted}))
 
 	p := e.plan(t)
 	sec := p.Sections[0]
@@ -236,11 +224,7 @@ func TestLockoutGuardOnARealCluster(t *testing.T) {
 		b, _ := acl.FromStrings("User:ops", "*", "CLUSTER", "kafka-cluster", "LITERAL", op, "ALLOW")
 		manage = append(manage, b)
 	}
-	for _, r := range e.admin.CreateACLs(ctx, manage) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "create", e.admin.CreateACLs(ctx, manage))
 	e.userClient(t, "ops").Close()
 	cfg, _ := e.dc.UserConfig(cluster.MechanismSCRAMSHA512, "ops", "test-password-of-user")
 	ops, err := cluster.Dial(ctx, cfg)

@@ -39,21 +39,7 @@ func b(principal, typ, name, op, perm string) acl.Binding {
 }
 
 func ids(fs []report.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.ID)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func mustScope(t *testing.T, p ...string) acl.Scope {
-	t.Helper()
-	s, err := acl.NewScope(p...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testutil.Sorted(fs, func(f report.Finding) string { return f.ID })
 }
 
 func TestACLDriftReportsMissingExtraAndUnmanaged(t *testing.T) {
@@ -63,7 +49,7 @@ func TestACLDriftReportsMissingExtraAndUnmanaged(t *testing.T) {
 		b("User:orders", "TOPIC", "payments", "READ", "ALLOW"),
 		b("User:legacy", "TOPIC", "old", "READ", "ALLOW"),
 	)
-	fs, counts := CheckACLs(desired, live, mustScope(t, "User:orders"), func(b acl.Binding) string {
+	fs, counts := CheckACLs(desired, live, testutil.Scope(t, "User:orders"), func(b acl.Binding) string {
 		if b.Principal == "User:orders" {
 			return "inv.yaml:3"
 		}
@@ -96,7 +82,7 @@ func TestSCRAMDrift(t *testing.T) {
 		{Name: "dave", Mechanism: scram.SHA512, Iterations: 4096},
 		{Name: "erin", Mechanism: scram.SHA256, Iterations: 4096},
 	}
-	scope := mustScope(t, "User:alice", "User:bob", "User:carol", "User:dave", "User:erin", "User:mallory")
+	scope := testutil.Scope(t, "User:alice", "User:bob", "User:carol", "User:dave", "User:erin", "User:mallory")
 	cases := []struct {
 		name   string
 		live   []SCRAMCredential
@@ -253,22 +239,15 @@ func TestDialProberAgainstATLSListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
-	p, err := DialProber{}.ProbeTLS(context.Background(), ln.Addr().String())
+	addr := testutil.Serve(t, ln, func(c net.Conn) {
+		_ = c.(*tls.Conn).Handshake()
+		c.Close()
+	})
+	p, err := DialProber{}.ProbeTLS(context.Background(), addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, exp := CheckBrokerTLS(ln.Addr().String(), p, nil, pool, time.Now(), 30*24*time.Hour)
+	fs, exp := CheckBrokerTLS(addr, p, nil, pool, time.Now(), 30*24*time.Hour)
 	if len(fs) != 0 || exp == nil || exp.Seconds < 80*86400 {
 		t.Errorf("findings %+v, expiry %+v", fs, exp)
 	}
@@ -289,7 +268,7 @@ func TestRunCollectsChecksAndKeepsGoingWhenOneFails(t *testing.T) {
 	desired := acl.NewSet(b("User:a", "TOPIC", "t", "READ", "ALLOW"))
 	in := Input{
 		Cluster: "c1", ACLs: fakeACLs{s: acl.NewSet(b("User:*", "TOPIC", "t", "READ", "ALLOW"))}, Desired: desired,
-		Scope: mustScope(t, "User:a"), SCRAM: fakeSCRAM{}, Users: []scram.DesiredUser{{Name: "a", Mechanism: scram.SHA512, Iterations: 4096}},
+		Scope: testutil.Scope(t, "User:a"), SCRAM: fakeSCRAM{}, Users: []scram.DesiredUser{{Name: "a", Mechanism: scram.SHA512, Iterations: 4096}},
 		TLSCheck: true, NoTLS: true, Brokers: []string{"k:9092"}, Now: now,
 	}
 	res := Run(context.Background(), in)
@@ -433,7 +412,7 @@ func TestRunningAdminDriftIsKG208WithAFixThatWorks(t *testing.T) {
 		{Name: "bob", Mechanism: scram.SHA512, Iterations: 8192},
 	}
 	live := []SCRAMCredential{{"admin", scram.SHA512, 4096}, {"bob", scram.SHA512, 4096}}
-	fs, counts := CheckSCRAM(desired, live, nil, mustScope(t, "*"), Commands{}, "admin")
+	fs, counts := CheckSCRAM(desired, live, nil, testutil.Scope(t, "*"), Commands{}, "admin")
 	if got := ids(fs); !slices.Equal(got, []string{"KG204", "KG208"}) {
 		t.Fatalf("ids %v, want KG204 (bob) and KG208 (admin)", got)
 	}
@@ -451,7 +430,7 @@ func TestRunningAdminDriftIsKG208WithAFixThatWorks(t *testing.T) {
 	}
 	// In sync: nothing to report.
 	live[0].Iterations = 8192
-	if fs, _ := CheckSCRAM(desired[:1], live[:1], nil, mustScope(t, "*"), Commands{}, "admin"); len(fs) != 0 {
+	if fs, _ := CheckSCRAM(desired[:1], live[:1], nil, testutil.Scope(t, "*"), Commands{}, "admin"); len(fs) != 0 {
 		t.Errorf("findings %+v", fs)
 	}
 }
@@ -635,7 +614,7 @@ func TestSCRAMFindingsFollowTheUsersPlan(t *testing.T) {
 	}
 	live := []SCRAMCredential{{"bob", scram.SHA256, 4096}, {"carol", scram.SHA512, 4096}, {"carol", scram.SHA256, 4096},
 		{"dave", scram.SHA512, 4096}, {"mallory", scram.SHA512, 4096}}
-	scope := mustScope(t, "*")
+	scope := testutil.Scope(t, "*")
 	fs, counts := CheckSCRAM(desired, live, nil, scope, Commands{}, "")
 	actual := map[string][]cluster.SCRAMCredentialInfo{}
 	for _, c := range live {
@@ -695,7 +674,7 @@ func TestPrometheusHostileNames(t *testing.T) {
 // (KG202) nor drift; an undeclared user beside it still is.
 func TestExternalUsersAreNotSCRAMDrift(t *testing.T) {
 	live := []SCRAMCredential{{"ext", scram.SHA256, 4096}, {"ext", scram.SHA512, 8192}, {"stray", scram.SHA512, 4096}}
-	fs, counts := CheckSCRAM(nil, live, nil, mustScope(t, "*"), Commands{}, "", "ext")
+	fs, counts := CheckSCRAM(nil, live, nil, testutil.Scope(t, "*"), Commands{}, "", "ext")
 	if got := ids(fs); !slices.Equal(got, []string{"KG202"}) || fs[0].Resource != "User:stray" {
 		t.Fatalf("findings %+v, want only KG202 for User:stray", fs)
 	}

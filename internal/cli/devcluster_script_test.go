@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // skipGuard is the first line of every script that needs the devcluster
@@ -113,11 +114,7 @@ func cmdDevcluster(ts *testscript.TestScript, neg bool, args []string) {
 
 // TestApplyAsksForYesOnATerminal drives apply as a person at a terminal would.
 func TestApplyAsksForYesOnATerminal(t *testing.T) {
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := devtest.Start(context.Background(), t)
 	inv := filepath.Join(t.TempDir(), "inventory.yaml")
 	if err := os.WriteFile(inv, []byte("principals:\n  app: {auth: mtls, team: a}\ntopics:\n  t: {team: a, classification: internal}\ngrants:\n  - {principal: app, role: consumer, topics: [t]}\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
-	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
@@ -83,26 +82,15 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 // changes (exit 0 with --detailed-exitcode) and that no password appears.
 func TestImportFromClusterRoundTrips(t *testing.T) {
 	ctx := context.Background()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := devtest.Start(context.Background(), t)
+	cl := devtest.DialAdmin(ctx, t, dc)
+	defer cl.Close()
 	cfg, err := dc.AdminConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := cluster.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	seed := seedBindings(600)
-	for _, r := range cl.CreateACLs(ctx, seed) {
-		if r.Err != nil {
-			t.Fatalf("seed %s: %v", r.Binding, r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "seed", cl.CreateACLs(ctx, seed))
 	passwords := []string{cfg.Password()}
 	var upserts []kadm.UpsertSCRAM
 	for i, u := range []struct {
@@ -252,19 +240,11 @@ func parseStoredJSON(t *testing.T, data string) []acl.Binding {
 // it normalized, says so, and plan replaces the stored binding.
 func TestImportFromClusterNormalizesShortIPv6Hosts(t *testing.T) {
 	ctx := context.Background()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := devtest.Start(context.Background(), t)
 	cl := devtest.DialAdmin(ctx, t, dc)
 	defer cl.Close()
 	short := acl.Binding{Principal: "User:ipv6-app", Host: "::1", ResourceType: acl.ResourceTopic, ResourceName: "orders", PatternType: acl.PatternLiteral, Operation: acl.OpRead, Permission: acl.PermAllow}
-	for _, r := range cl.CreateACLs(ctx, []acl.Binding{short}) {
-		if r.Err != nil {
-			t.Fatalf("seed %s: %v", r.Binding, r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "seed", cl.CreateACLs(ctx, []acl.Binding{short}))
 	live, err := cl.DescribeACLs(ctx)
 	if err != nil {
 		t.Fatal(err)

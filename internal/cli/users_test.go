@@ -16,6 +16,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 const usersInventory = `cluster: {name: dev}
@@ -54,11 +55,7 @@ func (r *usersRun) run(args ...string) int {
 func usersFixture(t *testing.T, inventory string) (dc *devcluster.Cluster, secrets string, conn []string) {
 	t.Helper()
 	dir := t.TempDir()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc = devtest.StartWith(context.Background(), t, devcluster.Options{Dir: filepath.Join(dir, "dev")})
 	inv := filepath.Join(dir, "inventory.yaml")
 	if err := os.WriteFile(inv, []byte(inventory), 0o600); err != nil {
 		t.Fatal(err)

@@ -13,17 +13,9 @@ import (
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
-
-func startDev(t testing.TB) *devcluster.Cluster {
-	t.Helper()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
-	return dc
-}
 
 func dialAdmin(t testing.TB, dc *devcluster.Cluster) *cluster.Client {
 	t.Helper()
@@ -39,17 +31,8 @@ func dialAdmin(t testing.TB, dc *devcluster.Cluster) *cluster.Client {
 	return cl
 }
 
-func mustBinding(t testing.TB, principal, rt, name, pt, op, perm string) acl.Binding {
-	t.Helper()
-	b, err := acl.FromStrings(principal, "*", rt, name, pt, op, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestACLsRoundTripThroughTheCluster(t *testing.T) {
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	cl := dialAdmin(t, dc)
 	ctx := context.Background()
 	if got := cl.Principal(); got != "User:admin" {
@@ -63,11 +46,11 @@ func TestACLsRoundTripThroughTheCluster(t *testing.T) {
 		t.Fatalf("new cluster has %d ACLs", before.Len())
 	}
 	want := acl.NewSet(
-		mustBinding(t, "User:a", "TOPIC", "orders", "LITERAL", "WRITE", "ALLOW"),
-		mustBinding(t, "User:a", "TOPIC", "pay", "PREFIXED", "READ", "DENY"),
-		mustBinding(t, "User:b", "GROUP", "g", "LITERAL", "READ", "ALLOW"),
-		mustBinding(t, "User:b", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW"),
-		mustBinding(t, "User:*", "TRANSACTIONAL_ID", "*", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:a", "TOPIC", "orders", "LITERAL", "WRITE", "ALLOW"),
+		testutil.Binding(t, "User:a", "TOPIC", "pay", "PREFIXED", "READ", "DENY"),
+		testutil.Binding(t, "User:b", "GROUP", "g", "LITERAL", "READ", "ALLOW"),
+		testutil.Binding(t, "User:b", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW"),
+		testutil.Binding(t, "User:*", "TRANSACTIONAL_ID", "*", "LITERAL", "DESCRIBE", "ALLOW"),
 	)
 	cl.BatchSize = 2 // three requests
 	for _, r := range cl.CreateACLs(ctx, want.Bindings()) {
@@ -101,7 +84,7 @@ func TestACLsRoundTripThroughTheCluster(t *testing.T) {
 }
 
 func TestDialErrorsSayWhatWentWrong(t *testing.T) {
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	props, err := os.ReadFile(dc.AdminProperties())
 	if err != nil {
 		t.Fatal(err)
@@ -165,23 +148,8 @@ func TestDialTimeoutSaysTimedOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	cfg, err := cluster.LoadConfig(ln.Addr().String(), "")
+	addr := testutil.Serve(t, ln, func(net.Conn) {}) // accepts and never answers
+	cfg, err := cluster.LoadConfig(addr, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +159,7 @@ func TestDialTimeoutSaysTimedOut(t *testing.T) {
 		if err == nil {
 			t.Fatal("dial succeeded")
 		}
-		if want := "no answer from " + ln.Addr().String() + ": timed out after 200ms"; !strings.Contains(err.Error(), want) {
+		if want := "no answer from " + addr + ": timed out after 200ms"; !strings.Contains(err.Error(), want) {
 			t.Fatalf("attempt %d: err = %v, want %q", i, err, want)
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // Stores made by the real JDK keytool (and openssl rehash), read the way Java
@@ -75,7 +76,7 @@ func connect(t *testing.T, props string) error {
 
 func TestKeytoolStoresConnect(t *testing.T) {
 	keytool := needTool(t, "keytool")
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	dir := t.TempDir()
 	importCA := func(store string, extra ...string) string {
 		path := filepath.Join(dir, store)
@@ -173,7 +174,7 @@ func TestKeytoolStoresConnect(t *testing.T) {
 
 func TestCALocationDirectoryConnects(t *testing.T) {
 	openssl := needTool(t, "openssl")
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	dir := t.TempDir()
 	ca, err := os.ReadFile(dc.CAPath())
 	if err != nil {

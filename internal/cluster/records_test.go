@@ -13,6 +13,8 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // addUser creates a SCRAM-SHA-512 user and returns its configuration.
@@ -43,17 +45,13 @@ func grant(t *testing.T, admin *cluster.Client, bs ...[7]string) {
 	t.Helper()
 	var bindings []acl.Binding
 	for _, b := range bs {
-		bindings = append(bindings, mustBinding(t, b[0], b[2], b[3], b[4], b[5], b[6]))
+		bindings = append(bindings, testutil.Binding(t, b[0], b[2], b[3], b[4], b[5], b[6]))
 	}
-	for _, r := range admin.CreateACLs(context.Background(), bindings) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
+	devtest.ACLsDone(t, "create", admin.CreateACLs(context.Background(), bindings))
 }
 
 func TestProduceAndConsumeOneMeetTheACLs(t *testing.T) {
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	admin := dialAdmin(t, dc)
 	ctx := context.Background()
 	if err := admin.CreateTopic(ctx, "orders", 1); err != nil {
@@ -96,7 +94,7 @@ func TestProduceAndConsumeOneMeetTheACLs(t *testing.T) {
 }
 
 func TestIsAuthErrorKnowsRefusedCredentials(t *testing.T) {
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	cfg, err := dc.UserConfig(scram.SHA512, devcluster.AdminUser, "not-the-password")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // TestLoginsResumeTLSSessions logs in three times through one LoginSessions
@@ -16,7 +17,7 @@ import (
 // next ones resume (ConnectionState.DidResume on the client side), and a
 // wrong password is refused exactly as without resumption.
 func TestLoginsResumeTLSSessions(t *testing.T) {
-	dc := startDev(t)
+	dc := devtest.Start(context.Background(), t)
 	admin := dialAdmin(t, dc)
 	ctx := context.Background()
 	const pw = "alice-password-Qw3rty9"

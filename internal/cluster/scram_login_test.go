@@ -12,6 +12,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // fakeSASLBroker answers ApiVersions and then every SaslHandshake with
@@ -22,17 +24,7 @@ func fakeSASLBroker(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveFake(conn)
-		}
-	}()
-	return ln.Addr().String()
+	return testutil.Serve(t, ln, serveFake)
 }
 
 func serveFake(conn net.Conn) {

@@ -82,11 +82,7 @@ func describeRaw(t *testing.T, cl *kgo.Client) map[string]map[string]float64 {
 
 func TestQuotasAppliedAreReadBackByAnIndependentClient(t *testing.T) {
 	ctx := context.Background()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
+	dc := devtest.Start(context.Background(), t)
 	admin := devtest.DialAdmin(ctx, t, dc)
 	t.Cleanup(admin.Close)
 	raw := rawClient(t, dc)

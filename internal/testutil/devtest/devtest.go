@@ -15,7 +15,17 @@ import (
 // ends, and fails tb when it cannot.
 func Start(ctx context.Context, tb testing.TB) *devcluster.Cluster {
 	tb.Helper()
-	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: tb.TempDir()})
+	return StartWith(ctx, tb, devcluster.Options{})
+}
+
+// StartWith is Start with opts (in a fresh temporary directory when
+// opts.Dir is empty): a data directory, a fixed address, a CA.
+func StartWith(ctx context.Context, tb testing.TB, opts devcluster.Options) *devcluster.Cluster {
+	tb.Helper()
+	if opts.Dir == "" {
+		opts.Dir = tb.TempDir()
+	}
+	dc, err := devcluster.Start(ctx, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,4 +47,16 @@ func DialAdmin(ctx context.Context, tb testing.TB, dc *devcluster.Cluster) *clus
 		tb.Fatal(err)
 	}
 	return cl
+}
+
+// ACLsDone fails tb at the first of rs the cluster refused, naming what the
+// test did ("seed", "drift") and the binding: for ACLs a test creates or
+// deletes as its setup, not for the calls under test.
+func ACLsDone(tb testing.TB, what string, rs []cluster.ACLResult) {
+	tb.Helper()
+	for _, r := range rs {
+		if r.Err != nil {
+			tb.Fatalf("%s %s: %v", what, r.Binding, r.Err)
+		}
+	}
 }
