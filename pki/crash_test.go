@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // TestKill9DuringRenewAndIssueForceLeavesConsistentCA builds kafkaguard and
@@ -20,14 +22,8 @@ import (
 // deployed certificate's serial is in index.json and `pki revoke --serial`
 // revokes it, and no temporary or staged file is left.
 func TestKill9DuringRenewAndIssueForceLeavesConsistentCA(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds kafkaguard and runs it 50+ times")
-	}
+	bin := testutil.Kafkaguard(t, nil)
 	work := t.TempDir()
-	bin := filepath.Join(work, "kafkaguard")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kafkaguard/kafkaguard/cmd/kafkaguard").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	dir := filepath.Join(work, "ca")
 	pw := filepath.Join(work, "p12.pass")
 	os.WriteFile(pw, []byte("correct-horse-battery\n"), 0o600)

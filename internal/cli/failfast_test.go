@@ -24,30 +24,22 @@ import (
 // waits at most this long for an answer.
 const failFastTimeout = 2 * time.Second
 
-// failFastRun starts a dev cluster (ACLs persisted in a data dir), writes an
-// inventory of topics*2 bindings and returns a runner of kafkaguard
-// in-process plus the connection flags.
-func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster, run func(args ...string) (int, string, string), conn []string) {
+// failFastSetup starts a dev cluster (ACLs persisted in a data dir, closed
+// when the test ends), writes an inventory of topics*2 bindings and returns
+// the connection flags for kafkaguard run in-process (runCLI).
+func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster, conn []string) {
 	return failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n")
 }
 
 // failFastSetupWith is failFastSetup with principals, the inventory's
 // principals section (which declares app), and a secrets directory.
-func failFastSetupWith(t *testing.T, topics int, principals string) (dir string, dc *devcluster.Cluster, run func(args ...string) (int, string, string), conn []string) {
+func failFastSetupWith(t *testing.T, topics int, principals string) (dir string, dc *devcluster.Cluster, conn []string) {
 	t.Helper()
 	dir = t.TempDir()
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc = devtest.StartWith(context.Background(), t, devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data")})
 	invPath := writeInventory(t, dir, principals, "t%03d", topics)
 	conn = []string{"-f", invPath, "--command-config", dc.AdminProperties(), "--timeout", failFastTimeout.String(), "--secrets-dir", filepath.Join(dir, "secrets")}
-	run = func(args ...string) (int, string, string) {
-		var o, e strings.Builder
-		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
-		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
-	}
-	return dir, dc, run, conn
+	return dir, dc, conn
 }
 
 // writeProducerInventory writes dir/inventory.yaml: principal app is the
@@ -84,7 +76,6 @@ func writeInventory(t *testing.T, dir, principals, nameFormat string, topics int
 // "failed"), exit 1 with the stopped line and the hint.
 func checkStopped(t *testing.T, code int, out, errOut string, inFlight, total int) {
 	t.Helper()
-	t.Logf("apply's output:\n%s%s", out, errOut)
 	if code != ExitError {
 		t.Fatalf("apply: exit %d, want %d\n%s\n%s", code, ExitError, out, errOut)
 	}
@@ -113,7 +104,7 @@ func TestApplyStopsWhenTheBrokerStops(t *testing.T) {
 		t.Skip("starts a dev cluster twice")
 	}
 	const topics, inFlight = 10, 3
-	dir, dc, run, conn := failFastSetup(t, topics)
+	dir, dc, conn := failFastSetup(t, topics)
 	var requests atomic.Int32
 	stopped := make(chan struct{})
 	kf := dc.Kfake()
@@ -125,35 +116,16 @@ func TestApplyStopsWhenTheBrokerStops(t *testing.T) {
 		go func() { dc.Close(); close(stopped) }()
 		return nil, errors.New("broker stopped"), true
 	})
-	defer dc.Close()
 
-	start := time.Now()
-	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1")...)
-	elapsed := time.Since(start)
+	code, out, errOut := applyUntilStopped(t, conn, "--batch-size", "1")
 	checkStopped(t, code, out, errOut, inFlight, 2*topics)
 	if n := requests.Load(); n != inFlight {
 		t.Errorf("%d CreateAcls requests reached the broker, want %d", n, inFlight)
 	}
-	// The old behaviour waited a timeout for each of the 17 remaining
-	// requests; this bound is generous and still far below that.
-	if elapsed > 5*failFastTimeout {
-		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
-	}
-	t.Logf("apply stopped after %s (--timeout %s)", elapsed, failFastTimeout)
 
 	<-stopped
-	restarted, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data"), Listen: dc.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restarted.Close()
-	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-(inFlight-1))) {
-		t.Fatalf("re-run after the restart: exit %d\n%s\n%s", code, out, errOut)
-	}
-	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
-		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
-	}
+	devtest.StartWith(context.Background(), t, devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data"), Listen: dc.Addr()})
+	checkConverges(t, conn, 2*topics-(inFlight-1), "re-run after the restart")
 }
 
 // TestApplyStopsWhenTheBrokerHangs makes the dev cluster hold the third
@@ -167,34 +139,15 @@ func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
 		t.Skip("starts a dev cluster")
 	}
 	const topics, inFlight = 10, 3
-	_, dc, run, conn := failFastSetup(t, topics)
-	defer dc.Close()
-	var requests atomic.Int32
-	release := make(chan struct{})
-	var once sync.Once
-	wake := func() { once.Do(func() { close(release) }) }
-	defer wake()
-	kf := dc.Kfake()
-	kf.ControlKey(int16(kmsg.CreateACLs), func(kmsg.Request) (kmsg.Response, error, bool) {
-		kf.KeepControl()
-		if requests.Add(1) == inFlight {
-			kf.SleepControl(func() { <-release })
-		}
-		return nil, nil, false
-	})
+	_, dc, conn := failFastSetup(t, topics)
+	requests, release := holdRequests(t, dc, kmsg.CreateACLs, inFlight)
 
-	start := time.Now()
-	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve", "--batch-size", "1")...)
-	elapsed := time.Since(start)
+	code, out, errOut := applyUntilStopped(t, conn, "--batch-size", "1")
 	checkStopped(t, code, out, errOut, inFlight, 2*topics)
 	if !strings.Contains(errOut, "raise --timeout (now 2s)") {
 		t.Errorf("a timed-out request's hint does not name --timeout:\n%s", errOut)
 	}
-	if elapsed > 5*failFastTimeout {
-		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
-	}
-	t.Logf("apply stopped after %s (--timeout %s)", elapsed, failFastTimeout)
-	wake()
+	release()
 
 	// The unknown binding was committed after apply gave up on it.
 	cl := devtest.DialAdmin(context.Background(), t, dc)
@@ -216,12 +169,36 @@ func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
 		t.Errorf("%d CreateAcls requests reached the broker, want %d", n, inFlight)
 	}
 
-	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-inFlight)) {
-		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	checkConverges(t, conn, 2*topics-inFlight, "re-run")
+}
+
+// applyUntilStopped runs apply (with extra flags) against a cluster that
+// stops answering, logs its output and fails t when it took more than a few
+// --timeouts: it must give up after one, where the old behaviour waited a
+// timeout for each remaining request.
+func applyUntilStopped(t *testing.T, conn []string, extra ...string) (code int, out, errOut string) {
+	t.Helper()
+	start := time.Now()
+	code, out, errOut = runCLI(t, append(append(append([]string{"apply"}, conn...), "--auto-approve"), extra...)...)
+	elapsed := time.Since(start)
+	t.Logf("apply's output (%s, --timeout %s):\n%s%s", elapsed, failFastTimeout, out, errOut)
+	if elapsed > 5*failFastTimeout {
+		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
 	}
-	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
-		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
+	return code, out, errOut
+}
+
+// checkConverges re-runs apply, which must add the added bindings it
+// lacks and complete, and then wants plan --detailed-exitcode to exit 0: a
+// re-run converges. what names the re-run in failures.
+func checkConverges(t *testing.T, conn []string, added int, what string) {
+	t.Helper()
+	code, out, errOut := runCLI(t, append(append([]string{"apply"}, conn...), "--auto-approve")...)
+	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", added)) {
+		t.Fatalf("%s: exit %d\n%.2000s\n%s", what, code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("plan --detailed-exitcode after the %s: exit %d\n%.2000s\n%s", what, code, out, errOut)
 	}
 }
 
@@ -238,9 +215,10 @@ func countRequests(dc *devcluster.Cluster, key kmsg.Key) *atomic.Int64 {
 	return n
 }
 
-// holdRequests makes the dev cluster hold every request of key without
-// answering until the returned release is called; n counts them.
-func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key) (n *atomic.Int32, release func()) {
+// holdRequests makes the dev cluster hold request number only of key (every
+// request of key when only is 0) without answering until the returned
+// release is called; n counts the requests of key.
+func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key, only int32) (n *atomic.Int32, release func()) {
 	t.Helper()
 	n = new(atomic.Int32)
 	ch := make(chan struct{})
@@ -250,8 +228,9 @@ func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key) (n *atomic
 	kf := dc.Kfake()
 	kf.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
 		kf.KeepControl()
-		n.Add(1)
-		kf.SleepControl(func() { <-ch })
+		if i := n.Add(1); only == 0 || i == only {
+			kf.SleepControl(func() { <-ch })
+		}
 		return nil, nil, false
 	})
 	return n, release
@@ -267,15 +246,11 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 		t.Skip("starts a dev cluster")
 	}
 	const topics = 4
-	_, dc, run, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n  u3: {auth: scram-sha-512, team: a}\n")
-	defer dc.Close()
-	alters, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials)
+	_, dc, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n  u3: {auth: scram-sha-512, team: a}\n")
+	alters, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials, 0)
 	acls := countRequests(dc, kmsg.CreateACLs)
 
-	start := time.Now()
-	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	elapsed := time.Since(start)
-	t.Logf("apply's output (%s):\n%s%s", elapsed, out, errOut)
+	code, out, errOut := applyUntilStopped(t, conn)
 	unknown := regexp.MustCompile(`(?m)^  \? unknown  \+ User:u[123]: create user u[123]: alter SCRAM credentials: no answer from `).FindAllString(out, -1)
 	if code != ExitError || len(unknown) != 3 || strings.Contains(out, "! failed") || strings.Contains(out, "created") {
 		t.Fatalf("apply: exit %d, %d unknown users, want exit 1 and 3 unknown, nothing else", code, len(unknown))
@@ -287,13 +262,10 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 	if a, c := alters.Load(), acls.Load(); a != 1 || c != 0 {
 		t.Errorf("%d AlterUserScramCredentials and %d CreateAcls requests reached the broker, want 1 and 0", a, c)
 	}
-	if elapsed > 5*failFastTimeout {
-		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
-	}
 
 	release()
 	for range 50 { // the broker commits the released request on its own time
-		if _, out, _ = run(append([]string{"plan"}, conn...)...); !strings.Contains(out, "+ User:u") {
+		if _, out, _ = runCLI(t, append([]string{"plan"}, conn...)...); !strings.Contains(out, "+ User:u") {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -301,13 +273,7 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 	if strings.Contains(out, "+ User:u") {
 		t.Fatalf("the held upserts were not committed:\n%s", out)
 	}
-	code, out, errOut = run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics)) {
-		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
-	}
-	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
-		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%s\n%s", code, out, errOut)
-	}
+	checkConverges(t, conn, 2*topics, "re-run")
 }
 
 // TestUsersApplyReportsNoAnswerAsUnknown holds the AlterUserScramCredentials
@@ -317,19 +283,18 @@ func TestUsersApplyReportsNoAnswerAsUnknown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a dev cluster")
 	}
-	_, dc, run, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
-	defer dc.Close()
-	_, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials)
+	_, dc, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
+	_, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials, 0)
 	defer release()
 
-	code, out, errOut := run(append(append([]string{"users", "apply"}, conn...), "--auto-approve")...)
+	code, out, errOut := runCLI(t, append(append([]string{"users", "apply"}, conn...), "--auto-approve")...)
 	unknown := regexp.MustCompile(`(?m)^  \? User:u[12] create unknown: create user u[12]: alter SCRAM credentials: no answer from `).FindAllString(out, -1)
 	if code != ExitError || len(unknown) != 2 || strings.Contains(out, "failed:") ||
 		!strings.Contains(out, "Users applied: 0 created, 0 changed, 0 removed, 0 failed, 2 unknown (no answer: ") ||
 		!strings.Contains(errOut, "kafkaguard: applied 0 of 2 user changes (0 failed, 2 unknown) in ") {
 		t.Fatalf("users apply: exit %d, want 1 and 2 unknown users\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = run(append(append([]string{"users", "apply"}, conn...), "--auto-approve", "-o", "json")...)
+	code, out, errOut = runCLI(t, append(append([]string{"users", "apply"}, conn...), "--auto-approve", "-o", "json")...)
 	if code != ExitError || strings.Count(out, `"status": "unknown"`) != 2 || strings.Contains(out, `"failed"`) {
 		t.Fatalf("users apply -o json: exit %d, want 1 and 2 unknown\n%s\n%s", code, out, errOut)
 	}
@@ -344,14 +309,10 @@ func TestApplyStopsWhenTheBrokerHangsOnQuotas(t *testing.T) {
 		t.Skip("starts a dev cluster")
 	}
 	const topics = 2
-	_, dc, run, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a, quotas: {producer_byte_rate: 1048576}}\n  etl: {auth: mtls, team: a, quotas: {consumer_byte_rate: 2097152}}\n")
-	defer dc.Close()
-	alters, release := holdRequests(t, dc, kmsg.AlterClientQuotas)
+	_, dc, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a, quotas: {producer_byte_rate: 1048576}}\n  etl: {auth: mtls, team: a, quotas: {consumer_byte_rate: 2097152}}\n")
+	alters, release := holdRequests(t, dc, kmsg.AlterClientQuotas, 0)
 
-	start := time.Now()
-	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	elapsed := time.Since(start)
-	t.Logf("apply's output (%s):\n%s%s", elapsed, out, errOut)
+	code, out, errOut := applyUntilStopped(t, conn)
 	unknown := regexp.MustCompile(`(?m)^  \? unknown  \+ User:(app|etl) .*: alter client quotas: no answer from `).FindAllString(out, -1)
 	if code != ExitError || len(unknown) != 2 || strings.Contains(out, "! failed") {
 		t.Fatalf("apply: exit %d, %d unknown quotas, want exit 1 and 2", code, len(unknown))
@@ -362,13 +323,10 @@ func TestApplyStopsWhenTheBrokerHangsOnQuotas(t *testing.T) {
 	if n := alters.Load(); n != 1 {
 		t.Errorf("%d AlterClientQuotas requests reached the broker, want 1", n)
 	}
-	if elapsed > 5*failFastTimeout {
-		t.Errorf("apply took %s with --timeout %s", elapsed, failFastTimeout)
-	}
 
 	release()
 	for range 50 { // the broker commits the released request on its own time
-		if code, out, errOut = run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code == ExitOK {
+		if code, out, errOut = runCLI(t, append([]string{"plan", "--detailed-exitcode"}, conn...)...); code == ExitOK {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

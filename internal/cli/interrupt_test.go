@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
@@ -23,20 +24,9 @@ import (
 // cluster holds exactly those), exits 130; the next apply converges and
 // plan --detailed-exitcode exits 0.
 func TestInterruptedApplyReportsWhatItDidAndConverges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds kafkaguard and starts a dev cluster")
-	}
+	bin := testutil.Kafkaguard(t, nil)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "kafkaguard")
-	build := exec.Command("go", "build", "-o", bin, "github.com/kafkaguard/kafkaguard/cmd/kafkaguard")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	dc := devtest.StartWith(context.Background(), t, devcluster.Options{Dir: filepath.Join(dir, "dev")})
 
 	const topics = 1500 // 3000 bindings: a producer's WRITE and DESCRIBE on each
 	invPath := writeProducerInventory(t, dir, "t%04d", topics)
@@ -93,18 +83,7 @@ func TestInterruptedApplyReportsWhatItDidAndConverges(t *testing.T) {
 		t.Errorf("the cluster holds %d bindings, apply reported %d created", acls.Len(), len(created))
 	}
 
-	run := func(args ...string) (int, string, string) {
-		var o, e strings.Builder
-		env := &env{stdin: strings.NewReader(""), stdout: &o, stderr: &e, getenv: func(string) string { return "" }}
-		return env.run(append([]string{"kafkaguard"}, args...)), o.String(), e.String()
-	}
-	code, out, errOut := run(append(append([]string{"apply"}, conn...), "--auto-approve")...)
-	if code != ExitOK || !strings.Contains(out, fmt.Sprintf("Apply complete: %d added, 0 changed, 0 removed", 2*topics-len(created))) {
-		t.Fatalf("re-run: exit %d\n%.1000s\n%s", code, out, errOut)
-	}
-	if code, out, errOut := run(append([]string{"plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
-		t.Fatalf("plan --detailed-exitcode after the re-run: exit %d\n%.1000s\n%s", code, out, errOut)
-	}
+	checkConverges(t, conn, 2*topics-len(created), "re-run")
 }
 
 func tail(s string, n int) string {

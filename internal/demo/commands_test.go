@@ -2,7 +2,6 @@ package demo_test
 
 import (
 	"bytes"
-	"context"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/internal/cli"
-	"github.com/kafkaguard/kafkaguard/internal/demo"
 )
 
 // TestDemoCommandLinesParseWithTheRealCLI runs the story and passes every
@@ -19,14 +17,7 @@ import (
 // required flag left out fails the parse (exit code 1) before any help is
 // shown, so the printed lines cannot drift from the real commands.
 func TestDemoCommandLinesParseWithTheRealCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the end-to-end demo")
-	}
-	var out bytes.Buffer
-	o, err := demo.Run(context.Background(), demo.Options{Dir: filepath.Join(t.TempDir(), "demo"), Out: &out, CLI: cli.RunContext})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	o, out := runDemo(t, filepath.Join(t.TempDir(), "demo"))
 	if len(o.Commands) < 10 {
 		t.Fatalf("the story printed %d command lines: %q", len(o.Commands), o.Commands)
 	}
@@ -85,27 +76,20 @@ func commonPrefix(a, b []string) int {
 // trailing comment.
 func shellWords(line string) ([]string, error) {
 	var (
-		words   []string
-		cur     strings.Builder
-		inWord  bool
-		quoted  bool
-		squoted bool
+		words  []string
+		cur    strings.Builder
+		inWord bool
+		quote  byte // the quote (' or ") of the open quoted string, 0 outside one
 	)
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
 		switch {
-		case squoted && ch == '\'':
-			squoted = false
-		case squoted:
+		case quote != 0 && ch == quote:
+			quote = 0
+		case quote != 0:
 			cur.WriteByte(ch)
-		case ch == '\'':
-			squoted, inWord = true, true
-		case quoted && ch == '"':
-			quoted = false
-		case quoted:
-			cur.WriteByte(ch)
-		case ch == '"':
-			quoted, inWord = true, true
+		case ch == '\'' || ch == '"':
+			quote, inWord = ch, true
 		case ch == '#' && !inWord:
 			i = len(line)
 		case ch == ' ' || ch == '\t':
@@ -121,7 +105,7 @@ func shellWords(line string) ([]string, error) {
 			inWord = true
 		}
 	}
-	if quoted || squoted {
+	if quote != 0 {
 		return nil, &syntaxError{line, '"'}
 	}
 	if inWord {

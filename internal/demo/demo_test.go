@@ -14,19 +14,28 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/demo"
 )
 
-// TestDemoStoryBehavesAsStated runs the whole demo and asserts every step,
-// the audit's findings after the drift and the clean audit after apply.
-func TestDemoStoryBehavesAsStated(t *testing.T) {
+// runDemo runs the whole demo in dir through the real CLI (skipping t under
+// -short) and returns its outcome and the story it printed; t fails when a
+// step misbehaves.
+func runDemo(t *testing.T, dir string) (*demo.Outcome, *bytes.Buffer) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the end-to-end demo")
 	}
-	dir := filepath.Join(t.TempDir(), "demo")
 	var out bytes.Buffer
-	start := time.Now()
 	o, err := demo.Run(context.Background(), demo.Options{Dir: dir, Out: &out, CLI: cli.RunContext})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
+	return o, &out
+}
+
+// TestDemoStoryBehavesAsStated runs the whole demo and asserts every step,
+// the audit's findings after the drift and the clean audit after apply.
+func TestDemoStoryBehavesAsStated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	start := time.Now()
+	o, out := runDemo(t, dir)
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("the demo took %s, want under 30s", d)
 	}

@@ -100,11 +100,7 @@ func TestKSMFixturesRoundTrip(t *testing.T) {
 }
 
 func TestStrimziFixturesRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(fixtures, "strimzi/*.yaml"))
-	if len(files) < 5 {
-		t.Fatalf("strimzi fixtures: %v", files)
-	}
-	for _, f := range files {
+	for _, f := range fixtureFiles(t, "strimzi", 5) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			res := importFile(t, Options{From: "strimzi", Paths: []string{f}}, readExpected(t, strings.TrimSuffix(f, ".yaml")+".expected.json"))
 			for _, p := range res.Inventory.Principals {
@@ -124,11 +120,7 @@ func TestStrimziFixturesRoundTrip(t *testing.T) {
 }
 
 func TestJulieFixturesRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(fixtures, "julie/*.yaml"))
-	if len(files) < 4 {
-		t.Fatalf("julie fixtures: %v", files)
-	}
-	for _, f := range files {
+	for _, f := range fixtureFiles(t, "julie", 4) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			want := readExpected(t, strings.TrimSuffix(f, ".yaml")+".expected.json")
 			if want.Len() == 0 {
@@ -141,6 +133,17 @@ func TestJulieFixturesRoundTrip(t *testing.T) {
 			importFile(t, Options{From: "julie", Paths: []string{f}}, want)
 		})
 	}
+}
+
+// fixtureFiles is the YAML fixtures of tool; t fails when fewer than min
+// are there, so that a lost fixture does not pass quietly.
+func fixtureFiles(t *testing.T, tool string, min int) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(fixtures, tool, "*.yaml"))
+	if len(files) < min {
+		t.Fatalf("%s fixtures: %v", tool, files)
+	}
+	return files
 }
 
 func mustRead(t *testing.T, f string) []byte {

@@ -84,14 +84,7 @@ func TestImportClusterQuotas(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := res.Inventory
-	data, err := inv.YAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := inventory.Parse("import.yaml", data)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, data)
-	}
+	parsed, data := reload(t, inv)
 	if len(parsed.Quotas) != 5 {
 		t.Fatalf("loaded %d quotas, want 5:\n%s", len(parsed.Quotas), data)
 	}

@@ -11,9 +11,8 @@ import (
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
-// compileBack writes inv as YAML, loads it as kafkaguard would and compiles
-// it with the policy library: the bindings the inventory stands for.
-func compileBack(t testing.TB, inv *Inventory) (acl.Set, *policies.Result, []byte) {
+// reload writes inv as YAML and loads it as kafkaguard would.
+func reload(t testing.TB, inv *Inventory) (*inventory.Inventory, []byte) {
 	t.Helper()
 	data, err := inv.YAML()
 	if err != nil {
@@ -23,6 +22,14 @@ func compileBack(t testing.TB, inv *Inventory) (acl.Set, *policies.Result, []byt
 	if err != nil {
 		t.Fatalf("the imported inventory does not load: %v\n%s", err, data)
 	}
+	return parsed, data
+}
+
+// compileBack reloads inv and compiles it with the policy library: the
+// bindings the inventory stands for.
+func compileBack(t testing.TB, inv *Inventory) (acl.Set, *policies.Result, []byte) {
+	t.Helper()
+	parsed, data := reload(t, inv)
 	res, err := policies.Compile(context.Background(), parsed, policies.Options{})
 	if err != nil {
 		t.Fatalf("the imported inventory does not compile: %v\n%s", err, data)

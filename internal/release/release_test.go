@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 const root = "../.."
@@ -304,13 +306,7 @@ func TestImageRootfs(t *testing.T) {
 	c := loadConfig(t)
 	d := parseDockerfile(t, read(t, c.DockersV2[0].Dockerfile))
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "kafkaguard")
-	build := exec.Command("go", "build", "-ldflags", "-X github.com/kafkaguard/kafkaguard/internal/buildinfo.version=v9.9.9-image", "-o", bin, "./cmd/kafkaguard")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testutil.Kafkaguard(t, []string{"CGO_ENABLED=0", "GOOS=linux"}, "-ldflags", "-X github.com/kafkaguard/kafkaguard/internal/buildinfo.version=v9.9.9-image")
 	rootfs := filepath.Join(dir, "rootfs")
 	for _, cp := range d.copies {
 		src := bin

@@ -67,12 +67,24 @@ func TestNoteRepairsPlansARepairForAnInSyncUserWithMissingConfigs(t *testing.T) 
 	}
 }
 
-func TestStoreMissingConfigsNamesOnlyTheMissingFilesOfAStoredUser(t *testing.T) {
-	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
-	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
-	if err := store.Write("u", SHA512, "a-good-password-1", cs); err != nil {
+// storeWithUser opens a store in a fresh directory that holds user's
+// password (mechanism mech) and client configs, written with the returned
+// settings.
+func storeWithUser(t *testing.T, user, mech string) (*Store, ClientSettings) {
+	t.Helper()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	if err != nil {
 		t.Fatal(err)
 	}
+	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
+	if err := store.Write(user, mech, "a-good-password-1", cs); err != nil {
+		t.Fatal(err)
+	}
+	return store, cs
+}
+
+func TestStoreMissingConfigsNamesOnlyTheMissingFilesOfAStoredUser(t *testing.T) {
+	store, _ := storeWithUser(t, "u", SHA512)
 	if m := store.MissingConfigs("u"); m != nil {
 		t.Errorf("complete store: %v", m)
 	}
@@ -116,11 +128,7 @@ func TestApplyWritesClientConfigsBeforeTheUpsert(t *testing.T) {
 }
 
 func TestApplyPutsTheOldConfigsBackWhenAnUpdateUpsertFails(t *testing.T) {
-	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
-	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
-	if err := store.Write("u", SHA256, "a-good-password-1", cs); err != nil {
-		t.Fatal(err)
-	}
+	store, cs := storeWithUser(t, "u", SHA256)
 	before, _ := os.ReadFile(store.PropertiesPath("u"))
 	fa := &fakeAdmin{creds: map[string][]cluster.SCRAMCredentialInfo{"u": {{Mechanism: SHA256, Iterations: 4096}}}, fail: map[string]error{"u": errors.New("UNACCEPTABLE_CREDENTIAL")}}
 	p := PlanUsers([]DesiredUser{{Name: "u", Mechanism: SHA512, Iterations: 4096}}, fa.creds, acl.Scope{}, false, "")
@@ -155,11 +163,7 @@ func TestApplyInterruptedBeforeTheUpsertLeavesNoConfigs(t *testing.T) {
 }
 
 func TestApplyRepairRewritesTheConfigsWithoutTouchingTheCluster(t *testing.T) {
-	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
-	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
-	if err := store.Write("u", SHA512, "a-good-password-1", cs); err != nil {
-		t.Fatal(err)
-	}
+	store, cs := storeWithUser(t, "u", SHA512)
 	want, _ := os.ReadFile(store.PropertiesPath("u"))
 	wantLib, _ := os.ReadFile(store.LibrdkafkaPath("u"))
 	os.Remove(store.PropertiesPath("u"))
