@@ -193,11 +193,11 @@ acls contains b if {
 # grant_errors are mistakes that stop compilation (exit 1): unknown roles,
 # roles that need settings the grant lacks, role entries with unknown
 # selectors. (A grant whose role gives nothing is reported by the compiler,
-# which walks the expansion anyway.) The grants are scanned once, into the
-# small set role_uses; only a broken role leads back to its grants.
+# which walks the expansion anyway.) The grants are scanned once into the
+# roles they name and once more for the roles that need settings
+# (required_role_uses); only a broken role leads back to its grants.
 grant_errors contains msg if {
-	some use in role_uses
-	role := use[0]
+	some role in granted_roles
 	role != ""
 	not roles[role]
 	some g in input.grants
@@ -206,10 +206,10 @@ grant_errors contains msg if {
 }
 
 # A grant of a role whose entries (that apply to it) need a setting it lacks.
-# role_uses says which settings some grant of each role lacks, so the grants
-# are scanned again only for a role with a missing setting.
+# required_role_uses says which settings some grant of each such role lacks,
+# so the grants are scanned again only for a role with a missing setting.
 grant_errors contains msg if {
-	some use in role_uses
+	some use in required_role_uses
 	some [setting, condition] in role_requirements[use[0]]
 	use[setting_index[setting]] # some grant of this role lacks it
 	some g in input.grants
@@ -229,6 +229,19 @@ grant_errors contains msg if {
 # role_uses is the set of [role, lacks application_id, lacks connector,
 # lacks worker_group, lacks service_id] over all grants.
 role_uses := {[g.role, g.application_id == "", g.connector == "", g.worker_group == "", g.service_id == ""] | some g in input.grants}
+
+# granted_roles are the roles the grants name; required_role_uses is
+# role_uses for the roles that need settings (role_requirements), the only
+# ones grant_errors looks into. Building a 5-element array for every grant
+# cost 3-4x the grant checks that use them (0.2 s at 22k grants); the role
+# table is bound once (a rule lookup per grant is not cached).
+granted_roles := {g.role | some g in input.grants}
+
+required_role_uses := {[g.role, g.application_id == "", g.connector == "", g.worker_group == "", g.service_id == ""] |
+	reqs := role_requirements
+	some g in input.grants
+	reqs[g.role]
+}
 
 setting_index := {"application_id": 1, "connector": 2, "worker_group": 3, "service_id": 4}
 

@@ -41,6 +41,16 @@ test_role_uses_records_missing_application_ids if {
 	uses == {["producer", true, true, true, true], ["streams-app", false, true, true, true]}
 }
 
+test_grant_errors_read_the_uses_of_roles_that_need_settings_only if {
+	gs := [
+		grant({"role": "producer", "topics": ["t"]}),
+		grant({"role": "streams-app", "application_id": "app"}),
+		grant({"role": "nope", "topics": ["t"]}),
+	]
+	kafkaguard.granted_roles == {"producer", "streams-app", "nope"} with input as inventory(gs)
+	kafkaguard.required_role_uses == {["streams-app", false, true, true, true]} with input as inventory(gs)
+}
+
 test_connector_needs_its_name_and_for_exactly_once_the_worker_group if {
 	errs := kafkaguard.grant_errors with input as inventory([
 		grant({"role": "connector", "inputs": ["t"]}),
