@@ -82,6 +82,9 @@ func group(n int64) string {
 // expandedNodes counts the nodes of n with aliases expanded, stopping as
 // soon as the count passes limit. Each anchor's size is counted once and
 // reused, so the count takes time linear in the file, not in its expansion.
+// Only anchored nodes are remembered: an alias can reach no other, and a
+// map entry for each of a large file's million nodes cost a third of the
+// walk.
 func expandedNodes(n *yaml.Node, limit int) (int, bool) {
 	memo := map[*yaml.Node]int{}
 	var count func(n *yaml.Node) int
@@ -95,10 +98,13 @@ func expandedNodes(n *yaml.Node, limit int) (int, bool) {
 			}
 			return count(n.Alias)
 		}
-		if c, ok := memo[n]; ok {
-			return c
+		anchored := n.Anchor != ""
+		if anchored {
+			if c, ok := memo[n]; ok {
+				return c
+			}
+			memo[n] = limit + 1 // an alias to an enclosing node: refuse
 		}
-		memo[n] = limit + 1 // an alias to an enclosing node: refuse
 		total := 1
 		for _, c := range n.Content {
 			total += count(c)
@@ -106,7 +112,9 @@ func expandedNodes(n *yaml.Node, limit int) (int, bool) {
 				break
 			}
 		}
-		memo[n] = total
+		if anchored {
+			memo[n] = total
+		}
 		return total
 	}
 	c := count(n)

@@ -56,7 +56,9 @@ func benchFloor(b *testing.B, principals, topics, runs int) {
 		b.Fatal(err)
 	}
 
-	kgCmd := []string{kg, "compile", "-f", inv, "-o", "json", "--timeout", "30m"}
+	// Limits raised for the 100k inventory (51 MB, 3.2M nodes, 2M bindings).
+	kgCmd := []string{kg, "--max-inventory-bytes", "1000000000", "--max-yaml-nodes", "100000000", "--max-bindings", "100000000",
+		"compile", "-f", inv, "-o", "json", "--timeout", "30m"}
 	floorCmd := []string{floor, inv}
 	var kgBest, floorBest measured
 	var kgSum, floorSum [sha256.Size]byte
