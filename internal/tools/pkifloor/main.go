@@ -26,7 +26,15 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
-	"github.com/kafkaguard/kafkaguard/pki"
+)
+
+// The CA directory's layout (pki's constants, written out: a plain program
+// links nothing of kafkaguard's but fsutil's four-line write helper).
+const (
+	caCertFile = "ca.pem"
+	caKeyFile  = "ca-key.pem"
+	issuedDir  = "issued"
+	certsDir   = "certs"
 )
 
 func main() {
@@ -55,7 +63,7 @@ func main() {
 // JSON line + the certificate), each fsynced (fsutil.WriteFileSynced: open,
 // write, fsync, close), then both directories.
 func floorIssueClient(dir, name string) error {
-	caPEM, err := os.ReadFile(filepath.Join(dir, pki.CACertFile))
+	caPEM, err := os.ReadFile(filepath.Join(dir, caCertFile))
 	if err != nil {
 		return err
 	}
@@ -67,7 +75,7 @@ func floorIssueClient(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	keyPEM, err := os.ReadFile(filepath.Join(dir, pki.CAKeyFile))
+	keyPEM, err := os.ReadFile(filepath.Join(dir, caKeyFile))
 	if err != nil {
 		return err
 	}
@@ -105,7 +113,7 @@ func floorIssueClient(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	issued, certs := filepath.Join(dir, pki.IssuedDir), filepath.Join(dir, pki.CertsDir)
+	issued, certs := filepath.Join(dir, issuedDir), filepath.Join(dir, certsDir)
 	if err := os.MkdirAll(issued, 0o755); err != nil {
 		return err
 	}
