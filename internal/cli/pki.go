@@ -21,8 +21,9 @@ func pkiCommand(e *env) *ucli.Command {
 		Usage:     "run the CA: broker and client certificates, renewal, revocation, CRLs, principals",
 		UsageText: "kafkaguard pki init|issue|list|renew|revoke|crl|principal|doctor [command options]",
 		Description: `A small certificate authority for Kafka, built on cfssl. One directory holds
-the CA: ca.pem, ca-key.pem (0600), index.json (every certificate issued) and
-certs/ (a copy of each, by serial). Issued files go to DIR/issued unless --out
+the CA: ca.pem, ca-key.pem (0600), certs/ (a record and a copy of each
+certificate issued, by serial) and index.json (the records compacted, with
+revocations and the CRL number). Issued files go to DIR/issued unless --out
 says otherwise: NAME.pem (certificate + CA chain), NAME-key.pem (PKCS#8, 0600)
 and, with --pkcs12, NAME.p12. Nothing is overwritten without --force.
 

@@ -23,7 +23,7 @@ func pkiListCommand(e *env) *ucli.Command {
 		Name:      "list",
 		Usage:     "list every issued certificate with its status and Kafka principal",
 		UsageText: "kafkaguard pki list --dir DIR [--warn-within DURATION] [-o text|json]",
-		Description: `Lists every certificate in DIR/index.json: serial, kind, name, status (valid,
+		Description: `Lists every certificate the CA issued: serial, kind, name, status (valid,
 expiring, expired, revoked), not-before/not-after, subject DN, Kafka principal
 (with the mapping rules given when it was issued) and SANs. "expiring" means
 within --warn-within (default 30d).
@@ -101,14 +101,15 @@ func pkiDoctorCommand(e *env) *ucli.Command {
 		Name:      "doctor",
 		Usage:     "complete or undo an interrupted issue or renewal and remove leftover files",
 		UsageText: "kafkaguard pki doctor --dir DIR",
-		Description: `An issue or renewal is one transaction: the new files are staged, the index
-records the new serial as pending, the files are renamed into place and the
-record is committed. A kill between two steps leaves a pending record (shown
+		Description: `An issue or renewal is one transaction: the new files are staged with the new
+record, pending, in DIR/txn; the files are renamed into place and the record is
+committed to DIR/certs. A kill between two steps leaves a pending record (shown
 by 'pki list' as status "pending" with a warning). Every pki command that
 writes completes it first; doctor does only that: it renames staged files
-into place and commits the record (or drops it when its files are gone),
-removes leftover temporary files, then checks that every current key
-matches its certificate and every deployed certificate is in index.json.
+into place and commits the record (or drops it when its files are not all
+whole), removes leftover temporary files, compacts index.json, then checks
+that every current key matches its certificate and every deployed
+certificate is known to the CA.
 It needs no CA key. Exit 1 when a problem remains.
 
 Examples:
