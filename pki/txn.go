@@ -30,24 +30,24 @@ import (
 //
 //  1. stage and intend: write NAME-key.pem, NAME.p12, NAME.pem as
 //     FILE.pending-SERIAL and the record (a JSON line + the certificate) as
-//     DIR/txn/SERIAL.pem; bump DIR/sequence; fsync all of them and their
-//     directories at once — from here on the transaction rolls forward;
-//  2. deploy: rename the staged key, keystore, then certificate into place
-//     and fsync their directory;
-//  3. commit: rename DIR/txn/SERIAL.pem to DIR/certs/SERIAL.pem and fsync
-//     both directories. What it replaces (the certificate it renews, or the
-//     current ones of its name and kind) is linked when the records are
-//     read, in issue order, and stored by the next compaction of
-//     index.json.
+//     DIR/txn/SERIAL.pem; bump DIR/sequence; fsync all of them and DIR/txn
+//     at once — from here on the transaction rolls forward;
+//  2. deploy and commit: rename the staged key, keystore, then certificate
+//     into place, then DIR/txn/SERIAL.pem to DIR/certs/SERIAL.pem, and fsync
+//     the deployed files' directory (deployAndCommit). What the record replaces
+//     (the certificate it renews, or the current ones of its name and kind)
+//     is linked when the records are read, in issue order, and stored by
+//     the next compaction of index.json.
 //
 // Every writer holds the CA lock and, on taking it, finishes what a killed
 // writer left (recover): a transaction whose staged (or already deployed)
 // files are all whole — the key matches the certificate, the chain is the
 // certificate and the CA, the keystore has the recorded hash — is deployed
 // and committed; one cut short in step 1 is undone (its staged files and
-// record removed), and nothing of it was deployed. Step 1 checks instead of
-// ordering, so its fsyncs run concurrently: an issue costs about three
-// fsync round trips, whatever the number of certificates.
+// record removed), and nothing of it was deployed. Recovery checks
+// contents instead of relying on write order, so step 1's fsyncs run
+// concurrently: an issue costs a round of concurrent fsyncs and one
+// directory fsync, whatever the number of certificates.
 
 const stagedInfix = ".pending-"
 
@@ -159,7 +159,10 @@ func (ca *CA) saveLeaf(l *leaf, rec Record, paths outPaths, p12Password string) 
 		intent = true // a kill runs no cleanup
 		return errCrash
 	}
-	if err := syncAll(open, append(fileDirs(order), filepath.Dir(txnPath))); err != nil {
+	// The staged files' directory is fsynced after the renames only: a
+	// staged name lost with the power fails recovery's check, which then
+	// rolls back (nothing was deployed yet).
+	if err := syncAll(open, []string{filepath.Dir(txnPath)}); err != nil {
 		return err
 	}
 	intent = true
@@ -265,12 +268,13 @@ func renameStaged(r Record) error {
 }
 
 // deployAndCommit renames r's staged files into place, then moves its
-// record from DIR/txn to DIR/certs, and fsyncs their directories at once.
-// (A kill between two renames leaves the record in DIR/txn, which the next
-// writer completes. Should a power loss keep the commit but not a rename
-// before it, the staged file stays behind and 'pki doctor' deploys it.)
-// DIR/txn itself needs no fsync: a record left in both places is
-// committed again.
+// record from DIR/txn to DIR/certs, and fsyncs the deployed files'
+// directory. (A kill between two renames leaves the record in DIR/txn,
+// which the next writer completes. DIR/certs and DIR/txn need no fsync: a
+// commit that a power loss undoes leaves the record in DIR/txn, durable
+// since step 1, with its files whole, so the next writer commits it again;
+// should a power loss keep the commit but lose a rename before it, the
+// staged file stays behind and 'pki doctor' deploys it.)
 func (ca *CA) deployAndCommit(r Record) error {
 	if err := renameStaged(r); err != nil {
 		return err
@@ -283,7 +287,7 @@ func (ca *CA) deployAndCommit(r Record) error {
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("commit %s: %w", to, err)
 	}
-	return syncAll(nil, append(fileDirs(deployOrder(recPaths(r))), filepath.Dir(to)))
+	return syncAll(nil, fileDirs(deployOrder(recPaths(r))))
 }
 
 // writeSequence records seq as the last record's in DIR/sequence and
