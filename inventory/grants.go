@@ -70,10 +70,10 @@ func (l *loader) countBindings(g *Grant) error {
 	lim := l.inv.Limits
 	if n > int64(lim.MaxGrantBindings) {
 		return &LimitError{Where: g.Source, What: fmt.Sprintf("grant would produce at least %s bindings (%d hosts x %d resource names x %d operations)",
-			group(n), hosts, names, ops), Limit: int64(lim.MaxGrantBindings), Flag: FlagMaxGrantBindings}
+			group(n), hosts, names, ops), Limit: int64(lim.MaxGrantBindings), Kind: LimitGrantBindings}
 	}
 	if l.bindings += n; l.bindings > int64(lim.MaxBindings) {
-		return &LimitError{Where: g.Source, What: fmt.Sprintf("the grants up to this one would produce at least %s bindings", group(l.bindings)), Limit: int64(lim.MaxBindings), Flag: FlagMaxBindings}
+		return &LimitError{Where: g.Source, What: fmt.Sprintf("the grants up to this one would produce at least %s bindings", group(l.bindings)), Limit: int64(lim.MaxBindings), Kind: LimitBindings}
 	}
 	return nil
 }

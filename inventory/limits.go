@@ -33,12 +33,14 @@ const (
 	DefaultMaxBindings      = 1_000_000
 )
 
-// Flags that raise the limits, named in the errors.
+// LimitKind says which of the Limits an input is over.
+type LimitKind int
+
 const (
-	FlagMaxBytes         = "--max-inventory-bytes"
-	FlagMaxNodes         = "--max-yaml-nodes"
-	FlagMaxGrantBindings = "--max-grant-bindings"
-	FlagMaxBindings      = "--max-bindings"
+	LimitBytes         LimitKind = iota + 1 // Limits.MaxBytes
+	LimitNodes                              // Limits.MaxNodes
+	LimitGrantBindings                      // Limits.MaxGrantBindings
+	LimitBindings                           // Limits.MaxBindings
 )
 
 // WithDefaults is l with every zero field set to its default.
@@ -63,11 +65,11 @@ type LimitError struct {
 	Where string // "file" or "file:line"
 	What  string // what is too big, with its size
 	Limit int64
-	Flag  string // the flag that raises the limit
+	Kind  LimitKind // which limit, so a caller can say how to raise it
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("%s: %s, over the limit of %s (raise it with %s)", e.Where, e.What, group(e.Limit), e.Flag)
+	return fmt.Sprintf("%s: %s, over the limit of %s", e.Where, e.What, group(e.Limit))
 }
 
 // group writes n with thousands separators: 1,000,000.

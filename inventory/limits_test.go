@@ -42,11 +42,11 @@ func writeFile(t *testing.T, name, data string) string {
 	return p
 }
 
-func wantLimit(t *testing.T, err error, flag, where string) {
+func wantLimit(t *testing.T, err error, kind LimitKind, where string) {
 	t.Helper()
 	var le *LimitError
-	if !errors.As(err, &le) || le.Flag != flag || !strings.HasPrefix(err.Error(), where) {
-		t.Fatalf("error = %v, want a limit error at %s naming %s", err, where, flag)
+	if !errors.As(err, &le) || le.Kind != kind || !strings.HasPrefix(err.Error(), where) {
+		t.Fatalf("error = %v, want a limit error at %s of kind %d", err, where, kind)
 	}
 }
 
@@ -56,7 +56,7 @@ func TestHugeGrantIsRefusedBeforeExpansion(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	start := time.Now()
 	_, err := Load(p)
-	wantLimit(t, err, FlagMaxGrantBindings, p+":4: grant would produce at least 4,000,000 bindings (2000 hosts x 2000 resource names x 1 operations), over the limit of 100,000")
+	wantLimit(t, err, LimitGrantBindings, p+":4: grant would produce at least 4,000,000 bindings (2000 hosts x 2000 resource names x 1 operations), over the limit of 100,000")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %s", d)
 	}
@@ -84,7 +84,7 @@ func TestManyGrantsAreHeldToTheInventoryLimit(t *testing.T) {
 		t.Fatalf("90 bindings with a limit of 90: %v", err)
 	}
 	_, err := LoadWith(Limits{MaxBindings: 89}, p)
-	wantLimit(t, err, FlagMaxBindings, p+":33: the grants up to this one would produce at least 90 bindings, over the limit of 89")
+	wantLimit(t, err, LimitBindings, p+":33: the grants up to this one would produce at least 90 bindings, over the limit of 89")
 }
 
 func TestYAMLAliasBombIsRefused(t *testing.T) {
@@ -92,14 +92,14 @@ func TestYAMLAliasBombIsRefused(t *testing.T) {
 	p := writeFile(t, "bomb.yaml", "principals:\n  a: {auth: mtls}\nanchors:\n"+indent(bomb)+"grants:\n  - {principal: a, role: consumer, topics: *a9}\n")
 	start := time.Now()
 	_, err := Load(p)
-	wantLimit(t, err, FlagMaxNodes, p+": the YAML, with its aliases expanded, has too many nodes, over the limit of 2,000,000 (raise it with --max-yaml-nodes)")
+	wantLimit(t, err, LimitNodes, p+": the YAML, with its aliases expanded, has too many nodes, over the limit of 2,000,000")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %s", d)
 	}
 	// The bomb as the value of a known key too: the count comes first.
 	p = writeFile(t, "bomb2.yaml", "grants: &g\n  - {principal: a, role: consumer, topics: [t]}\nx: &b [*g, *g]\n"+strings.Repeat("y", 0)+aliasBomb(8))
 	_, err = Load(p)
-	wantLimit(t, err, FlagMaxNodes, p+":")
+	wantLimit(t, err, LimitNodes, p+":")
 }
 
 func indent(s string) string {
@@ -109,7 +109,7 @@ func indent(s string) string {
 func TestInventoryTooLargeIsRefusedBeforeReading(t *testing.T) {
 	p := writeFile(t, "inv.yaml", "principals: {}\n"+strings.Repeat("# padding\n", 100))
 	_, err := LoadWith(Limits{MaxBytes: 100}, p)
-	wantLimit(t, err, FlagMaxBytes, p+": the inventory files are 1,015 bytes or more, over the limit of 100")
+	wantLimit(t, err, LimitBytes, p+": the inventory files are 1,015 bytes or more, over the limit of 100")
 }
 
 func TestExpandedNodesCountsAliasesOnce(t *testing.T) {

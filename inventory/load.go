@@ -29,13 +29,16 @@ func Load(paths ...string) (*Inventory, error) {
 	return LoadWith(Limits{}, paths...)
 }
 
+// ErrNoInventory is returned by LoadWith when no path is given.
+var ErrNoInventory = errors.New("no inventory given")
+
 // LoadWith is Load with limits other than the defaults (zero fields keep
-// theirs): an inventory over one is an error naming the limit and its flag,
+// theirs): an inventory over one is a LimitError naming the limit,
 // found before the work it would cause.
 func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 	limits = limits.WithDefaults()
 	if len(paths) == 0 {
-		return nil, errors.New("no inventory given (use -f FILE or -f DIR)")
+		return nil, ErrNoInventory
 	}
 	var files []string
 	for _, p := range paths {
@@ -70,7 +73,7 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil {
 			if size += fi.Size(); size > limits.MaxBytes {
-				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Flag: FlagMaxBytes}
+				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Kind: LimitBytes}
 			}
 		}
 	}
@@ -122,7 +125,7 @@ func inventoryFile(dir string, e fs.DirEntry) (bool, error) {
 func Parse(name string, data []byte) (*Inventory, error) {
 	limits := Limits{}.WithDefaults()
 	if int64(len(data)) > limits.MaxBytes {
-		return nil, &LimitError{Where: name, What: fmt.Sprintf("the inventory is %s bytes", group(int64(len(data)))), Limit: limits.MaxBytes, Flag: FlagMaxBytes}
+		return nil, &LimitError{Where: name, What: fmt.Sprintf("the inventory is %s bytes", group(int64(len(data)))), Limit: limits.MaxBytes, Kind: LimitBytes}
 	}
 	l := newLoader(limits)
 	if err := l.parse(name, data); err != nil {
@@ -180,7 +183,7 @@ func (l *loader) parse(file string, data []byte) error {
 		return nil // an empty file declares nothing
 	}
 	if _, ok := expandedNodes(&doc, l.inv.Limits.MaxNodes); !ok {
-		return &LimitError{Where: file, What: "the YAML, with its aliases expanded, has too many nodes", Limit: int64(l.inv.Limits.MaxNodes), Flag: FlagMaxNodes}
+		return &LimitError{Where: file, What: "the YAML, with its aliases expanded, has too many nodes", Limit: int64(l.inv.Limits.MaxNodes), Kind: LimitNodes}
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {

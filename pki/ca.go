@@ -190,7 +190,7 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 
 // Open loads the CA in dir. Missing or corrupt files are reported by name.
 func Open(dir string) (*CA, error) {
-	cert, certPath, err := readCACert(dir, fmt.Sprintf(" (create one with 'kafkaguard pki init --dir %s')", dir))
+	cert, certPath, err := readCACert(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func Open(dir string) (*CA, error) {
 // private key, so the nightly audit host need not hold it. Anything that
 // signs fails with an error saying the key is needed.
 func OpenReadOnly(dir string) (*CA, error) {
-	cert, _, err := readCACert(dir, "")
+	cert, _, err := readCACert(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -230,10 +230,20 @@ func OpenReadOnly(dir string) (*CA, error) {
 	return &CA{dir: dir, cert: cert}, nil
 }
 
+// NoCAError is Open's (and OpenReadOnly's) error for a directory without a
+// CA certificate; it matches fs.ErrNotExist.
+type NoCAError struct {
+	Dir, CertPath string
+}
+
+func (e *NoCAError) Error() string {
+	return fmt.Sprintf("no ca in %s: %s does not exist", e.Dir, e.CertPath)
+}
+func (e *NoCAError) Unwrap() error { return fs.ErrNotExist }
+
 // readCACert checks that no one else may write to dir and reads its CA
-// certificate, which must be a CA's. missingHint ends the error that says
-// there is none.
-func readCACert(dir, missingHint string) (cert *x509.Certificate, certPath string, err error) {
+// certificate, which must be a CA's.
+func readCACert(dir string) (cert *x509.Certificate, certPath string, err error) {
 	if err := fsutil.CheckDirNotWritableByOthers(dir, "ca dir"); err != nil {
 		return nil, "", err
 	}
@@ -241,7 +251,7 @@ func readCACert(dir, missingHint string) (cert *x509.Certificate, certPath strin
 	certPEM, err := os.ReadFile(certPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("no ca in %s: %s does not exist%s", dir, certPath, missingHint)
+			return nil, "", &NoCAError{Dir: dir, CertPath: certPath}
 		}
 		return nil, "", fmt.Errorf("read ca certificate: %w", err)
 	}

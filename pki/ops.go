@@ -157,7 +157,36 @@ type RenewResult struct {
 
 // SkippedRenewal names a certificate Renew did not renew, and why.
 type SkippedRenewal struct {
-	Serial, Name, Reason string
+	Serial, Name string
+	Reason       NotRenewable
+}
+
+// NotRenewable is why Renew cannot renew a certificate by itself.
+type NotRenewable int
+
+const (
+	// FromRequest: issued from a certificate request, its key is elsewhere.
+	FromRequest NotRenewable = iota + 1
+	// NeedsPassword: it has a PKCS12 keystore and no password was given.
+	NeedsPassword
+)
+
+func (r NotRenewable) String() string {
+	if r == FromRequest {
+		return "was issued from a certificate request"
+	}
+	return "has a PKCS12 keystore"
+}
+
+// NotRenewableError is Renew's error for the one certificate it was asked
+// to renew by name when it cannot.
+type NotRenewableError struct {
+	Name   string
+	Reason NotRenewable
+}
+
+func (e *NotRenewableError) Error() string {
+	return fmt.Sprintf("certificate %q %s", e.Name, e.Reason)
 }
 
 // Renew issues a new certificate with the same subject, SANs, kind and files
@@ -203,13 +232,13 @@ func (ca *CA) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		old := &idx.Certs[i]
 		if old.KeyPath == "" {
 			if req.Name != "" {
-				return nil, fmt.Errorf("certificate %q was issued from a certificate request: issue it again with a new request (--csr FILE --force)", old.Name)
+				return nil, &NotRenewableError{Name: old.Name, Reason: FromRequest}
 			}
-			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, "issued from a certificate request: issue it again with --csr"})
+			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, FromRequest})
 			continue
 		}
 		if old.PKCS12Path != "" && req.PKCS12Password == "" && req.Name == "" {
-			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, "has a PKCS12 keystore: renew it with --password-file"})
+			res.Skipped = append(res.Skipped, SkippedRenewal{old.Serial, old.Name, NeedsPassword})
 			continue
 		}
 		cert, err := ca.readCopy(*old)

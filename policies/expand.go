@@ -216,10 +216,10 @@ func parseOps(src string, opsTerm *ast.Term, ops []acl.Operation) ([]acl.Operati
 func (x grantExpansion) limit(n, names, ops int) error {
 	if grew := names * ops * len(x.g.Hosts); n-x.start+grew > x.limits.MaxGrantBindings {
 		return &inventory.LimitError{Where: x.g.Source, What: fmt.Sprintf("grant (%s) would produce %d bindings or more", x.p.what(), n-x.start+grew),
-			Limit: int64(x.limits.MaxGrantBindings), Flag: inventory.FlagMaxGrantBindings}
+			Limit: int64(x.limits.MaxGrantBindings), Kind: inventory.LimitGrantBindings}
 	} else if n+grew > x.limits.MaxBindings {
 		return &inventory.LimitError{Where: x.g.Source, What: fmt.Sprintf("the grants up to this one would produce %d bindings or more", n+grew),
-			Limit: int64(x.limits.MaxBindings), Flag: inventory.FlagMaxBindings}
+			Limit: int64(x.limits.MaxBindings), Kind: inventory.LimitBindings}
 	}
 	return nil
 }

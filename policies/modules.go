@@ -134,9 +134,11 @@ func parseInto(mods map[string]*ast.Module, name string, src []byte) error {
 type PolicyError struct {
 	Op  string // "parse" or "compile"
 	Msg string // "file:row:col: message" (and "; N more" when there are more)
+	Err error  // the first error's kind (ErrSandboxed), or nil
 }
 
 func (e *PolicyError) Error() string { return fmt.Sprintf("policy %s error: %s", e.Op, e.Msg) }
+func (e *PolicyError) Unwrap() error { return e.Err }
 
 func policyError(op string, err error) error {
 	var errs ast.Errors
@@ -165,7 +167,11 @@ func policyError(op string, err error) error {
 	if len(sorted) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(sorted)-1)
 	}
-	return &PolicyError{Op: op, Msg: strings.ReplaceAll(msg, "\n", " ")}
+	pe := &PolicyError{Op: op, Msg: strings.ReplaceAll(msg, "\n", " ")}
+	if first.Code == sandboxErrorCode {
+		pe.Err = ErrSandboxed
+	}
+	return pe
 }
 
 // fileRow is loc as "file:row", "" for no location.

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,6 +62,13 @@ func loadCapabilities(file string) (*capabilities, error) {
 	return &capabilities{caps: c, file: file}, nil
 }
 
+// ErrSandboxed is matched (errors.Is) by a PolicyError whose error is a
+// builtin the sandbox removed: the caller says how to allow it.
+var ErrSandboxed = errors.New("builtin not allowed by the sandbox")
+
+// sandboxErrorCode marks the ast.Error explain reworded.
+const sandboxErrorCode = "kafkaguard_sandbox_error"
+
 // explain rewords OPA's "undefined function http.send" for a builtin
 // the sandbox removed, so the author learns why and how to opt in.
 func (c *capabilities) explain(errs ast.Errors) {
@@ -73,7 +81,8 @@ func (c *capabilities) explain(errs ast.Errors) {
 			continue
 		}
 		if b, known := ast.BuiltinMap[name]; known && sandboxDenies(b) {
-			e.Message = fmt.Sprintf("builtin %s is not allowed: policies run sandboxed, without network and runtime builtins (allow it with --capabilities FILE)", name)
+			e.Message = fmt.Sprintf("builtin %s is not allowed: policies run sandboxed, without network and runtime builtins", name)
+			e.Code = sandboxErrorCode
 		}
 	}
 }

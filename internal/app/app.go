@@ -78,7 +78,7 @@ type Workspace struct {
 }
 
 // ErrNoInventory is returned by Load when no inventory file is given.
-var ErrNoInventory = errors.New("no inventory given")
+var ErrNoInventory = inventory.ErrNoInventory
 
 // PolicyTimeoutError is a policy evaluation that did not finish within its
 // deadline (Options.PolicyTimeout).

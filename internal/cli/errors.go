@@ -13,8 +13,11 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
+	"github.com/kafkaguard/kafkaguard/internal/importer"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
 	"github.com/kafkaguard/kafkaguard/inventory"
+	"github.com/kafkaguard/kafkaguard/pki"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -88,6 +91,9 @@ func explain(c *ucli.Context, err error) error {
 		denied *app.DeniedError
 		eto    *policies.TimeoutError
 		tto    *policies.TestTimeoutError
+		limit  *inventory.LimitError
+		noCA   *pki.NoCAError
+		renew  *pki.NotRenewableError
 	)
 	switch {
 	case errors.Is(err, app.ErrNoInventory):
@@ -109,8 +115,46 @@ func explain(c *ucli.Context, err error) error {
 		return withHint(err, "pass --command-config FILE and/or --bootstrap-server HOST:PORT (or KAFKAGUARD_COMMAND_CONFIG)")
 	case errors.Is(err, syscall.EADDRINUSE):
 		return withHint(err, "another process listens there: pick a free port with --listen 127.0.0.1:0")
+	case errors.As(err, &limit) && limitFlagNames[limit.Kind] != "":
+		return withHint(err, "raise it with --"+limitFlagNames[limit.Kind])
+	case errors.Is(err, policies.ErrSandboxed) && hasFlag(c, "capabilities"):
+		return withHint(err, "allow it with --capabilities FILE")
+	case errors.Is(err, fsutil.ErrExists) && hasFlag(c, "force"):
+		return withHint(err, "use --force to overwrite")
+	case errors.As(err, &noCA) && hasFlag(c, "dir"):
+		return withHint(err, fmt.Sprintf("create one with 'kafkaguard pki init --dir %s'", noCA.Dir))
+	case errors.As(err, &renew) && renew.Reason == pki.FromRequest:
+		return withHint(err, "issue it again with a new request (--csr FILE --force)")
+	case errors.Is(err, cluster.ErrNoBootstrap):
+		return withHint(err, "set --bootstrap-server or bootstrap.servers in the command config")
+	case errors.Is(err, importer.ErrNoSource):
+		return withHint(err, "pass --from "+strings.Join(importer.Sources, "|"))
+	case errors.Is(err, importer.ErrNotFiles):
+		return withHint(err, "drop the FILE arguments, or pass --from with the tool that wrote them")
+	case errors.Is(err, importer.ErrNoFiles):
+		return withHint(err, "give the files to read (FILE or DIR arguments)")
 	}
 	return err
+}
+
+// limitFlagNames are the global flags that raise each inventory limit.
+var limitFlagNames = map[inventory.LimitKind]string{
+	inventory.LimitBytes:         "max-inventory-bytes",
+	inventory.LimitNodes:         "max-yaml-nodes",
+	inventory.LimitGrantBindings: "max-grant-bindings",
+	inventory.LimitBindings:      "max-bindings",
+}
+
+// renewSkipAdvice is why 'pki renew --expiring-within' skipped a
+// certificate, and how to renew it.
+func renewSkipAdvice(r pki.NotRenewable) string {
+	switch r {
+	case pki.FromRequest:
+		return "issued from a certificate request: issue it again with --csr"
+	case pki.NeedsPassword:
+		return "has a PKCS12 keystore: renew it with --password-file"
+	}
+	return r.String()
 }
 
 // timeoutAdvice is what a policy evaluation or test that ran out of time

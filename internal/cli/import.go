@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,7 +71,7 @@ func (e *env) runImport(c *ucli.Context) error {
 	}
 	from := c.String("from")
 	if from == "" {
-		return withHint(errors.New("no source given"), "pass --from "+strings.Join(importer.Sources, "|"))
+		return importer.ErrNoSource
 	}
 	delim, size := utf8.DecodeRuneInString(c.String("ksm-delimiter"))
 	if size == 0 || size != len(c.String("ksm-delimiter")) || delim == '"' || delim == '\n' || delim == '\r' {

@@ -218,7 +218,7 @@ Examples:
 			if res != nil {
 				renewed = res.Renewed
 				for _, r := range res.Skipped {
-					fmt.Fprintf(e.stderr, "kafkaguard: skipped %s (serial %s): %s\n", r.Name, r.Serial, r.Reason)
+					fmt.Fprintf(e.stderr, "kafkaguard: skipped %s (serial %s): %s\n", r.Name, r.Serial, renewSkipAdvice(r.Reason))
 				}
 			}
 			for _, is := range renewed {

@@ -170,7 +170,7 @@ func (l *loader) load(bootstrap string) (*Config, error) {
 		}
 	}
 	if len(cfg.Bootstrap) == 0 {
-		return nil, errors.New("no bootstrap server: set --bootstrap-server or bootstrap.servers in the command config")
+		return nil, ErrNoBootstrap
 	}
 	proto, key, _ := l.get("security.protocol")
 	if proto == "" {

@@ -23,6 +23,9 @@ var (
 	// broker did not answer within the timeout). The request may have been
 	// written and committed: its outcome is unknown, not failed.
 	ErrNoAnswer = errors.New("no answer from the cluster")
+	// ErrNoBootstrap: LoadConfig was given no broker, neither as its
+	// argument nor as bootstrap.servers in the properties file.
+	ErrNoBootstrap = errors.New("no bootstrap server")
 )
 
 // kindError is err, also matching kind with errors.Is; its text is err's.

@@ -109,11 +109,11 @@ func SyncDir(dir string) error {
 var ErrExists = errors.New("already exists")
 
 // CheckNotExist returns an error wrapping ErrExists when path exists, so
-// commands can refuse to overwrite without --force.
+// commands can refuse to overwrite (the CLI says how to allow it).
 func CheckNotExist(path string) error {
 	_, err := os.Lstat(path)
 	if err == nil {
-		return fmt.Errorf("%s %w (use --force to overwrite)", path, ErrExists)
+		return fmt.Errorf("%s %w", path, ErrExists)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

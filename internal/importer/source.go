@@ -23,6 +23,17 @@ const DefaultWaiverDays = 90
 // Sources are the --from values.
 var Sources = []string{"cluster", "kafka-acls", "ksm", "julie", "strimzi"}
 
+// What Import was given does not fit the source (errors.Is); the caller says
+// which argument to change.
+var (
+	// ErrNoSource: Options.From is empty.
+	ErrNoSource = errors.New("no source given")
+	// ErrNoFiles: a file source was given no paths.
+	ErrNoFiles = errors.New("no files to read")
+	// ErrNotFiles: the cluster source was given paths.
+	ErrNotFiles = errors.New("reads the cluster, not files")
+)
+
 // fileParser returns the parser of one file of a file source.
 func fileParser(o Options) (func(file string, data []byte) (Input, error), bool) {
 	switch o.From {
@@ -114,11 +125,11 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	switch o.From {
 	case "cluster":
 		if len(o.Paths) > 0 {
-			return nil, fmt.Errorf("import --from cluster reads the cluster, not files (got %q)", o.Paths[0])
+			return nil, fmt.Errorf("source cluster %w (got %q)", ErrNotFiles, o.Paths[0])
 		}
 		in, err = readCluster(ctx, o.Cluster, o.ValidSCRAMName)
 	case "":
-		return nil, fmt.Errorf("no source given (--from %s)", strings.Join(Sources, "|"))
+		return nil, ErrNoSource
 	default:
 		parse, ok := fileParser(o)
 		if !ok {
@@ -247,7 +258,7 @@ func addWaivers(inv *Inventory, denies []policies.Finding, now time.Time, days i
 
 func readCluster(ctx context.Context, c Cluster, validName func(string) error) (Input, error) {
 	if c == nil {
-		return Input{}, errors.New("import --from cluster: no cluster connection")
+		return Input{}, errors.New("source cluster: no cluster connection")
 	}
 	bs, err := c.ACLs(ctx)
 	if err != nil {
@@ -314,7 +325,7 @@ func scramPrincipals(users []SCRAMUser, validName func(string) error) []Principa
 // error.
 func readFiles(from string, paths []string, parse func(string, []byte) (Input, error), logf func(string, ...any)) (Input, error) {
 	if len(paths) == 0 {
-		return Input{}, fmt.Errorf("import --from %s: give the files to read (FILE or DIR arguments)", from)
+		return Input{}, fmt.Errorf("source %s: %w", from, ErrNoFiles)
 	}
 	var files []string
 	for _, p := range paths {
