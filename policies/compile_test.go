@@ -23,6 +23,17 @@ func mustLoad(t *testing.T, paths ...string) *inventory.Inventory {
 	return inv
 }
 
+// compileWith compiles inv with the policy library and the user policies
+// in dirs; t fails on an error.
+func compileWith(t *testing.T, inv *inventory.Inventory, dirs ...string) *Result {
+	t.Helper()
+	res, err := Compile(context.Background(), inv, Options{PolicyDirs: dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func parseInv(t *testing.T, yaml string) *inventory.Inventory {
 	t.Helper()
 	inv, err := inventory.Parse("inv.yaml", []byte(yaml))
@@ -67,10 +78,7 @@ func TestCompileDesignExampleMatchesRoleSemantics(t *testing.T) {
 }
 
 func TestCompileExampleInventoryIsClean(t *testing.T) {
-	res, err := Compile(context.Background(), mustLoad(t, "../examples/inventory"), Options{PolicyDirs: []string{"../testdata/policies/acme"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileWith(t, mustLoad(t, "../examples/inventory"), "../testdata/policies/acme")
 	if len(res.Deny) != 0 {
 		t.Errorf("deny findings: %+v", res.Deny)
 	}
@@ -89,10 +97,7 @@ func TestCompileExampleInventoryIsClean(t *testing.T) {
 
 func TestUserACLRulesCarryTheirProvenance(t *testing.T) {
 	inv := parseInv(t, "principals:\n  ops: {auth: mtls, team: platform}\n  app: {auth: mtls, team: orders}\ngrants:\n  - {principal: ops, resource: {type: CLUSTER}, operations: [DESCRIBE]}\n")
-	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{"../testdata/policies/extra-acls"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileWith(t, inv, "../testdata/policies/extra-acls")
 	b := testutil.Binding(t, "User:ops", "CLUSTER", "kafka-cluster", "LITERAL", "DESCRIBE", "ALLOW")
 	var provs []string
 	for _, p := range res.Provenance[b] {
@@ -116,10 +121,7 @@ topics:
 grants:
   - {principal: audit, role: topic-auditor, topics: [secret]}
 `)
-	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{"../testdata/policies/acme"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileWith(t, inv, "../testdata/policies/acme")
 	if want := testutil.Binding(t, "User:audit", "TOPIC", "secret", "LITERAL", "DESCRIBE_CONFIGS", "ALLOW"); !res.ACLs.Contains(want) || res.ACLs.Len() != 2 {
 		t.Errorf("bindings = %v", res.ACLs.Bindings())
 	}

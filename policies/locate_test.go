@@ -69,10 +69,7 @@ grants:
   - {principal: p, role: producer, topics: [t]}
   - {principal: q, role: consumer, topics: [t], groups: [g]}
 `)
-	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileWith(t, inv, dir)
 	var got []string
 	for _, f := range append(res.Deny, res.Warn...) {
 		if f.ID == "" {

@@ -2,13 +2,12 @@ package policies
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // rolesInventory is a small company with every built-in role, for running
@@ -122,8 +121,7 @@ func TestRolesUnderTheAuthorizer(t *testing.T) {
 // TestLabelsReachUserPolicies: a user rule reads principals' and topics'
 // labels from the input.
 func TestLabelsReachUserPolicies(t *testing.T) {
-	dir := t.TempDir()
-	policy := `package acme.labels
+	dir := testutil.WriteFiles(t, map[string]string{"labels.rego": `package acme.labels
 
 deny contains msg if {
 	some name, p in input.principals
@@ -136,10 +134,7 @@ warn contains msg if {
 	t.labels.retention == "forever"
 	msg := sprintf("topic %s keeps data forever", [name])
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "labels.rego"), []byte(policy), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`})
 	inv := parseInv(t, `principals:
   billed: {auth: mtls, team: a, labels: {cost-center: CC-1}}
   free:   {auth: mtls, team: a}
@@ -149,10 +144,7 @@ grants:
   - {principal: billed, role: producer, topics: [t1]}
   - {principal: free, role: consumer, topics: [t1], groups: [g]}
 `)
-	res, err := Compile(context.Background(), inv, Options{PolicyDirs: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileWith(t, inv, dir)
 	var deny, warn []string
 	for _, f := range res.Deny {
 		deny = append(deny, f.Message)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
 
@@ -33,11 +34,7 @@ func collector(t *testing.T) (*httptest.Server, *atomic.Int64) {
 
 func writePolicy(t *testing.T, name, src string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return testutil.WriteFiles(t, map[string]string{name: src})
 }
 
 // exfilPolicy is the pull request's policy: fetch credentials, post them
