@@ -32,9 +32,13 @@ func failFastSetup(t *testing.T, topics int) (dir string, dc *devcluster.Cluster
 }
 
 // failFastSetupWith is failFastSetup with principals, the inventory's
-// principals section (which declares app), and a secrets directory.
+// principals section (which declares app), and a secrets directory. Both
+// skip t under -short.
 func failFastSetupWith(t *testing.T, topics int, principals string) (dir string, dc *devcluster.Cluster, conn []string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
 	dir = t.TempDir()
 	dc = devtest.StartWith(context.Background(), t, devcluster.Options{Dir: filepath.Join(dir, "dev"), DataDir: filepath.Join(dir, "data")})
 	invPath := writeInventory(t, dir, principals, "t%03d", topics)
@@ -100,9 +104,6 @@ func checkStopped(t *testing.T, code int, out, errOut string, inFlight, total in
 // more and exits 1; after the cluster restarts (same data dir), apply
 // converges and plan --detailed-exitcode exits 0.
 func TestApplyStopsWhenTheBrokerStops(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a dev cluster twice")
-	}
 	const topics, inFlight = 10, 3
 	dir, dc, conn := failFastSetup(t, topics)
 	var requests atomic.Int32
@@ -135,9 +136,6 @@ func TestApplyStopsWhenTheBrokerStops(t *testing.T) {
 // real one may: the cluster holds the "unknown" binding, and a re-run
 // converges (plan --detailed-exitcode exits 0).
 func TestApplyStopsWhenTheBrokerHangs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a dev cluster")
-	}
 	const topics, inFlight = 10, 3
 	_, dc, conn := failFastSetup(t, topics)
 	requests, release := holdRequests(t, dc, kmsg.CreateACLs, inFlight)
@@ -242,9 +240,6 @@ func holdRequests(t *testing.T, dc *devcluster.Cluster, key kmsg.Key, only int32
 // exits 1. The held request is then committed: the unknown users are in
 // sync with the passwords apply kept for them, and a re-run converges.
 func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a dev cluster")
-	}
 	const topics = 4
 	_, dc, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n  u3: {auth: scram-sha-512, team: a}\n")
 	alters, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials, 0)
@@ -280,9 +275,6 @@ func TestApplyStopsWhenTheBrokerHangsOnUsers(t *testing.T) {
 // request of 'users apply': the users it carried are listed unknown (the
 // cluster may hold them), not failed, in text and JSON, and the run exits 1.
 func TestUsersApplyReportsNoAnswerAsUnknown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a dev cluster")
-	}
 	_, dc, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
 	_, release := holdRequests(t, dc, kmsg.AlterUserSCRAMCredentials, 0)
 	defer release()
@@ -305,9 +297,6 @@ func TestUsersApplyReportsNoAnswerAsUnknown(t *testing.T) {
 // unknown (not failed) and exits 1; once the held request is committed, a
 // re-run converges.
 func TestApplyStopsWhenTheBrokerHangsOnQuotas(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a dev cluster")
-	}
 	const topics = 2
 	_, dc, conn := failFastSetupWith(t, topics, "  app: {auth: mtls, team: a, quotas: {producer_byte_rate: 1048576}}\n  etl: {auth: mtls, team: a, quotas: {consumer_byte_rate: 2097152}}\n")
 	alters, release := holdRequests(t, dc, kmsg.AlterClientQuotas, 0)
