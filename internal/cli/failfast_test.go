@@ -292,6 +292,37 @@ func TestUsersApplyReportsNoAnswerAsUnknown(t *testing.T) {
 	}
 }
 
+// TestUsersApplyInterruptedFinishesTheRequestInFlight stops 'users apply'
+// (Ctrl-C: its context ends) while its AlterUserScramCredentials request is
+// on the wire: the request runs to its end, every user it carried is
+// reported created, the exit code is 130, and the next plan is clean.
+func TestUsersApplyInterruptedFinishesTheRequestInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dev cluster")
+	}
+	_, dc, _, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
+	defer dc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kf := dc.Kfake()
+	kf.ControlKey(int16(kmsg.AlterUserSCRAMCredentials), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cancel() // Ctrl-C while the request is on the wire
+		return nil, nil, false
+	})
+	var out, errOut strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	code := e.runContext(ctx, append(append([]string{"kafkaguard", "users", "apply"}, conn...), "--auto-approve"))
+	if code != ExitInterrupted || !strings.Contains(out.String(), "  User:u1 created (new password in ") || !strings.Contains(out.String(), "  User:u2 created (") ||
+		!strings.Contains(out.String(), "Users applied: 2 created, 0 changed, 0 removed, 0 failed.") ||
+		!strings.Contains(errOut.String(), "kafkaguard: interrupted: 2 of 2 changes made before the stop") {
+		t.Fatalf("users apply: exit %d, want %d and both users created\n%s\n%s", code, ExitInterrupted, out.String(), errOut.String())
+	}
+	e = &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	if code := e.run(append([]string{"kafkaguard", "users", "plan", "--detailed-exitcode"}, conn...)); code != ExitOK {
+		t.Fatalf("users plan after the interrupted apply: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+}
+
 // TestApplyStopsWhenTheBrokerHangsOnQuotas holds the AlterClientQuotas
 // request: apply gives up after one --timeout, reports the quota changes
 // unknown (not failed) and exits 1; once the held request is committed, a

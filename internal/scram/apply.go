@@ -142,7 +142,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 			return triedResults(results, tried, nil) // nothing of the rest was written
 		}
 		batch := upserts[start:min(start+a.batch(), len(upserts))]
-		ready := a.prepare(p, batch, results)
+		ready := a.prepare(ctx, p, batch, results)
 		for _, i := range batch {
 			tried[i] = results[i].Err != nil // could not be readied: settled
 		}
@@ -275,13 +275,18 @@ func (a *Applier) workers() int {
 // fsync of the store directory makes the batch's renames durable. A change
 // that cannot be readied gets its error in results (its files as they were);
 // the others come back in plan order, their files on disk. When the
-// directory fsync fails, none is ready: their files are taken back.
-func (a *Applier) prepare(p UserPlan, batch []int, results []Result) []prepared {
+// directory fsync fails, none is ready: their files are taken back. Once ctx
+// ends no further credential is derived (Apply then takes back what was
+// written).
+func (a *Applier) prepare(ctx context.Context, p UserPlan, batch []int, results []Result) []prepared {
 	slots := make([]prepared, len(batch))
 	written := make([]bool, len(batch))
 	derived := make(chan int, len(batch))
 	go func() {
 		parallel(len(batch), a.workers(), func(k int) {
+			if ctx.Err() != nil {
+				return // Ctrl-C: Apply sends nothing more; no need to go on
+			}
 			i := batch[k]
 			u, err := derive(a.Store, p.Changes[i])
 			if err != nil {
