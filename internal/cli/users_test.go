@@ -259,8 +259,9 @@ func TestPlanAndApplyHandleUsersBeforeACLs(t *testing.T) {
 // same number of credentials with the same function (scram.Derive). The
 // derivation is the work apply cannot avoid; with every core deriving, the
 // whole apply should take less time than that one loop alone: x-limit is 1.0
-// (see docs/users.md, Benchmarks). apply-s is the absolute figure; the
-// target at 10k is 15 s on this machine.
+// (see docs/users.md, Benchmarks). apply-s is the absolute figure (the
+// issue's target at 10k: 15 s); apply-cpu-s and floor-cpu-s tell apply's
+// own overhead from a shared machine's missing cores.
 func BenchmarkUsersApply(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
@@ -287,16 +288,17 @@ func benchUsersApply(b *testing.B, n int) {
 		}
 		passwords[i] = pw
 	}
-	floor := func() time.Duration {
-		start := time.Now()
+	var floorCPU, applyCPU time.Duration // of the best rounds
+	floor := func() (wall, cpu time.Duration) {
+		start, startCPU := time.Now(), processCPU()
 		for _, pw := range passwords {
 			if _, err := scram.Derive(scram.SHA512, pw, 4096); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return time.Since(start)
+		return time.Since(start), processCPU() - startCPU
 	}
-	apply := func() time.Duration {
+	apply := func() (wall, cpu time.Duration) {
 		dir := b.TempDir()
 		dc, err := devcluster.Start(context.Background(), devcluster.Options{Dir: filepath.Join(dir, "dev")})
 		if err != nil {
@@ -310,33 +312,37 @@ func benchUsersApply(b *testing.B, n int) {
 		secrets := filepath.Join(dir, "secrets")
 		var out, errOut bytes.Buffer
 		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-		start := time.Now()
+		start, startCPU := time.Now(), processCPU()
 		code := e.run([]string{"kafkaguard", "users", "apply", "--auto-approve", "-f", path, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets})
-		elapsed := time.Since(start)
+		elapsed, cpu := time.Since(start), processCPU()-startCPU
 		if code != ExitOK || !strings.Contains(out.String(), fmt.Sprintf("Users applied: %d created, 0 changed, 0 removed, 0 failed.", n)) {
 			b.Fatalf("users apply: exit %d\n%s", code, errOut.String())
 		}
 		if files, _ := filepath.Glob(filepath.Join(secrets, "*.password")); len(files) != n {
 			b.Fatalf("%d password files, want %d", len(files), n)
 		}
-		return elapsed
+		return elapsed, cpu
 	}
 	var best, bestFloor time.Duration
 	for b.Loop() {
 		for range rounds {
-			f := floor()
-			d := apply()
-			b.Logf("%d users: apply %s, single-thread derivation %s", n, d.Round(time.Millisecond), f.Round(time.Millisecond))
+			f, fCPU := floor()
+			d, dCPU := apply()
+			b.Logf("%d users: apply %s (CPU %s), single-thread derivation %s (CPU %s)", n, d.Round(time.Millisecond), dCPU.Round(time.Millisecond), f.Round(time.Millisecond), fCPU.Round(time.Millisecond))
 			if bestFloor == 0 || f < bestFloor {
-				bestFloor = f
+				bestFloor, floorCPU = f, fCPU
 			}
 			if best == 0 || d < best {
-				best = d
+				best, applyCPU = d, dCPU
 			}
 		}
 	}
 	b.ReportMetric(best.Seconds(), "apply-s")
 	b.ReportMetric(bestFloor.Seconds(), "floor-s")
+	// CPU seconds of the same rounds (the process's, dev cluster included):
+	// apply's work besides the derivation, whether or not a core was free.
+	b.ReportMetric(applyCPU.Seconds(), "apply-cpu-s")
+	b.ReportMetric(floorCPU.Seconds(), "floor-cpu-s")
 	b.ReportMetric(best.Seconds()/bestFloor.Seconds(), "x-floor")
 	b.ReportMetric(1.0, "x-limit")
 	b.ReportMetric(float64(n)/best.Seconds(), "users/s")
