@@ -300,8 +300,7 @@ func TestUsersApplyInterruptedFinishesTheRequestInFlight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a dev cluster")
 	}
-	_, dc, _, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
-	defer dc.Close()
+	_, dc, conn := failFastSetupWith(t, 1, "  app: {auth: mtls, team: a}\n  u1: {auth: scram-sha-512, team: a}\n  u2: {auth: scram-sha-256, team: a}\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	kf := dc.Kfake()
@@ -317,9 +316,8 @@ func TestUsersApplyInterruptedFinishesTheRequestInFlight(t *testing.T) {
 		!strings.Contains(errOut.String(), "kafkaguard: interrupted: 2 of 2 changes made before the stop") {
 		t.Fatalf("users apply: exit %d, want %d and both users created\n%s\n%s", code, ExitInterrupted, out.String(), errOut.String())
 	}
-	e = &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-	if code := e.run(append([]string{"kafkaguard", "users", "plan", "--detailed-exitcode"}, conn...)); code != ExitOK {
-		t.Fatalf("users plan after the interrupted apply: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	if code, out, errOut := runCLI(t, append([]string{"users", "plan", "--detailed-exitcode"}, conn...)...); code != ExitOK {
+		t.Fatalf("users plan after the interrupted apply: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 
