@@ -12,7 +12,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/topdown/cache"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/inventory"
@@ -193,10 +192,6 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory, skip Ski
 	}
 	inv, expired := withoutExpiredGrants(inv, now)
 	in := inputValueAt(inv, now, expired)
-	// One cache for the queries of this input: the collections
-	// strings.any_prefix_match sees again (written prefixes, declared
-	// prefixes) become tries once.
-	bc := newBuiltinCache(ctx)
 
 	var (
 		denyRes, warnRes results
@@ -204,14 +199,14 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory, skip Ski
 		wg               sync.WaitGroup
 	)
 	wg.Go(func() {
-		denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in, bc) })
+		denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in) })
 	})
 	if !skip.Warnings || e.warningsPrinted(inv, expired) {
 		wg.Go(func() {
-			warnRes, warnErr = recovered(func() (results, error) { return evalQuery(ctx, e.warn, in, bc) })
+			warnRes, warnErr = recovered(func() (results, error) { return evalQuery(ctx, e.warn, in) })
 		})
 	}
-	res, userBindingErr, expErr := e.expand(ctx, in, inv, bc, !skip.Provenance)
+	res, userBindingErr, expErr := e.expand(ctx, in, inv, !skip.Provenance)
 	wg.Wait()
 	// Errors in the order the rules were evaluated in before (one query:
 	// expansion, deny, warn), so the same error wins.
@@ -331,22 +326,14 @@ func (e *Engine) warningsPrinted(inv *inventory.Inventory, expired []inventory.G
 	return false
 }
 
-// newBuiltinCache is the inter-query value cache of one Compile. It needs
-// a configuration: without one OPA disables every named cache, the tries of
-// strings.any_prefix_match among them.
-func newBuiltinCache(ctx context.Context) cache.InterQueryValueCache {
-	cfg, err := cache.ParseCachingConfig(nil) // OPA's defaults
-	if err != nil {
-		return nil
-	}
-	return cache.NewInterQueryValueCache(ctx, cfg)
-}
-
-func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value, bc cache.InterQueryValueCache) (results, error) {
+// evalQuery evaluates pq over in. No inter-query value cache is given:
+// the builtin it would help, strings.any_prefix_match (which in OPA 1.22
+// keeps a trie for a collection it sees again), is declared CanSkipBctx,
+// so OPA never passes it a BuiltinContext and the cache would not reach it.
+func evalQuery(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value) (results, error) {
 	rs, err := pq.Eval(ctx,
 		rego.EvalParsedInput(in),
 		rego.EvalRuleIndexing(true),
-		rego.EvalInterQueryBuiltinValueCache(bc),
 		rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
 	)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/topdown/cache"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/inventory"
@@ -18,8 +17,8 @@ import (
 // with its ACLs and, when asked for, provenance. evalErr is an evaluation
 // error; err one in what the rules produced (an invalid binding, a grant
 // that gives nothing).
-func (e *Engine) expand(ctx context.Context, in ast.Value, inv *inventory.Inventory, bc cache.InterQueryValueCache, withProvenance bool) (res *Result, err, evalErr error) {
-	rs, evalErr := evalQuery(ctx, e.expansion, in, bc)
+func (e *Engine) expand(ctx context.Context, in ast.Value, inv *inventory.Inventory, withProvenance bool) (res *Result, err, evalErr error) {
+	rs, evalErr := evalQuery(ctx, e.expansion, in)
 	if evalErr != nil {
 		return nil, nil, evalErr
 	}
