@@ -111,7 +111,7 @@ principal allowed CREATE. Frames over 512 KB before authentication or over
 				ClientAuth: c.String("client-auth"), MappingRules: rules,
 				CRL: c.String("crl"), AutoCreateTopics: c.Bool("auto-create-topics"),
 				Logger: verboseWriter(c, e.stderr),
-				Notify: func(note string) { fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", note) },
+				Notify: func(note devcluster.Note) { e.devNote(note) },
 			})
 		}),
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/apply"
 	"github.com/kafkaguard/kafkaguard/internal/audit"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
+	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/internal/importer"
 	"github.com/kafkaguard/kafkaguard/internal/plan"
@@ -144,6 +145,18 @@ var limitFlagNames = map[inventory.LimitKind]string{
 	inventory.LimitGrantBindings: "max-grant-bindings",
 	inventory.LimitBindings:      "max-bindings",
 }
+
+// devNote prints a dev cluster's note, and what to do about it.
+func (e *env) devNote(n devcluster.Note) {
+	fmt.Fprintf(e.stderr, "kafkaguard: note: %s\n", n.Text)
+	if n.Exposed {
+		fmt.Fprintf(e.stderr, "kafkaguard: hint: %s\n", devExposedHint)
+	}
+}
+
+// devExposedHint is the advice for a data dir whose credential other local
+// users could read.
+const devExposedHint = "for a new admin password, start over with an empty --dir and --data-dir"
 
 // renewSkipAdvice is why 'pki renew --expiring-within' skipped a
 // certificate, and how to renew it.

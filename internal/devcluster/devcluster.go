@@ -55,7 +55,7 @@ type Options struct {
 	DataDir string
 	// Notify receives notes for the person running the cluster, e.g. that
 	// the data dir's mode was tightened; nil discards them.
-	Notify func(note string)
+	Notify func(note Note)
 	// Logger receives kfake's warnings and errors; nil discards them.
 	Logger io.Writer
 	// BrokerCert and BrokerKey, when both set, are the PEM certificate
@@ -158,7 +158,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if err != nil {
 			return nil, err
 		}
-		if note != "" && opts.Notify != nil {
+		if note.Text != "" && opts.Notify != nil {
 			opts.Notify(note)
 		}
 	}
@@ -224,6 +224,14 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
+// Note is something the person running the cluster should know (Notify).
+type Note struct {
+	Text string
+	// Exposed: other local users could read the superuser's SCRAM
+	// credential until now, so the admin password is as good as known.
+	Exposed bool
+}
+
 // privateDataDir creates dir with mode 0700, or makes an existing dir 0700
 // when group or others have any access to it, and then says so. kfake writes
 // sasl.json (the superuser's salted password, which logs in as well as the
@@ -231,34 +239,35 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 // 0755, whatever we ask: a data dir only its owner can enter is what keeps
 // them from other local users. Windows has no such mode bits; there nothing
 // is checked.
-func privateDataDir(dir string) (note string, err error) {
+func privateDataDir(dir string) (note Note, err error) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", fmt.Errorf("dev cluster: data dir: %w", err)
+			return Note{}, fmt.Errorf("dev cluster: data dir: %w", err)
 		}
 		if runtime.GOOS != "windows" {
 			// MkdirAll's mode passes through the umask, which only removes bits.
 			if err := os.Chmod(dir, 0o700); err != nil {
-				return "", fmt.Errorf("dev cluster: data dir: %w", err)
+				return Note{}, fmt.Errorf("dev cluster: data dir: %w", err)
 			}
 		}
-		return "", nil
+		return Note{}, nil
 	case err != nil:
-		return "", fmt.Errorf("dev cluster: data dir: %w", err)
+		return Note{}, fmt.Errorf("dev cluster: data dir: %w", err)
 	case !fi.IsDir():
-		return "", fmt.Errorf("dev cluster: data dir %s is not a directory", dir)
+		return Note{}, fmt.Errorf("dev cluster: data dir %s is not a directory", dir)
 	case runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0:
-		return "", nil
+		return Note{}, nil
 	}
 	was := fi.Mode().Perm()
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return "", fmt.Errorf("dev cluster: data dir %s is mode %04o, so other local users can read the superuser's SCRAM credential kfake keeps there, and it cannot be made 0700: %w", dir, was, err)
+		return Note{}, fmt.Errorf("dev cluster: data dir %s is mode %04o, so other local users can read the superuser's SCRAM credential kfake keeps there, and it cannot be made 0700: %w", dir, was, err)
 	}
-	note = fmt.Sprintf("data dir %s was mode %04o: changed to 0700, as it holds the superuser's SCRAM credential", dir, was)
+	note.Text = fmt.Sprintf("data dir %s was mode %04o: changed to 0700, as it holds the superuser's SCRAM credential", dir, was)
 	if _, err := os.Stat(filepath.Join(dir, "sasl.json")); err == nil {
-		note += " (other local users could read it until now: for a new admin password, start over with an empty --dir and --data-dir)"
+		note.Text += " (other local users could read it until now)"
+		note.Exposed = true
 	}
 	return note, nil
 }

@@ -179,7 +179,7 @@ func TestDataDirIsPrivate(t *testing.T) {
 
 	created := filepath.Join(base, "new", "data")
 	dc, err := devcluster.Start(ctx, devcluster.Options{Dir: filepath.Join(base, "dev"), DataDir: created,
-		Notify: func(n string) { t.Errorf("note for a new data dir: %s", n) }})
+		Notify: func(n devcluster.Note) { t.Errorf("note for a new data dir: %s", n.Text) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestDataDirIsPrivate(t *testing.T) {
 	}
 	var notes []string
 	dc, err = devcluster.Start(ctx, devcluster.Options{Dir: filepath.Join(base, "dev"), DataDir: loose,
-		Notify: func(n string) { notes = append(notes, n) }})
+		Notify: func(n devcluster.Note) { notes = append(notes, n.Text) }})
 	if err != nil {
 		t.Fatal(err)
 	}
