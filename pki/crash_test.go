@@ -16,8 +16,8 @@ import (
 )
 
 // TestKill9DuringRenewAndIssueForceLeavesConsistentCA builds kafkaguard and
-// kills `pki renew` and `pki issue --force` with SIGKILL at random moments,
-// 50 times. Afterwards `pki list` (after `pki doctor` when it warns) reports
+// kills `pki renew` and `pki issue --force` with SIGKILL at random moments
+// until 25 of them died part way. Afterwards `pki list` (after `pki doctor` when it warns) reports
 // no inconsistency, every current key matches its certificate, every
 // deployed certificate's serial is in index.json and `pki revoke --serial`
 // revokes it, and no temporary or staged file is left.
@@ -62,8 +62,13 @@ func TestKill9DuringRenewAndIssueForceLeavesConsistentCA(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, uninterrupted runs took %v", seed, took)
 	rng := rand.New(rand.NewPCG(seed, 0))
-	killed, warned := 0, 0
-	for i := range 50 {
+	// Run until 25 operations were killed part way: on a loaded machine a
+	// drawn delay can outlast a run that went faster than the first one, so
+	// the number of attempts is bounded rather than fixed.
+	const wantKilled, maxRuns = 25, 200
+	killed, warned, runs := 0, 0, 0
+	for i := 0; killed < wantKilled && i < maxRuns; i++ {
+		runs++
 		cmd := exec.Command(bin, ops[i%len(ops)]...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -79,9 +84,9 @@ func TestKill9DuringRenewAndIssueForceLeavesConsistentCA(t *testing.T) {
 			warned++
 		}
 	}
-	t.Logf("%d of 50 runs killed; pki list warned after %d", killed, warned)
-	if killed < 25 {
-		t.Fatalf("only %d of 50 runs were killed before they finished: the delays do not hit the operation", killed)
+	t.Logf("%d of %d runs killed; pki list warned after %d", killed, runs, warned)
+	if killed < wantKilled {
+		t.Fatalf("only %d of %d runs were killed before they finished: the delays do not hit the operation", killed, runs)
 	}
 
 	_, errOut, err := run("pki", "list", "--dir", dir)
