@@ -100,6 +100,14 @@ func Load(ctx context.Context, o Options) (*Workspace, error) {
 	if len(o.Files) == 0 {
 		return nil, ErrNoInventory
 	}
+	// The policies are parsed and prepared on another core while the
+	// inventory is read: neither needs the other. Their errors still come
+	// after the inventory's, as when one followed the other.
+	var eng *pendingEngine
+	if !o.NoPolicy {
+		eng = startEngine(ctx, o)
+		defer eng.abandon()
+	}
 	inv, err := inventory.LoadWith(o.Limits, o.Files...)
 	if err != nil {
 		return nil, err
@@ -117,35 +125,78 @@ func Load(ctx context.Context, o Options) (*Workspace, error) {
 	if o.NoPolicy {
 		return w, nil
 	}
-	if w.Compiled, err = compile(ctx, inv, o); err != nil {
+	if w.Compiled, err = eng.compile(ctx, inv, o.Skip); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// compile runs the policies over inv within o.PolicyTimeout; a policy that
-// does not finish in time is a *PolicyTimeoutError.
-func compile(ctx context.Context, inv *inventory.Inventory, o Options) (*policies.Result, error) {
+// pendingEngine is the policy engine being loaded (policies.Load, or
+// Options.Engines) on its own goroutine, under the policy deadline.
+type pendingEngine struct {
+	timeout time.Duration
+	cancel  context.CancelFunc
+	done    chan struct{}
+	// Set before done is closed.
+	engine   *policies.Engine
+	err      error
+	took     time.Duration // how long the load took, out of timeout
+	timedOut bool          // the load's deadline passed
+}
+
+// startEngine starts loading the policies of o within o.PolicyTimeout.
+func startEngine(ctx context.Context, o Options) *pendingEngine {
 	timeout := o.PolicyTimeout
 	if timeout <= 0 {
 		timeout = policies.DefaultTimeout
 	}
-	pctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	p := &pendingEngine{timeout: timeout, cancel: cancel, done: make(chan struct{})}
 	popts := policies.Options{PolicyDirs: o.PolicyDirs, Timeout: timeout, Capabilities: o.Capabilities}
-	var engine *policies.Engine
-	var err error
-	if o.Engines != nil {
-		engine, err = o.Engines.Load(pctx, popts)
-	} else {
-		engine, err = policies.Load(pctx, popts)
+	go func() {
+		defer close(p.done)
+		start := time.Now()
+		defer func() {
+			if r := recover(); r != nil {
+				p.engine, p.err = nil, fmt.Errorf("internal error: loading the policies panicked: %v", r)
+			}
+			p.took = time.Since(start)
+			p.timedOut = errors.Is(lctx.Err(), context.DeadlineExceeded)
+		}()
+		if o.Engines != nil {
+			p.engine, p.err = o.Engines.Load(lctx, popts)
+		} else {
+			p.engine, p.err = policies.Load(lctx, popts)
+		}
+	}()
+	return p
+}
+
+// abandon stops a load whose engine is not needed (the inventory failed)
+// and waits for it, so that Options.Engines is not used after Load returns.
+func (p *pendingEngine) abandon() {
+	p.cancel()
+	<-p.done
+}
+
+// compile runs the policies over inv once they are loaded; loading and
+// evaluating together get the policy timeout (the time spent waiting for
+// the inventory does not count), and a policy that does not finish in time
+// is a *PolicyTimeoutError.
+func (p *pendingEngine) compile(ctx context.Context, inv *inventory.Inventory, skip policies.Skip) (*policies.Result, error) {
+	<-p.done
+	p.cancel()
+	if p.err != nil {
+		if p.timedOut && ctx.Err() == nil {
+			return nil, &PolicyTimeoutError{Timeout: p.timeout, Err: p.err}
+		}
+		return nil, p.err
 	}
-	var res *policies.Result
-	if err == nil {
-		res, err = engine.CompileSkipping(pctx, inv, o.Skip)
-	}
+	pctx, cancel := context.WithTimeout(ctx, p.timeout-p.took)
+	defer cancel()
+	res, err := p.engine.CompileSkipping(pctx, inv, skip)
 	if err != nil && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		return nil, &PolicyTimeoutError{Timeout: timeout, Err: err}
+		return nil, &PolicyTimeoutError{Timeout: p.timeout, Err: err}
 	}
 	return res, err
 }

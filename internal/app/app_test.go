@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,45 @@ warn contains "never" if {
 	}
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("took %s to stop a 300ms policy timeout", took)
+	}
+}
+
+// The policies load while the inventory is read, but their errors still
+// come after the inventory's: a bad inventory is reported as such even when
+// the policies do not parse, and a good one reports the policy error. An
+// engine cache (Engines) sees the load finished when Load returns, on every
+// path, and is reused.
+func TestLoadReportsTheInventoryBeforeThePolicies(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{
+		"inv.yaml":     smallInventory,
+		"bad.yaml":     "principals: [\n",
+		"pol/bad.rego": "package acme\n\ndeny contains x if {\n",
+		"ok/ok.rego":   "package acme\n\ndeny contains \"no\" if { false }\n",
+	})
+	engines := &app.Engines{}
+	bad := app.Options{Files: []string{filepath.Join(dir, "bad.yaml")}, PolicyDirs: []string{filepath.Join(dir, "pol")}, Engines: engines}
+	_, err := app.Load(context.Background(), bad)
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml") || strings.Contains(err.Error(), "bad.rego") {
+		t.Errorf("bad inventory and policy: err %v, want the inventory's", err)
+	}
+	bad.Files = []string{filepath.Join(dir, "inv.yaml")}
+	if _, err := app.Load(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "bad.rego") {
+		t.Errorf("bad policy: err %v, want the policy's", err)
+	}
+	ok := app.Options{Files: []string{filepath.Join(dir, "inv.yaml")}, PolicyDirs: []string{filepath.Join(dir, "ok")}, Engines: engines}
+	for range 2 {
+		if w, err := app.Load(context.Background(), ok); err != nil || w.Compiled == nil || w.Compiled.ACLs.Len() == 0 {
+			t.Fatalf("good inventory and policy: %+v, %v", w, err)
+		}
+	}
+}
+
+// A cancelled context stops the load of the policies too.
+func TestLoadCancelled(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{"inv.yaml": smallInventory})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := app.Load(ctx, app.Options{Files: []string{filepath.Join(dir, "inv.yaml")}}); err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("err %v, want the cancellation", err)
 	}
 }
