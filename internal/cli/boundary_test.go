@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -206,5 +207,38 @@ func TestEveryLimitHasItsFlag(t *testing.T) {
 		if name == "" || findFlag(a.Flags, name) == nil {
 			t.Errorf("limit kind %d: flag %q is not a global flag", k, name)
 		}
+	}
+}
+
+// TestNoSourceFileOverFiveHundredLines keeps each non-test Go file to one
+// concern (issue 12): a file that grows past 500 lines holds several and is
+// split by what it does, as pki/recover.go was from pki/txn.go.
+func TestNoSourceFileOverFiveHundredLines(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if n := strings.Count(string(data), "\n"); n > 500 {
+			rel, _ := filepath.Rel(root, path)
+			t.Errorf("%s has %d lines: split it by concern (at most 500)", filepath.ToSlash(rel), n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
