@@ -192,6 +192,12 @@ func (p *pendingEngine) compile(ctx context.Context, inv *inventory.Inventory, s
 		}
 		return nil, p.err
 	}
+	// A run cancelled while the policies loaded evaluates nothing: a load
+	// that finished before it noticed the cancellation is not a reason to
+	// start (OPA notices a cancelled context only while it evaluates).
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	pctx, cancel := context.WithTimeout(ctx, p.timeout-p.took)
 	defer cancel()
 	res, err := p.engine.CompileSkipping(pctx, inv, skip)
