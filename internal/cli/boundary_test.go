@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,30 +58,9 @@ var flagsAllowed = map[string][]string{
 // TestLibrariesNameNoFlag keeps the error boundary in one place: no Go
 // string outside internal/cli and cmd names a flag (but flagsAllowed).
 func TestLibrariesNameNoFlag(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fset := token.NewFileSet()
 	files := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			switch {
-			case rel == ".":
-				return nil
-			case strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || rel == "internal/cli" || rel == "cmd":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
-			return nil
-		}
+	forEachSourceFile(t, []string{"internal/cli", "cmd"}, func(path, rel string) error {
 		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return err
@@ -105,11 +85,8 @@ func TestLibrariesNameNoFlag(t *testing.T) {
 		})
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files < 100 {
-		t.Fatalf("read %d Go files under %s: the walk missed the packages", files, root)
+		t.Fatalf("read %d Go files of the module: the walk missed the packages", files)
 	}
 }
 
@@ -214,6 +191,23 @@ func TestEveryLimitHasItsFlag(t *testing.T) {
 // concern (issue 12): a file that grows past 500 lines holds several and is
 // split by what it does, as pki/recover.go was from pki/txn.go.
 func TestNoSourceFileOverFiveHundredLines(t *testing.T) {
+	forEachSourceFile(t, nil, func(path, rel string) error {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if n := strings.Count(string(data), "\n"); n > 500 {
+			t.Errorf("%s has %d lines: split it by concern (at most 500)", rel, n)
+		}
+		return nil
+	})
+}
+
+// forEachSourceFile calls fn with each non-test Go file of the module (its
+// path, and its slash path from the module root), leaving out hidden
+// directories, testdata and the directories in skip (slash paths).
+func forEachSourceFile(t *testing.T, skip []string, fn func(path, rel string) error) {
+	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -222,21 +216,18 @@ func TestNoSourceFileOverFiveHundredLines(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || slices.Contains(skip, rel)) {
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
 		}
-		if n := strings.Count(string(data), "\n"); n > 500 {
-			rel, _ := filepath.Rel(root, path)
-			t.Errorf("%s has %d lines: split it by concern (at most 500)", filepath.ToSlash(rel), n)
-		}
-		return nil
+		return fn(path, rel)
 	})
 	if err != nil {
 		t.Fatal(err)
