@@ -127,45 +127,31 @@ func VerifyUsersProgress(ctx context.Context, admin Admin, login LoginFunc, cfg 
 		mu       sync.Mutex
 		done     int
 		fatal    error
-		wg       sync.WaitGroup
-		next     = make(chan job)
 		cctx, cf = context.WithCancel(ctx)
 	)
 	defer cf()
-	for range min(workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				d := desired[j.i]
-				err := login(cctx, cfg.WithUser(d.Mechanism, d.Name, j.pw))
-				mu.Lock()
-				if done++; o.Progress != nil && fatal == nil {
-					o.Progress(done, len(jobs))
-				}
-				switch {
-				case err == nil:
-					results[j.i].Status = StatusOK
-				case errors.Is(err, cluster.ErrLoginRejected):
-					results[j.i].Status = StatusWrongPassword
-				case fatal == nil:
-					fatal = fmt.Errorf("verify user %s: %w", d.Name, err)
-					cf()
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, j := range jobs {
-		select {
-		case next <- j:
-		case <-cctx.Done():
-			break feed
+	parallel(len(jobs), workers, func(k int) {
+		if cctx.Err() != nil {
+			return // a fatal error or the caller stopped the run: no new login
 		}
-	}
-	close(next)
-	wg.Wait()
+		j := jobs[k]
+		d := desired[j.i]
+		err := login(cctx, cfg.WithUser(d.Mechanism, d.Name, j.pw))
+		mu.Lock()
+		defer mu.Unlock()
+		if done++; o.Progress != nil && fatal == nil {
+			o.Progress(done, len(jobs))
+		}
+		switch {
+		case err == nil:
+			results[j.i].Status = StatusOK
+		case errors.Is(err, cluster.ErrLoginRejected):
+			results[j.i].Status = StatusWrongPassword
+		case fatal == nil:
+			fatal = fmt.Errorf("verify user %s: %w", d.Name, err)
+			cf()
+		}
+	})
 	if fatal != nil {
 		return nil, fatal
 	}
