@@ -67,13 +67,13 @@ func TestKill9DuringRenewAndIssueForceLeavesConsistentCA(t *testing.T) {
 	// the number of attempts is bounded rather than fixed.
 	const wantKilled, maxRuns = 25, 200
 	killed, warned, runs := 0, 0, 0
-	for i := 0; killed < wantKilled && i < maxRuns; i++ {
-		runs++
-		cmd := exec.Command(bin, ops[i%len(ops)]...)
+	for ; killed < wantKilled && runs < maxRuns; runs++ {
+		op := runs % len(ops)
+		cmd := exec.Command(bin, ops[op]...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		d := took[i%len(ops)]
+		d := took[op]
 		time.Sleep(time.Duration(rng.Int64N(int64(d))))
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
