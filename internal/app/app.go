@@ -80,19 +80,6 @@ type Workspace struct {
 // ErrNoInventory is returned by Load when no inventory file is given.
 var ErrNoInventory = inventory.ErrNoInventory
 
-// PolicyTimeoutError is a policy evaluation that did not finish within its
-// deadline (Options.PolicyTimeout).
-type PolicyTimeoutError struct {
-	Timeout time.Duration
-	Err     error
-}
-
-func (e *PolicyTimeoutError) Error() string {
-	return fmt.Sprintf("policy evaluation did not finish within %s", e.Timeout)
-}
-
-func (e *PolicyTimeoutError) Unwrap() error { return context.DeadlineExceeded }
-
 // Load reads the inventory, checks its mtls DNs against the cluster's mapping
 // rules, derives the managed scope and SCRAM users, and compiles it with the
 // policies, once. Bad input fails here, before any connection.
@@ -182,13 +169,13 @@ func (p *pendingEngine) abandon() {
 // compile runs the policies over inv once they are loaded; loading and
 // evaluating together get the policy timeout (the time spent waiting for
 // the inventory does not count), and a policy that does not finish in time
-// is a *PolicyTimeoutError.
+// is a *policies.TimeoutError of the whole policy deadline.
 func (p *pendingEngine) compile(ctx context.Context, inv *inventory.Inventory, skip policies.Skip) (*policies.Result, error) {
 	<-p.done
 	p.cancel()
 	if p.err != nil {
 		if p.timedOut && ctx.Err() == nil {
-			return nil, &PolicyTimeoutError{Timeout: p.timeout, Err: p.err}
+			return nil, &policies.TimeoutError{Timeout: p.timeout}
 		}
 		return nil, p.err
 	}
@@ -202,7 +189,7 @@ func (p *pendingEngine) compile(ctx context.Context, inv *inventory.Inventory, s
 	defer cancel()
 	res, err := p.engine.CompileSkipping(pctx, inv, skip)
 	if err != nil && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		return nil, &PolicyTimeoutError{Timeout: p.timeout, Err: err}
+		return nil, &policies.TimeoutError{Timeout: p.timeout}
 	}
 	return res, err
 }

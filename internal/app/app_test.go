@@ -10,6 +10,7 @@ import (
 
 	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/internal/testutil"
+	"github.com/kafkaguard/kafkaguard/policies"
 )
 
 const smallInventory = `principals:
@@ -70,9 +71,9 @@ warn contains "never" if {
 	_, err := app.Load(context.Background(), app.Options{
 		Files: []string{filepath.Join(dir, "inv.yaml")}, PolicyDirs: []string{filepath.Join(dir, "pol")}, PolicyTimeout: 300 * time.Millisecond,
 	})
-	var pto *app.PolicyTimeoutError
+	var pto *policies.TimeoutError
 	if !errors.As(err, &pto) || pto.Timeout != 300*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err %v, want a PolicyTimeoutError of 300ms", err)
+		t.Fatalf("err %v, want a policies.TimeoutError of 300ms", err)
 	}
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("took %s to stop a 300ms policy timeout", took)

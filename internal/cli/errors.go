@@ -86,7 +86,6 @@ func explain(c *ucli.Context, err error) error {
 		return err
 	}
 	var (
-		pto    *app.PolicyTimeoutError
 		tmr    *plan.TooManyRemovalsError
 		dn     *inventory.DNError
 		denied *app.DeniedError
@@ -99,7 +98,7 @@ func explain(c *ucli.Context, err error) error {
 	switch {
 	case errors.Is(err, app.ErrNoInventory):
 		return withHint(err, noInventoryHint(c))
-	case errors.As(err, &pto) || errors.As(err, &eto):
+	case errors.As(err, &eto):
 		return &messageError{msg: err.Error() + timeoutAdvice(c, "a rule that loops over every topic"), err: err}
 	case errors.As(err, &tto):
 		return &messageError{msg: err.Error() + timeoutAdvice(c, "a test that loops over a large range"), err: err}

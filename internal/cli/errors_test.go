@@ -9,7 +9,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/kafkaguard/kafkaguard/internal/app"
 	"github.com/kafkaguard/kafkaguard/policies"
 )
 
@@ -22,17 +21,16 @@ func TestPolicyTimeoutNamesTheCommandsFlag(t *testing.T) {
 	a := newApp(&env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
 	eval := &policies.TimeoutError{Timeout: time.Second}
 	test := &policies.TestTimeoutError{Test: "data.p_test.test_slow", Location: "p_test.rego:3", Timeout: time.Second}
-	loaded := &app.PolicyTimeoutError{Timeout: time.Second}
 	tests := []struct {
 		cmd  []string
 		err  error
 		want string
 	}{
-		{[]string{"plan"}, loaded, "policy evaluation did not finish within 1s (raise --policy-timeout, or look for a rule that loops over every topic)"},
-		{[]string{"apply"}, loaded, "(raise --policy-timeout,"},
+		{[]string{"plan"}, eval, "policy evaluation did not finish within 1s (raise --policy-timeout, or look for a rule that loops over every topic)"},
+		{[]string{"apply"}, eval, "(raise --policy-timeout,"},
 		{[]string{"audit"}, eval, "(raise --policy-timeout,"},
-		{[]string{"access", "who-can"}, loaded, "(raise --policy-timeout,"},
-		{[]string{"compile"}, loaded, "policy evaluation did not finish within 1s (raise --timeout, or look for a rule that loops over every topic)"},
+		{[]string{"access", "who-can"}, eval, "(raise --policy-timeout,"},
+		{[]string{"compile"}, eval, "policy evaluation did not finish within 1s (raise --timeout, or look for a rule that loops over every topic)"},
 		{[]string{"policy", "check"}, eval, "(raise --timeout,"},
 		{[]string{"policy", "test"}, test, "policy test data.p_test.test_slow (p_test.rego:3) did not finish within 1s (raise --timeout, or look for a test that loops over a large range)"},
 		{[]string{"import"}, fmt.Errorf("the imported inventory does not compile: %w", eval), "the imported inventory does not compile: policy evaluation did not finish within 1s (look for a rule that loops over every topic)"},
