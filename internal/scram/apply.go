@@ -60,9 +60,11 @@ type Applier struct {
 	// runtime.GOMAXPROCS(0) when 0.
 	Workers int
 
-	// syncDir makes a batch's renames durable (fsutil.SyncDir when nil);
-	// tests make it fail, or crash, between the writes and the fsync.
-	syncDir func(dir string) error
+	// syncFiles makes the content of a batch's staged files durable
+	// (fsutil.Staging.Sync when nil), syncDir its renames (fsutil.SyncDir
+	// when nil); tests make them fail, or crash, between the steps.
+	syncFiles func(dir string) error
+	syncDir   func(dir string) error
 }
 
 func (a *Applier) batch() int {
@@ -103,10 +105,13 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // Results are per change, in plan order; one failure never hides another.
 //
 // Each batch is readied before its request (prepare): its credentials are
-// derived on every core and its files written, then made durable by one
-// fsync of the store directory; only then is the request sent. So a kill at
-// any point leaves every user the cluster may hold with its files on disk,
-// and files of users never sent are what a re-run reuses or rewrites.
+// derived on every core (the next batch's while this one is written and
+// sent) and its files written to temporary files, whose content one sync
+// makes durable before they are renamed into place, and one fsync of the
+// store directory makes the renames durable; only then is the request
+// sent. So a kill at any point leaves every user the cluster may hold with
+// its files on disk, no final name with a torn file, and files of users
+// never sent are what a re-run reuses or rewrites.
 //
 // When ctx ends (Ctrl-C) it stops before the next request: the request in
 // flight runs to its end (without ctx's cancellation, within the client's
@@ -134,12 +139,17 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		}
 	}
 	a.repairAll(p, repairs, results)
+	var batches [][]int
 	for start := 0; start < len(upserts); start += a.batch() {
+		batches = append(batches, upserts[start:min(start+a.batch(), len(upserts))])
+	}
+	derivations := a.newDeriver(ctx, p, batches)
+	defer derivations.stop()
+	for b, batch := range batches {
 		if ctx.Err() != nil {
 			return triedResults(results, tried, nil) // nothing of the rest was written
 		}
-		batch := upserts[start:min(start+a.batch(), len(upserts))]
-		ready := a.prepare(ctx, p, batch, results)
+		ready := a.prepare(ctx, p, batch, derivations.derived(b), func() { derivations.ahead(b + 1) }, results)
 		for _, i := range batch {
 			tried[i] = results[i].Err != nil // could not be readied: settled
 		}

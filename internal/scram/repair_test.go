@@ -257,45 +257,75 @@ func desiredUsers(n int) []DesiredUser {
 	return out
 }
 
-// A batch whose directory fsync fails is never sent: its users fail, their
-// new files are taken back, the other batches go on, and a re-run creates
-// just those users.
-func TestApplyDirSyncFailureSendsNothingOfTheBatchAndReRunConverges(t *testing.T) {
-	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
-	desired := desiredUsers(10)
-	ra := newRecordingAdmin()
-	syncs := 0
-	a := &Applier{Admin: ra, Store: store, Batch: 4, Workers: 3, syncDir: func(string) error {
-		syncs++
-		if syncs == 2 {
-			return errors.New("input/output error")
-		}
-		return nil
-	}}
-	res := a.Apply(context.Background(), PlanUsers(desired, nil, acl.Scope{}, false, ""))
-	if len(res) != len(desired) || ra.requests != 2 {
-		t.Fatalf("%d results, %d requests; want %d and 2 (the failed batch not sent)", len(res), ra.requests, len(desired))
+// A batch whose sync fails (the sync of its files' content, before the
+// renames, or the directory fsync after them) is never sent: its users
+// fail, their new files are taken back (no temporary file stays), the other
+// batches go on, and a re-run creates just those users.
+func TestApplySyncFailureSendsNothingOfTheBatchAndReRunConverges(t *testing.T) {
+	for _, step := range []string{"content", "directory"} {
+		t.Run(step, func(t *testing.T) {
+			store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+			desired := desiredUsers(10)
+			ra := newRecordingAdmin()
+			syncs := 0
+			failSecond := func(string) error {
+				syncs++
+				if syncs == 2 {
+					return errors.New("input/output error")
+				}
+				return nil
+			}
+			a := &Applier{Admin: ra, Store: store, Batch: 4, Workers: 3}
+			if step == "content" {
+				a.syncFiles = failSecond
+			} else {
+				a.syncDir = failSecond
+			}
+			res := a.Apply(context.Background(), PlanUsers(desired, nil, acl.Scope{}, false, ""))
+			if len(res) != len(desired) || ra.requests != 2 {
+				t.Fatalf("%d results, %d requests; want %d and 2 (the failed batch not sent)", len(res), ra.requests, len(desired))
+			}
+			for i, r := range res {
+				if r.User != desired[i].Name {
+					t.Fatalf("result %d is %s, want %s: not in plan order", i, r.User, desired[i].Name)
+				}
+				failed := i >= 4 && i < 8
+				if (r.Err != nil) != failed {
+					t.Errorf("%s: err %v, want failed %v", r.User, r.Err, failed)
+				}
+				if failed && !strings.Contains(r.Err.Error(), "write secrets: input/output error") {
+					t.Errorf("%s: %v", r.User, r.Err)
+				}
+				if failed && (store.Has(r.User) || len(snapshotConfigs(store, r.User)) != 2 || snapshotConfigs(store, r.User)[store.PropertiesPath(r.User)] != nil) {
+					t.Errorf("%s: files of a user never sent were kept", r.User)
+				}
+			}
+			if tmps := temporaryFiles(t, store); len(tmps) != 0 {
+				t.Errorf("temporary files left: %v", tmps)
+			}
+			res = (&Applier{Admin: ra, Store: store, Batch: 4}).Apply(context.Background(), PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
+			if len(res) != 4 || res[0].User != "u004" {
+				t.Fatalf("re-run results %+v, want the 4 users of the failed batch", res)
+			}
+			checkConverged(t, ra, store, desired)
+		})
 	}
-	for i, r := range res {
-		if r.User != desired[i].Name {
-			t.Fatalf("result %d is %s, want %s: not in plan order", i, r.User, desired[i].Name)
-		}
-		failed := i >= 4 && i < 8
-		if (r.Err != nil) != failed {
-			t.Errorf("%s: err %v, want failed %v", r.User, r.Err, failed)
-		}
-		if failed && !strings.Contains(r.Err.Error(), "write secrets: input/output error") {
-			t.Errorf("%s: %v", r.User, r.Err)
-		}
-		if failed && (store.Has(r.User) || len(snapshotConfigs(store, r.User)) != 2 || snapshotConfigs(store, r.User)[store.PropertiesPath(r.User)] != nil) {
-			t.Errorf("%s: files of a user never sent were kept", r.User)
+}
+
+// temporaryFiles lists the store's temporary files (staged, not renamed).
+func temporaryFiles(t *testing.T, store *Store) []string {
+	t.Helper()
+	entries, err := os.ReadDir(store.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			out = append(out, e.Name())
 		}
 	}
-	res = (&Applier{Admin: ra, Store: store, Batch: 4}).Apply(context.Background(), PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
-	if len(res) != 4 || res[0].User != "u004" {
-		t.Fatalf("re-run results %+v, want the 4 users of the failed batch", res)
-	}
-	checkConverged(t, ra, store, desired)
+	return out
 }
 
 // errKilled stands for the process being killed: the applier stops where it
@@ -308,26 +338,9 @@ var errKilled = errors.New("killed")
 // re-run converges: it reuses a surviving password, makes new ones for the
 // lost, rewrites the configs, and every stored password is the cluster's.
 func TestApplyKilledMidBatchBeforeTheDirSyncConverges(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "s")
-	store, _ := OpenStore(dir, true)
-	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
-	desired := desiredUsers(12)
-	ra := newRecordingAdmin()
-	// u001 already had a password and configs of another mechanism.
-	if err := store.Write("u001", SHA256, "an-older-password-1", cs); err != nil {
-		t.Fatal(err)
-	}
-	ra.creds["u001"] = []cluster.SCRAMCredentialInfo{{Mechanism: SHA256, Iterations: 8192}}
-	func() {
-		defer func() {
-			if r := recover(); r != errKilled {
-				panic(r)
-			}
-		}()
-		a := &Applier{Admin: ra, Store: store, Settings: cs, Batch: 5, syncDir: func(string) error { panic(errKilled) }}
-		a.Apply(context.Background(), PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
-		t.Fatal("the kill did not stop apply")
-	}()
+	store, cs, desired, ra := killSetup(t)
+	dir := store.Dir
+	applyKilled(t, &Applier{Admin: ra, Store: store, Settings: cs, Batch: 5, syncDir: func(string) error { panic(errKilled) }}, PlanUsers(desired, ra.creds, acl.Scope{}, false, ""))
 	if ra.requests != 0 {
 		t.Fatalf("%d requests sent before the directory fsync", ra.requests)
 	}
@@ -345,6 +358,43 @@ func TestApplyKilledMidBatchBeforeTheDirSyncConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	reRunConverges(t, ra, store, cs, desired)
+	if now, _ := store.Password("u002"); now != kept {
+		t.Error("the password that survived the kill was not reused")
+	}
+}
+
+// killSetup is the store and cluster of the kill tests: 12 desired users,
+// of which u001 already has a password and configs of another mechanism.
+func killSetup(t *testing.T) (*Store, ClientSettings, []DesiredUser, *recordingAdmin) {
+	t.Helper()
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
+	ra := newRecordingAdmin()
+	if err := store.Write("u001", SHA256, "an-older-password-1", cs); err != nil {
+		t.Fatal(err)
+	}
+	ra.creds["u001"] = []cluster.SCRAMCredentialInfo{{Mechanism: SHA256, Iterations: 8192}}
+	return store, cs, desiredUsers(12), ra
+}
+
+// applyKilled runs a's apply of p, which a hook of a stops with
+// panic(errKilled) as a kill would.
+func applyKilled(t *testing.T, a *Applier, p UserPlan) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != errKilled {
+			panic(r)
+		}
+	}()
+	a.Apply(context.Background(), p)
+	t.Fatal("the kill did not stop apply")
+}
+
+// reRunConverges applies the plan again after a kill: it must be accepted,
+// succeed, converge, and keep u001's older stored password.
+func reRunConverges(t *testing.T, ra *recordingAdmin, store *Store, cs ClientSettings, desired []DesiredUser) {
+	t.Helper()
 	p := PlanUsers(desired, ra.creds, acl.Scope{}, false, "")
 	if err := Precheck(p, store); err != nil {
 		t.Fatalf("re-run refused: %v", err)
@@ -355,9 +405,6 @@ func TestApplyKilledMidBatchBeforeTheDirSyncConverges(t *testing.T) {
 		}
 	}
 	checkConverged(t, ra, store, desired)
-	if now, _ := store.Password("u002"); now != kept {
-		t.Error("the password that survived the kill was not reused")
-	}
 	if now, _ := store.Password("u001"); now != "an-older-password-1" {
 		t.Error("u001's stored password was replaced")
 	}
@@ -415,10 +462,175 @@ func TestApplyRepairsManyUsersInPlanOrder(t *testing.T) {
 	if log.String() != wantLog.String() {
 		t.Errorf("log:\n%s\nwant:\n%s", log.String(), wantLog.String())
 	}
-	failing := &Applier{Admin: newRecordingAdmin(), Store: store, Settings: cs, syncDir: func(string) error { return errors.New("input/output error") }}
-	for _, r := range failing.Apply(context.Background(), p) {
-		if r.Err == nil || !strings.Contains(r.Err.Error(), "repair user "+r.User+": write client configs: input/output error") {
-			t.Fatalf("%s: %v", r.User, r.Err)
+	fail := func(string) error { return errors.New("input/output error") }
+	for _, failing := range []*Applier{
+		{Admin: newRecordingAdmin(), Store: store, Settings: cs, syncFiles: fail},
+		{Admin: newRecordingAdmin(), Store: store, Settings: cs, syncDir: fail},
+	} {
+		for _, r := range failing.Apply(context.Background(), p) {
+			if r.Err == nil || !strings.Contains(r.Err.Error(), "repair user "+r.User+": write client configs: input/output error") {
+				t.Fatalf("%s: %v", r.User, r.Err)
+			}
 		}
+		if tmps := temporaryFiles(t, store); len(tmps) != 0 {
+			t.Errorf("temporary files left: %v", tmps)
+		}
+	}
+}
+
+// inPlaceAdmin fails the test when a request carries a user whose files
+// are not all in place under their final names.
+type inPlaceAdmin struct {
+	*recordingAdmin
+	t     *testing.T
+	store *Store
+}
+
+func (c inPlaceAdmin) AlterSCRAM(ctx context.Context, del []cluster.SCRAMDeletion, up []cluster.SCRAMUpsert) ([]cluster.SCRAMResult, error) {
+	for _, u := range up {
+		for _, path := range []string{c.store.PasswordPath(u.User), c.store.PropertiesPath(u.User), c.store.LibrdkafkaPath(u.User)} {
+			if _, err := os.Stat(path); err != nil {
+				c.t.Errorf("%s sent before its file was in place: %v", u.User, err)
+			}
+		}
+	}
+	return c.recordingAdmin.AlterSCRAM(ctx, del, up)
+}
+
+// The steps of a batch come in the order that keeps every final name
+// whole: when the content is synced, the batch's files exist only as
+// complete temporary files (no final name of a new user yet); when the
+// directory is synced, they are all renamed; the request comes after both.
+func TestApplySyncsTheContentBeforeTheRenamesAndBothBeforeTheRequest(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	cs := ClientSettings{Bootstrap: []string{"k:9092"}, SecurityProtocol: "SASL_PLAINTEXT"}
+	desired := desiredUsers(9)
+	ra := newRecordingAdmin()
+	var contentSyncs, dirSyncs int
+	a := &Applier{Admin: inPlaceAdmin{ra, t, store}, Store: store, Settings: cs, Batch: 4, Workers: 2,
+		syncFiles: func(string) error {
+			contentSyncs++
+			if ra.requests != contentSyncs-1 || dirSyncs != contentSyncs-1 {
+				t.Errorf("content sync %d after %d requests and %d directory syncs", contentSyncs, ra.requests, dirSyncs)
+			}
+			batch := desired[(contentSyncs-1)*4 : min(contentSyncs*4, len(desired))]
+			for _, d := range batch {
+				if store.Has(d.Name) || len(store.MissingConfigs(d.Name)) != 0 {
+					t.Errorf("%s has a final name before its content was synced", d.Name)
+				}
+			}
+			tmps := temporaryFiles(t, store)
+			if len(tmps) != 3*len(batch) {
+				t.Errorf("%d temporary files at the content sync, want %d: %v", len(tmps), 3*len(batch), tmps)
+			}
+			for _, name := range tmps {
+				data, err := os.ReadFile(filepath.Join(store.Dir, name))
+				if err != nil || !strings.HasSuffix(string(data), "\n") {
+					t.Errorf("temporary file %s is not complete at the content sync: %q, %v", name, data, err)
+				}
+			}
+			return nil
+		},
+		syncDir: func(string) error {
+			dirSyncs++
+			if dirSyncs != contentSyncs {
+				t.Errorf("directory sync %d after %d content syncs", dirSyncs, contentSyncs)
+			}
+			if tmps := temporaryFiles(t, store); len(tmps) != 0 {
+				t.Errorf("temporary files not renamed at the directory sync: %v", tmps)
+			}
+			return nil
+		},
+	}
+	for _, r := range a.Apply(context.Background(), PlanUsers(desired, nil, acl.Scope{}, false, "")) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if contentSyncs != 3 || dirSyncs != 3 || ra.requests != 3 {
+		t.Fatalf("%d content syncs, %d directory syncs, %d requests; want 3 each (one per batch)", contentSyncs, dirSyncs, ra.requests)
+	}
+	checkConverged(t, ra, store, desired)
+}
+
+// A kill after a batch's files were written but before their content was
+// synced leaves every final name as it was (new users have none, an
+// existing user keeps its older configs) and only temporary files, which
+// the next run removes under the lock; nothing was sent, and a re-run
+// converges.
+func TestApplyKilledBeforeTheContentSyncLeavesTheFinalNamesAndReRunConverges(t *testing.T) {
+	store, cs, desired, ra := killSetup(t)
+	oldProps, _ := os.ReadFile(store.PropertiesPath("u001"))
+	killed := PlanUsers(desired, ra.creds, acl.Scope{}, false, "")
+	// One batch: u001's update (its stored password kept, both configs
+	// rewritten) and 11 new users.
+	applyKilled(t, &Applier{Admin: ra, Store: store, Settings: cs, Batch: len(desired), syncFiles: func(string) error { panic(errKilled) }}, killed)
+	if ra.requests != 0 {
+		t.Fatalf("%d requests sent before the content sync", ra.requests)
+	}
+	for _, c := range killed.Changes {
+		if c.User != "u001" && (store.Has(c.User) || len(snapshotConfigs(store, c.User)[store.PropertiesPath(c.User)]) != 0) {
+			t.Errorf("%s has a final file before its content was synced", c.User)
+		}
+	}
+	if now, _ := os.ReadFile(store.PropertiesPath("u001")); string(now) != string(oldProps) {
+		t.Error("u001's older configs were replaced before the content sync")
+	}
+	if tmps := temporaryFiles(t, store); len(tmps) != 2+11*3 {
+		t.Fatalf("%d temporary files after the kill, want 35: %v", len(tmps), tmps)
+	}
+
+	store.RemoveLeftovers() // what the next run does first, under the lock
+	if tmps := temporaryFiles(t, store); len(tmps) != 0 {
+		t.Fatalf("temporary files left after RemoveLeftovers: %v", tmps)
+	}
+	reRunConverges(t, ra, store, cs, desired)
+}
+
+// RemoveLeftovers removes the temporary files of the store's writes and
+// nothing else: not the secrets, not the lock, not files it does not know.
+func TestRemoveLeftoversRemovesOnlyTemporaryFilesOfTheStore(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	keep := []string{"u.password", "u.properties", "u.librdkafka.properties", LockFile, "notes.txt", ".u.password.tmp-x1", ".other.tmp-123"}
+	gone := []string{".u.password.tmp-123", ".u.properties.tmp-4567", ".u.librdkafka.properties.tmp-89"}
+	for _, name := range append(append([]string{}, keep...), gone...) {
+		if err := os.WriteFile(filepath.Join(store.Dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.RemoveLeftovers()
+	for _, name := range keep {
+		if _, err := os.Stat(filepath.Join(store.Dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range gone {
+		if _, err := os.Stat(filepath.Join(store.Dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s was not removed (%v)", name, err)
+		}
+	}
+}
+
+// A users apply starts by removing, under the store's lock, the temporary
+// files a killed run left behind.
+func TestSectionApplyRemovesAKilledRunsTemporaryFiles(t *testing.T) {
+	e := newEnv(t)
+	leftover := filepath.Join(e.store.Dir, ".u1.password.tmp-12345")
+	if err := os.WriteFile(leftover, []byte("a-staged-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	desired := []DesiredUser{{Name: "u1", Mechanism: SHA256, Iterations: 4096}}
+	scope, _ := acl.NewScope("User:u*")
+	planner := &Planner{Admin: e.tc.Admin, Login: cluster.LoginSCRAM, Config: e.tc.Config, Desired: desired, Scope: scope, RunningUser: "admin", SecretsDir: e.store.Dir}
+	s, err := planner.PlanSection(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := s.ApplyResults(context.Background())
+	if err != nil || len(results) != 1 || results[0].Err != nil {
+		t.Fatalf("apply: %+v, %v", results, err)
+	}
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Errorf("the leftover temporary file is still there (%v)", err)
 	}
 }

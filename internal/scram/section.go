@@ -176,6 +176,7 @@ func (s *Section) ApplyResults(ctx context.Context) ([]Result, error) {
 		return nil, err
 	}
 	defer unlock()
+	store.RemoveLeftovers() // a killed run's temporary files
 	settings, err := ClientSettingsFrom(p.Config)
 	if err != nil {
 		return nil, err

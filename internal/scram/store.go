@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
@@ -191,6 +192,27 @@ func (s *Store) Write(user, mechanism, password string, cs ClientSettings) error
 		return err
 	}
 	return s.WritePassword(user, password)
+}
+
+// leftoverRE matches the temporary files of the store's atomic writes
+// (.NAME.password.tmp-RANDOM, and likewise of both client configs).
+var leftoverRE = regexp.MustCompile(`^\..+\.(password|properties)\.tmp-[0-9]+$`)
+
+// RemoveLeftovers removes the temporary files that a killed run left in the
+// store: staged content never renamed into place, which no name refers to
+// but which may hold a password. Only the holder of the store's lock may
+// call it (another run's temporary files are in use). It removes what it
+// can; what stays is harmless to a run.
+func (s *Store) RemoveLeftovers() {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && leftoverRE.MatchString(e.Name()) {
+			_ = os.Remove(filepath.Join(s.Dir, e.Name()))
+		}
+	}
 }
 
 // Remove deletes user's files (after the user was removed from the cluster).
