@@ -289,7 +289,7 @@ func strictUsage(cmd *ucli.Command) {
 
 // clearRequired unsets a flag's Required and reports whether it was set.
 func clearRequired(f ucli.Flag) bool {
-	required := flagField[bool](f, "Required")
+	required := fieldsOf(f).required
 	if required == nil {
 		return false
 	}
@@ -352,9 +352,7 @@ func hoistGlobalFlags(app *ucli.App, args []string) []string {
 }
 
 // envVars returns the environment variable for a flag: KAFKAGUARD_<FLAG>.
-func envVars(flag string) []string {
-	return []string{"KAFKAGUARD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
-}
+func envVars(flag string) []string { return []string{envName(flag)} }
 
 func versionCommand(e *env) *ucli.Command {
 	return &ucli.Command{

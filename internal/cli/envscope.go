@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -31,10 +32,37 @@ import (
 
 const envPrefix = "KAFKAGUARD_"
 
-// envName is KAFKAGUARD_ + the words upper-cased and joined with _.
+// envName is KAFKAGUARD_ + the words upper-cased and joined with _ ('-'
+// and ' ' become '_' too). newApp names a variable for most of its flags on
+// every run, so ASCII, which every flag and command name is, takes one pass.
 func envName(words ...string) string {
-	return envPrefix + strings.ToUpper(strings.NewReplacer("-", "_", " ", "_").Replace(strings.Join(words, "_")))
+	n := len(envPrefix) + len(words)
+	for _, w := range words {
+		n += len(w)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, envPrefix...)
+	for i, w := range words {
+		if i > 0 {
+			b = append(b, '_')
+		}
+		for j := 0; j < len(w); j++ {
+			c := w[j]
+			switch {
+			case c >= utf8.RuneSelf:
+				return envPrefix + strings.ToUpper(envNameReplacer.Replace(strings.Join(words, "_")))
+			case c == '-' || c == ' ':
+				c = '_'
+			case 'a' <= c && c <= 'z':
+				c -= 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
+
+var envNameReplacer = strings.NewReplacer("-", "_", " ", "_")
 
 // envScope says how a flag name's variable is scoped.
 type envScope int
@@ -70,25 +98,25 @@ func (e *env) scopeEnv(path []string, cmds []*ucli.Command) {
 		p := append(slices.Clone(path), cmd.Name)
 		var notes []string
 		for _, f := range cmd.Flags {
-			name := f.Names()[0]
-			vars := envVarsOf(f)
-			if vars == nil {
+			ff := fieldsOf(f)
+			if ff.envVars == nil || *ff.envVars == nil {
 				continue
 			}
+			name, vars := ff.name, *ff.envVars
 			var own string
 			switch flagEnvScope[name] {
 			case envShared:
 				continue
 			case envByNoun:
 				if name == "password-file" && p[0] != "pki" {
-					setEnvVars(f, nil) // users rotate: the new password of one user
+					*ff.envVars = nil // users rotate: the new password of one user
 					continue
 				}
 				own = envName(p[0], name)
 			case envByPath:
 				own = envName(strings.Join(p, " "), name)
 			case envNone:
-				setEnvVars(f, nil)
+				*ff.envVars = nil
 				continue
 			}
 			scoped := []string{own}
@@ -112,7 +140,7 @@ func (e *env) scopeEnv(path []string, cmds []*ucli.Command) {
 					notes = append(notes, fmt.Sprintf("KAFKAGUARD_OUTPUT=%s ignored: %s -o does not take it (set %s)", v, strings.Join(p, " "), own))
 				}
 			}
-			setEnvVars(f, nonEmpty(e, scoped))
+			*ff.envVars = nonEmpty(e, scoped)
 		}
 		if len(notes) > 0 {
 			e.warnBefore(cmd, notes)
@@ -155,6 +183,34 @@ func (e *env) warnBefore(cmd *ucli.Command, notes []string) {
 	}
 }
 
+// flagFields are the fields of a urfave/cli flag that scopeEnv and
+// strictUsage read and change: its first name, and pointers to its EnvVars
+// and Required (nil for a flag without them: durationFlag's wrapper keeps
+// its own environment handling). newApp visits every flag of every command
+// on every run, so the common kinds are reached by a type switch: Names()
+// runs a regular expression per name and reflect's FieldByName searches
+// the struct, which cost about half a millisecond a run. The rarer kinds
+// (int, duration: a tenth of the flags) fall back to both.
+type flagFields struct {
+	name     string
+	envVars  *[]string
+	required *bool
+}
+
+func fieldsOf(f ucli.Flag) flagFields {
+	switch f := f.(type) {
+	case *ucli.StringFlag:
+		return flagFields{f.Name, &f.EnvVars, &f.Required}
+	case *ucli.BoolFlag:
+		return flagFields{f.Name, &f.EnvVars, &f.Required}
+	case *ucli.StringSliceFlag:
+		return flagFields{f.Name, &f.EnvVars, &f.Required}
+	case grammarDurationFlag:
+		return flagFields{name: f.Name}
+	}
+	return flagFields{name: f.Names()[0], envVars: flagField[[]string](f, "EnvVars"), required: flagField[bool](f, "Required")}
+}
+
 // flagField points at the field called name of a urfave/cli flag (every
 // kind, *ucli.StringFlag, *ucli.BoolFlag, ..., declares EnvVars []string
 // and Required bool), or is nil for a flag that is not a pointer to such a
@@ -170,17 +226,4 @@ func flagField[T any](f ucli.Flag, name string) *T {
 	}
 	p, _ := field.Addr().Interface().(*T)
 	return p
-}
-
-func envVarsOf(f ucli.Flag) []string {
-	if p := flagField[[]string](f, "EnvVars"); p != nil {
-		return *p
-	}
-	return nil
-}
-
-func setEnvVars(f ucli.Flag, vars []string) {
-	if p := flagField[[]string](f, "EnvVars"); p != nil {
-		*p = vars
-	}
 }
