@@ -201,23 +201,7 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 			}
 			return groupAction("kafkaguard", func() []*ucli.Command { return c.App.Commands })(c)
 		},
-		Commands: []*ucli.Command{
-			versionCommand(e),
-			accessCommand(e),
-			pkiCommand(e),
-			compileCommand(e),
-			importCommand(e),
-			policyCommand(e),
-			planCommand(e),
-			applyCommand(e),
-			usersCommand(e),
-			auditCommand(e),
-			devCommand(e),
-			demoCommand(e),
-			completionCommand(e),
-			completeCommand(e),
-			manCommand(e),
-		},
+		Commands: e.commands(),
 		// Usage errors are ordinary errors: one line, exit 1.
 		OnUsageError: usageError,
 		// Never let urfave/cli call os.Exit: Main owns the exit code.
