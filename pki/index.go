@@ -1,12 +1,12 @@
 package pki
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
@@ -154,8 +154,20 @@ func readIndexHeader(dir string) (indexHeader, error) {
 		return indexHeader{}, fmt.Errorf("read ca index: %w", err)
 	}
 	defer f.Close()
+	// What idx.save writes starts with the version: no JSON decoder for it
+	// (every issue reads the header twice: Open and lock).
+	buf := make([]byte, 512)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return indexHeader{}, fmt.Errorf("read ca index: %w", err)
+	}
+	for _, v := range []int{indexVersion, legacyIndexVersion} {
+		if bytes.HasPrefix(buf[:n], fmt.Appendf(nil, "{\n  \"version\": %d,\n", v)) {
+			return indexHeader{version: v}, nil
+		}
+	}
 	corrupt := func(err error) error { return fmt.Errorf("read ca index %s: corrupt: %w", path, err) }
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 512))
+	dec := json.NewDecoder(io.MultiReader(bytes.NewReader(buf[:n]), f))
 	if tok, err := dec.Token(); err != nil {
 		return indexHeader{}, corrupt(err)
 	} else if tok != json.Delim('{') {

@@ -207,3 +207,46 @@ func TestMigrationCompletesAVersion1PendingRecord(t *testing.T) {
 		t.Fatalf("index.json version %d after doctor, want %d", idx.Version, indexVersion)
 	}
 }
+
+// TestReadIndexHeader covers both ways the header is read: the prefix that
+// idx.save writes, and the JSON decoder for anything else.
+func TestReadIndexHeader(t *testing.T) {
+	for _, c := range []struct {
+		data    string
+		version int
+		err     string
+	}{
+		{"{\n  \"version\": 2,\n  \"ca_serial\": \"01\",\n  \"certs\": []\n}\n", 2, ""},
+		{"{\n  \"version\": 1,\n  \"certs\": []\n}\n", 1, ""},
+		{`{"version":2,"certs":[]}`, 2, ""},
+		{"{ \"version\" : 1 }", 1, ""},
+		{"{\n  \"version\": 20,\n  \"certs\": []\n}\n", 0, "unsupported version 20"},
+		{`{"version":3}`, 0, "unsupported version 3"},
+		{`{"certs":[],"version":2}`, 0, "corrupt: no version"},
+		{`[]`, 0, "corrupt: not a JSON object"},
+		{"", 0, "corrupt: EOF"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, IndexFile), []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h, err := readIndexHeader(dir)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: error %v, want %q", c.data, err, c.err)
+			}
+			continue
+		}
+		if err != nil || h.version != c.version || h.absent {
+			t.Errorf("%q: %+v %v, want version %d", c.data, h, err, c.version)
+		}
+	}
+	idx := &index{Version: indexVersion, CASerial: "0A"}
+	dir := t.TempDir()
+	if err := idx.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, IndexFile)); !bytes.HasPrefix(data, []byte("{\n  \"version\": 2,\n")) {
+		t.Errorf("idx.save no longer writes the prefix readIndexHeader looks for first: %.40q", data)
+	}
+}
