@@ -171,8 +171,8 @@ func src(file string, n *yaml.Node) string { return file + ":" + strconv.Itoa(n.
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (l *loader) parse(file string, data []byte) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, err := parseYAML(data)
+	if err != nil {
 		msg := err.Error()
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			return fmt.Errorf("%s:%s: invalid YAML: %s", file, m[1], m[2])
@@ -182,7 +182,7 @@ func (l *loader) parse(file string, data []byte) error {
 	if len(doc.Content) == 0 {
 		return nil // an empty file declares nothing
 	}
-	if _, ok := expandedNodes(&doc, l.inv.Limits.MaxNodes); !ok {
+	if _, ok := expandedNodes(doc, l.inv.Limits.MaxNodes); !ok {
 		return &LimitError{Where: file, What: "the YAML, with its aliases expanded, has too many nodes", Limit: int64(l.inv.Limits.MaxNodes), Kind: LimitNodes}
 	}
 	root := doc.Content[0]
