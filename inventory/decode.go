@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +17,10 @@ func (l *loader) mapping(file string, n *yaml.Node, what string, handlers map[st
 	if n.Kind != yaml.MappingNode {
 		return l.errf(file, n, "%s must be a mapping, found %s", what, kindName(n))
 	}
-	seen := map[string]bool{}
+	// The keys seen so far: an entry's handlers are few, and a map per
+	// entry cost more than the search.
+	var seenKeys [32]string
+	seen := seenKeys[:0]
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
@@ -29,10 +33,10 @@ func (l *loader) mapping(file string, n *yaml.Node, what string, handlers map[st
 		if !ok {
 			return l.errf(file, k, "%s: unknown key %q (valid: %s)", what, k.Value, keyList(handlers))
 		}
-		if seen[k.Value] {
+		if slices.Contains(seen, k.Value) {
 			return l.errf(file, k, "%s: key %q given twice", what, k.Value)
 		}
-		seen[k.Value] = true
+		seen = append(seen, k.Value)
 		if err := h(k, deref(v)); err != nil {
 			return err
 		}

@@ -11,44 +11,46 @@ import (
 )
 
 func (l *loader) grantsBlock(file string, n *yaml.Node) error {
+	var (
+		g    Grant // the entry the handlers fill in
+		perm string
+	)
+	handlers := map[string]func(k, v *yaml.Node) error{
+		"principal":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: principal", &g.Principal) },
+		"role":       func(_, v *yaml.Node) error { return l.str(file, v, "grant: role", &g.Role) },
+		"permission": func(_, v *yaml.Node) error { return l.str(file, v, "grant: permission", &perm) },
+		"topics":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: topics", &g.Topics) },
+		"groups":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: groups", &g.Groups) },
+		"transactional_ids": func(_, v *yaml.Node) error {
+			return l.strList(file, v, "grant: transactional_ids", &g.TransactionalIDs)
+		},
+		"operations":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: operations", &g.Operations) },
+		"hosts":          func(_, v *yaml.Node) error { return l.strList(file, v, "grant: hosts", &g.Hosts) },
+		"create":         func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: create", &g.Create) },
+		"application_id": func(_, v *yaml.Node) error { return l.str(file, v, "grant: application_id", &g.ApplicationID) },
+		"exactly_once":   func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: exactly_once", &g.ExactlyOnce) },
+		"approved_by":    func(_, v *yaml.Node) error { return l.str(file, v, "grant: approved_by", &g.ApprovedBy) },
+		"inputs":         func(_, v *yaml.Node) error { return l.strList(file, v, "grant: inputs", &g.Inputs) },
+		"outputs":        func(_, v *yaml.Node) error { return l.strList(file, v, "grant: outputs", &g.Outputs) },
+		"connector":      func(_, v *yaml.Node) error { return l.str(file, v, "grant: connector", &g.Connector) },
+		"worker_group":   func(_, v *yaml.Node) error { return l.str(file, v, "grant: worker_group", &g.WorkerGroup) },
+		"dlq":            func(_, v *yaml.Node) error { return l.str(file, v, "grant: dlq", &g.DLQ) },
+		"offsets_topic":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: offsets_topic", &g.OffsetsTopic) },
+		"service_id":     func(_, v *yaml.Node) error { return l.str(file, v, "grant: service_id", &g.ServiceID) },
+		"expires":        func(_, v *yaml.Node) error { return l.date(file, v, "grant: expires", &g.Expires) },
+		"reason":         func(_, v *yaml.Node) error { return l.str(file, v, "grant: reason", &g.Reason) },
+		"resource": func(_, v *yaml.Node) error {
+			r := &Resource{}
+			g.Resource = r
+			return l.mapping(file, v, "grant: resource", map[string]func(k, v *yaml.Node) error{
+				"type": func(_, v *yaml.Node) error { return l.str(file, v, "grant: resource.type", &r.Type) },
+				"name": func(_, v *yaml.Node) error { return l.str(file, v, "grant: resource.name", &r.Name) },
+			})
+		},
+	}
 	return l.listEntries(file, n, "grants", func(gn *yaml.Node) error {
-		g := Grant{Source: src(file, gn)}
-		what := "grant"
-		var perm string
-		err := l.mapping(file, gn, what, map[string]func(k, v *yaml.Node) error{
-			"principal":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: principal", &g.Principal) },
-			"role":       func(_, v *yaml.Node) error { return l.str(file, v, "grant: role", &g.Role) },
-			"permission": func(_, v *yaml.Node) error { return l.str(file, v, "grant: permission", &perm) },
-			"topics":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: topics", &g.Topics) },
-			"groups":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: groups", &g.Groups) },
-			"transactional_ids": func(_, v *yaml.Node) error {
-				return l.strList(file, v, "grant: transactional_ids", &g.TransactionalIDs)
-			},
-			"operations":     func(_, v *yaml.Node) error { return l.strList(file, v, "grant: operations", &g.Operations) },
-			"hosts":          func(_, v *yaml.Node) error { return l.strList(file, v, "grant: hosts", &g.Hosts) },
-			"create":         func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: create", &g.Create) },
-			"application_id": func(_, v *yaml.Node) error { return l.str(file, v, "grant: application_id", &g.ApplicationID) },
-			"exactly_once":   func(_, v *yaml.Node) error { return l.boolean(file, v, "grant: exactly_once", &g.ExactlyOnce) },
-			"approved_by":    func(_, v *yaml.Node) error { return l.str(file, v, "grant: approved_by", &g.ApprovedBy) },
-			"inputs":         func(_, v *yaml.Node) error { return l.strList(file, v, "grant: inputs", &g.Inputs) },
-			"outputs":        func(_, v *yaml.Node) error { return l.strList(file, v, "grant: outputs", &g.Outputs) },
-			"connector":      func(_, v *yaml.Node) error { return l.str(file, v, "grant: connector", &g.Connector) },
-			"worker_group":   func(_, v *yaml.Node) error { return l.str(file, v, "grant: worker_group", &g.WorkerGroup) },
-			"dlq":            func(_, v *yaml.Node) error { return l.str(file, v, "grant: dlq", &g.DLQ) },
-			"offsets_topic":  func(_, v *yaml.Node) error { return l.str(file, v, "grant: offsets_topic", &g.OffsetsTopic) },
-			"service_id":     func(_, v *yaml.Node) error { return l.str(file, v, "grant: service_id", &g.ServiceID) },
-			"expires":        func(_, v *yaml.Node) error { return l.date(file, v, "grant: expires", &g.Expires) },
-			"reason":         func(_, v *yaml.Node) error { return l.str(file, v, "grant: reason", &g.Reason) },
-			"resource": func(_, v *yaml.Node) error {
-				r := &Resource{}
-				g.Resource = r
-				return l.mapping(file, v, "grant: resource", map[string]func(k, v *yaml.Node) error{
-					"type": func(_, v *yaml.Node) error { return l.str(file, v, "grant: resource.type", &r.Type) },
-					"name": func(_, v *yaml.Node) error { return l.str(file, v, "grant: resource.name", &r.Name) },
-				})
-			},
-		})
-		if err != nil {
+		g, perm = Grant{Source: src(file, gn)}, ""
+		if err := l.mapping(file, gn, "grant", handlers); err != nil {
 			return err
 		}
 		if err := l.checkGrant(&g, perm); err != nil {

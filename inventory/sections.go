@@ -54,30 +54,36 @@ func (l *loader) cluster(file string, n *yaml.Node) error {
 var validAuth = []string{AuthSCRAMSHA256, AuthSCRAMSHA512, AuthMTLS, AuthPlain, AuthOAuthBearer, AuthExternal}
 
 func (l *loader) principalsBlock(file string, n *yaml.Node) error {
+	// One set of handlers serves every entry (a map of closures per entry
+	// was a good part of reading 10k principals): they fill in p.
+	var (
+		p       Principal
+		what    string
+		hasIter bool
+	)
+	handlers := map[string]func(k, v *yaml.Node) error{
+		"auth":      func(_, v *yaml.Node) error { return l.str(file, v, what+": auth", &p.Auth) },
+		"team":      func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &p.Team) },
+		"dn":        func(_, v *yaml.Node) error { return l.str(file, v, what+": dn", &p.DN) },
+		"superuser": func(_, v *yaml.Node) error { return l.boolean(file, v, what+": superuser", &p.Superuser) },
+		"iterations": func(_, v *yaml.Node) error {
+			hasIter = true
+			return l.integer(file, v, what+": iterations", &p.Iterations)
+		},
+		"description": func(_, v *yaml.Node) error { var s string; return l.str(file, v, what+": description", &s) },
+		"labels":      func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &p.Labels) },
+		"quotas": func(_, v *yaml.Node) error {
+			return l.quota(file, v, what+": quotas", QuotaEntity{Type: QuotaUser, Name: p.Name})
+		},
+	}
+	l.principals = grown(l.principals, len(n.Content)/2)
 	return l.namedEntries(file, n, "principals", "name", "principal names", func(k, v *yaml.Node) error {
 		name := k.Value
 		if err := l.newName(file, k, "principal", validPrincipalName, l.principals[name].Source); err != nil {
 			return err
 		}
-		p := Principal{Name: name, Source: src(file, k)}
-		what := "principal " + strconv.Quote(name)
-		var hasIter bool
-		err := l.mapping(file, v, what, map[string]func(k, v *yaml.Node) error{
-			"auth":      func(_, v *yaml.Node) error { return l.str(file, v, what+": auth", &p.Auth) },
-			"team":      func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &p.Team) },
-			"dn":        func(_, v *yaml.Node) error { return l.str(file, v, what+": dn", &p.DN) },
-			"superuser": func(_, v *yaml.Node) error { return l.boolean(file, v, what+": superuser", &p.Superuser) },
-			"iterations": func(_, v *yaml.Node) error {
-				hasIter = true
-				return l.integer(file, v, what+": iterations", &p.Iterations)
-			},
-			"description": func(_, v *yaml.Node) error { var s string; return l.str(file, v, what+": description", &s) },
-			"labels":      func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &p.Labels) },
-			"quotas": func(_, v *yaml.Node) error {
-				return l.quota(file, v, what+": quotas", QuotaEntity{Type: QuotaUser, Name: name})
-			},
-		})
-		if err != nil {
+		p, what, hasIter = Principal{Name: name, Source: src(file, k)}, "principal "+strconv.Quote(name), false
+		if err := l.mapping(file, v, what, handlers); err != nil {
 			return err
 		}
 		switch {
@@ -99,6 +105,15 @@ func (l *loader) principalsBlock(file string, n *yaml.Node) error {
 	})
 }
 
+// grown is m, or when it is empty a map with room for n entries (a block's
+// size, so the map of 50k topics is not rehashed as it fills).
+func grown[V any](m map[string]V, n int) map[string]V {
+	if len(m) > 0 {
+		return m
+	}
+	return make(map[string]V, n)
+}
+
 // newName checks the name k of a new principal or topic (kind): valid says
 // why it is not a valid name, and firstAt where it was declared before (""
 // when it was not: every declared entry has its source).
@@ -113,6 +128,17 @@ func (l *loader) newName(file string, k *yaml.Node, kind string, valid func(stri
 }
 
 func (l *loader) topicsBlock(file string, n *yaml.Node) error {
+	var (
+		t    Topic // the entry the handlers fill in
+		what string
+	)
+	handlers := map[string]func(k, v *yaml.Node) error{
+		"team":           func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &t.Team) },
+		"classification": func(_, v *yaml.Node) error { return l.str(file, v, what+": classification", &t.Classification) },
+		"description":    func(_, v *yaml.Node) error { return l.str(file, v, what+": description", &t.Description) },
+		"labels":         func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &t.Labels) },
+	}
+	l.topics = grown(l.topics, len(n.Content)/2)
 	return l.namedEntries(file, n, "topics", "topic name", "topic names", func(k, v *yaml.Node) error {
 		name := k.Value
 		if name == acl.Wildcard {
@@ -121,16 +147,9 @@ func (l *loader) topicsBlock(file string, n *yaml.Node) error {
 		if err := l.newName(file, k, "topic", ValidTopicPattern, l.topics[name].Source); err != nil {
 			return err
 		}
-		t := Topic{Name: name, Source: src(file, k)}
-		what := "topic " + strconv.Quote(name)
+		t, what = Topic{Name: name, Source: src(file, k)}, "topic "+strconv.Quote(name)
 		if !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
-			err := l.mapping(file, v, what, map[string]func(k, v *yaml.Node) error{
-				"team":           func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &t.Team) },
-				"classification": func(_, v *yaml.Node) error { return l.str(file, v, what+": classification", &t.Classification) },
-				"description":    func(_, v *yaml.Node) error { return l.str(file, v, what+": description", &t.Description) },
-				"labels":         func(_, v *yaml.Node) error { return l.labels(file, v, what+": labels", &t.Labels) },
-			})
-			if err != nil {
+			if err := l.mapping(file, v, what, handlers); err != nil {
 				return err
 			}
 		}
