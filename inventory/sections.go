@@ -128,10 +128,8 @@ func (l *loader) newName(file string, k *yaml.Node, kind string, valid func(stri
 }
 
 func (l *loader) topicsBlock(file string, n *yaml.Node) error {
-	var (
-		t    Topic // the entry the handlers fill in
-		what string
-	)
+	var t Topic // the entry the handlers fill in, and its name for errors
+	var what string
 	handlers := map[string]func(k, v *yaml.Node) error{
 		"team":           func(_, v *yaml.Node) error { return l.str(file, v, what+": team", &t.Team) },
 		"classification": func(_, v *yaml.Node) error { return l.str(file, v, what+": classification", &t.Classification) },
