@@ -41,20 +41,11 @@ entry_has_op(e, op) if {
 	o in {op, "ALL"}
 }
 
-topic_reading_roles := object.keys(role_read_selectors)
-
-# Roles that may READ topics: the reading roles, and "" (an operations
-# grant, whose operations decide).
-may_read_topics := topic_reading_roles | {""}
-
-# topic_names_read(g) are the topic names (as written) an ALLOW grant reads.
-topic_names_read(g) := [n | some sel in role_read_selectors[g.role]; some n in g[sel]] if {
-	topic_reading_roles[g.role]
-} else := names if {
-	g.role == ""
+# topic_names_read(g) are the topic names (as written) an operations grant
+# with READ (or ALL) reads.
+topic_names_read(g) := explicit_topic_names(g) if {
 	some op in g.operations
 	op in {"READ", "ALL"}
-	names := explicit_topic_names(g)
 }
 
 explicit_topic_names(g) := [g.resource.name] if {
@@ -109,7 +100,11 @@ declared_by_segment[seg] := names if {
 	names := [name | some name, s in declared_segment; s == seg]
 }
 
-declared_prefix_bases := {trim_suffix(name, "*") | some name in declared_names; endswith(name, "*")}
+declared_prefix_bases := {trim_suffix(name, "*") |
+	strings.any_suffix_match(declared_names, "*") # one Go call: most inventories declare no prefix
+	some name in declared_names
+	endswith(name, "*")
+}
 
 # Restricted topics: one pass over the topics, then split by pattern.
 restricted_topics := {name: t | some name, t in input.topics; t.classification == "restricted"}
@@ -188,19 +183,32 @@ deny contains f if {
 # custom:
 #   id: KG602
 #   check: wildcard-resource
-deny contains wildcard_finding(g, "topic") if {
-	some g in input.grants
-	some sel in topic_list_selectors
+deny contains wildcard_finding(g, kind) if {
+	lists := role_data_lists
+	some role, grants in grants_by_role
+	some [sel, kind] in object.get(lists, role, wildcard_lists)
+	some g in grants
 	"*" in g[sel]
 	not superuser_or_deny(g)
 	not metadata_only(g, sel)
 }
 
-deny contains wildcard_finding(g, "group") if {
-	some g in input.grants
-	"*" in g.groups
-	not superuser_or_deny(g)
-	not metadata_only(g, "groups")
+# The grant lists a "*" is looked for in, and the kind of resource each
+# names. A grant's lists are looked at only where its role gives more than
+# metadata (role_data_lists); an operations grant's (role "") or an unknown
+# role's, all of them.
+wildcard_lists := {["topics", "topic"], ["inputs", "topic"], ["outputs", "topic"], ["groups", "group"]}
+
+# role_data_lists[role] are the wildcard_lists on which some entry of the
+# role gives more than metadata (a "*" in the others is allowed).
+role_data_lists[name] := {[sel, kind] |
+	some [sel, kind] in wildcard_lists
+	some e in entries
+	e.resource == sel
+	some op in e.operations
+	not op in metadata_operations
+} if {
+	some name, entries in role_entries
 }
 
 deny contains wildcard_finding(g, lower(g.resource.type)) if {
@@ -278,25 +286,68 @@ wildcard_finding(g, kind) := finding(
 #   id: KG603
 #   check: restricted-cross-team-read
 deny contains f if {
-	some g in input.grants
-	g.permission == "ALLOW"
+	by_role := grants_by_role
+	some role, sels in role_read_selectors
+	some g in by_role[role]
 	g.approved_by == ""
-	may_read_topics[g.role] # a set lookup first: most grants (producers) read nothing
-	some n in topic_names_read(g)
-	some name in restricted_of_other_teams(n, team_of(g.principal))
+	g.permission == "ALLOW"
+	some sel in sels
+	some name in g[sel]
 	t := input.topics[name]
-	f := object.union(
-		finding(
-			"KG603", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
-			sprintf(
-				"grant %s lets User:%s (team %q) READ restricted topic %s of team %q without approval",
-				[g.source, g.principal, team_of(g.principal), name, object.get(t, "team", "")],
-			),
-			sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [object.get(t, "team", "")]),
-		),
-		{"topic": name},
-	)
+	t.classification == "restricted"
+	f := restricted_read(g, name, t)
 }
+
+# The rule above looks each name a grant's lists read up as a declared
+# topic: the usual case, one lookup per name. This one adds the restricted
+# topics a name reaches beyond itself (under a prefix, or a declared prefix
+# over it) and those of operations grants, for the [grant, name read] pairs
+# of restricted_reads_reaching.
+deny contains restricted_read(g, name, input.topics[name]) if {
+	some [g, n] in restricted_reads_reaching
+	some name in restricted_of_other_teams(n, team_of(g.principal))
+}
+
+restricted_read(g, name, t) := object.union(
+	finding(
+		"KG603", "restricted-cross-team-read", g.source, kafka_principal(g.principal),
+		sprintf(
+			"grant %s lets User:%s (team %q) READ restricted topic %s of team %q without approval",
+			[g.source, g.principal, team_of(g.principal), name, object.get(t, "team", "")],
+		),
+		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [object.get(t, "team", "")]),
+	),
+	{"topic": name},
+) if {
+	object.get(t, "team", "") != team_of(g.principal)
+}
+
+# restricted_reads_reaching are the [grant, name read] of the unapproved
+# ALLOW grants whose read names may reach more than themselves: an
+# operations grant with READ (or ALL), a list with a prefix, or (when the
+# inventory declares prefixes) any list. Each list is one Go call, so the
+# many plain lists cost no call per name.
+restricted_reads_reaching := array.concat(
+	[[g, n] |
+		by_role := grants_by_role
+		prefixes_declared := count(declared_prefix_bases) > 0
+		some role, sels in role_read_selectors
+		some g in by_role[role]
+		g.approved_by == ""
+		g.permission == "ALLOW"
+		some sel in sels
+		names := g[sel]
+		true in [prefixes_declared, strings.any_suffix_match(names, "*")]
+		some n in names
+	],
+	[[g, n] |
+		not role_read_selectors[""]
+		some g in object.get(grants_by_role, "", [])
+		g.approved_by == ""
+		g.permission == "ALLOW"
+		some n in topic_names_read(g)
+	],
+)
 
 # restricted_of_other_teams(n, team) are the restricted topics name n reaches
 # that belong to another team (cached per name and team, not per grant).
@@ -468,48 +519,119 @@ warn contains f if {
 #   id: KG605
 #   check: cross-team-write
 deny contains f if {
-	write_sels := role_write_selectors
-	other_writes := role_other_write_entries
-	some g in input.grants
-	g.permission == "ALLOW"
+	by_role := grants_by_role
+	some role, sels in role_write_selectors
+	some g in by_role[role]
 	g.approved_by == ""
-	may_write_topics[g.role] # a set lookup first: most grants (consumers) write nothing
-	team := team_of(g.principal)
+	g.permission == "ALLOW"
+	team := input.principals[g.principal].team
 	team != ""
-	some name, owner in other_teams_written(topic_names_written(g, write_sels, other_writes), team)
-	f := object.union(
-		finding(
-			"KG605", "cross-team-write", g.source, kafka_principal(g.principal),
-			sprintf("grant %s lets User:%s (team %q) WRITE topic %s of team %q without approval", [g.source, g.principal, team, name, owner]),
-			sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [owner]),
-		),
-		{"topic": name},
-	)
+	some sel in sels
+	some name in g[sel]
+	owner := input.topics[name].team
+	owner != team
+	owner != ""
+	name != "*"
+	f := cross_team_write(g, team, name, owner)
 }
 
-# Roles that may WRITE topics: those with a writing list or entry, and ""
-# (an operations grant, whose operations decide).
-may_write_topics := (object.keys(role_write_selectors) | object.keys(role_other_write_entries)) | {""}
-
-# other_teams_written(names, team) maps the declared topics that the topic
-# names (as written) reach and that belong to a team (other than team) to
-# their owner. When no name is a prefix and no declared prefix is above any
-# of them (the usual case), a name reaches only itself: one lookup per name,
-# no call. (Not object.filter: it walks the larger of its two arguments.)
-other_teams_written(names, team) := {name: owner |
-	some name in names
-	owner := object.get(input.topics[name], "team", "")
-	owner != ""
-	owner != team
-} if {
-	not strings.any_suffix_match(names, "*")
-	not strings.any_prefix_match(names, declared_prefix_bases)
-} else := {name: owner |
-	some n in names
+# The rule above looks each name a grant's lists write up as a declared
+# topic: the usual case, one lookup per name. These two add what a name
+# reaches beyond itself (the declared prefixes over a name, the declared
+# names under a prefix) and the topics of the grants that
+# cross_team_writes_reaching lists. The prefixes are compared with the
+# declarations only when one of them reaches a declared topic at all.
+deny contains cross_team_write(g, team, name, owner) if {
+	some [g, team, n] in cross_team_writes_reaching
+	not endswith(n, "*")
 	some name in declared_topics_covered(n)
-	owner := object.get(input.topics[name], "team", "")
-	owner != ""
+	owner := input.topics[name].team
 	owner != team
+	owner != ""
+}
+
+deny contains cross_team_write(g, team, name, owner) if {
+	cross_team_prefixes_reach
+	some [g, team, n] in cross_team_writes_reaching
+	endswith(n, "*")
+	some name in declared_topics_covered(n)
+	owner := input.topics[name].team
+	owner != team
+	owner != ""
+}
+
+cross_team_write(g, team, name, owner) := object.union(
+	finding(
+		"KG605", "cross-team-write", g.source, kafka_principal(g.principal),
+		sprintf("grant %s lets User:%s (team %q) WRITE topic %s of team %q without approval", [g.source, g.principal, team, name, owner]),
+		sprintf("add approved_by: <who approved> to the grant once team %q agrees, or remove the grant", [owner]),
+	),
+	{"topic": name},
+)
+
+# cross_team_writes_reaching are the [grant, team, name written] of the
+# unapproved ALLOW grants of principals with a team whose written names may
+# reach more than themselves: a role with other writing entries than the
+# grant's lists (internal topics, a DLQ, ...), an operations grant, a list
+# with a prefix, or (when the inventory declares prefixes) a list with a
+# name under a declared prefix. A role is looked up per grant and each list
+# is one Go call, so the many plain lists cost no call per name.
+cross_team_writes_reaching := array.concat(
+	array.concat(
+		[[g, team, n] |
+			by_role := grants_by_role
+			write_sels := role_write_selectors
+			other_writes := role_other_write_entries
+			some role in roles_writing_beyond_lists
+			some g in by_role[role]
+			g.approved_by == ""
+			g.permission == "ALLOW"
+			team := team_of(g.principal)
+			team != ""
+			some n in topic_names_written(g, write_sels, other_writes)
+		],
+		[[g, team, n] |
+			by_role := grants_by_role
+			some role, sels in role_write_selectors
+			some g in by_role[role]
+			g.approved_by == ""
+			g.permission == "ALLOW"
+			some sel in sels
+			names := g[sel]
+			strings.any_suffix_match(names, "*")
+			team := team_of(g.principal)
+			team != ""
+			some n in names
+		],
+	),
+	[[g, team, n] |
+		bases := declared_prefix_bases
+		count(bases) > 0
+		by_role := grants_by_role
+		some role, sels in role_write_selectors
+		some g in by_role[role]
+		g.approved_by == ""
+		g.permission == "ALLOW"
+		some sel in sels
+		names := g[sel]
+		strings.any_prefix_match(names, bases)
+		team := team_of(g.principal)
+		team != ""
+		some n in names
+	],
+)
+
+# Roles whose grants may write more than their lists name: those with other
+# writing entries, and "" (an operations grant, whose operations decide).
+roles_writing_beyond_lists := object.keys(role_other_write_entries) | {""}
+
+# cross_team_prefixes_reach holds when a prefix in cross_team_writes_reaching
+# reaches a declared topic: a declared name starts with it, or it starts
+# with a declared prefix (each one sorted search in Go over all of them).
+cross_team_prefixes_reach if {
+	prefixes := {trim_suffix(n, "*") | some [_, _, n] in cross_team_writes_reaching; endswith(n, "*"); n != "*"}
+	some [names, bases] in [[declared_names, prefixes], [prefixes, declared_prefix_bases]]
+	strings.any_prefix_match(names, bases)
 }
 
 # topic_names_written(g, write_sels, other_writes) are the topic names (as

@@ -378,3 +378,20 @@ test_quota_or_default_satisfies_the_requirement if {
 	not "KG606" in ids(kafkaguard.deny) with input as quota_input(g, object.union(req, {"default": {"consumer_byte_rate": 1}}), {})
 	not "KG606" in ids(kafkaguard.deny) with input as quota_input(g, {"clients": {}, "require_for": ["restricted"]}, {})
 }
+
+test_topic_names_written_of_a_producer_are_its_topics if {
+	kafkaguard.topic_names_written(grant({"role": "producer", "topics": ["a", "b*"]}), kafkaguard.role_write_selectors, kafkaguard.role_other_write_entries) == ["a", "b*"]
+}
+
+test_describe_only_role_may_list_every_topic if {
+	fs := kafkaguard.deny with input as inventory([grant({"role": "describer", "topics": ["*"]})])
+		with kafkaguard.roles as {"describer": [{"resource": "topics", "operations": ["DESCRIBE"]}]}
+	not "KG602" in ids(fs)
+}
+
+test_metadata_only_of_a_role_whose_entries_on_the_list_describe if {
+	kafkaguard.metadata_only(grant({"role": "describer", "topics": ["*"]}), "topics") with kafkaguard.roles as {"describer": [
+		{"resource": "topics", "operations": ["DESCRIBE"]},
+		{"resource": "groups", "operations": ["READ"]},
+	]}
+}
