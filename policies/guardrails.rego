@@ -554,6 +554,7 @@ deny contains cross_team_write(g, team, name, owner) if {
 	cross_team_prefixes_reach
 	some [g, team, n] in cross_team_writes_reaching
 	endswith(n, "*")
+	n != "*" # reaches no declared topic here: KG602 reports it
 	some name in declared_topics_covered(n)
 	owner := input.topics[name].team
 	owner != team

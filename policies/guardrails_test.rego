@@ -395,3 +395,10 @@ test_metadata_only_of_a_role_whose_entries_on_the_list_describe if {
 		{"resource": "groups", "operations": ["READ"]},
 	]}
 }
+
+test_declared_topics_covered_by_names_as_written if {
+	kafkaguard.declared_topics_covered("*") == set() with input as inventory([])
+	kafkaguard.declared_topics_covered("nothing") == set() with input as inventory([])
+	kafkaguard.declared_topics_covered("payments.cards") == {"payments.*"} with input as inventory([])
+	kafkaguard.declared_topics_covered("led*") == {"ledger"} with input as inventory([])
+}
