@@ -460,7 +460,7 @@ func TestMergeRunsCoversEveryCluster(t *testing.T) {
 func TestEveryRuleIsUniqueAndInItsRange(t *testing.T) {
 	prefix := map[string]string{CheckACLDrift: "KG1", CheckSCRAMDrift: "KG2", CheckCertificates: "KG3", CheckTLS: "KG4", CheckGuardrails: "KG5"}
 	seen := map[string]bool{}
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		if seen[r.ID] {
 			t.Errorf("%s twice", r.ID)
 		}
@@ -564,12 +564,13 @@ func TestPolicyFindingsKeepTheirIDs(t *testing.T) {
 // of their own, with their titles and severities.
 func TestRuleTableListsTheLibraryGuardrails(t *testing.T) {
 	seen := map[string]bool{}
-	for i, r := range Rules {
+	rules := Rules()
+	for i, r := range rules {
 		if seen[r.ID] {
 			t.Errorf("%s listed twice", r.ID)
 		}
 		seen[r.ID] = true
-		if i > 0 && Rules[i-1].ID >= r.ID {
+		if i > 0 && rules[i-1].ID >= r.ID {
 			t.Errorf("rules not in ID order at %s", r.ID)
 		}
 		if r.Title == "" || r.Check == "" {
@@ -580,7 +581,7 @@ func TestRuleTableListsTheLibraryGuardrails(t *testing.T) {
 		if !strings.HasPrefix(g.ID, "KG6") {
 			t.Errorf("library guardrail %s is outside KG6xx", g.ID)
 		}
-		r, ok := rulesByID[g.ID]
+		r, ok := rulesByID()[g.ID]
 		if sev := map[string]report.Severity{"deny": report.SeverityError, "warn": report.SeverityWarning}[g.Rule]; !ok || r.Title != g.Title || r.Severity != sev {
 			t.Errorf("%s: rule table has %+v", g.ID, r)
 		}

@@ -423,7 +423,7 @@ func policyFindings(fs []report.Finding) []report.Finding {
 // isAuditID reports whether id is one of the audit's own finding IDs (not
 // the policy library's).
 func isAuditID(id string) bool {
-	r, ok := rulesByID[id]
+	r, ok := rulesByID()[id]
 	return ok && policies.LibraryChecks()[r.ID] == ""
 }
 
