@@ -33,8 +33,12 @@ func quotaTerm(q inventory.Quota) *ast.Term {
 	return ast.NewTerm(o)
 }
 
-// labelsTerm is a label mapping as an object (empty when there are none).
-func labelsTerm(labels map[string]string) *ast.Term {
+// labelsTerm is a label mapping as an object; none is the empty object
+// shared by every principal and topic without labels (most of them).
+func labelsTerm(labels map[string]string, none *ast.Term) *ast.Term {
+	if len(labels) == 0 {
+		return none
+	}
 	o := ast.NewObjectWithCapacity(len(labels))
 	for k, v := range labels {
 		o.Insert(ast.StringTerm(k), ast.StringTerm(v))
@@ -78,7 +82,7 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 			return t
 		}
 	}
-	empty := ast.ArrayTerm()
+	empty, noLabels := ast.ArrayTerm(), ast.ObjectTerm()
 	strs := func(ss []string) *ast.Term {
 		if len(ss) == 0 {
 			return empty
@@ -120,7 +124,7 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 		principals = ast.NewObjectWithCapacity(len(inv.Principals))
 		for _, p := range inv.Principals {
 			o := ast.NewObjectWithCapacity(8)
-			o.Insert(kLabels, labelsTerm(p.Labels))
+			o.Insert(kLabels, labelsTerm(p.Labels, noLabels))
 			if q, ok := quotas[p.Name]; ok {
 				o.Insert(kQuotas, quotaTerm(q))
 			}
@@ -142,7 +146,7 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 		topics = ast.NewObjectWithCapacity(len(inv.Topics))
 		for _, t := range inv.Topics {
 			o := ast.NewObjectWithCapacity(4)
-			o.Insert(kLabels, labelsTerm(t.Labels))
+			o.Insert(kLabels, labelsTerm(t.Labels, noLabels))
 			o.Insert(kTeam, istr(t.Team))
 			o.Insert(kClassification, istr(t.Classification))
 			o.Insert(kSource, str(t.Source))
@@ -150,6 +154,8 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 		}
 	})
 	istr := interner()
+	// A grant's hosts are nearly always ["*"]: one array per host.
+	oneHost := map[string]*ast.Term{}
 	grants := make([]*ast.Term, len(inv.Grants))
 	for i, g := range inv.Grants {
 		o := ast.NewObjectWithCapacity(23)
@@ -161,7 +167,12 @@ func inputValueAt(inv *inventory.Inventory, now time.Time, expired []inventory.G
 		o.Insert(kTransactionalIDs, strs(g.TransactionalIDs))
 		o.Insert(kOperations, strs(g.Operations))
 		if len(g.Hosts) == 1 {
-			o.Insert(kHosts, ast.ArrayTerm(istr(g.Hosts[0])))
+			h, ok := oneHost[g.Hosts[0]]
+			if !ok {
+				h = ast.ArrayTerm(istr(g.Hosts[0]))
+				oneHost[g.Hosts[0]] = h
+			}
+			o.Insert(kHosts, h)
 		} else {
 			o.Insert(kHosts, strs(g.Hosts))
 		}
