@@ -58,3 +58,27 @@ func TestTerminalWriterLetsOwnStylingThroughOnly(t *testing.T) {
 		t.Fatalf("got  %q\nwant %q", b.String(), want)
 	}
 }
+
+// TestPlainPrefixEveryByte: the eight-bytes-at-a-time scan stops where a
+// byte-by-byte one does, for every byte value at every offset of a word.
+func TestPlainPrefixEveryByte(t *testing.T) {
+	want := func(b []byte) int {
+		for i, c := range b {
+			if (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f {
+				return i
+			}
+		}
+		return len(b)
+	}
+	for c := range 256 {
+		for at := range 19 {
+			for _, fill := range []byte{'a', '~', ' ', '\n'} {
+				b := bytes.Repeat([]byte{fill}, 19)
+				b[at] = byte(c)
+				if got, w := plainPrefix(b), want(b); got != w {
+					t.Fatalf("byte %#x at %d among %q: plainPrefix %d, want %d", c, at, fill, got, w)
+				}
+			}
+		}
+	}
+}
