@@ -105,7 +105,7 @@ func passwordFor(store *Store, user string) (pw string, fresh bool, err error) {
 // Results are per change, in plan order; one failure never hides another.
 //
 // Each batch is readied before its request (prepare): its credentials are
-// derived on every core (the next batch's while this one is written and
+// derived on every core (the next batches' while this one is written and
 // sent) and its files written to temporary files, whose content one sync
 // makes durable before they are renamed into place, and one fsync of the
 // store directory makes the renames durable; only then is the request
@@ -149,7 +149,7 @@ func (a *Applier) Apply(ctx context.Context, p UserPlan) []Result {
 		if ctx.Err() != nil {
 			return triedResults(results, tried, nil) // nothing of the rest was written
 		}
-		ready := a.prepare(ctx, p, batch, derivations.derived(b), func() { derivations.ahead(b + 1) }, results)
+		ready := a.prepare(ctx, p, batch, derivations.derived(b), derivations.taken, results)
 		for _, i := range batch {
 			tried[i] = results[i].Err != nil // could not be readied: settled
 		}

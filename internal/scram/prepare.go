@@ -39,76 +39,78 @@ type derivation struct {
 	err error
 }
 
+// lookahead is how many batches the derivations may run ahead of the batch
+// being written and sent: enough that a slow sync or request of one batch
+// does not leave the cores idle, few enough that a stop (no answer from the
+// cluster) wastes little.
+const lookahead = 2
+
 // deriver derives the credentials of the upsert batches on Workers
-// goroutines, in the background: a batch's derivations arrive on its
-// channel as they are ready. The next batch is started (ahead) when the
-// current one is derived, so the cores go on deriving while that batch's
-// files are synced and its request is sent. Once ctx ends no further
+// goroutines in the background, batch after batch, at most lookahead
+// batches ahead of the one being written and sent: a batch's derivations
+// arrive on its channel as they are ready, and the channel closes when the
+// batch is done (or the deriver stopped). Once ctx ends no further
 // credential is derived.
 type deriver struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	a       *Applier
-	p       UserPlan
-	batches [][]int // indexes of p.Changes
-	started []<-chan derivation
+	cancel context.CancelFunc
+	out    []chan derivation // per batch
+	slots  chan struct{}     // one per batch started and not yet taken in full
+	done   chan struct{}
 }
 
 func (a *Applier) newDeriver(ctx context.Context, p UserPlan, batches [][]int) *deriver {
 	ctx, cancel := context.WithCancel(ctx)
-	return &deriver{ctx: ctx, cancel: cancel, a: a, p: p, batches: batches}
-}
-
-// derived returns the derivations of batch b, starting them if need be.
-func (d *deriver) derived(b int) <-chan derivation {
-	for len(d.started) <= b {
-		d.ahead(len(d.started))
+	d := &deriver{cancel: cancel, out: make([]chan derivation, len(batches)), slots: make(chan struct{}, lookahead), done: make(chan struct{})}
+	for b, batch := range batches {
+		d.out[b] = make(chan derivation, len(batch)) // never blocks: stop needs no reader
 	}
-	return d.started[b]
-}
-
-// ahead starts the derivations of batch b (when there is one and it has
-// not started).
-func (d *deriver) ahead(b int) {
-	if b != len(d.started) || b >= len(d.batches) {
-		return
-	}
-	batch := d.batches[b]
-	out := make(chan derivation, len(batch)) // never blocks: stop needs no reader
-	d.started = append(d.started, out)
 	go func() {
-		defer close(out)
-		parallel(len(batch), d.a.workers(), func(k int) {
-			if d.ctx.Err() != nil {
-				return // Ctrl-C, or Apply stopped: nothing more is sent
+		defer close(d.done)
+		for b, batch := range batches {
+			select {
+			case d.slots <- struct{}{}:
+			case <-ctx.Done():
 			}
-			u, err := derive(d.a.Store, d.p.Changes[batch[k]])
-			u.i = batch[k]
-			out <- derivation{k: k, u: u, err: err}
-		})
+			if ctx.Err() == nil {
+				parallel(len(batch), a.workers(), func(k int) {
+					if ctx.Err() != nil {
+						return // Ctrl-C, or Apply stopped: nothing more is sent
+					}
+					u, err := derive(a.Store, p.Changes[batch[k]])
+					u.i = batch[k]
+					d.out[b] <- derivation{k: k, u: u, err: err}
+				})
+			}
+			close(d.out[b])
+		}
 	}()
+	return d
 }
+
+// derived returns the derivations of batch b; the caller takes them in
+// full, then calls taken.
+func (d *deriver) derived(b int) <-chan derivation { return d.out[b] }
+
+// taken says a batch's derivations were all taken: one more batch may start.
+func (d *deriver) taken() { <-d.slots }
 
 // stop ends the derivations still running and waits for them.
 func (d *deriver) stop() {
 	d.cancel()
-	for _, ch := range d.started {
-		for range ch {
-		}
-	}
+	<-d.done
 }
 
 // prepare readies the upserts of one request, batch (indexes of
 // p.Changes), from their derivations: as each credential arrives the user's
-// files are written to temporary files (not synced); when all have arrived,
-// derivedAll starts the next batch's derivation, and the batch's files are
+// files are written to temporary files (not synced); when all have arrived
+// (taken lets the deriver start another batch), the batch's files are
 // committed (commitStaged: one sync of their content, the renames, one
 // fsync of the store directory). A change that cannot be readied gets its
 // error in results (its files as they were); the others come back in plan
 // order, their files on disk. When a sync fails none is ready: the
 // temporary files are removed, or, after the renames, the files taken back.
 // Once ctx ends nothing more is renamed (Apply sends nothing more).
-func (a *Applier) prepare(ctx context.Context, p UserPlan, batch []int, derived <-chan derivation, derivedAll func(), results []Result) []prepared {
+func (a *Applier) prepare(ctx context.Context, p UserPlan, batch []int, derived <-chan derivation, taken func(), results []Result) []prepared {
 	st, stageErr := a.stage()
 	slots := make([]*prepared, len(batch))
 	for x := range derived {
@@ -127,7 +129,7 @@ func (a *Applier) prepare(ctx context.Context, p UserPlan, batch []int, derived 
 			slots[x.k] = &u
 		}
 	}
-	derivedAll()
+	taken()
 	if stageErr != nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
@@ -632,5 +633,43 @@ func TestSectionApplyRemovesAKilledRunsTemporaryFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
 		t.Errorf("the leftover temporary file is still there (%v)", err)
+	}
+}
+
+// The deriver runs at most lookahead batches ahead of the batch being
+// taken, goes on when a batch is taken in full, pairs each derivation with
+// its change, and stop ends it with every channel closed.
+func TestDeriverRunsABoundedNumberOfBatchesAhead(t *testing.T) {
+	store, _ := OpenStore(filepath.Join(t.TempDir(), "s"), true)
+	p := PlanUsers(desiredUsers(12), nil, acl.Scope{}, false, "")
+	var batches [][]int
+	for start := 0; start < len(p.Changes); start += 2 {
+		batches = append(batches, []int{start, start + 1})
+	}
+	d := (&Applier{Store: store, Workers: 2}).newDeriver(context.Background(), p, batches)
+	waitFull := func(b int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); len(d.out[b]) < len(batches[b]); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("batch %d was not derived", b)
+			}
+		}
+	}
+	waitFull(lookahead - 1)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(d.out[lookahead]); n != 0 {
+		t.Fatalf("%d credentials of batch %d derived while %d batches wait untaken", n, lookahead, lookahead)
+	}
+	for x := range d.derived(0) {
+		if x.err != nil || x.u.i != batches[0][x.k] || x.u.up.User != p.Changes[x.u.i].User {
+			t.Fatalf("derivation %+v does not belong to change %d", x, batches[0][x.k])
+		}
+	}
+	d.taken()
+	waitFull(lookahead)
+	d.stop()
+	for b := range batches {
+		for range d.derived(b) { // every channel closed: this ends
+		}
 	}
 }
