@@ -184,19 +184,28 @@ deny contains f if {
 #   id: KG602
 #   check: wildcard-resource
 deny contains wildcard_finding(g, kind) if {
-	lists := role_data_lists
-	some role, grants in grants_by_role
-	some [sel, kind] in object.get(lists, role, wildcard_lists)
-	some g in grants
+	some [g, sel, kind] in prefixed_lists
 	"*" in g[sel]
 	not superuser_or_deny(g)
 	not metadata_only(g, sel)
 }
 
-# The grant lists a "*" is looked for in, and the kind of resource each
-# names. A grant's lists are looked at only where its role gives more than
+# prefixed_lists are the [grant, selector, kind] of the grant lists that
+# name something ending with "*" ("*" itself, or a prefix): one Go call per
+# list, in the one pass over the lists that KG602, KG603 and KG605 share.
+# A grant's lists are looked at only where its role gives more than
 # metadata (role_data_lists); an operations grant's (role "") or an unknown
 # role's, all of them.
+prefixed_lists := [[g, sel, kind] |
+	lists := role_data_lists
+	some role, grants in grants_by_role
+	some [sel, kind] in object.get(lists, role, wildcard_lists)
+	some g in grants
+	strings.any_suffix_match(g[sel], "*")
+]
+
+# The grant lists a "*" is looked for in, and the kind of resource each
+# names.
 wildcard_lists := {["topics", "topic"], ["inputs", "topic"], ["outputs", "topic"], ["groups", "group"]}
 
 # role_data_lists[role] are the wildcard_lists on which some entry of the
@@ -324,22 +333,30 @@ restricted_read(g, name, t) := object.union(
 
 # restricted_reads_reaching are the [grant, name read] of the unapproved
 # ALLOW grants whose read names may reach more than themselves: an
-# operations grant with READ (or ALL), a list with a prefix, or (when the
-# inventory declares prefixes) any list. Each list is one Go call, so the
+# operations grant with READ (or ALL), a list with a prefix
+# (prefixed_lists), or (when the inventory declares prefixes) any list. The
 # many plain lists cost no call per name.
 restricted_reads_reaching := array.concat(
-	[[g, n] |
-		by_role := grants_by_role
-		prefixes_declared := count(declared_prefix_bases) > 0
-		some role, sels in role_read_selectors
-		some g in by_role[role]
-		g.approved_by == ""
-		g.permission == "ALLOW"
-		some sel in sels
-		names := g[sel]
-		true in [prefixes_declared, strings.any_suffix_match(names, "*")]
-		some n in names
-	],
+	array.concat(
+		[[g, n] |
+			read_sels := role_read_selectors
+			some [g, sel, _] in prefixed_lists
+			read_sels[g.role][sel]
+			g.approved_by == ""
+			g.permission == "ALLOW"
+			some n in g[sel]
+		],
+		[[g, n] |
+			count(declared_prefix_bases) > 0
+			by_role := grants_by_role
+			some role, sels in role_read_selectors
+			some g in by_role[role]
+			g.approved_by == ""
+			g.permission == "ALLOW"
+			some sel in sels
+			some n in g[sel]
+		],
+	),
 	[[g, n] |
 		not role_read_selectors[""]
 		some g in object.get(grants_by_role, "", [])
@@ -574,9 +591,9 @@ cross_team_write(g, team, name, owner) := object.union(
 # unapproved ALLOW grants of principals with a team whose written names may
 # reach more than themselves: a role with other writing entries than the
 # grant's lists (internal topics, a DLQ, ...), an operations grant, a list
-# with a prefix, or (when the inventory declares prefixes) a list with a
-# name under a declared prefix. A role is looked up per grant and each list
-# is one Go call, so the many plain lists cost no call per name.
+# with a prefix (prefixed_lists), or (when the inventory declares prefixes)
+# a list with a name under a declared prefix (one Go call per list). The
+# many plain lists cost no call per name.
 cross_team_writes_reaching := array.concat(
 	array.concat(
 		[[g, team, n] |
@@ -592,17 +609,14 @@ cross_team_writes_reaching := array.concat(
 			some n in topic_names_written(g, write_sels, other_writes)
 		],
 		[[g, team, n] |
-			by_role := grants_by_role
-			some role, sels in role_write_selectors
-			some g in by_role[role]
+			write_sels := role_write_selectors
+			some [g, sel, _] in prefixed_lists
+			write_sels[g.role][sel]
 			g.approved_by == ""
 			g.permission == "ALLOW"
-			some sel in sels
-			names := g[sel]
-			strings.any_suffix_match(names, "*")
 			team := team_of(g.principal)
 			team != ""
-			some n in names
+			some n in g[sel]
 		],
 	),
 	[[g, team, n] |
