@@ -57,9 +57,10 @@ func cliIssueClient(dir, name string) error {
 // index.json by a CRL, as a CA that publishes CRLs has them). It reports
 // both rates, the milliseconds per certificate, and x-floor (kafkaguard's
 // time over the floor's) against x-limit 1.25 (throughput at least 0.8x the
-// floor's), and pair-median-x, the median of the pairs' time ratios. The
-// per-issue cost must not grow with the number of certificates: compare
-// ms/issue of existing=10 and existing=1000.
+// floor's), pair-median-x, the median of the pairs' time ratios, and best-x,
+// the ratio of each side's fastest issue (best of N). The per-issue cost
+// must not grow with the number of certificates: compare ms/issue of
+// existing=10 and existing=1000.
 func BenchmarkIssueClientVsFloor(b *testing.B) {
 	for _, existing := range []int{10, 1000} {
 		b.Run("existing="+strconv.Itoa(existing), func(b *testing.B) {
@@ -82,6 +83,7 @@ func BenchmarkIssueClientVsFloor(b *testing.B) {
 			const pairs = 100
 			var kgTime, floorTime time.Duration
 			var pairRatios []float64
+			bestKG, bestFloor := time.Duration(1<<62), time.Duration(1<<62)
 			n := 0
 			b.ResetTimer()
 			for range b.N {
@@ -98,6 +100,7 @@ func BenchmarkIssueClientVsFloor(b *testing.B) {
 					floor := time.Since(start)
 					kgTime, floorTime = kgTime+kg, floorTime+floor
 					pairRatios = append(pairRatios, kg.Seconds()/floor.Seconds())
+					bestKG, bestFloor = min(bestKG, kg), min(bestFloor, floor)
 					n++
 				}
 			}
@@ -107,6 +110,11 @@ func BenchmarkIssueClientVsFloor(b *testing.B) {
 			// ratio, not this one.
 			slices.Sort(pairRatios)
 			b.ReportMetric(pairRatios[len(pairRatios)/2], "pair-median-x")
+			// Best of N: each side's fastest issue, what a quiet moment of
+			// the shared disk gives.
+			b.ReportMetric(bestKG.Seconds()/bestFloor.Seconds(), "best-x")
+			b.ReportMetric(bestKG.Seconds()*1000, "best-ms/issue")
+			b.ReportMetric(bestFloor.Seconds()*1000, "floor-best-ms/issue")
 			b.ReportMetric(float64(n)/kgTime.Seconds(), "certs/s")
 			b.ReportMetric(float64(n)/floorTime.Seconds(), "floor-certs/s")
 			b.ReportMetric(kgTime.Seconds()*1000/float64(n), "ms/issue")
