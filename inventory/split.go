@@ -48,7 +48,7 @@ func (p *yamlPiece) parse() {
 		r = io.MultiReader(strings.NewReader(p.section+":\n"), r)
 		first--
 	}
-	if p.err = yaml.NewDecoder(r).Decode(&p.doc); p.err == nil {
+	if p.err = yaml.NewDecoder(r).Decode(&p.doc); p.err == nil && first != 1 {
 		shiftLines(&p.doc, first-1)
 	}
 }
