@@ -189,15 +189,17 @@ func (l *loader) parse(file string, data []byte) error {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil
 	}
-	return l.mapping(file, root, "the inventory", map[string]func(k, v *yaml.Node) error{
+	var blocks blockRuns
+	err = l.mapping(file, root, "the inventory", map[string]func(k, v *yaml.Node) error{
 		"cluster":    func(_, v *yaml.Node) error { return l.cluster(file, v) },
 		"principals": func(_, v *yaml.Node) error { return l.principalsBlock(file, v) },
-		"topics":     func(_, v *yaml.Node) error { return l.topicsBlock(file, v) },
-		"grants":     func(_, v *yaml.Node) error { return l.grantsBlock(file, v) },
+		"topics":     func(_, v *yaml.Node) error { return blocks.run(v, func() error { return l.topicsBlock(file, v) }) },
+		"grants":     func(_, v *yaml.Node) error { return blocks.run(v, func() error { return l.grantsBlock(file, v) }) },
 		"managed":    func(_, v *yaml.Node) error { return l.managed(file, v) },
 		"waivers":    func(_, v *yaml.Node) error { return l.waiversBlock(file, v) },
 		"quotas":     func(_, v *yaml.Node) error { return l.quotasBlock(file, v) },
 	})
+	return blocks.wait(err)
 }
 
 // finish checks what needs every file: grants and waivers naming declared
