@@ -12,29 +12,30 @@ import (
 // first.
 func TestConcurrentBlocksErrorOrder(t *testing.T) {
 	const n = concurrentBlockNodes // entries: well over the size
-	topics := func(bad int) string {
+	// block is a block of n entries, the one at bad written by bad's side.
+	block := func(head string, bad int, entry func(i int, bad bool) string) string {
 		var b strings.Builder
-		b.WriteString("topics:\n")
+		b.WriteString(head)
 		for i := range n {
-			c := "internal"
-			if i == bad {
-				c = "secret"
-			}
-			fmt.Fprintf(&b, "  t%d: {team: a, classification: %s}\n", i, c)
+			b.WriteString(entry(i, i == bad))
 		}
 		return b.String()
 	}
-	grants := func(bad int) string {
-		var b strings.Builder
-		b.WriteString("grants:\n")
-		for i := range n {
-			role := "role: consumer"
-			if i == bad {
-				role = "rolle: consumer"
+	topics := func(bad int) string {
+		return block("topics:\n", bad, func(i int, bad bool) string {
+			if bad {
+				return fmt.Sprintf("  t%d: {team: a, classification: secret}\n", i)
 			}
-			fmt.Fprintf(&b, "  - {principal: p, %s, topics: [t%d]}\n", role, i)
-		}
-		return b.String()
+			return fmt.Sprintf("  t%d: {team: a, classification: internal}\n", i)
+		})
+	}
+	grants := func(bad int) string {
+		return block("grants:\n", bad, func(i int, bad bool) string {
+			if bad {
+				return fmt.Sprintf("  - {principal: p, rolle: consumer, topics: [t%d]}\n", i)
+			}
+			return fmt.Sprintf("  - {principal: p, role: consumer, topics: [t%d]}\n", i)
+		})
 	}
 	const principals = "principals:\n  p: {auth: mtls}\n"
 	const badWaiver = "waivers:\n  - {rule: KG602}\n"
