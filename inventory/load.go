@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -205,6 +206,17 @@ func (l *loader) parse(file string, data []byte) error {
 // finish checks what needs every file: grants and waivers naming declared
 // principals.
 func (l *loader) finish() error {
+	// The topics are sorted while the names are checked (200k topics take
+	// a good part of a second): the maps are only read meanwhile.
+	var sorted sync.WaitGroup
+	sorted.Go(func() {
+		l.inv.Topics = make([]Topic, 0, len(l.topics))
+		for _, t := range l.topics {
+			l.inv.Topics = append(l.inv.Topics, t)
+		}
+		slices.SortFunc(l.inv.Topics, func(a, b Topic) int { return strings.Compare(a.Name, b.Name) })
+	})
+	defer sorted.Wait()
 	for _, w := range l.inv.Waivers {
 		if _, ok := l.principals[w.Principal]; w.Principal != "" && w.Principal != acl.Wildcard && !ok {
 			return fmt.Errorf("%s: waiver: principal %q is not declared (declare it under principals:)", w.Source, w.Principal)
@@ -223,11 +235,6 @@ func (l *loader) finish() error {
 		l.inv.Principals = append(l.inv.Principals, p)
 	}
 	slices.SortFunc(l.inv.Principals, func(a, b Principal) int { return strings.Compare(a.Name, b.Name) })
-	l.inv.Topics = make([]Topic, 0, len(l.topics))
-	for _, t := range l.topics {
-		l.inv.Topics = append(l.inv.Topics, t)
-	}
-	slices.SortFunc(l.inv.Topics, func(a, b Topic) int { return strings.Compare(a.Name, b.Name) })
 	l.inv.Managed.Principals = slices.Compact(l.inv.Managed.Principals)
 	slices.SortFunc(l.inv.Quotas, func(a, b Quota) int { return strings.Compare(a.Entity.String(), b.Entity.String()) })
 	return nil
