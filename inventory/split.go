@@ -71,6 +71,13 @@ func (p *yamlPiece) parse() {
 // anchor of another piece does not parse, and the whole file is parsed
 // instead. Lines at column 0 must be top-level keys or comments (no
 // document markers, directives or block sequences at the top).
+//
+// The line split cannot see quotes, so the join checks what it read: the
+// block a piece's entries are appended to is at their column (a quoted
+// scalar over a line "section:" can fake another block's indentation), and
+// no node of the piece before is at the piece's first line (an explicit
+// key's missing value is placed at the next token, there the end of its
+// piece).
 func splitYAML(data []byte, n int) (*yaml.Node, bool) {
 	pieces, ok := splitPieces(data, n)
 	if !ok || len(pieces) < 2 {
@@ -111,6 +118,13 @@ func joinPieces(pieces []yamlPiece) (*yaml.Node, bool) {
 			root = m
 			continue
 		}
+		if lastNode(root).Line >= p.line {
+			// A node of the piece before at the line this piece starts
+			// on: an empty value (an explicit key's) placed at the end of
+			// its piece, where the whole file's parser places it at the
+			// next token (the column of this piece's first entry).
+			return nil, false
+		}
 		pairs := m.Content
 		if p.section != "" {
 			k, v := pairs[0], pairs[1]
@@ -118,9 +132,15 @@ func joinPieces(pieces []yamlPiece) (*yaml.Node, bool) {
 			if last < 1 || k.Value != p.section || root.Content[last-1].Value != p.section {
 				return nil, false
 			}
+			// The block must be the one the piece's first line is an entry
+			// of: at the same column. A quoted scalar that spans a line at
+			// column 0 can make the line split read another block's
+			// indentation (a nested entry taken for one of the block, or
+			// one the whole file's parser rejects).
 			block := root.Content[last]
 			if (v.Kind != yaml.MappingNode && v.Kind != yaml.SequenceNode) || v.Kind != block.Kind ||
-				v.Tag != block.Tag || v.Anchor != "" || block.Anchor != "" || v.Style != block.Style {
+				v.Tag != block.Tag || v.Anchor != "" || block.Anchor != "" || v.Style != block.Style ||
+				v.Column != block.Column {
 				return nil, false
 			}
 			block.Content = append(block.Content, v.Content...)
@@ -129,6 +149,15 @@ func joinPieces(pieces []yamlPiece) (*yaml.Node, bool) {
 		root.Content = append(root.Content, pairs...)
 	}
 	return &pieces[0].doc, true
+}
+
+// lastNode is the last node of n's tree in the order of the file: the
+// last child's last child, and so on.
+func lastNode(n *yaml.Node) *yaml.Node {
+	for len(n.Content) > 0 {
+		n = n.Content[len(n.Content)-1]
+	}
+	return n
 }
 
 // splitPieces cuts data into about n pieces at lines where it may be split
