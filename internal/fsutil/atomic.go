@@ -18,28 +18,16 @@ const SecretPerm fs.FileMode = 0o600
 // directory and a rename, so a reader sees either the old file or the new one,
 // never a half-written one. The file gets mode perm regardless of the umask.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	if err := WriteFileAtomicNoDirSync(path, data, perm); err != nil {
-		return err
-	}
-	// The rename is durable only once the directory entry is on disk.
-	if err := SyncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// WriteFileAtomicNoDirSync is WriteFileAtomic without the fsync of the
-// directory: the file's content is on disk before the rename, but the rename
-// itself is durable only after the caller's SyncDir. It is for a batch of
-// files in one directory: write them all, then one SyncDir, before anything
-// relies on them surviving a crash.
-func WriteFileAtomicNoDirSync(path string, data []byte, perm fs.FileMode) error {
 	tmp, err := writeTemp(path, data, perm, true)
 	if err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// The rename is durable only once the directory entry is on disk.
+	if err := SyncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

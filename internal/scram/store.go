@@ -137,9 +137,9 @@ func ReadPasswordFile(path string) (string, error) {
 	return pw, nil
 }
 
-// fileWriter writes one file of the store atomically with mode 0600:
-// fsutil.WriteFileAtomic, or in a batch fsutil.WriteFileAtomicNoDirSync
-// followed by one SyncDir for the whole batch.
+// fileWriter writes one file of the store with mode 0600:
+// fsutil.WriteFileAtomic, or in a batch a staged temporary file
+// (staged.writer) that commitStaged syncs and renames into place.
 type fileWriter func(path string, data []byte, perm fs.FileMode) error
 
 // WritePassword stores user's password (atomically, 0600), creating the
