@@ -5,11 +5,12 @@ package policies
 import (
 	"context"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // BenchmarkGuardrails10kPrincipals times the guardrail queries over the
@@ -29,11 +30,11 @@ func BenchmarkGuardrails10kPrincipals(b *testing.B) {
 		best := time.Duration(1<<63 - 1)
 		for range 3 {
 			runtime.GC() // each query pays for its own garbage only
-			start := processCPU()
+			start := testutil.ProcessCPU()
 			if _, err := evalQuery(ctx, pq, in); err != nil {
 				b.Fatal(err)
 			}
-			best = min(best, processCPU()-start)
+			best = min(best, testutil.ProcessCPU()-start)
 		}
 		return best
 	}
@@ -45,14 +46,4 @@ func BenchmarkGuardrails10kPrincipals(b *testing.B) {
 	b.ReportMetric(warn.Seconds()*1000, "warn-cpu-ms")
 	b.ReportMetric(expansion.Seconds()*1000, "expansion-cpu-ms")
 	b.ReportMetric(float64(deny)/float64(expansion), "deny-x-expansion")
-}
-
-// processCPU is the CPU time the process has used (user and system, all
-// threads: the garbage collector's work counts).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

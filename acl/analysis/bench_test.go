@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 // synth makes about n bindings shaped like a large cluster's (ten per
@@ -67,11 +68,11 @@ func BenchmarkAccessDiff200k(b *testing.B) {
 	f := pair200k()
 	var got []Change
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testutil.ProcessCPU()
 	for b.Loop() {
 		got = Diff(f.base, f.head, DiffOptions{})
 	}
-	cpu = cpuTime() - cpu
+	cpu = testutil.ProcessCPU() - cpu
 	b.StopTimer()
 	gained, lost := 0, 0
 	for _, c := range got {
@@ -102,7 +103,7 @@ func BenchmarkWhoCan100k(b *testing.B) {
 	const perOp = 1000
 	listed := 0
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testutil.ProcessCPU()
 	for b.Loop() {
 		for i := range perOp {
 			op := []acl.Operation{acl.OpRead, acl.OpWrite, acl.OpDescribe}[i%3]
@@ -110,7 +111,7 @@ func BenchmarkWhoCan100k(b *testing.B) {
 			listed += len(w.Principals)
 		}
 	}
-	cpu = cpuTime() - cpu
+	cpu = testutil.ProcessCPU() - cpu
 	b.StopTimer()
 	if listed == 0 {
 		b.Fatal("nobody may do anything: the fixture is wrong")
@@ -138,11 +139,11 @@ func BenchmarkAccessDiffDeepPrefixes(b *testing.B) {
 	bs, hs := acl.NewSet(base...), acl.NewSet(head...)
 	var got []Change
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testutil.ProcessCPU()
 	for b.Loop() {
 		got = Diff(bs, hs, DiffOptions{})
 	}
-	cpu = cpuTime() - cpu
+	cpu = testutil.ProcessCPU() - cpu
 	if len(got) == 0 {
 		b.Fatal("no changes")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
 	"github.com/kafkaguard/kafkaguard/internal/scram"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
@@ -290,13 +291,13 @@ func benchUsersApply(b *testing.B, n int) {
 	}
 	var floorCPU, applyCPU time.Duration // of the best rounds
 	floor := func() (wall, cpu time.Duration) {
-		start, startCPU := time.Now(), processCPU()
+		start, startCPU := time.Now(), testutil.ProcessCPU()
 		for _, pw := range passwords {
 			if _, err := scram.Derive(scram.SHA512, pw, 4096); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return time.Since(start), processCPU() - startCPU
+		return time.Since(start), testutil.ProcessCPU() - startCPU
 	}
 	apply := func() (wall, cpu time.Duration) {
 		dir := b.TempDir()
@@ -312,9 +313,9 @@ func benchUsersApply(b *testing.B, n int) {
 		secrets := filepath.Join(dir, "secrets")
 		var out, errOut bytes.Buffer
 		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-		start, startCPU := time.Now(), processCPU()
+		start, startCPU := time.Now(), testutil.ProcessCPU()
 		code := e.run([]string{"kafkaguard", "users", "apply", "--auto-approve", "-f", path, "--command-config", dc.AdminProperties(), "--secrets-dir", secrets})
-		elapsed, cpu := time.Since(start), processCPU()-startCPU
+		elapsed, cpu := time.Since(start), testutil.ProcessCPU()-startCPU
 		if code != ExitOK || !strings.Contains(out.String(), fmt.Sprintf("Users applied: %d created, 0 changed, 0 removed, 0 failed.", n)) {
 			b.Fatalf("users apply: exit %d\n%s", code, errOut.String())
 		}
