@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kafkaguard/kafkaguard/internal/pkcs12safe"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -330,7 +331,7 @@ func checkKeystorePassword(path, password string) error {
 	if err != nil {
 		return fmt.Errorf("read pkcs12 keystore: %w", err)
 	}
-	if _, _, _, err := pkcs12.DecodeChain(data, password); err != nil {
+	if _, _, _, err := pkcs12safe.DecodeChain(data, password); err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
 			return fmt.Errorf("the password file does not open the pkcs12 keystore %s (wrong password)", path)
 		}

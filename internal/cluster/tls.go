@@ -11,8 +11,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kafkaguard/kafkaguard/internal/pkcs12safe"
 	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
 func (l *loader) loadTLS(cfg *Config) error {
@@ -103,7 +103,7 @@ func (l *loader) trustStore() (*x509.CertPool, error) {
 		case "PEM":
 			return pemPool(l, key, data)
 		case "PKCS12":
-			certs, err := pkcs12.DecodeTrustStore(data, pass)
+			certs, err := pkcs12safe.DecodeTrustStore(data, pass)
 			if err != nil {
 				if !hasPass {
 					return nil, l.errorf(key, "PKCS12 truststore %s: %v (no ssl.truststore.password is set: only a store without a password, e.g. keytool -J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE -J-Dkeystore.pkcs12.macAlgorithm=NONE, reads without one)", loc, err)
@@ -229,7 +229,7 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 		case "PEM":
 			return pemPair(l, key, data, nil)
 		case "PKCS12":
-			k, leaf, cas, err := pkcs12.DecodeChain(data, storePass)
+			k, leaf, cas, err := pkcs12safe.DecodeChain(data, storePass)
 			if err != nil {
 				return nil, nil, l.errorf(key, "PKCS12 keystore %s: %v", loc, err)
 			}
