@@ -4,38 +4,18 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kafkaguard/kafkaguard/internal/cluster"
 	"github.com/kafkaguard/kafkaguard/internal/devcluster"
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 	"github.com/kafkaguard/kafkaguard/internal/testutil/devtest"
 )
 
 // Stores made by the real JDK keytool (and openssl rehash), read the way Java
 // and librdkafka read them, then used to connect to the dev cluster.
-
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (.ci/run installs it)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
-
-func run(t *testing.T, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
 
 // propsWithTrust is the dev cluster's admin.properties with its truststore
 // lines replaced by trust.
@@ -75,13 +55,13 @@ func connect(t *testing.T, props string) error {
 }
 
 func TestKeytoolStoresConnect(t *testing.T) {
-	keytool := needTool(t, "keytool")
+	keytool := testutil.NeedTool(t, "keytool")
 	dc := devtest.Start(context.Background(), t)
 	dir := t.TempDir()
 	importCA := func(store string, extra ...string) string {
 		path := filepath.Join(dir, store)
 		args := append([]string{"-importcert", "-noprompt", "-alias", "kafkaguard-ca", "-file", dc.CAPath(), "-keystore", path, "-storepass", "changeit"}, extra...)
-		run(t, keytool, args...)
+		testutil.RunTool(t, keytool, args...)
 		return path
 	}
 	magic := func(path string) []byte {
@@ -158,7 +138,7 @@ func TestKeytoolStoresConnect(t *testing.T) {
 
 	t.Run("keystore: PKCS12 in a .jks name", func(t *testing.T) {
 		ks := filepath.Join(dir, "client.keystore.jks")
-		run(t, keytool, "-genkeypair", "-noprompt", "-alias", "client", "-keyalg", "EC", "-groupname", "secp256r1",
+		testutil.RunTool(t, keytool, "-genkeypair", "-noprompt", "-alias", "client", "-keyalg", "EC", "-groupname", "secp256r1",
 			"-dname", "CN=orders-api,OU=payments,O=acme", "-validity", "2", "-keystore", ks, "-storepass", "changeit")
 		props := propsWithTrust(t, dc, "ssl.truststore.location="+dc.CAPath(), "ssl.truststore.type=PEM",
 			"ssl.keystore.type=JKS", "ssl.keystore.location="+ks, "ssl.keystore.password=changeit", "ssl.key.password=changeit")
@@ -173,7 +153,7 @@ func TestKeytoolStoresConnect(t *testing.T) {
 }
 
 func TestCALocationDirectoryConnects(t *testing.T) {
-	openssl := needTool(t, "openssl")
+	openssl := testutil.NeedTool(t, "openssl")
 	dc := devtest.Start(context.Background(), t)
 	dir := t.TempDir()
 	ca, err := os.ReadFile(dc.CAPath())
@@ -190,7 +170,7 @@ func TestCALocationDirectoryConnects(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "openssl rehash") {
 		t.Fatalf("unhashed directory: err = %v", err)
 	}
-	run(t, openssl, "rehash", dir)
+	testutil.RunTool(t, openssl, "rehash", dir)
 	if err := connect(t, librdkafka(dir)); err != nil {
 		t.Errorf("hashed directory: %v", err)
 	}

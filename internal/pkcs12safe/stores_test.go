@@ -176,22 +176,19 @@ func TestDecryptContentsReadsGoPKCS12Stores(t *testing.T) {
 	}
 }
 
-func tool(t *testing.T, name string) string {
+// storeLoads checks that the store at path decrypts as Check decrypts it
+// (wantBags certificate bags) and loads.
+func storeLoads(t *testing.T, name, path string, wantBags int) {
 	t.Helper()
-	p, err := exec.LookPath(name)
+	der, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (.ci/run installs it)", name)
-		}
-		t.Skipf("%s is not installed", name)
+		t.Fatal(err)
 	}
-	return p
-}
-
-func runTool(t *testing.T, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	if n := encryptedBags(t, der, "changeit"); n != wantBags {
+		t.Errorf("%s: %d certificate bags decrypted, want %d", name, n, wantBags)
+	}
+	if _, leaf, _, err := DecodeChain(der, "changeit"); err != nil || leaf.Subject.CommonName != "client" {
+		t.Errorf("%s: DecodeChain: %v", name, err)
 	}
 }
 
@@ -199,7 +196,7 @@ func runTool(t *testing.T, name string, args ...string) {
 // iterations, HmacPBESHA256) and the legacy one (RC2-40 certificates, 3DES
 // key, SHA-1 MAC), decrypt as Java decrypts them and load.
 func TestKeytoolStoresLoad(t *testing.T) {
-	keytool := tool(t, "keytool")
+	keytool := testutil.NeedTool(t, "keytool")
 	dir := t.TempDir()
 	for name, jopts := range map[string][]string{
 		"default": nil,
@@ -208,17 +205,8 @@ func TestKeytoolStoresLoad(t *testing.T) {
 		ks := filepath.Join(dir, name+".p12")
 		args := append([]string{"-genkeypair", "-noprompt", "-alias", "client", "-keyalg", "EC", "-groupname", "secp256r1",
 			"-dname", "CN=client", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks, "-storepass", "changeit"}, jopts...)
-		runTool(t, keytool, args...)
-		der, err := os.ReadFile(ks)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := encryptedBags(t, der, "changeit"); n != 1 {
-			t.Errorf("%s: %d certificate bags decrypted, want 1", name, n)
-		}
-		if _, leaf, _, err := DecodeChain(der, "changeit"); err != nil || leaf.Subject.CommonName != "client" {
-			t.Errorf("%s: DecodeChain: %v", name, err)
-		}
+		testutil.RunTool(t, keytool, args...)
+		storeLoads(t, name, ks, 1)
 	}
 }
 
@@ -226,9 +214,9 @@ func TestKeytoolStoresLoad(t *testing.T) {
 // PBE-SHA1-3DES certificates, and RC2-40 with -legacy where the legacy
 // provider is installed.
 func TestOpenSSLStoresLoad(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := testutil.NeedTool(t, "openssl")
 	dir := t.TempDir()
-	runTool(t, openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=client",
+	testutil.RunTool(t, openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=client",
 		"-days", "2", "-keyout", filepath.Join(dir, "key.pem"), "-out", filepath.Join(dir, "cert.pem"))
 	for name, extra := range map[string][]string{
 		"default":   nil,
@@ -246,15 +234,6 @@ func TestOpenSSLStoresLoad(t *testing.T) {
 			}
 			t.Fatalf("%s: %v\n%s", name, err, o)
 		}
-		der, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := encryptedBags(t, der, "changeit"); n != 1 {
-			t.Errorf("%s: %d certificate bags decrypted, want 1", name, n)
-		}
-		if _, leaf, _, err := DecodeChain(der, "changeit"); err != nil || leaf.Subject.CommonName != "client" {
-			t.Errorf("%s: DecodeChain: %v", name, err)
-		}
+		storeLoads(t, name, out, 1)
 	}
 }
