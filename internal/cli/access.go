@@ -167,10 +167,12 @@ func trailingFlags(c *ucli.Context) ([]string, error) {
 	return args, nil
 }
 
+// findFlag is the flag of flags called name, as its command built it (not
+// withNames' wrapper), or nil.
 func findFlag(flags []ucli.Flag, name string) ucli.Flag {
 	for _, f := range flags {
 		if slices.Contains(f.Names(), name) {
-			return f
+			return unwrapNames(f)
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -161,6 +162,7 @@ func panicSite() string {
 }
 
 func newApp(e *env) *ucli.App {
+	cmds, selected := e.commands()
 	app := &ucli.App{
 		Name:      "kafkaguard",
 		Usage:     "security policy engine for Apache Kafka clusters",
@@ -189,6 +191,9 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 		ErrWriter:            e.stderr,
 		EnableBashCompletion: true,
 		HideVersion:          true,
+		// urfave/cli stats os.Args[0] for this date when it is zero; no
+		// output of kafkaguard's shows it.
+		Compiled: time.Unix(1, 0),
 		Flags: append([]ucli.Flag{
 			&ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also NO_COLOR)", EnvVars: envVars("no-color")},
 			&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "request-level logs on stderr (never secrets)", EnvVars: envVars("verbose")},
@@ -201,7 +206,7 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 			}
 			return groupAction("kafkaguard", func() []*ucli.Command { return c.App.Commands })(c)
 		},
-		Commands: e.commands(),
+		Commands: cmds,
 		// Usage errors are ordinary errors: one line, exit 1.
 		OnUsageError: usageError,
 		// Never let urfave/cli call os.Exit: Main owns the exit code.
@@ -211,6 +216,9 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 	addGroupActions("kafkaguard", app.Commands)
 	for _, cmd := range app.Commands {
 		strictUsage(cmd)
+	}
+	if selected {
+		nameFlags(app.Flags, app.Commands, e.args) // after the type switches of scopeEnv and strictUsage
 	}
 	return app
 }

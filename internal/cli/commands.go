@@ -42,16 +42,17 @@ func topCommands() []topCommand {
 // else all of them. Building, scoping and checking every flag of every
 // command costs more than a short command's own work (pki issue: about a
 // fifth of a millisecond of 2-5).
-func (e *env) commands() []*ucli.Command {
+// selected says which: only the one.
+func (e *env) commands() (cmds []*ucli.Command, selected bool) {
 	all := topCommands()
 	if c := selectedCommand(all, e.args); c != nil {
-		return []*ucli.Command{c.build(e)}
+		return []*ucli.Command{c.build(e)}, true
 	}
 	out := make([]*ucli.Command, 0, len(all))
 	for _, c := range all {
 		out = append(out, c.build(e))
 	}
-	return out
+	return out, false
 }
 
 // selectedCommand is the command of all that args run when it alone decides the
