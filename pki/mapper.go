@@ -48,9 +48,17 @@ type mappingRule struct {
 // ParseMappingRules parses ssl.principal.mapping.rules. An empty string
 // means the broker default, "DEFAULT". A malformed rule is an error naming it.
 func ParseMappingRules(rules string) (*Mapper, error) {
-	if strings.TrimSpace(rules) == "" {
-		rules = "DEFAULT"
+	if strings.TrimSpace(rules) == "" || rules == "DEFAULT" {
+		// The broker default, what most certificates are issued and read
+		// under: what parseMappingRules("DEFAULT") returns, without its two
+		// regular expressions (an issue checks the rules and maps its
+		// certificate's DN, some 40 µs of a 1 ms issue).
+		return &Mapper{rules: []mappingRule{{isDefault: true}}}, nil
 	}
+	return parseMappingRules(rules)
+}
+
+func parseMappingRules(rules string) (*Mapper, error) {
 	var m Mapper
 	for _, r := range splitRules(rules) {
 		loc := ruleParser.FindStringSubmatchIndex(r)

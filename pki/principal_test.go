@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,6 +230,22 @@ func TestEmptyMappingRulesMeanDefault(t *testing.T) {
 	}
 	if got, err := m.Map("CN=a,O=b"); err != nil || got != "CN=a,O=b" {
 		t.Errorf("Map = %q, %v; want the DN unchanged", got, err)
+	}
+}
+
+// TestDefaultMappingRulesShortcut: the rules ParseMappingRules builds
+// without its regular expressions for an empty value and "DEFAULT" are
+// the ones the parser builds for "DEFAULT".
+func TestDefaultMappingRulesShortcut(t *testing.T) {
+	want, err := parseMappingRules("DEFAULT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rules := range []string{"", " \t\n", "DEFAULT"} {
+		got, err := ParseMappingRules(rules)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseMappingRules(%q) = %+v, %v; want %+v", rules, got, err, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -308,11 +309,8 @@ func (ca *CA) writeSequence(seq int64) (*os.File, error) {
 // nextSeq is the seq of the next record: one more than DIR/sequence's, or,
 // when that file is missing or unreadable, than every record's.
 func (ca *CA) nextSeq() (int64, error) {
-	data, err := os.ReadFile(filepath.Join(ca.dir, sequenceFile))
-	if err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && n >= 0 {
-			return n + 1, nil
-		}
+	if n, ok := readSequence(filepath.Join(ca.dir, sequenceFile)); ok {
+		return n + 1, nil
 	}
 	idx, err := loadIndex(ca.dir)
 	if err != nil {
@@ -323,6 +321,33 @@ func (ca *CA) nextSeq() (int64, error) {
 		last = max(last, r.Seq)
 	}
 	return last + 1, nil
+}
+
+// readSequence reads the number in DIR/sequence. The file is small
+// (writeSequence's fixed width): one read, where os.ReadFile would also
+// stat it and read again to see its end; a larger file is read whole.
+func readSequence(path string) (int64, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, err := f.ReadAt(buf, 0)
+	if n == len(buf) {
+		buf, err = os.ReadFile(path)
+		n = len(buf)
+	} else if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if err != nil {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(buf[:n])), 10, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // link records what r replaced, as its commit did: the certificate it
