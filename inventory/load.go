@@ -41,6 +41,58 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 	if len(paths) == 0 {
 		return nil, ErrNoInventory
 	}
+	files, err := inventoryFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	var size int64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			if size += fi.Size(); size > limits.MaxBytes {
+				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Kind: LimitBytes}
+			}
+		}
+	}
+	l := newLoader(limits)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("read inventory: %w", err)
+			}
+			return nil, fmt.Errorf("read inventory %s: %w", f, err)
+		}
+		if err := l.parse(f, data); err != nil {
+			return nil, err
+		}
+		l.inv.Files = append(l.inv.Files, f)
+	}
+	if err := l.finish(); err != nil {
+		return nil, err
+	}
+	return l.inv, nil
+}
+
+// Size is the total size in bytes of the files Load would read from paths
+// (0 when it cannot tell: Load then reports why). A caller sizes what
+// loading will cost by it; nothing is read.
+func Size(paths ...string) int64 {
+	files, err := inventoryFiles(paths)
+	if err != nil {
+		return 0
+	}
+	var size int64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	return size
+}
+
+// inventoryFiles lists the files of paths that Load reads: each file
+// given, and the inventory files directly in each directory given.
+func inventoryFiles(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -70,32 +122,7 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 			return nil, fmt.Errorf("read inventory directory %s: no *.yaml or *.yml files", p)
 		}
 	}
-	var size int64
-	for _, f := range files {
-		if fi, err := os.Stat(f); err == nil {
-			if size += fi.Size(); size > limits.MaxBytes {
-				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Kind: LimitBytes}
-			}
-		}
-	}
-	l := newLoader(limits)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("read inventory: %w", err)
-			}
-			return nil, fmt.Errorf("read inventory %s: %w", f, err)
-		}
-		if err := l.parse(f, data); err != nil {
-			return nil, err
-		}
-		l.inv.Files = append(l.inv.Files, f)
-	}
-	if err := l.finish(); err != nil {
-		return nil, err
-	}
-	return l.inv, nil
+	return files, nil
 }
 
 // inventoryFile reports whether a directory entry is an inventory file: a
