@@ -5,13 +5,18 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kafkaguard/kafkaguard/internal/gctune"
 )
 
 // TestMain lets testscript run kafkaguard in-process as a command named
 // "kafkaguard", so CLI tests need no separate build.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"kafkaguard": func() { os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"kafkaguard": func() {
+			gctune.Enable() // as cmd/kafkaguard does: each command is a process of its own
+			os.Exit(Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 
