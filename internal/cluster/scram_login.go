@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -233,11 +234,41 @@ func (m *xdgMechanism) Authenticate(context.Context, string) (sasl.Session, []by
 }
 
 type xdgSession struct {
-	conv *xscram.ClientConversation
-	mech *xdgMechanism
+	conv           *xscram.ClientConversation
+	mech           *xdgMechanism
+	sawServerFirst bool
+}
+
+// maxServerIterations bounds the iteration count a broker's server-first
+// message may ask the client to derive its key with: xdg-go/scram has a
+// minimum but no maximum, and a hostile broker asking for 2^31-1 would keep
+// each login busy for minutes. Kafka stores at most 16384 (ScramMechanism's
+// maxIterations, enforced by AlterUserScramCredentials); the limit is
+// franz-go's, which kafkaguard's admin connection already logs in under,
+// so a server that allows more than Kafka still works with both.
+const maxServerIterations = 1 << 20
+
+// serverIterations is the i= attribute of a SCRAM server-first message
+// (RFC 5802: nonce, salt, iteration count, extensions); false when there is
+// none or it is not a number, which xdg-go/scram refuses itself (a number
+// too large for an int is the largest int).
+func serverIterations(msg string) (int, bool) {
+	for _, attr := range strings.Split(msg, ",") {
+		if v, ok := strings.CutPrefix(attr, "i="); ok {
+			n, err := strconv.Atoi(v)
+			return n, err == nil || errors.Is(err, strconv.ErrRange)
+		}
+	}
+	return 0, false
 }
 
 func (s *xdgSession) Challenge(in []byte) (bool, []byte, error) {
+	if !s.sawServerFirst {
+		s.sawServerFirst = true
+		if n, ok := serverIterations(string(in)); ok && n > maxServerIterations {
+			return false, nil, fmt.Errorf("scram: the broker asked for %d iterations, over the limit of %d (Kafka stores at most 16384)", n, maxServerIterations)
+		}
+	}
 	out, err := s.conv.Step(string(in))
 	if err != nil {
 		return false, nil, fmt.Errorf("scram: %w", err)

@@ -5,8 +5,11 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,16 +21,19 @@ import (
 
 // fakeSASLBroker answers ApiVersions and then every SaslHandshake with
 // UNSUPPORTED_SASL_MECHANISM, offering only PLAIN: a listener without SCRAM.
-func fakeSASLBroker(t *testing.T) string {
+// With scramIterations, it offers SCRAM-SHA-512 instead and answers the
+// client-first message with a server-first one asking for that many
+// iterations.
+func fakeSASLBroker(t *testing.T, scramIterations int) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testutil.Serve(t, ln, serveFake)
+	return testutil.Serve(t, ln, func(conn net.Conn) { serveFake(conn, scramIterations) })
 }
 
-func serveFake(conn net.Conn) {
+func serveFake(conn net.Conn, scramIterations int) {
 	defer conn.Close()
 	for {
 		var size [4]byte
@@ -46,7 +52,7 @@ func serveFake(conn net.Conn) {
 		case 18:
 			r := kmsg.NewPtrApiVersionsResponse()
 			r.Version = version
-			for _, k := range []struct{ key, max int16 }{{3, 12}, {17, 1}, {36, 2}, {18, 3}} {
+			for _, k := range []struct{ key, max int16 }{{3, 12}, {17, 1}, {36, 1}, {18, 3}} {
 				ak := kmsg.NewApiVersionsResponseApiKey()
 				ak.ApiKey, ak.MaxVersion = k.key, k.max
 				r.ApiKeys = append(r.ApiKeys, ak)
@@ -57,6 +63,21 @@ func serveFake(conn net.Conn) {
 			r.Version = version
 			r.ErrorCode = kerr.UnsupportedSaslMechanism.Code
 			r.SupportedMechanisms = []string{"PLAIN"}
+			if scramIterations > 0 {
+				r.ErrorCode, r.SupportedMechanisms = 0, []string{"SCRAM-SHA-512"}
+			}
+			resp = r
+		case 36: // SaslAuthenticate v1: a non-flexible header with a client ID
+			req := kmsg.NewPtrSASLAuthenticateRequest()
+			req.Version = version
+			idLen := max(int(int16(binary.BigEndian.Uint16(frame[8:10]))), 0)
+			if err := req.ReadFrom(frame[10+idLen:]); err != nil {
+				return
+			}
+			_, nonce, _ := strings.Cut(string(req.SASLAuthBytes), ",r=")
+			r := kmsg.NewPtrSASLAuthenticateResponse()
+			r.Version = version
+			r.SASLAuthBytes = []byte(fmt.Sprintf("r=%sSERVER,s=c2FsdHNhbHQ=,i=%d", nonce, scramIterations))
 			resp = r
 		default:
 			return
@@ -70,7 +91,7 @@ func serveFake(conn net.Conn) {
 }
 
 func TestLoginSCRAMReportsAListenerWithoutTheMechanism(t *testing.T) {
-	cfg := NewConfig([]string{fakeSASLBroker(t)}, ProtocolSASLPlaintext, MechanismSCRAMSHA512, "alice", "a-password-1234", nil)
+	cfg := NewConfig([]string{fakeSASLBroker(t, 0)}, ProtocolSASLPlaintext, MechanismSCRAMSHA512, "alice", "a-password-1234", nil)
 	cfg.Timeout = 5 * time.Second
 	err := LoginSCRAM(context.Background(), cfg)
 	if !errors.Is(err, ErrSCRAMNotEnabled) {
@@ -78,6 +99,44 @@ func TestLoginSCRAMReportsAListenerWithoutTheMechanism(t *testing.T) {
 	}
 	if errors.Is(err, ErrLoginRejected) {
 		t.Fatalf("reported as a rejected login: %v", err)
+	}
+}
+
+// A broker asking for 2^31-1 iterations (minutes of PBKDF2 per login) is
+// refused before the client derives anything.
+func TestLoginSCRAMRefusesAHugeServerIterationCount(t *testing.T) {
+	cfg := NewConfig([]string{fakeSASLBroker(t, 1<<31-1)}, ProtocolSASLPlaintext, MechanismSCRAMSHA512, "alice", "a-password-1234", nil)
+	cfg.Timeout = 5 * time.Second
+	start := time.Now()
+	err := LoginSCRAM(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "scram: the broker asked for 2147483647 iterations, over the limit of 1048576 (Kafka stores at most 16384)") {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("took %s", d)
+	}
+	t.Log(err)
+}
+
+func TestServerIterationsLimit(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		n    int
+		ok   bool
+		over bool
+	}{
+		{"r=abc,s=c2FsdA==,i=4096", 4096, true, false},
+		{"r=abc,s=c2FsdA==,i=1048576", 1 << 20, true, false},
+		{"r=abc,s=c2FsdA==,i=1048577,x=ext", 1<<20 + 1, true, true},
+		{"r=abc,s=c2FsdA==", 0, false, false},
+		{"r=abc,s=c2FsdA==,i=99999999999999999999", math.MaxInt, true, true},
+		{"r=abc,s=c2FsdA==,i=-5", -5, true, false},
+		{"r=abc,s=c2FsdA==,i=x", 0, false, false},
+	} {
+		n, ok := serverIterations(tc.msg)
+		if n != tc.n || ok != tc.ok || (n > maxServerIterations) != tc.over {
+			t.Errorf("%q: %d %v", tc.msg, n, ok)
+		}
 	}
 }
 
