@@ -203,3 +203,35 @@ func testCert(t *testing.T, cn string, parent *x509.Certificate, parentKey *ecds
 	return cert, key, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
 }
+
+// Every file client properties point at is refused unread past 16 MiB:
+// stores, librdkafka's certificate and key, the CA file.
+func TestLoadConfigRefusesHugeCertificateAndStoreFiles(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.pem")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: a 1 GiB file that takes no disk.
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, _, certPEM, keyPEM := testCert(t, "client", nil, nil)
+	cert, key := writeFile(t, dir, "cert.pem", certPEM), writeFile(t, dir, "key.pem", keyPEM)
+	for _, tc := range []struct{ name, props, at string }{
+		{"truststore", "ssl.truststore.location=" + huge, "3: ssl.truststore.location"},
+		{"keystore", "ssl.keystore.location=" + huge + "\nssl.keystore.password=x", "3: ssl.keystore.location"},
+		{"certificate", "ssl.certificate.location=" + huge + "\nssl.key.location=" + key, "3: ssl.certificate.location"},
+		{"key", "ssl.certificate.location=" + cert + "\nssl.key.location=" + huge, "4: ssl.key.location"},
+		{"CA file", "ssl.ca.location=" + huge, "3: ssl.ca.location"},
+	} {
+		p := writeFile(t, dir, "c.properties", "bootstrap.servers=a:1\nsecurity.protocol=SSL\n"+tc.props)
+		_, err := LoadConfig("", p)
+		want := "c.properties:" + tc.at + ": " + huge + ": larger than 16 MiB, too large for a key store, certificate or key"
+		if err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%s: %v, want …%q", tc.name, err, want)
+		}
+	}
+}

@@ -7,11 +7,12 @@ import (
 	"os"
 )
 
-// maxStoreBytes bounds a key or trust store file: real ones are a few KB.
+// maxStoreBytes bounds a key or trust store, certificate or key file: real
+// ones are a few KB, a CA bundle a few hundred.
 const maxStoreBytes = 16 << 20
 
-// readStore reads a key or trust store, refusing files too large to be one
-// before reading them.
+// readStore reads a key or trust store (or a PEM certificate, key or CA
+// file), refusing files too large to be one before reading them.
 func readStore(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -23,7 +24,7 @@ func readStore(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > maxStoreBytes {
-		return nil, fmt.Errorf("%s: larger than %d MiB, not a key store", path, maxStoreBytes>>20)
+		return nil, fmt.Errorf("%s: larger than %d MiB, too large for a key store, certificate or key", path, maxStoreBytes>>20)
 	}
 	return data, nil
 }

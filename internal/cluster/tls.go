@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/kafkaguard/kafkaguard/internal/pkcs12safe"
@@ -251,13 +250,13 @@ func (l *loader) keyStore() ([][]byte, crypto.PrivateKey, error) {
 	}
 	// librdkafka: ssl.certificate.location + ssl.key.location.
 	if certLoc, key, ok := l.get("ssl.certificate.location"); ok && certLoc != "" {
-		certData, err := os.ReadFile(certLoc)
+		certData, err := readStore(certLoc)
 		if err != nil {
 			return nil, nil, l.errorf(key, "%v", err)
 		}
 		var keyData []byte
 		if keyLoc, kk, ok := l.get("ssl.key.location"); ok && keyLoc != "" {
-			if keyData, err = os.ReadFile(keyLoc); err != nil {
+			if keyData, err = readStore(keyLoc); err != nil {
 				return nil, nil, l.errorf(kk, "%v", err)
 			}
 		}
