@@ -112,6 +112,21 @@ func TestInventoryTooLargeIsRefusedBeforeReading(t *testing.T) {
 	wantLimit(t, err, LimitBytes, p+": the inventory files are 1,015 bytes or more, over the limit of 100")
 }
 
+// A path whose size Stat does not tell (a device, a FIFO) is read only up to
+// the limit: -f /dev/zero, or a clusters file pointing at it, fails instead
+// of filling memory.
+func TestInventoryReadStopsAtTheLimit(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := LoadWith(Limits{MaxBytes: 1 << 20}, "/dev/zero")
+	wantLimit(t, err, LimitBytes, "/dev/zero: the inventory files are 1,048,577 bytes or more, over the limit of 1,048,576")
+	// The budget is shared by all files.
+	p := writeFile(t, "inv.yaml", "principals: {}\n")
+	_, err = LoadWith(Limits{MaxBytes: 100}, p, "/dev/zero")
+	wantLimit(t, err, LimitBytes, "/dev/zero: the inventory files are 101 bytes or more, over the limit of 100")
+}
+
 func TestExpandedNodesCountsAliasesOnce(t *testing.T) {
 	var doc = mustNode(t, aliasBomb(3))
 	n, ok := expandedNodes(doc, 1<<30)

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kafkaguard/kafkaguard/acl"
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // Load reads and validates the inventory from files and directories (every
@@ -54,13 +55,20 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 		}
 	}
 	l := newLoader(limits)
+	var read int64
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		// The sizes above bound regular files; reading at most what is left
+		// of the limit also bounds a FIFO, a device (-f /dev/zero, or a
+		// clusters file's path) or a file that grew since.
+		data, over, err := fsutil.ReadFileAtMost(f, limits.MaxBytes-read)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("read inventory: %w", err)
 			}
 			return nil, fmt.Errorf("read inventory %s: %w", f, err)
+		}
+		if read += int64(len(data)); over {
+			return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(limits.MaxBytes+1)), Limit: limits.MaxBytes, Kind: LimitBytes}
 		}
 		if err := l.parse(f, data); err != nil {
 			return nil, err

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 //go:embed *.rego
@@ -71,7 +73,7 @@ func loadModules(dirs []string, withTests bool) (map[string]*ast.Module, error) 
 			if isTestFile(dir) && !withTests {
 				continue
 			}
-			src, err := os.ReadFile(dir)
+			src, err := readPolicyFile(dir)
 			if err != nil {
 				return nil, fmt.Errorf("read policy: %w", err)
 			}
@@ -98,7 +100,7 @@ func loadModules(dirs []string, withTests bool) (map[string]*ast.Module, error) 
 			if isTestFile(p) && !withTests {
 				return nil
 			}
-			src, err := os.ReadFile(p)
+			src, err := readPolicyFile(p)
 			if err != nil {
 				return err
 			}
@@ -116,6 +118,21 @@ func loadModules(dirs []string, withTests bool) (map[string]*ast.Module, error) 
 		}
 	}
 	return mods, nil
+}
+
+// maxPolicyFileBytes bounds one .rego file: real ones are a few KB, and a
+// pull request can make policies/x.rego a symbolic link to /dev/zero.
+const maxPolicyFileBytes = 16 << 20
+
+func readPolicyFile(path string) ([]byte, error) {
+	src, over, err := fsutil.ReadFileAtMost(path, maxPolicyFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	if over {
+		return nil, fmt.Errorf("%s: larger than %d MiB, too large for a policy", path, maxPolicyFileBytes>>20)
+	}
+	return src, nil
 }
 
 func parseInto(mods map[string]*ast.Module, name string, src []byte) error {
