@@ -3,8 +3,8 @@ package cluster
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
-	"os"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // maxStoreBytes bounds a key or trust store, certificate or key file: real
@@ -14,16 +14,11 @@ const maxStoreBytes = 16 << 20
 // readStore reads a key or trust store (or a PEM certificate, key or CA
 // file), refusing files too large to be one before reading them.
 func readStore(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	data, over, err := fsutil.ReadFileAtMost(path, maxStoreBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxStoreBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxStoreBytes {
+	if over {
 		return nil, fmt.Errorf("%s: larger than %d MiB, too large for a key store, certificate or key", path, maxStoreBytes>>20)
 	}
 	return data, nil
