@@ -21,6 +21,8 @@ import (
 	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/kafkaguard/kafkaguard/internal/testutil"
 )
 
 func newTestCA(t *testing.T, opts InitOptions) (*CA, string) {
@@ -604,6 +606,31 @@ func TestRenewChecksTheKeystorePassword(t *testing.T) {
 	}
 	if _, err := ca.Renew(context.Background(), RenewRequest{Name: "b", PKCS12Password: "right"}); err != nil {
 		t.Errorf("Renew with the right password: %v", err)
+	}
+}
+
+// A keystore replaced by a hostile one is refused before any key derivation
+// (a MAC asking for 2^31-1 iterations) or, past 16 MiB, unread.
+func TestRenewRefusesAHostileKeystore(t *testing.T) {
+	ca, _ := newTestCA(t, InitOptions{})
+	is, err := ca.IssueBroker(BrokerRequest{Name: "b", Hosts: []string{"localhost"}, PKCS12Password: "right"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		data []byte
+		want string
+	}{
+		{testutil.PKCS12(t, testutil.PKCS12Counts{MAC: 1<<31 - 1, Contents: 2048}), "the MAC iteration count 2147483647 is over the limit of 5000000"},
+		{make([]byte, 16<<20+1), "larger than 16 MiB, not a keystore"},
+	} {
+		if err := os.WriteFile(is.PKCS12Path, tc.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ca.Renew(context.Background(), RenewRequest{Name: "b", PKCS12Password: "right"})
+		if err == nil || !strings.Contains(err.Error(), is.PKCS12Path) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
 	}
 }
 

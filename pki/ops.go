@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/internal/pkcs12safe"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
@@ -321,15 +322,22 @@ func keyAlgoOf(cert *x509.Certificate) string {
 	return "ecdsa"
 }
 
+// maxKeystoreBytes bounds the keystore a renewal reads back: the ones issue
+// writes are a few KB.
+const maxKeystoreBytes = 16 << 20
+
 // checkKeystorePassword makes sure password opens the existing keystore, so
 // a renewal never silently changes a keystore's password.
 func checkKeystorePassword(path, password string) error {
-	data, err := os.ReadFile(path)
+	data, over, err := fsutil.ReadFileAtMost(path, maxKeystoreBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // gone: the renewal writes a new one
 	}
 	if err != nil {
 		return fmt.Errorf("read pkcs12 keystore: %w", err)
+	}
+	if over {
+		return fmt.Errorf("read pkcs12 keystore %s: larger than %d MiB, not a keystore", path, maxKeystoreBytes>>20)
 	}
 	if _, _, _, err := pkcs12safe.DecodeChain(data, password); err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
