@@ -622,7 +622,7 @@ func TestRenewRefusesAHostileKeystore(t *testing.T) {
 		want string
 	}{
 		{testutil.PKCS12(t, testutil.PKCS12Counts{MAC: 1<<31 - 1, Contents: 2048}), "the MAC iteration count 2147483647 is over the limit of 5000000"},
-		{make([]byte, 16<<20+1), "larger than 16 MiB, not a keystore"},
+		{make([]byte, 16<<20+1), "larger than 16 MiB, too large for a keystore"},
 	} {
 		if err := os.WriteFile(is.PKCS12Path, tc.data, 0o600); err != nil {
 			t.Fatal(err)

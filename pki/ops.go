@@ -329,15 +329,12 @@ const maxKeystoreBytes = 16 << 20
 // checkKeystorePassword makes sure password opens the existing keystore, so
 // a renewal never silently changes a keystore's password.
 func checkKeystorePassword(path, password string) error {
-	data, over, err := fsutil.ReadFileAtMost(path, maxKeystoreBytes)
+	data, err := fsutil.ReadFileLimit(path, maxKeystoreBytes, "a keystore")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // gone: the renewal writes a new one
 	}
 	if err != nil {
 		return fmt.Errorf("read pkcs12 keystore: %w", err)
-	}
-	if over {
-		return fmt.Errorf("read pkcs12 keystore %s: larger than %d MiB, not a keystore", path, maxKeystoreBytes>>20)
 	}
 	if _, _, _, err := pkcs12safe.DecodeChain(data, password); err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {

@@ -125,14 +125,7 @@ func loadModules(dirs []string, withTests bool) (map[string]*ast.Module, error) 
 const maxPolicyFileBytes = 16 << 20
 
 func readPolicyFile(path string) ([]byte, error) {
-	src, over, err := fsutil.ReadFileAtMost(path, maxPolicyFileBytes)
-	if err != nil {
-		return nil, err
-	}
-	if over {
-		return nil, fmt.Errorf("%s: larger than %d MiB, too large for a policy", path, maxPolicyFileBytes>>20)
-	}
-	return src, nil
+	return fsutil.ReadFileLimit(path, maxPolicyFileBytes, "a policy")
 }
 
 func parseInto(mods map[string]*ast.Module, name string, src []byte) error {

@@ -14,14 +14,7 @@ const maxStoreBytes = 16 << 20
 // readStore reads a key or trust store (or a PEM certificate, key or CA
 // file), refusing files too large to be one before reading them.
 func readStore(path string) ([]byte, error) {
-	data, over, err := fsutil.ReadFileAtMost(path, maxStoreBytes)
-	if err != nil {
-		return nil, err
-	}
-	if over {
-		return nil, fmt.Errorf("%s: larger than %d MiB, too large for a key store, certificate or key", path, maxStoreBytes>>20)
-	}
-	return data, nil
+	return fsutil.ReadFileLimit(path, maxStoreBytes, "a key store, certificate or key")
 }
 
 // checkJKSLengths walks a JKS file's structure and refuses a length or count

@@ -1,6 +1,7 @@
 package fsutil
 
 import (
+	"fmt"
 	"io"
 	"os"
 )
@@ -23,4 +24,21 @@ func ReadFileAtMost(path string, limit int64) (data []byte, over bool, err error
 		return data[:limit], true, nil
 	}
 	return data, false, nil
+}
+
+// ReadFileLimit is ReadFileAtMost for a file that over limit is an error:
+// "PATH: larger than 16 MiB, too large for WHAT".
+func ReadFileLimit(path string, limit int64, what string) ([]byte, error) {
+	data, over, err := ReadFileAtMost(path, limit)
+	if err != nil {
+		return nil, err
+	}
+	if over {
+		size := fmt.Sprintf("%d bytes", limit)
+		if limit >= 1<<20 && limit%(1<<20) == 0 {
+			size = fmt.Sprintf("%d MiB", limit>>20)
+		}
+		return nil, fmt.Errorf("%s: larger than %s, too large for %s", path, size, what)
+	}
+	return data, nil
 }

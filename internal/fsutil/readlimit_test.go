@@ -32,3 +32,19 @@ func TestReadFileAtMost(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 }
+
+func TestReadFileLimit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, make([]byte, 1<<20+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadFileLimit(p, 2<<20, "a thing"); err != nil || len(data) != 1<<20+1 {
+		t.Errorf("under the limit: %d bytes, %v", len(data), err)
+	}
+	if _, err := ReadFileLimit(p, 1<<20, "a thing"); err == nil || err.Error() != p+": larger than 1 MiB, too large for a thing" {
+		t.Errorf("over 1 MiB: %v", err)
+	}
+	if _, err := ReadFileLimit(p, 1000, "a thing"); err == nil || err.Error() != p+": larger than 1000 bytes, too large for a thing" {
+		t.Errorf("over 1000 bytes: %v", err)
+	}
+}
