@@ -13,7 +13,7 @@
 //	                   revocations, renewal links, CRL number; a directory
 //	                   without one (a CA made elsewhere) starts empty
 //	DIR/txn/S.pem      an issue or renewal not yet committed (txn.go)
-//	DIR/sequence       the issue-order number of the last record
+//	DIR/txn/last-seq-N the issue-order number of the last record (seq.go)
 //	DIR/issued/        default output directory for NAME.pem and NAME-key.pem
 //
 // All files are written atomically; keys get mode 0600; nothing is
@@ -99,6 +99,12 @@ type CA struct {
 	signer *local.Signer // built once: cfssl's per-sign cost is then only the signature
 
 	mu sync.Mutex // serialises index updates within this process
+
+	// seqMarker and lastSeq are DIR/txn's seq marker and the seq it
+	// holds ("" and 0 when there is none), read by recover with the lock
+	// held (seq.go).
+	seqMarker string
+	lastSeq   int64
 
 	// crashAt, set only by tests, stops an issue or renewal after the named
 	// transaction step ("intent", "key") as a kill would.
@@ -266,7 +272,7 @@ func readCACert(dir string) (cert *x509.Certificate, certPath string, err error)
 }
 
 // removeRecords removes the record files, pending transactions and
-// sequence of a CA that Init replaces.
+// sequence (file or marker) of a CA that Init replaces.
 func removeRecords(dir string) error {
 	for _, d := range []string{CertsDir, txnDir} {
 		names, err := readDirNames(filepath.Join(dir, d))
@@ -283,6 +289,17 @@ func removeRecords(dir string) error {
 	}
 	if err := os.Remove(filepath.Join(dir, sequenceFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the replaced ca's records: %w", err)
+	}
+	names, err := readDirNames(filepath.Join(dir, txnDir))
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if seqMarkerRE.MatchString(n) {
+			if err := os.Remove(filepath.Join(dir, txnDir, n)); err != nil {
+				return fmt.Errorf("remove the replaced ca's records: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ func (ca *CA) recover() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ca.readSeqMarker(names); err != nil {
+		return nil, err
+	}
 	sort.Strings(names)
 	for _, n := range names {
 		serial, ok := strings.CutSuffix(n, ".pem")
@@ -156,13 +159,7 @@ func (ca *CA) recoverTxn(serial string) (string, error) {
 		return rolledBackAction(r), nil
 	}
 	if seq, err := ca.nextSeq(); err == nil && seq <= r.Seq {
-		f, err := ca.writeSequence(r.Seq)
-		if err != nil {
-			return "", err
-		}
-		err = syncAll([]*os.File{f}, nil)
-		f.Close()
-		if err != nil {
+		if err := ca.syncSeqMarker(r.Seq); err != nil {
 			return "", err
 		}
 	}
@@ -225,7 +222,7 @@ func (ca *CA) leftovers(idx *index) []string {
 			if !e.Type().IsRegular() {
 				continue
 			}
-			if leftoverRE.MatchString(n) || d == certsDir && copyRE.MatchString(n) && !copies[n] || d == txn && !pending[n] {
+			if leftoverRE.MatchString(n) || d == certsDir && copyRE.MatchString(n) && !copies[n] || d == txn && !pending[n] && !seqMarkerRE.MatchString(n) {
 				out = append(out, filepath.Join(d, n))
 			}
 		}

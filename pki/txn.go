@@ -7,13 +7,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
@@ -29,8 +26,9 @@ import (
 //
 //  1. stage and intend: write NAME-key.pem, NAME.p12, NAME.pem as
 //     FILE.pending-SERIAL and the record (a JSON line + the certificate) as
-//     DIR/txn/SERIAL.pem; bump DIR/sequence; fsync all of them and DIR/txn
-//     at once — from here on the transaction rolls forward;
+//     DIR/txn/SERIAL.pem; rename the seq marker DIR/txn/last-seq-N to the
+//     record's seq (seq.go); fsync the files and DIR/txn at once — from
+//     here on the transaction rolls forward;
 //  2. deploy and commit: rename the staged key, keystore, then certificate
 //     into place, then DIR/txn/SERIAL.pem to DIR/certs/SERIAL.pem, and fsync
 //     the deployed files' directory (deployAndCommit). What the record replaces
@@ -147,11 +145,13 @@ func (ca *CA) saveLeaf(l *leaf, rec Record, paths outPaths, p12Password string) 
 		return err
 	}
 	open = append(open, fh)
-	seq, err := ca.writeSequence(rec.Seq)
+	marker, err := ca.advanceSeqMarker(rec.Seq)
 	if err != nil {
 		return err
 	}
-	open = append(open, seq)
+	if marker != nil {
+		open = append(open, marker)
+	}
 	if ca.crashAt == "staging" {
 		// Killed before the fsyncs, by a power loss that lost the chain.
 		os.Truncate(stagedPath(paths.cert, rec.Serial), 0)
@@ -165,6 +165,10 @@ func (ca *CA) saveLeaf(l *leaf, rec Record, paths outPaths, p12Password string) 
 		return err
 	}
 	intent = true
+	if marker != nil {
+		// Best effort: this version reads the marker, not the file.
+		ca.dropSequenceFile()
+	}
 	if ca.crashAt == "intent" {
 		return errCrash
 	}
@@ -287,67 +291,6 @@ func (ca *CA) deployAndCommit(r Record) error {
 		return fmt.Errorf("commit %s: %w", to, err)
 	}
 	return syncAll(nil, fileDirs(deployOrder(recPaths(r))))
-}
-
-// writeSequence records seq as the last record's in DIR/sequence and
-// returns the file, open, for syncAll. The number is written in place at a
-// fixed width: truncating the file would free and allocate a block on every
-// issue.
-func (ca *CA) writeSequence(seq int64) (*os.File, error) {
-	path := filepath.Join(ca.dir, sequenceFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, certFilePerm)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.WriteAt(fmt.Appendf(nil, "%020d\n", seq), 0); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	return f, nil
-}
-
-// nextSeq is the seq of the next record: one more than DIR/sequence's, or,
-// when that file is missing or unreadable, than every record's.
-func (ca *CA) nextSeq() (int64, error) {
-	if n, ok := readSequence(filepath.Join(ca.dir, sequenceFile)); ok {
-		return n + 1, nil
-	}
-	idx, err := loadIndex(ca.dir)
-	if err != nil {
-		return 0, err
-	}
-	var last int64
-	for _, r := range idx.Certs {
-		last = max(last, r.Seq)
-	}
-	return last + 1, nil
-}
-
-// readSequence reads the number in DIR/sequence. The file is small
-// (writeSequence's fixed width): one read, where os.ReadFile would also
-// stat it and read again to see its end; a larger file is read whole.
-func readSequence(path string) (int64, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	buf := make([]byte, 512)
-	n, err := f.ReadAt(buf, 0)
-	if n == len(buf) {
-		buf, err = os.ReadFile(path)
-		n = len(buf)
-	} else if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	if err != nil {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(strings.TrimSpace(string(buf[:n])), 10, 64)
-	if err != nil || v < 0 {
-		return 0, false
-	}
-	return v, true
 }
 
 // link records what r replaced, as its commit did: the certificate it
