@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/internal/report"
 	"github.com/kafkaguard/kafkaguard/inventory"
 )
@@ -56,12 +56,15 @@ func (t Target) Label() string {
 	return strings.Join(t.File, ",")
 }
 
+// maxClustersFileBytes bounds a clusters file: real ones are a few KB.
+const maxClustersFileBytes = 16 << 20
+
 // LoadTargets reads a clusters file (docs/audit.md): each cluster's paths
 // are relative to the file; what a cluster leaves out (its CA directory,
 // secrets store, connection) comes from defaults, and defaults.Policy is
 // added to every cluster's policies.
 func LoadTargets(path string, defaults Target) ([]Target, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadFileLimit(path, maxClustersFileBytes, "a clusters file")
 	if err != nil {
 		return nil, fmt.Errorf("read clusters file: %w", err)
 	}

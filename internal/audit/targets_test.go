@@ -100,3 +100,15 @@ func TestRunAllKeepsGoingAndExitCodes(t *testing.T) {
 		t.Errorf("clean: exit code %d, want %d", got, ExitClean)
 	}
 }
+
+// A clusters file is read up to 16 MiB: a path that never ends (/dev/zero)
+// fails at the limit.
+func TestLoadTargetsReadsAtMost16MiB(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := LoadTargets("/dev/zero", Target{})
+	if err == nil || err.Error() != "read clusters file: /dev/zero: larger than 16 MiB, too large for a clusters file" {
+		t.Fatalf("got %v", err)
+	}
+}

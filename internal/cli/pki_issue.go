@@ -3,13 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -50,7 +50,8 @@ func readCSRFlag(c *ucli.Context) ([]byte, error) {
 	if c.Bool("pkcs12") || c.IsSet("key-algo") {
 		return nil, errors.New("--csr brings its own key: --pkcs12 and --key-algo do not apply")
 	}
-	data, err := os.ReadFile(path)
+	// A certificate request is a few KB; 1 MiB leaves room for any key.
+	data, err := fsutil.ReadFileLimit(path, 1<<20, "a certificate request")
 	if err != nil {
 		return nil, fmt.Errorf("read certificate request: %w", err)
 	}
