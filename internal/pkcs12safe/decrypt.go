@@ -38,11 +38,11 @@ var errCannotDecrypt = errors.New("cannot decrypt")
 
 // decryptContents decrypts an EncryptedData's contents with password as
 // go-pkcs12 would: PKCS#12 PBE keys come from the password as a
-// zero-terminated BMPString (or, for an empty password, from no bytes at
-// all, which go-pkcs12 falls back to when the MAC says so), PBES2 keys from
-// its UTF-8. It fails when go-pkcs12 would fail too: an algorithm it does
-// not decrypt, or a wrong password.
-func decryptContents(alg pkix.AlgorithmIdentifier, data []byte, password string) ([]byte, error) {
+// zero-terminated BMPString (or, for an empty password and a store with a
+// MAC, from no bytes at all, which go-pkcs12 falls back to when the MAC
+// says so), PBES2 keys from its UTF-8. It fails when go-pkcs12 would fail
+// too: an algorithm it does not decrypt, or a wrong password.
+func decryptContents(alg pkix.AlgorithmIdentifier, data []byte, password string, hasMAC bool) ([]byte, error) {
 	if alg.Algorithm.Equal(oidPBES2) {
 		block, iv, err := pbes2Cipher(alg, password)
 		if err != nil {
@@ -55,7 +55,7 @@ func decryptContents(alg pkix.AlgorithmIdentifier, data []byte, password string)
 		return nil, errCannotDecrypt
 	}
 	passwords := [][]byte{bmp}
-	if password == "" {
+	if password == "" && hasMAC {
 		passwords = append(passwords, nil)
 	}
 	for _, p := range passwords {

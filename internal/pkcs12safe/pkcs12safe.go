@@ -189,7 +189,7 @@ func check(data []byte, password string, maxContents int, lookInside bool) error
 	}
 	for _, ed := range encrypted {
 		info := ed.EncryptedContentInfo
-		bags, err := decryptContents(info.Algorithm, info.EncryptedContent, password)
+		bags, err := decryptContents(info.Algorithm, info.EncryptedContent, password, !noMAC)
 		if err != nil {
 			continue // go-pkcs12 cannot decrypt them either
 		}

@@ -140,7 +140,7 @@ func encryptedBags(t *testing.T, der []byte, password string) int {
 		if _, err := asn1.Unmarshal(ci.Content.Bytes, &ed); err != nil {
 			t.Fatal(err)
 		}
-		plain, err := decryptContents(ed.EncryptedContentInfo.Algorithm, ed.EncryptedContentInfo.EncryptedContent, password)
+		plain, err := decryptContents(ed.EncryptedContentInfo.Algorithm, ed.EncryptedContentInfo.EncryptedContent, password, len(pfx.MacData.Mac.Algorithm.Algorithm) > 0)
 		if err != nil {
 			t.Fatalf("%v: %v", ed.EncryptedContentInfo.Algorithm.Algorithm, err)
 		}
