@@ -152,12 +152,14 @@ func check(data []byte, password string, maxContents int, lookInside bool) error
 	if err := checkMAC(&pfx.MacData); err != nil {
 		return err
 	}
-	var authSafeData []byte
+	// go-pkcs12 takes the authenticated safe from whatever element the
+	// content holds, not only an OCTET STRING.
+	var authSafeData asn1.RawValue
 	if _, err := asn1.Unmarshal(pfx.AuthSafe.Content.Bytes, &authSafeData); err != nil {
 		return nil
 	}
 	var contents []contentInfo
-	if _, err := asn1.Unmarshal(authSafeData, &contents); err != nil {
+	if _, err := asn1.Unmarshal(authSafeData.Bytes, &contents); err != nil {
 		return nil
 	}
 	var encrypted []encryptedData

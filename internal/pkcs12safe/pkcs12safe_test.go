@@ -1,6 +1,7 @@
 package pkcs12safe
 
 import (
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -56,6 +57,9 @@ func TestCheckRefusesEachCountOverJavasLimit(t *testing.T) {
 		{"contents PBE", func(n int64) testutil.PKCS12Counts { return testutil.PKCS12Counts{Contents: n, PBE: true} }, "the encrypted contents (certificates) iteration count"},
 		{"key PBES2", func(n int64) testutil.PKCS12Counts { return testutil.PKCS12Counts{Key: n} }, "the private key (PKCS8ShroudedKeyBag) iteration count"},
 		{"key PBE", func(n int64) testutil.PKCS12Counts { return testutil.PKCS12Counts{Key: n, PBE: true, MAC: 1} }, "the private key (PKCS8ShroudedKeyBag) iteration count"},
+		{"contents in a UTF8String", func(n int64) testutil.PKCS12Counts {
+			return testutil.PKCS12Counts{Contents: n, AuthSafeTag: asn1.TagUTF8String}
+		}, "the encrypted contents (certificates) iteration count"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A password and no MAC: go-pkcs12 would stop before decrypting

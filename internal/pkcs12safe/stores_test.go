@@ -33,6 +33,7 @@ func TestHostileFilesReachGoPKCS12Derivations(t *testing.T) {
 		{"key", testutil.PKCS12Counts{Key: 3}, "error decrypting PKCS#8 shrouded key bag"},
 		{"hidden key", testutil.PKCS12Counts{Contents: 3, HiddenKey: 3}, "error decrypting PKCS#8 shrouded key bag"},
 		{"hidden key behind a MAC", testutil.PKCS12Counts{PBMAC1: 3, SignPBMAC1: true, Password: "pw", Contents: 3, HiddenKey: 3}, "error decrypting PKCS#8 shrouded key bag"},
+		{"contents in a UTF8String", testutil.PKCS12Counts{Contents: 3, AuthSafeTag: asn1.TagUTF8String}, "decryption error"},
 	} {
 		pw := tc.c.Password
 		if _, _, _, err := pkcs12.DecodeChain(testutil.PKCS12(t, tc.c), pw); err == nil || !strings.Contains(err.Error(), tc.err) {

@@ -36,6 +36,9 @@ type PKCS12Counts struct {
 	// for the visible key and contents instead of PBES2.
 	PBE bool
 	IV  []byte // the PBES2 IV of the visible shrouded key (nil: 16 zero bytes)
+	// AuthSafeTag wraps the authenticated safe in this universal tag
+	// instead of an OCTET STRING (go-pkcs12 reads any).
+	AuthSafeTag int
 }
 
 var (
@@ -143,7 +146,11 @@ func PKCS12(tb testing.TB, c PKCS12Counts) []byte {
 		ed.Info.ContentType, ed.Info.Algorithm, ed.Info.Data = oidData, alg, ciphertext
 		contents = append(contents, p12ContentInfo{oidEncryptedData, explicit(der(ed))})
 	}
-	authSafe := p12ContentInfo{oidData, explicit(der(der(contents)))}
+	authSafeData := der(contents)
+	authSafe := p12ContentInfo{oidData, explicit(der(authSafeData))}
+	if c.AuthSafeTag != 0 {
+		authSafe.Content = explicit(der(asn1.RawValue{Tag: c.AuthSafeTag, Bytes: authSafeData}))
+	}
 	digest := p12DigestInfo{pkix.AlgorithmIdentifier{Algorithm: oidSHA256, Parameters: asn1.NullRawValue}, make([]byte, 32)}
 	switch {
 	case c.PBMAC1 > 0:
