@@ -73,7 +73,7 @@ clean:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./inventory:FuzzParse ./acl:FuzzParseJSON ./acl:FuzzParseJSONOnePass ./acl:FuzzNormalizeHost \
 	./internal/cluster:FuzzParseProperties ./pki:FuzzParseDN ./pki:FuzzMappingRules \
-	./internal/report:FuzzRenderHostileNames ./internal/textsafe:FuzzWriter
+	./internal/report:FuzzRenderHostileNames ./internal/textsafe:FuzzWriter ./internal/pkcs12safe:FuzzCheck
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$pkg $$fn"; \

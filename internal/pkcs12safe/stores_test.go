@@ -106,7 +106,7 @@ func TestPBMAC1KeyLengthIsBounded(t *testing.T) {
 	}
 }
 
-func keyAndChain(t *testing.T) (any, *x509.Certificate, *x509.Certificate) {
+func keyAndChain(t testing.TB) (any, *x509.Certificate, *x509.Certificate) {
 	t.Helper()
 	ca, caKey := testutil.Cert(t, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
