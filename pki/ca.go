@@ -201,7 +201,7 @@ func Open(dir string) (*CA, error) {
 		return nil, err
 	}
 	keyPath := filepath.Join(dir, CAKeyFile)
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := fsutil.ReadFile(keyPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("ca key %s does not exist", keyPath)
@@ -254,7 +254,7 @@ func readCACert(dir string) (cert *x509.Certificate, certPath string, err error)
 		return nil, "", err
 	}
 	certPath = filepath.Join(dir, CACertFile)
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := fsutil.ReadFile(certPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, "", &NoCAError{Dir: dir, CertPath: certPath}

@@ -144,7 +144,7 @@ type indexHeader struct {
 // records: Open and every writer call it, and neither needs them.
 func readIndexHeader(dir string) (indexHeader, error) {
 	path := filepath.Join(dir, IndexFile)
-	f, err := os.Open(path)
+	f, err := fsutil.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			// A CA made elsewhere (ca.pem + ca-key.pem only): an empty
@@ -293,7 +293,7 @@ func readRecordDir(dir string, skip map[string]bool, certs map[string]*x509.Cert
 }
 
 func readDirNames(dir string) ([]string, error) {
-	d, err := os.Open(dir)
+	d, err := fsutil.OpenFile(dir, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil

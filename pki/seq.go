@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // The issue order. Every record carries its seq, the number of its issue
@@ -98,7 +100,7 @@ func (ca *CA) advanceSeqMarker(seq int64) (created *os.File, err error) {
 			return nil, fmt.Errorf("write %s: %w", filepath.Join(txn, name), err)
 		}
 	}
-	f, err := os.OpenFile(filepath.Join(txn, name), os.O_WRONLY|os.O_CREATE, certFilePerm)
+	f, err := fsutil.OpenFile(filepath.Join(txn, name), os.O_WRONLY|os.O_CREATE, certFilePerm)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", filepath.Join(txn, name), err)
 	}

@@ -188,7 +188,7 @@ var errCrash = errors.New("simulated crash")
 // writeUnsynced creates path (mode perm whatever the umask) with data and
 // returns it open, for syncAll.
 func writeUnsynced(path string, data []byte, perm os.FileMode) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	f, err := fsutil.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}

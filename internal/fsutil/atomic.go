@@ -86,7 +86,7 @@ func WriteFileSynced(path string, data []byte, perm fs.FileMode) error {
 // SyncDir fsyncs a directory so that renames and creations in it survive a
 // crash. Platforms that cannot open a directory for syncing are ignored.
 func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := OpenFile(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return nil
 	}

@@ -145,9 +145,21 @@ func floorIssueClient(dir, name string) error {
 		}
 	}
 	for _, d := range []string{issued, certs} {
-		if err := fsutil.SyncDir(d); err != nil {
+		if err := syncDir(d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// syncDir fsyncs a directory as a plain program does, through os.Open
+// (fsutil.SyncDir opens it without the runtime's poller, which is
+// kafkaguard's own saving, not the floor's).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package fsutil
+
+import (
+	"io/fs"
+	"os"
+)
+
+// OpenFile is os.OpenFile (see open_unix.go).
+func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	return os.OpenFile(path, flag, perm)
+}
