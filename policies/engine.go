@@ -65,10 +65,15 @@ type Engine struct {
 	// run at the same time, and the expansion is multiplied out in Go while
 	// the findings are still being evaluated.
 	expansion, deny, warn rego.PreparedEvalQuery
-	userACLs              []ruleSite // user packages with an acls rule
-	denies, warns         []ruleSite
-	copies                *ruleCopies
-	checks                []string
+	// denyIndexed is the deny query with the library's input indexes
+	// built in Go (denyindex.go); deny is the same query with the rules
+	// evaluated as written, for an input the indexes are not built for.
+	denyIndexed   rego.PreparedEvalQuery
+	indexed       bool       // denyIndexed is prepared
+	userACLs      []ruleSite // user packages with an acls rule
+	denies, warns []ruleSite
+	copies        *ruleCopies
+	checks        []string
 }
 
 // Load parses and compiles the embedded library and the user's policies in
@@ -117,11 +122,18 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	denyTerms := append([]queryTerm{{name: "grant_errors", ref: lib.Append(ast.StringTerm("grant_errors"))}},
 		findingTerms(e.denies, "deny", e.copies)...)
 	warnTerms := findingTerms(e.warns, "warn", e.copies)
-	for _, q := range []struct {
-		pq    *rego.PreparedEvalQuery
-		terms []queryTerm
-	}{{&e.expansion, expansion}, {&e.deny, denyTerms}, {&e.warn, warnTerms}} {
-		if *q.pq, err = prepareQuery(ctx, compiler, q.terms); err != nil {
+	type query struct {
+		pq           *rego.PreparedEvalQuery
+		terms        []queryTerm
+		prefix, with string
+	}
+	queries := []query{{&e.expansion, expansion, "", ""}, {&e.deny, denyTerms, "", ""}, {&e.warn, warnTerms, "", ""}}
+	if e.indexed = !userDefinesIndexRules(mods); e.indexed {
+		prefix, with := denyIndexQuery()
+		queries = append(queries, query{&e.denyIndexed, denyTerms, prefix, with})
+	}
+	for _, q := range queries {
+		if *q.pq, err = prepareQuery(ctx, compiler, q.terms, q.prefix, q.with); err != nil {
 			return nil, e.evalError(ctx, err)
 		}
 	}
@@ -199,7 +211,14 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory, skip Ski
 		wg               sync.WaitGroup
 	)
 	wg.Go(func() {
-		denyRes, denyErr = recovered(func() (results, error) { return evalQuery(ctx, e.deny, in) })
+		denyRes, denyErr = recovered(func() (results, error) {
+			if e.indexed {
+				if indexed := indexedInput(in); indexed != nil {
+					return evalQuery(ctx, e.denyIndexed, indexed)
+				}
+			}
+			return evalQuery(ctx, e.deny, in)
+		})
 	})
 	if !skip.Warnings || e.warningsPrinted(inv, expired) {
 		wg.Go(func() {
@@ -268,16 +287,19 @@ type queryTerm struct {
 
 // prepareQuery prepares one query binding each term's name to [x | x := ref]:
 // wrapped in a comprehension so a rule that is undefined (e.g. a boolean
-// deny) cannot make the whole query undefined.
-func prepareQuery(ctx context.Context, compiler *ast.Compiler, terms []queryTerm) (rego.PreparedEvalQuery, error) {
+// deny) cannot make the whole query undefined. prefix ("" or expressions)
+// comes first, and with ("" or " with ... as ...") modifies the evaluation
+// of each ref.
+func prepareQuery(ctx context.Context, compiler *ast.Compiler, terms []queryTerm, prefix, with string) (rego.PreparedEvalQuery, error) {
 	var q strings.Builder
+	q.WriteString(prefix)
 	for i, t := range terms {
-		if i > 0 {
+		if i > 0 || prefix != "" {
 			q.WriteString("; ")
 		}
-		fmt.Fprintf(&q, "%s := [x | x := %s]", t.name, t.ref)
+		fmt.Fprintf(&q, "%s := [x | x := %s%s]", t.name, t.ref, with)
 	}
-	if len(terms) == 0 {
+	if len(terms) == 0 && prefix == "" {
 		q.WriteString("true")
 	}
 	pq, err := rego.New(
