@@ -16,9 +16,29 @@ func ReadFileAtMost(path string, limit int64) (data []byte, over bool, err error
 		return nil, false, err
 	}
 	defer f.Close()
-	data, err = io.ReadAll(io.LimitReader(f, max(limit, 0)+1))
-	if err != nil {
-		return nil, false, err
+	// A regular file is read into a buffer of its size (plus the byte that
+	// tells a file at the limit from one over it): io.ReadAll grows one
+	// from 512 bytes, clearing and copying a 50 MB inventory several times
+	// over (0.1 s of a 100k-principal compile's CPU). Anything else starts
+	// small; either grows as it must.
+	n := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		n = max(fi.Size(), n)
+	}
+	data = make([]byte, 0, min(n, max(limit, 0))+1)
+	r := io.LimitReader(f, max(limit, 0)+1)
+	for {
+		k, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+k]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
 	}
 	if int64(len(data)) > limit {
 		return data[:limit], true, nil

@@ -1,6 +1,7 @@
 package fsutil
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,6 +31,30 @@ func TestReadFileAtMost(t *testing.T) {
 	}
 	if _, _, err := ReadFileAtMost(filepath.Join(t.TempDir(), "missing"), 1); !os.IsNotExist(err) {
 		t.Errorf("missing: %v", err)
+	}
+}
+
+// A regular file is read into one buffer of its size, whatever the limit
+// above it; around the limit the result is the same as for a small file.
+func TestReadFileAtMostRegularFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	want := make([]byte, 3<<20+7)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(p, want, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(want))
+	for _, limit := range []int64{size - 1, size, size + 1, 1 << 40} {
+		data, over, err := ReadFileAtMost(p, limit)
+		n := min(size, limit)
+		if err != nil || !bytes.Equal(data, want[:n]) || over != (limit < size) {
+			t.Errorf("limit %d: %d bytes, over %v, %v; want %d bytes, over %v", limit, len(data), over, err, n, limit < size)
+		}
+		if limit >= size && int64(cap(data)) > size+1 {
+			t.Errorf("limit %d: read into a buffer of %d bytes for a file of %d", limit, cap(data), size)
+		}
 	}
 }
 
