@@ -29,7 +29,12 @@ var denyIndexRules = []string{
 	"restricted_segment",
 	"restricted_without_segment",
 	"declared_prefix_bases",
+	"suffixed_lists",
 }
+
+// wildcardSelectors are wildcard_list_selectors (guardrails.rego),
+// in the order Rego iterates their set.
+var wildcardSelectors = []*ast.Term{ast.StringTerm("groups"), ast.StringTerm("inputs"), ast.StringTerm("outputs"), ast.StringTerm("topics")}
 
 // userDefinesIndexRules reports whether a user policy adds a definition to
 // one of denyIndexRules (in package kafkaguard): the deny query then
@@ -137,8 +142,16 @@ func denyIndexes(in ast.Object) ast.Object {
 		return nil
 	}
 	grantsByRole := ast.NewObjectWithCapacity(len(order))
+	suffixed := ast.NewObject()
 	for _, role := range order {
 		grantsByRole.Insert(role, ast.ArrayTerm(byRole[role.Value]...))
+		lists, ok := suffixedLists(byRole[role.Value])
+		if !ok {
+			return nil
+		}
+		if len(lists) > 0 {
+			suffixed.Insert(role, ast.ArrayTerm(lists...))
+		}
 	}
 
 	// The restricted topics, split as the rules split them, and the bases
@@ -190,7 +203,40 @@ func denyIndexes(in ast.Object) ast.Object {
 		ast.Item(ast.StringTerm("restricted_segment"), ast.NewTerm(segment)),
 		ast.Item(ast.StringTerm("restricted_without_segment"), ast.NewTerm(withoutSegment)),
 		ast.Item(ast.StringTerm("declared_prefix_bases"), ast.NewTerm(prefixBases)),
+		ast.Item(ast.StringTerm("suffixed_lists"), ast.NewTerm(suffixed)),
 	)
+}
+
+// suffixedLists are suffixed_lists[role] for the grants of one role: the
+// [grant, selector] of each list that names something ending with "*"; ok
+// is false for a list that strings.any_suffix_match would not take as an
+// array of strings.
+func suffixedLists(grants []*ast.Term) (lists []*ast.Term, ok bool) {
+	for _, g := range grants {
+		o := g.Value.(ast.Object) // checked by denyIndexes
+		for _, sel := range wildcardSelectors {
+			l := o.Get(sel)
+			if l == nil {
+				continue // g[sel] is undefined: so is the call
+			}
+			arr, isArray := l.Value.(*ast.Array)
+			if !isArray {
+				return nil, false
+			}
+			found := false
+			for i := range arr.Len() {
+				s, isString := arr.Elem(i).Value.(ast.String)
+				if !isString {
+					return nil, false
+				}
+				found = found || strings.HasSuffix(string(s), "*")
+			}
+			if found {
+				lists = append(lists, ast.ArrayTerm(g, sel))
+			}
+		}
+	}
+	return lists, true
 }
 
 var kGrantsKey, kTopicsKey = ast.StringTerm("grants"), ast.StringTerm("topics")

@@ -180,6 +180,8 @@ func TestDenyIndexesOnlyWhereExact(t *testing.T) {
 		"role not a string":   `{"grants": [{"role": 1}], "topics": {}}`,
 		"topic name not text": `{"grants": [], "topics": {"1": {}}}`,
 		"no grants":           `{"topics": {}}`,
+		"list not an array":   `{"grants": [{"role": "r", "topics": "t*"}], "topics": {}}`,
+		"name not a string":   `{"grants": [{"role": "r", "groups": ["g", 1]}], "topics": {}}`,
 	} {
 		v := ast.MustParseTerm(in).Value
 		if name == "topic name not text" {

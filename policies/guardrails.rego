@@ -191,22 +191,38 @@ deny contains wildcard_finding(g, kind) if {
 }
 
 # prefixed_lists are the [grant, selector, kind] of the grant lists that
-# name something ending with "*" ("*" itself, or a prefix): one Go call per
-# list, in the one pass over the lists that KG602, KG603 and KG605 share.
-# A grant's lists are looked at only where its role gives more than
+# name something ending with "*" ("*" itself, or a prefix), of the lists
+# KG602, KG603 and KG605 share: where the grant's role gives more than
 # metadata (role_data_lists); an operations grant's (role "") or an unknown
 # role's, all of them.
 prefixed_lists := [[g, sel, kind] |
 	lists := role_data_lists
-	some role, grants in grants_by_role
-	some [sel, kind] in object.get(lists, role, wildcard_lists)
-	some g in grants
-	strings.any_suffix_match(g[sel], "*")
+	some role, suffixed in suffixed_lists
+	data_lists := object.get(lists, role, wildcard_lists)
+	some [g, sel] in suffixed
+	some [data_sel, kind] in data_lists
+	data_sel == sel
 ]
+
+# suffixed_lists[role] are the [grant, selector] of that role's grants whose
+# list (wildcard_list_selectors) names something ending with "*", in
+# the grants' order: one Go call per list, whatever the role (Compile's
+# deny query takes the same value built in Go, policies/denyindex.go).
+suffixed_lists := {role: suffixed |
+	some role, grants in grants_by_role
+	suffixed := [[g, sel] |
+		some g in grants
+		some sel in wildcard_list_selectors
+		strings.any_suffix_match(g[sel], "*")
+	]
+	count(suffixed) > 0
+}
 
 # The grant lists a "*" is looked for in, and the kind of resource each
 # names.
 wildcard_lists := {["topics", "topic"], ["inputs", "topic"], ["outputs", "topic"], ["groups", "group"]}
+
+wildcard_list_selectors := {sel | some [sel, _] in wildcard_lists}
 
 # role_data_lists[role] are the wildcard_lists on which some entry of the
 # role gives more than metadata (a "*" in the others is allowed).
