@@ -45,6 +45,7 @@ type env struct {
 	getenv    func(string) string
 	prog      *progressLine // progress of long work on stderr; nil unless stderr is a terminal
 	args      []string      // the command line, to tell a flag typed from one set in the environment
+	selected  bool          // args runs one command, which alone is built (commands)
 }
 
 // isTerminal reports whether v is a terminal. A character device is not

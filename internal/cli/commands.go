@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -45,7 +46,9 @@ func topCommands() []topCommand {
 // selected says which: only the one.
 func (e *env) commands() (cmds []*ucli.Command, selected bool) {
 	all := topCommands()
-	if c := selectedCommand(all, e.args); c != nil {
+	c := selectedCommand(all, e.args)
+	e.selected = c != nil
+	if c != nil {
 		return []*ucli.Command{c.build(e)}, true
 	}
 	out := make([]*ucli.Command, 0, len(all))
@@ -75,4 +78,34 @@ func selectedCommand(all []topCommand, args []string) *topCommand {
 		}
 	}
 	return nil
+}
+
+// subcommand is a subcommand's name and constructor (as topCommand; a
+// subcommand built this way has no aliases: TestSubcommandNames).
+type subcommand struct {
+	name  string
+	build func(*env) *ucli.Command
+}
+
+// subcommands builds subs. In a run of one selected command only those the
+// command line names can run, so only they are built when it names any
+// (pki issue client: issue of pki's eight, and its flags); otherwise, and
+// for help, completion, a typo or a group run without one, which list
+// them, all are.
+func (e *env) subcommands(subs ...subcommand) []*ucli.Command {
+	var out []*ucli.Command
+	if e.selected {
+		for _, s := range subs {
+			if slices.Contains(e.args[1:], s.name) {
+				out = append(out, s.build(e))
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	for _, s := range subs {
+		out = append(out, s.build(e))
+	}
+	return out
 }

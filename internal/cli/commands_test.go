@@ -103,3 +103,70 @@ func TestSelectedCommandBuildsAllForHelpAndCompletion(t *testing.T) {
 		t.Errorf("pki issue client: selected %v, want pki", c)
 	}
 }
+
+func TestSubcommandNames(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	for _, subs := range [][]subcommand{pkiSubcommands(), pkiIssueSubcommands()} {
+		for _, s := range subs {
+			if c := s.build(e); c.Name != s.name || len(c.Aliases) > 0 {
+				t.Errorf("subcommand %q builds %q with aliases %q: the table would miss a name the command line uses", s.name, c.Name, c.Aliases)
+			}
+		}
+	}
+}
+
+// TestSelectedRunBuildsTheSubcommandsItNames: a run of pki issue client
+// builds issue alone under pki and client alone under issue, each as the
+// whole app builds it; a run that names no subcommand (a typo, a group run)
+// builds them all, whose names it lists.
+func TestSelectedRunBuildsTheSubcommandsItNames(t *testing.T) {
+	getenv := func(string) string { return "" }
+	whole := newApp(&env{stdout: io.Discard, stderr: io.Discard, getenv: getenv})
+	names := func(cmds []*ucli.Command) []string {
+		var out []string
+		for _, c := range cmds {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		args       []string
+		pki, issue []string // nil: all of them
+	}{
+		{[]string{"pki", "issue", "client", "--dir", "ca", "--name", "a"}, []string{"issue"}, []string{"client"}},
+		{[]string{"pki", "issue", "broker", "--name", "list"}, []string{"issue", "list"}, []string{"broker"}},
+		{[]string{"pki", "issue", "clinet"}, []string{"issue"}, nil},
+		{[]string{"pki", "issue"}, []string{"issue"}, nil},
+		{[]string{"pki", "isue", "client"}, nil, []string{"client"}}, // the typo is reported at pki
+		{[]string{"pki"}, nil, nil},
+	} {
+		app := newApp(&env{stdout: io.Discard, stderr: io.Discard, getenv: getenv, args: append([]string{"kafkaguard"}, c.args...)})
+		pki, wpki := app.Command("pki"), whole.Command("pki")
+		want := c.pki
+		if want == nil {
+			want = names(wpki.Subcommands)
+		}
+		if got := names(pki.Subcommands); !slices.Equal(got, want) {
+			t.Errorf("%q: pki subcommands %q, want %q", c.args, got, want)
+			continue
+		}
+		if issue := pki.Command("issue"); issue != nil {
+			want := c.issue
+			if want == nil {
+				want = names(wpki.Command("issue").Subcommands)
+			}
+			if got := names(issue.Subcommands); !slices.Equal(got, want) {
+				t.Errorf("%q: pki issue subcommands %q, want %q", c.args, got, want)
+			}
+		}
+		for _, sub := range pki.Subcommands {
+			got, want := describeTree("kafkaguard pki", []*ucli.Command{sub}), describeTree("kafkaguard pki", []*ucli.Command{wpki.Command(sub.Name)})
+			// Only what was built is compared: a pruned issue lacks a subcommand.
+			for _, line := range got {
+				if !slices.Contains(want, line) {
+					t.Errorf("%q: %s is not as the whole app builds it", c.args, line)
+				}
+			}
+		}
+	}
+}

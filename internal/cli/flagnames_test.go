@@ -44,8 +44,8 @@ func TestWithNamesKeepsEveryFlag(t *testing.T) {
 
 // TestSelectedRunWrapsOnlyItsCommands: a run of `pki issue client` wraps
 // the global flags and those of pki, issue and client (the commands that
-// run, where urfave/cli looks every flag up), and leaves the flags of the
-// other pki commands as built; an app for help wraps nothing.
+// run, where urfave/cli looks every flag up), and leaves the flags of
+// commands it does not name as built; an app for help wraps nothing.
 func TestSelectedRunWrapsOnlyItsCommands(t *testing.T) {
 	wrapped := func(f ucli.Flag) bool { return unwrapNames(f) != f }
 	args := []string{"kafkaguard", "pki", "issue", "client", "--dir", "ca", "--name", "a"}
@@ -60,8 +60,11 @@ func TestSelectedRunWrapsOnlyItsCommands(t *testing.T) {
 			t.Errorf("pki issue client --%s is not wrapped", f.Names()[0])
 		}
 	}
-	if slices.ContainsFunc(pki.Command("list").Flags, wrapped) {
-		t.Error("pki list's flags are wrapped in a run of pki issue client")
+	// A typo builds every subcommand of issue (to suggest one); those the
+	// command line does not name are not wrapped.
+	typo := newApp(&env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, args: []string{"kafkaguard", "pki", "issue", "clinet"}})
+	if slices.ContainsFunc(typo.Command("pki").Command("issue").Command("broker").Flags, wrapped) {
+		t.Error("pki issue broker's flags are wrapped in a run that does not name it")
 	}
 	help := newApp(&env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, args: append(args, "--help")})
 	var walk func(flags []ucli.Flag, cmds []*ucli.Command)

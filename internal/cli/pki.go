@@ -40,16 +40,20 @@ Examples:
   kafkaguard pki revoke --dir ./ca --name analytics --reason key-compromise
   kafkaguard pki crl --dir ./ca --out ./ca/crl.pem
   kafkaguard pki principal ./ca/issued/analytics.pem --mapping-rules 'RULE:^CN=([^,]+),.*$/$1/,DEFAULT'`,
-		Subcommands: []*ucli.Command{
-			pkiInitCommand(e),
-			pkiIssueCommand(e),
-			pkiListCommand(e),
-			pkiRenewCommand(e),
-			pkiRevokeCommand(e),
-			pkiCRLCommand(e),
-			pkiPrincipalCommand(e),
-			pkiDoctorCommand(e),
-		},
+		Subcommands: e.subcommands(pkiSubcommands()...),
+	}
+}
+
+func pkiSubcommands() []subcommand {
+	return []subcommand{
+		{"init", pkiInitCommand},
+		{"issue", pkiIssueCommand},
+		{"list", pkiListCommand},
+		{"renew", pkiRenewCommand},
+		{"revoke", pkiRevokeCommand},
+		{"crl", pkiCRLCommand},
+		{"principal", pkiPrincipalCommand},
+		{"doctor", pkiDoctorCommand},
 	}
 }
 

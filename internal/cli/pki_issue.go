@@ -23,8 +23,12 @@ func pkiIssueCommand(e *env) *ucli.Command {
 		Description: `Examples:
   kafkaguard pki issue broker --dir ./ca --name broker-1 --host kafka-1.example.com --host 10.0.0.11
   kafkaguard pki issue client --dir ./ca --name analytics --ou data --org Acme`,
-		Subcommands: []*ucli.Command{pkiIssueBrokerCommand(e), pkiIssueClientCommand(e)},
+		Subcommands: e.subcommands(pkiIssueSubcommands()...),
 	}
+}
+
+func pkiIssueSubcommands() []subcommand {
+	return []subcommand{{"broker", pkiIssueBrokerCommand}, {"client", pkiIssueClientCommand}}
 }
 
 func pkiIssueFlags() []ucli.Flag {
