@@ -30,6 +30,8 @@ var denyIndexRules = []string{
 	"restricted_without_segment",
 	"declared_prefix_bases",
 	"suffixed_lists",
+	"everyone_grants",
+	"superusers",
 }
 
 // wildcardSelectors are wildcard_list_selectors (guardrails.rego),
@@ -114,7 +116,7 @@ func denyIndexes(in ast.Object) ast.Object {
 	roles := ast.NewSet()
 	byRole := map[ast.Value][]*ast.Term{}
 	var order []*ast.Term
-	var resourceGrants []*ast.Term
+	var resourceGrants, everyoneGrants []*ast.Term
 	shaped := true
 	grants.Foreach(func(g *ast.Term) {
 		o, ok := g.Value.(ast.Object)
@@ -136,6 +138,9 @@ func denyIndexes(in ast.Object) ast.Object {
 		// `g.resource` as an expression: defined and not false.
 		if r := o.Get(kResource); r != nil && !ast.ValueEqual(ast.Boolean(false), r.Value) {
 			resourceGrants = append(resourceGrants, g)
+		}
+		if p := o.Get(kPrincipal); p != nil && ast.ValueEqual(p.Value, everyone) {
+			everyoneGrants = append(everyoneGrants, g)
 		}
 	})
 	if !shaped {
@@ -193,7 +198,23 @@ func denyIndexes(in ast.Object) ast.Object {
 		return nil
 	}
 
+	// superusers: p.superuser == true.
+	principals, ok := termValue(in.Get(kPrincipalsKey)).(ast.Object)
+	if !ok {
+		return nil
+	}
+	superusers := ast.NewObject()
+	principals.Foreach(func(name, p *ast.Term) {
+		if o, ok := p.Value.(ast.Object); ok {
+			if su := o.Get(kSuperuser); su != nil && ast.ValueEqual(su.Value, ast.Boolean(true)) {
+				superusers.Insert(name, p)
+			}
+		}
+	})
+
 	return ast.NewObject(
+		ast.Item(ast.StringTerm("everyone_grants"), ast.ArrayTerm(everyoneGrants...)),
+		ast.Item(ast.StringTerm("superusers"), ast.NewTerm(superusers)),
 		ast.Item(ast.StringTerm("granted_roles"), ast.NewTerm(roles)),
 		ast.Item(ast.StringTerm("grants_by_role"), ast.NewTerm(grantsByRole)),
 		ast.Item(ast.StringTerm("resource_grants"), ast.ArrayTerm(resourceGrants...)),
@@ -239,7 +260,10 @@ func suffixedLists(grants []*ast.Term) (lists []*ast.Term, ok bool) {
 	return lists, true
 }
 
-var kGrantsKey, kTopicsKey = ast.StringTerm("grants"), ast.StringTerm("topics")
+var (
+	kGrantsKey, kTopicsKey, kPrincipalsKey = ast.StringTerm("grants"), ast.StringTerm("topics"), ast.StringTerm("principals")
+	everyone                               = ast.String("*")
+)
 
 func termValue(t *ast.Term) ast.Value {
 	if t == nil {

@@ -176,21 +176,25 @@ func TestIndexedDenyQuery(t *testing.T) {
 // the rules they stand in for, whose definition then still counts.
 func TestDenyIndexesOnlyWhereExact(t *testing.T) {
 	for name, in := range map[string]string{
-		"grant not an object": `{"grants": [1], "topics": {}}`,
-		"role not a string":   `{"grants": [{"role": 1}], "topics": {}}`,
-		"topic name not text": `{"grants": [], "topics": {"1": {}}}`,
-		"no grants":           `{"topics": {}}`,
-		"list not an array":   `{"grants": [{"role": "r", "topics": "t*"}], "topics": {}}`,
-		"name not a string":   `{"grants": [{"role": "r", "groups": ["g", 1]}], "topics": {}}`,
+		"grant not an object": `{"grants": [1], "topics": {}, "principals": {}}`,
+		"role not a string":   `{"grants": [{"role": 1}], "topics": {}, "principals": {}}`,
+		"topic name not text": `{"grants": [], "topics": {}, "principals": {}}`,
+		"no grants":           `{"topics": {}, "principals": {}}`,
+		"no principals":       `{"grants": [], "topics": {}}`,
+		"list not an array":   `{"grants": [{"role": "r", "topics": "t*"}], "topics": {}, "principals": {}}`,
+		"name not a string":   `{"grants": [{"role": "r", "groups": ["g", 1]}], "topics": {}, "principals": {}}`,
 	} {
 		v := ast.MustParseTerm(in).Value
 		if name == "topic name not text" {
-			v = ast.NewObject(ast.Item(ast.StringTerm("grants"), ast.ArrayTerm()),
+			v = ast.NewObject(ast.Item(ast.StringTerm("grants"), ast.ArrayTerm()), ast.Item(ast.StringTerm("principals"), ast.ObjectTerm()),
 				ast.Item(ast.StringTerm("topics"), ast.ObjectTerm(ast.Item(ast.IntNumberTerm(1), ast.ObjectTerm()))))
 		}
 		if indexedInput(v) != nil {
 			t.Errorf("%s: indexes built", name)
 		}
+	}
+	if indexedInput(ast.MustParseTerm(`{"grants": [{"role": "r", "topics": ["t*"]}], "topics": {"t": {}}, "principals": {}}`).Value) == nil {
+		t.Error("no indexes for an input of the shape they are built for")
 	}
 
 	dir := t.TempDir()

@@ -11,6 +11,12 @@ resource_grants := [g | some g in input.grants; g.resource]
 # Principals that have at least one grant.
 granted_principals := {g.principal | some g in input.grants}
 
+# Grants to every principal (User:*), and the principals declared
+# superusers, each found in one pass.
+everyone_grants := [g | some g in input.grants; g.principal == "*"]
+
+superusers := {name: p | some name, p in input.principals; p.superuser == true}
+
 # role_read_selectors[role] are the grant lists (topics, inputs) that role's
 # entries READ (or ALL); role_write_selectors[role] likewise the lists it
 # WRITEs, and role_other_write_entries[role] its entries with other
@@ -165,8 +171,7 @@ overlaps_prefix(p, [base, "PREFIXED"]) if startswith(p, base)
 #   id: KG601
 #   check: allow-everyone
 deny contains f if {
-	some g in input.grants
-	g.principal == "*"
+	some g in everyone_grants
 	g.permission == "ALLOW"
 	f := finding(
 		"KG601", "allow-everyone", g.source, "User:*",
@@ -397,8 +402,7 @@ restricted_of_other_teams(n, team) := {name |
 #   id: KG604
 #   check: superuser-weak-auth
 deny contains f if {
-	some name, p in input.principals
-	p.superuser == true
+	some name, p in superusers
 	not p.auth in {"scram-sha-256", "scram-sha-512", "mtls"}
 	f := finding(
 		"KG604", "superuser-weak-auth", p.source, kafka_principal(name),
