@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 )
 
 // Limits bound what an inventory may make kafkaguard do, so that a small
@@ -32,6 +34,48 @@ const (
 	DefaultMaxGrantBindings = 100_000
 	DefaultMaxBindings      = 1_000_000
 )
+
+// BytesPerBinding is what a file that lists ACL bindings (an ACL JSON file,
+// an import source) may hold per binding of MaxBindings: a binding as
+// compile -o json writes it is some 160 bytes, 600 with a 249-character
+// topic and a long DN principal, so a real file at the binding limit fits
+// and /dev/zero stops at 512,000,000 bytes by default.
+const BytesPerBinding = 512
+
+// MaxBindingFileBytes bounds the size of each file that lists ACL bindings:
+// MaxBindings x BytesPerBinding, raised with the binding limit.
+func (l Limits) MaxBindingFileBytes() int64 {
+	return int64(l.WithDefaults().MaxBindings) * BytesPerBinding
+}
+
+// BindingFileError is a file that lists ACL bindings over
+// Limits.MaxBindingFileBytes, or a device or FIFO giving more.
+type BindingFileError struct {
+	Path  string
+	Limit int64
+	What  string // "an ACL file": what the file was to be
+}
+
+// Error is fsutil.ReadFileLimit's "PATH: larger than N, too large for WHAT",
+// with N in bytes, grouped: 512,000,000.
+func (e *BindingFileError) Error() string {
+	return fmt.Sprintf("%s: larger than %s bytes, too large for %s", e.Path, group(e.Limit), e.What)
+}
+
+// ReadBindingFile reads a file that lists ACL bindings, at most
+// limits.MaxBindingFileBytes() of it, in one buffer; label names it in a
+// *BindingFileError. Errors of the read itself are os.Open's.
+func ReadBindingFile(path, label string, limits Limits, what string) ([]byte, error) {
+	limit := limits.MaxBindingFileBytes()
+	data, over, err := fsutil.ReadFileAtMost(path, limit)
+	if err != nil {
+		return nil, err
+	}
+	if over {
+		return nil, &BindingFileError{Path: label, Limit: limit, What: what}
+	}
+	return data, nil
+}
 
 // LimitKind says which of the Limits an input is over.
 type LimitKind int

@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -147,4 +148,38 @@ func mustNode(t *testing.T, s string) *yaml.Node {
 		t.Fatal(err)
 	}
 	return &n
+}
+
+// Files of ACL bindings are bounded by the binding limit, 512 bytes a
+// binding: read whole up to it, refused one byte past it, and a path that
+// never ends stops there.
+func TestReadBindingFileIsBoundedByTheBindingLimit(t *testing.T) {
+	if got := (Limits{}).MaxBindingFileBytes(); got != 512_000_000 {
+		t.Errorf("default: %d bytes, want 512,000,000", got)
+	}
+	limits := Limits{MaxBindings: 10}
+	dir := t.TempDir()
+	at, past := filepath.Join(dir, "at.json"), filepath.Join(dir, "past.json")
+	if err := os.WriteFile(at, make([]byte, 5120), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(past, make([]byte, 5121), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadBindingFile(at, "at", limits, "an ACL file"); err != nil || len(data) != 5120 {
+		t.Errorf("at the limit: %d bytes, %v", len(data), err)
+	}
+	var tooLarge *BindingFileError
+	_, err := ReadBindingFile(past, "LABEL", limits, "an ACL file")
+	if !errors.As(err, &tooLarge) || err.Error() != "LABEL: larger than 5,120 bytes, too large for an ACL file" {
+		t.Errorf("past the limit: %v", err)
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := ReadBindingFile("/dev/zero", "/dev/zero", limits, "an import source"); err == nil || err.Error() != "/dev/zero: larger than 5,120 bytes, too large for an import source" {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
+	if _, err := ReadBindingFile(filepath.Join(dir, "missing"), "missing", limits, "an ACL file"); !errors.Is(err, fs.ErrNotExist) || errors.As(err, &tooLarge) {
+		t.Errorf("missing: %v", err)
+	}
 }

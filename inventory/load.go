@@ -141,7 +141,7 @@ func inventoryFiles(paths []string) ([]string, error) {
 // device, a FIFO) is skipped; a dangling one is an error naming it.
 func inventoryFile(dir string, e fs.DirEntry) (bool, error) {
 	name := e.Name()
-	if ext := filepath.Ext(name); strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") {
+	if !IsFileName(name) {
 		return false, nil
 	}
 	switch {
@@ -155,6 +155,13 @@ func inventoryFile(dir string, e fs.DirEntry) (bool, error) {
 		return fi.Mode().IsRegular(), nil
 	}
 	return false, nil
+}
+
+// IsFileName says whether a directory's entry of this name is one of its
+// inventory files (*.yaml, *.yml, not hidden), if it is a file.
+func IsFileName(name string) bool {
+	ext := filepath.Ext(name)
+	return !strings.HasPrefix(name, ".") && (ext == ".yaml" || ext == ".yml")
 }
 
 // Parse reads one inventory document held in memory; name is used in errors.
