@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -82,15 +82,11 @@ func (e *env) accessSource(c *ucli.Context) (*access.Source, error) {
 	case given > 1:
 		return nil, withHint(errors.New("more than one ACL source given"), "use one of --acls FILE, -f INVENTORY, or the cluster flags (check KAFKAGUARD_ACLS, KAFKAGUARD_FILE, KAFKAGUARD_COMMAND_CONFIG in the environment)")
 	case acls != "":
-		data, err := os.ReadFile(acls)
-		if err != nil {
-			return nil, fmt.Errorf("read ACLs: %w", err)
+		src, err := access.ReadBindingFile(acls, acls, inventoryLimits(c))
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			return nil, fmt.Errorf("read ACLs: %w", pe)
 		}
-		bs, err := acl.ParseJSON(acls, data)
-		if err != nil {
-			return nil, err
-		}
-		return &access.Source{Label: acls, Set: acl.NewSet(bs...)}, nil
+		return src, err
 	case len(files) > 0:
 		inv, set, err := e.compileFor(c)(c.Context, files...)
 		if err != nil {
@@ -362,7 +358,7 @@ func (e *env) accessDiff(c *ucli.Context) error {
 	var base *access.Source
 	var err error
 	if spec := c.String("base"); spec != "" {
-		base, err = access.Read(c.Context, spec, e.compileFor(c))
+		base, err = access.Read(c.Context, spec, inventoryLimits(c), e.compileFor(c))
 	} else if c.String("bootstrap-server") != "" || c.String("command-config") != "" {
 		base, err = e.liveSource(c)
 	} else {
@@ -371,7 +367,7 @@ func (e *env) accessDiff(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	head, err := access.Read(c.Context, c.String("head"), e.compileFor(c))
+	head, err := access.Read(c.Context, c.String("head"), inventoryLimits(c), e.compileFor(c))
 	if err != nil {
 		return err
 	}

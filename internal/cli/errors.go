@@ -86,14 +86,15 @@ func explain(c *ucli.Context, err error) error {
 		return err
 	}
 	var (
-		tmr    *plan.TooManyRemovalsError
-		dn     *inventory.DNError
-		denied *app.DeniedError
-		eto    *policies.TimeoutError
-		tto    *policies.TestTimeoutError
-		limit  *inventory.LimitError
-		noCA   *pki.NoCAError
-		renew  *pki.NotRenewableError
+		tmr         *plan.TooManyRemovalsError
+		dn          *inventory.DNError
+		denied      *app.DeniedError
+		eto         *policies.TimeoutError
+		tto         *policies.TestTimeoutError
+		limit       *inventory.LimitError
+		bindingFile *inventory.BindingFileError
+		noCA        *pki.NoCAError
+		renew       *pki.NotRenewableError
 	)
 	switch {
 	case errors.Is(err, app.ErrNoInventory):
@@ -117,6 +118,8 @@ func explain(c *ucli.Context, err error) error {
 		return withHint(err, "another process listens there: pick a free port with --listen 127.0.0.1:0")
 	case errors.As(err, &limit) && limitFlagNames[limit.Kind] != "":
 		return withHint(err, "raise it with --"+limitFlagNames[limit.Kind])
+	case errors.As(err, &bindingFile):
+		return withHint(err, fmt.Sprintf("raise it with --%s (%d bytes a binding)", limitFlagNames[inventory.LimitBindings], inventory.BytesPerBinding))
 	case errors.Is(err, policies.ErrSandboxed) && hasFlag(c, "capabilities"):
 		return withHint(err, "allow it with --capabilities FILE")
 	case errors.Is(err, fsutil.ErrExists) && hasFlag(c, "force"):

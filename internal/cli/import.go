@@ -86,7 +86,7 @@ func (e *env) runImport(c *ucli.Context) error {
 			}
 		}
 	}
-	opts := importer.Options{From: from, Paths: c.Args().Slice(), KSMDelimiter: delim, WaiverDays: c.Int("waiver-days")}
+	opts := importer.Options{From: from, Paths: c.Args().Slice(), KSMDelimiter: delim, WaiverDays: c.Int("waiver-days"), Limits: inventoryLimits(c)}
 	if c.Bool("verbose") {
 		opts.Log = func(s string) { fmt.Fprintf(e.stderr, "kafkaguard: import: %s\n", s) }
 	}

@@ -97,6 +97,9 @@ type Options struct {
 	// breaks last; 0 = DefaultWaiverDays.
 	WaiverDays int
 	Timeout    time.Duration // policy evaluation deadline of the round-trip check; 0 = default
+	// Limits bound each source file (to Limits.MaxBindingFileBytes); zero
+	// fields are the defaults.
+	Limits inventory.Limits
 	// ValidSCRAMName says whether a SCRAM user name is one the users
 	// commands can manage (scram.ValidateUserName); others are imported as
 	// auth: external. nil accepts every name.
@@ -135,7 +138,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		if !ok {
 			return nil, fmt.Errorf("unknown source %q (want one of %s)", o.From, strings.Join(Sources, ", "))
 		}
-		in, err = readFiles(o.From, o.Paths, parse, logf)
+		in, err = readFiles(o.From, o.Paths, o.Limits, parse, logf)
 	}
 	if err != nil {
 		return nil, err
@@ -322,8 +325,9 @@ func scramPrincipals(users []SCRAMUser, validName func(string) error) []Principa
 // readFiles parses every file of paths (a directory contributes its files
 // with the source's extensions, in name order, recursively), merging their
 // bindings and principals. A principal two files describe differently is an
-// error.
-func readFiles(from string, paths []string, parse func(string, []byte) (Input, error), logf func(string, ...any)) (Input, error) {
+// error. Each file is read up to limits.MaxBindingFileBytes(): a larger
+// one, or a device or FIFO giving more, is an *inventory.BindingFileError.
+func readFiles(from string, paths []string, limits inventory.Limits, parse func(string, []byte) (Input, error), logf func(string, ...any)) (Input, error) {
 	if len(paths) == 0 {
 		return Input{}, fmt.Errorf("source %s: %w", from, ErrNoFiles)
 	}
@@ -358,7 +362,10 @@ func readFiles(from string, paths []string, parse func(string, []byte) (Input, e
 	var all Input
 	seen := map[string]Principal{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := inventory.ReadBindingFile(f, f, limits, "an import source")
+		if tooLarge := (*inventory.BindingFileError)(nil); errors.As(err, &tooLarge) {
+			return Input{}, err
+		}
 		if err != nil {
 			return Input{}, fmt.Errorf("read %s: %w", f, unwrapPath(err))
 		}
