@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,11 @@ func TestEndlessFilesExit1AtTheirLimit(t *testing.T) {
 		t.Skip("no /dev/zero")
 	}
 	dir := t.TempDir()
+	zeroJSON := filepath.Join(dir, "zero.json") // access diff reads *.json as a binding file
+	if err := os.Symlink("/dev/zero", zeroJSON); err != nil {
+		t.Fatal(err)
+	}
+	const bindingHint = "\nkafkaguard: hint: raise it with --max-bindings (512 bytes a binding)\n"
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -20,6 +26,13 @@ func TestEndlessFilesExit1AtTheirLimit(t *testing.T) {
 		{[]string{"pki", "issue", "client", "--dir", dir, "--name", "x", "--csr", "/dev/zero"}, "read certificate request: /dev/zero: larger than 1 MiB, too large for a certificate request"},
 		{[]string{"audit", "--clusters", "/dev/zero"}, "read clusters file: /dev/zero: larger than 16 MiB, too large for a clusters file"},
 		{[]string{"compile", "-f", "/dev/zero"}, "/dev/zero: the inventory files are 33,554,433 bytes or more, over the limit of 33,554,432"},
+		// Files of ACL bindings: 512 bytes a binding of --max-bindings.
+		{[]string{"--max-bindings", "1000", "access", "can", "--acls", "/dev/zero", "User:app", "READ", "TOPIC", "t"}, "/dev/zero: larger than 512,000 bytes, too large for an ACL file" + bindingHint},
+		{[]string{"--max-bindings", "1000", "access", "diff", "--base", zeroJSON, "--head", zeroJSON}, zeroJSON + ": larger than 512,000 bytes, too large for an ACL file" + bindingHint},
+		{[]string{"--max-bindings", "1000", "import", "--from", "kafka-acls", "/dev/zero"}, "/dev/zero: larger than 512,000 bytes, too large for an import source" + bindingHint},
+		// Only the head of an existing pki crl --out is read, only if it
+		// is a regular file.
+		{[]string{"pki", "crl", "--dir", dir, "--out", "/dev/zero"}, "/dev/zero exists and is not a CRL"},
 	} {
 		code, stdout, stderr := runMain(t, tc.args...)
 		if code != ExitError || stdout != "" || !strings.HasPrefix(stderr, "kafkaguard: error: "+tc.want) {

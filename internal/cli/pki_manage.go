@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +13,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/kafkaguard/kafkaguard/internal/fsutil"
 	"github.com/kafkaguard/kafkaguard/pki"
 )
 
@@ -343,19 +344,46 @@ Examples:
 }
 
 // checkReplaceableCRL allows out to be replaced only when it does not exist
-// or already holds a CRL.
+// or already holds a CRL: a regular file whose first PEM block is one. Only
+// its first crlHeadBytes are read: a large CA's CRL runs to megabytes, and
+// the path can be anything (/dev/zero, a FIFO nobody writes to).
 func checkReplaceableCRL(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	if b, _ := pem.Decode(data); b != nil && b.Type == "X509 CRL" {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if fi.Mode().IsRegular() {
+		head, _, err := fsutil.ReadFileAtMost(path, crlHeadBytes)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if firstPEMType(head) == "X509 CRL" {
+			return nil
+		}
+	}
 	return withHint(fmt.Errorf("%s exists and is not a CRL", path), "pass --force to replace it")
+}
+
+// crlHeadBytes is how much of an existing --out file is read to see
+// whether it is a CRL: its header, after any text before it.
+const crlHeadBytes = 64 << 10
+
+// firstPEMType is the type of the first PEM header line in data, as
+// encoding/pem finds it ("X509 CRL"; "" when there is none): a line that
+// starts with "-----BEGIN " and ends with "-----", spaces after it allowed.
+func firstPEMType(data []byte) string {
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimRight(line, " \t\r\n")
+		if t, ok := bytes.CutPrefix(line, []byte("-----BEGIN ")); ok {
+			if t, ok := bytes.CutSuffix(t, []byte("-----")); ok {
+				return string(t)
+			}
+		}
+	}
+	return ""
 }
 
 func pkiPrincipalCommand(e *env) *ucli.Command {
