@@ -40,3 +40,29 @@ func TestEndlessFilesExit1AtTheirLimit(t *testing.T) {
 		}
 	}
 }
+
+// firstPEMType finds the first PEM header line, as encoding/pem looks for one: after
+// text, with CRLF or trailing spaces, past a line that is not a header.
+func TestFirstPEMType(t *testing.T) {
+	for data, want := range map[string]string{
+		"-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n": "X509 CRL",
+		"issuer notes\r\n-----BEGIN X509 CRL----- \r\nMIIB\r\n":    "X509 CRL",
+		"-----BEGIN PRIVATE KEY-----\n-----BEGIN X509 CRL-----\n":  "PRIVATE KEY",
+		"-----BEGIN X509 CRL\n-----BEGIN CERTIFICATE-----\n":       "CERTIFICATE",
+		"text -----BEGIN X509 CRL-----\n":                          "",
+		"":                                                         "",
+	} {
+		if got := firstPEMType([]byte(data)); got != want {
+			t.Errorf("%q: %q, want %q", data, got, want)
+		}
+	}
+	// Only the head of a large CRL is read: it is still a CRL.
+	p := filepath.Join(t.TempDir(), "crl.pem")
+	big := "-----BEGIN X509 CRL-----\n" + strings.Repeat(strings.Repeat("A", 64)+"\n", 4096) + "-----END X509 CRL-----\n"
+	if err := os.WriteFile(p, []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkReplaceableCRL(p); err != nil {
+		t.Errorf("a 260 KiB CRL: %v", err)
+	}
+}
