@@ -416,9 +416,11 @@ func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
 	return cert, nil
 }
 
-// ReadCertificate reads the first certificate of a PEM file.
+// ReadCertificate reads the first certificate of a PEM file (a chain or a
+// bundle too) of at most maxCertificateFileBytes: `pki principal` reads
+// whatever path it is given.
 func ReadCertificate(path string) (*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadFileLimit(path, maxCertificateFileBytes, "a certificate")
 	if err != nil {
 		return nil, fmt.Errorf("read certificate: %w", err)
 	}
@@ -428,6 +430,10 @@ func ReadCertificate(path string) (*x509.Certificate, error) {
 	}
 	return cert, nil
 }
+
+// maxCertificateFileBytes bounds a certificate file as the stores and
+// PEM files client properties name are bounded.
+const maxCertificateFileBytes = 16 << 20
 
 // parseKeyPEM parses a PKCS#8, PKCS#1 or SEC 1 private key.
 func parseKeyPEM(data []byte) (crypto.Signer, error) {

@@ -139,7 +139,7 @@ func (ca *CA) CRL(validity time.Duration) (crl []byte, revoked int, err error) {
 // a revoked certificate would pass 'openssl verify -crl_check'.
 func (ca *CA) CRLToFile(validity time.Duration, path string) (revoked int, err error) {
 	_, revoked, err = ca.crl(validity, func(number int64, crl []byte) error {
-		if old, err := os.ReadFile(path); err == nil {
+		if old, ok := readOldCRL(path); ok {
 			if b, _ := pem.Decode(old); b != nil && b.Type == "X509 CRL" {
 				if rl, err := x509.ParseRevocationList(b.Bytes); err == nil && rl.Number != nil && rl.Number.Cmp(big.NewInt(number)) >= 0 {
 					return fmt.Errorf("%s holds CRL number %s, not older than this one (%d): not replaced", path, rl.Number, number)
@@ -149,6 +149,22 @@ func (ca *CA) CRLToFile(validity time.Duration, path string) (revoked int, err e
 		return fsutil.WriteFileAtomic(path, crl, 0o644)
 	})
 	return revoked, err
+}
+
+// maxOldCRLBytes bounds what CRLToFile reads of the file it replaces: a
+// CRL of this CA is far smaller (some 40 bytes a revoked serial).
+const maxOldCRLBytes = 64 << 20
+
+// readOldCRL reads the file a CRL is to replace, when it is a regular file
+// of at most maxOldCRLBytes: anything else (a FIFO that would block the
+// read, /dev/zero, a file too large to be this CA's CRL) is no CRL of
+// this CA, replaced like any other file.
+func readOldCRL(path string) ([]byte, bool) {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	data, over, err := fsutil.ReadFileAtMost(path, maxOldCRLBytes)
+	return data, err == nil && !over
 }
 
 func (ca *CA) crl(validity time.Duration, write func(number int64, crl []byte) error) (crl []byte, revoked int, err error) {

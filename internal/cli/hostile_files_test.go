@@ -30,6 +30,7 @@ func TestEndlessFilesExit1AtTheirLimit(t *testing.T) {
 		{[]string{"--max-bindings", "1000", "access", "can", "--acls", "/dev/zero", "User:app", "READ", "TOPIC", "t"}, "/dev/zero: larger than 512,000 bytes, too large for an ACL file" + bindingHint},
 		{[]string{"--max-bindings", "1000", "access", "diff", "--base", zeroJSON, "--head", zeroJSON}, zeroJSON + ": larger than 512,000 bytes, too large for an ACL file" + bindingHint},
 		{[]string{"--max-bindings", "1000", "import", "--from", "kafka-acls", "/dev/zero"}, "/dev/zero: larger than 512,000 bytes, too large for an import source" + bindingHint},
+		{[]string{"pki", "principal", "/dev/zero"}, "read certificate: /dev/zero: larger than 16 MiB, too large for a certificate"},
 		// Only the head of an existing pki crl --out is read, only if it
 		// is a regular file.
 		{[]string{"pki", "crl", "--dir", dir, "--out", "/dev/zero"}, "/dev/zero exists and is not a CRL"},
