@@ -151,19 +151,20 @@ func (ca *CA) CRLToFile(validity time.Duration, path string) (revoked int, err e
 	return revoked, err
 }
 
-// maxOldCRLBytes bounds what CRLToFile reads of the file it replaces: a
-// CRL of this CA is far smaller (some 40 bytes a revoked serial).
-const maxOldCRLBytes = 64 << 20
+// MaxCRLBytes bounds a CRL file kafkaguard reads (the one CRLToFile
+// replaces, dev up --crl): one of a kafkaguard CA is far smaller, some 40
+// bytes a revoked serial.
+const MaxCRLBytes = 64 << 20
 
 // readOldCRL reads the file a CRL is to replace, when it is a regular file
-// of at most maxOldCRLBytes: anything else (a FIFO that would block the
+// of at most MaxCRLBytes: anything else (a FIFO that would block the
 // read, /dev/zero, a file too large to be this CA's CRL) is no CRL of
 // this CA, replaced like any other file.
 func readOldCRL(path string) ([]byte, bool) {
 	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		return nil, false
 	}
-	data, over, err := fsutil.ReadFileAtMost(path, maxOldCRLBytes)
+	data, over, err := fsutil.ReadFileAtMost(path, MaxCRLBytes)
 	return data, err == nil && !over
 }
 

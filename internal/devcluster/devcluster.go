@@ -411,7 +411,7 @@ func brokerTLS(dir string, hosts []string, certFile, keyFile string) (*tls.Confi
 		}
 		certFile, keyFile = iss.CertPath, iss.KeyPath
 	}
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	pair, err := loadKeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, "", fmt.Errorf("load broker certificate %s: %w", certFile, err)
 	}
@@ -466,7 +466,7 @@ func clientAuth(cfg *tls.Config, mode, crlPath, caPath string) error {
 
 // loadCRL reads a PEM or DER CRL and checks that the CA in caPath signed it.
 func loadCRL(path, caPath string) (*x509.RevocationList, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadFileLimit(path, pki.MaxCRLBytes, "a CRL")
 	if err != nil {
 		return nil, fmt.Errorf("crl: %w", err)
 	}
