@@ -44,7 +44,7 @@ func BenchmarkGuardrails10kPrincipals(b *testing.B) {
 	plain := func() ast.Value { return in }
 	var deny, denyRules, warn, expansion time.Duration
 	for b.Loop() {
-		deny = cpu(e.denyIndexed, func() ast.Value { return indexedInput(in) })
+		deny = cpu(e.denyIndexed, func() ast.Value { return indexedInput(in, inv) })
 		denyRules, warn, expansion = cpu(e.deny, plain), cpu(e.warn, plain), cpu(e.expansion, plain)
 	}
 	b.ReportMetric(deny.Seconds()*1000, "deny-cpu-ms")

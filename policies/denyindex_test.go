@@ -119,7 +119,7 @@ func TestDenyIndexesMatchRules(t *testing.T) {
 	}
 	for i, inv := range invs {
 		in := inputValueAt(inv, time.Now(), nil)
-		idx := denyIndexes(in.(ast.Object))
+		idx := denyIndexes(in.(ast.Object), inv)
 		if idx == nil {
 			t.Fatalf("inventory %d: no indexes for an input kafkaguard built", i)
 		}
@@ -145,12 +145,13 @@ func TestIndexedDenyQuery(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 3))
 	findings := 0
 	for i := range 300 {
-		in := inputValueAt(randomInventory(r), time.Now(), nil)
+		inv := randomInventory(r)
+		in := inputValueAt(inv, time.Now(), nil)
 		var got [2]string
 		for j, q := range []struct {
 			pq rego.PreparedEvalQuery
 			in ast.Value
-		}{{e.deny, in}, {e.denyIndexed, indexedInput(in)}} {
+		}{{e.deny, in}, {e.denyIndexed, indexedInput(in, inv)}} {
 			res, err := evalQuery(ctx, q.pq, q.in)
 			if err != nil {
 				got[j] = "error: " + err.Error()
@@ -171,30 +172,39 @@ func TestIndexedDenyQuery(t *testing.T) {
 	}
 }
 
-// TestDenyIndexesOnlyWhereExact: no indexes for an input of another shape
-// (the rules run as written), and none when a user policy adds to one of
-// the rules they stand in for, whose definition then still counts.
+// TestDenyIndexesOnlyWhereExact: no indexes for an input that is not the
+// inventory's one for one (the rules run as written), and none when a user
+// policy adds to one of the rules they stand in for, whose definition then
+// still counts.
 func TestDenyIndexesOnlyWhereExact(t *testing.T) {
-	for name, in := range map[string]string{
-		"grant not an object": `{"grants": [1], "topics": {}, "principals": {}}`,
-		"role not a string":   `{"grants": [{"role": 1}], "topics": {}, "principals": {}}`,
-		"topic name not text": `{"grants": [], "topics": {}, "principals": {}}`,
-		"no grants":           `{"topics": {}, "principals": {}}`,
-		"no principals":       `{"grants": [], "topics": {}}`,
-		"list not an array":   `{"grants": [{"role": "r", "topics": "t*"}], "topics": {}, "principals": {}}`,
-		"name not a string":   `{"grants": [{"role": "r", "groups": ["g", 1]}], "topics": {}, "principals": {}}`,
-	} {
-		v := ast.MustParseTerm(in).Value
-		if name == "topic name not text" {
-			v = ast.NewObject(ast.Item(ast.StringTerm("grants"), ast.ArrayTerm()), ast.Item(ast.StringTerm("principals"), ast.ObjectTerm()),
-				ast.Item(ast.StringTerm("topics"), ast.ObjectTerm(ast.Item(ast.IntNumberTerm(1), ast.ObjectTerm()))))
+	base := func() *inventory.Inventory {
+		return &inventory.Inventory{
+			Principals: []inventory.Principal{{Name: "p", Superuser: true, Source: "p:1"}},
+			Topics:     []inventory.Topic{{Name: "t", Classification: "restricted", Source: "t:1"}},
+			Grants:     []inventory.Grant{{Principal: "p", Role: "consumer", Topics: []string{"t*"}, Source: "g:1"}},
 		}
-		if indexedInput(v) != nil {
+	}
+	in := inputValueAt(base(), time.Time{}, nil)
+	if indexedInput(in, base()) == nil {
+		t.Fatal("no indexes for the input of the inventory")
+	}
+	for name, change := range map[string]func(*inventory.Inventory){
+		"another grant": func(inv *inventory.Inventory) { inv.Grants = append(inv.Grants, inv.Grants[0]) },
+		"another topic": func(inv *inventory.Inventory) { inv.Topics = append(inv.Topics, inventory.Topic{Name: "u"}) },
+		"another principal": func(inv *inventory.Inventory) {
+			inv.Principals = append(inv.Principals, inventory.Principal{Name: "q"})
+		},
+		"a topic the input lacks": func(inv *inventory.Inventory) { inv.Topics[0].Name = "u" },
+		"a superuser it lacks":    func(inv *inventory.Inventory) { inv.Principals[0].Name = "q" },
+	} {
+		inv := base()
+		change(inv)
+		if indexedInput(in, inv) != nil {
 			t.Errorf("%s: indexes built", name)
 		}
 	}
-	if indexedInput(ast.MustParseTerm(`{"grants": [{"role": "r", "topics": ["t*"]}], "topics": {"t": {}}, "principals": {}}`).Value) == nil {
-		t.Error("no indexes for an input of the shape they are built for")
+	if indexedInput(ast.MustParseTerm(`{"grants": {}, "topics": {}, "principals": {}}`).Value, &inventory.Inventory{}) != nil {
+		t.Error("indexes built for grants that are not an array")
 	}
 
 	dir := t.TempDir()

@@ -213,7 +213,7 @@ func (e *Engine) compile(ctx context.Context, inv *inventory.Inventory, skip Ski
 	wg.Go(func() {
 		denyRes, denyErr = recovered(func() (results, error) {
 			if e.indexed {
-				if indexed := indexedInput(in); indexed != nil {
+				if indexed := indexedInput(in, inv); indexed != nil {
 					return evalQuery(ctx, e.denyIndexed, indexed)
 				}
 			}
