@@ -109,3 +109,15 @@ func nameFlags(flags []ucli.Flag, cmds []*ucli.Command, args []string) {
 		}
 	}
 }
+
+// urfave/cli appends its one help flag (the package variable HelpFlag) to
+// the app and to every command it sets up, and looks it up by Names() at
+// each: parsing, IsSet for every flag of a command, checkHelp at each of
+// `pki issue client`'s four levels — a tenth of the regular expressions
+// left in a run after nameFlags (BenchmarkIssueClientVsFloor's profile). It
+// is wrapped once, before any app is built (so no run races with the
+// write): its kind, usage, help line and value are the *BoolFlag's own;
+// urfave/cli's type checks of a help flag (stringifyFlag's *BoolFlag, for
+// its default text) see the *BoolFlag through the embedded String(), and
+// ours go through unwrapNames or DocGenerationFlag.
+func init() { ucli.HelpFlag = withNames(ucli.HelpFlag) }

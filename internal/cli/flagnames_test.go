@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"testing"
@@ -77,4 +78,20 @@ func TestSelectedRunWrapsOnlyItsCommands(t *testing.T) {
 		}
 	}
 	walk(help.Flags, help.Commands)
+}
+
+// TestHelpFlagNamedOnce: urfave/cli's help flag is wrapped (its names
+// computed once, not by a regular expression at every lookup) and is still
+// the same *BoolFlag underneath, with the names urfave/cli gives it.
+func TestHelpFlagNamedOnce(t *testing.T) {
+	base, ok := unwrapNames(ucli.HelpFlag).(*ucli.BoolFlag)
+	if !ok || base == ucli.HelpFlag {
+		t.Fatalf("ucli.HelpFlag is %T, want withNames' wrapper of a *BoolFlag", ucli.HelpFlag)
+	}
+	if want := ucli.FlagNames(base.Name, base.Aliases); !slices.Equal(ucli.HelpFlag.Names(), want) || !slices.Equal(want, []string{"help", "h"}) {
+		t.Errorf("help flag names %q, want %q", ucli.HelpFlag.Names(), want)
+	}
+	if got, want := ucli.HelpFlag.(fmt.Stringer).String(), base.String(); got != want {
+		t.Errorf("help line %q, want %q", got, want)
+	}
 }
