@@ -91,7 +91,7 @@ func (ca *CA) advanceSeqMarker(seq int64) (created *os.File, err error) {
 	txn := filepath.Join(ca.dir, txnDir)
 	name := seqMarkerName(seq)
 	if ca.seqMarker != "" {
-		err := os.Rename(filepath.Join(txn, ca.seqMarker), filepath.Join(txn, name))
+		err := fsutil.Rename(filepath.Join(txn, ca.seqMarker), filepath.Join(txn, name))
 		if err == nil {
 			ca.seqMarker, ca.lastSeq = name, seq
 			return nil, nil

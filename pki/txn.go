@@ -262,7 +262,7 @@ func deploy(r Record) error {
 
 func renameStaged(r Record) error {
 	for _, f := range deployOrder(recPaths(r)) {
-		err := os.Rename(stagedPath(f, r.Serial), f)
+		err := fsutil.Rename(stagedPath(f, r.Serial), f)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("deploy %s: %w", f, err)
 		}
@@ -287,7 +287,7 @@ func (ca *CA) deployAndCommit(r Record) error {
 	}
 	from := filepath.Join(ca.dir, txnDir, r.Serial+".pem")
 	to := filepath.Join(ca.dir, CertsDir, r.Serial+".pem")
-	if err := os.Rename(from, to); err != nil {
+	if err := fsutil.Rename(from, to); err != nil {
 		return fmt.Errorf("commit %s: %w", to, err)
 	}
 	return syncAll(nil, fileDirs(deployOrder(recPaths(r))))

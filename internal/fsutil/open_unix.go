@@ -27,3 +27,17 @@ func OpenFile(path string, flag int, perm fs.FileMode) (*os.File, error) {
 		}
 	}
 }
+
+// Rename is os.Rename for a file: one rename(2). os.Rename first Lstats the
+// new name to refuse replacing a directory (rename(2) would replace an
+// empty one by a directory), a system call per rename that a pki issue
+// pays three times; rename(2) itself refuses to put a file in place of a
+// directory (EISDIR). Any failure is retried by os.Rename, so the error is
+// os.Rename's own (EEXIST for a directory in the way) and the file system
+// is as a failed os.Rename leaves it. old must not be a directory.
+func Rename(old, new string) error {
+	if syscall.Rename(old, new) == nil {
+		return nil
+	}
+	return os.Rename(old, new)
+}
