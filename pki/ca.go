@@ -280,7 +280,7 @@ func removeRecords(dir string) error {
 			return err
 		}
 		for _, n := range names {
-			if copyRE.MatchString(n) {
+			if copyRE.MatchString(n) || d == txnDir && seqMarkerRE.MatchString(n) {
 				if err := os.Remove(filepath.Join(dir, d, n)); err != nil {
 					return fmt.Errorf("remove the replaced ca's records: %w", err)
 				}
@@ -289,17 +289,6 @@ func removeRecords(dir string) error {
 	}
 	if err := os.Remove(filepath.Join(dir, sequenceFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the replaced ca's records: %w", err)
-	}
-	names, err := readDirNames(filepath.Join(dir, txnDir))
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		if seqMarkerRE.MatchString(n) {
-			if err := os.Remove(filepath.Join(dir, txnDir, n)); err != nil {
-				return fmt.Errorf("remove the replaced ca's records: %w", err)
-			}
-		}
 	}
 	return nil
 }
