@@ -163,7 +163,7 @@ func panicSite() string {
 }
 
 func newApp(e *env) *ucli.App {
-	cmds, selected := e.commands()
+	cmds := e.commands()
 	app := &ucli.App{
 		Name:      "kafkaguard",
 		Usage:     "security policy engine for Apache Kafka clusters",
@@ -218,7 +218,7 @@ KAFKAGUARD_AUDIT_OUTPUT, ...); each flag's --help shows its variable.`,
 	for _, cmd := range app.Commands {
 		strictUsage(cmd)
 	}
-	if selected {
+	if e.selected {
 		nameFlags(app.Flags, app.Commands, e.args) // after the type switches of scopeEnv and strictUsage
 	}
 	return app

@@ -42,20 +42,20 @@ func topCommands() []topCommand {
 // building the others cannot change what the run does (selectedCommand),
 // else all of them. Building, scoping and checking every flag of every
 // command costs more than a short command's own work (pki issue: about a
-// fifth of a millisecond of 2-5).
-// selected says which: only the one.
-func (e *env) commands() (cmds []*ucli.Command, selected bool) {
+// fifth of a millisecond of 2-5). e.selected says which (subcommands
+// builds by it too).
+func (e *env) commands() []*ucli.Command {
 	all := topCommands()
 	c := selectedCommand(all, e.args)
 	e.selected = c != nil
 	if c != nil {
-		return []*ucli.Command{c.build(e)}, true
+		return []*ucli.Command{c.build(e)}
 	}
 	out := make([]*ucli.Command, 0, len(all))
 	for _, c := range all {
 		out = append(out, c.build(e))
 	}
-	return out, false
+	return out
 }
 
 // selectedCommand is the command of all that args run when it alone decides the
