@@ -46,13 +46,8 @@ func LoadWith(limits Limits, paths ...string) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	var size int64
-	for _, f := range files {
-		if fi, err := os.Stat(f); err == nil {
-			if size += fi.Size(); size > limits.MaxBytes {
-				return nil, &LimitError{Where: f, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Kind: LimitBytes}
-			}
-		}
+	if size, at := filesSize(files, limits.MaxBytes); size > limits.MaxBytes {
+		return nil, &LimitError{Where: at, What: fmt.Sprintf("the inventory files are %s bytes or more", group(size)), Limit: limits.MaxBytes, Kind: LimitBytes}
 	}
 	l := newLoader(limits)
 	var read int64
@@ -89,13 +84,21 @@ func Size(paths ...string) int64 {
 	if err != nil {
 		return 0
 	}
-	var size int64
+	size, _ := filesSize(files, math.MaxInt64)
+	return size
+}
+
+// filesSize sums the sizes of files (those it can stat), stopping at the
+// first that takes the sum above limit, which it names.
+func filesSize(files []string, limit int64) (size int64, at string) {
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil {
-			size += fi.Size()
+			if size += fi.Size(); size > limit {
+				return size, f
+			}
 		}
 	}
-	return size
+	return size, ""
 }
 
 // inventoryFiles lists the files of paths that Load reads: each file
