@@ -65,9 +65,8 @@ const (
 )
 
 var (
-	kClassificationRestricted = ast.StringTerm("restricted")
-	kInputIndexed             = ast.StringTerm(indexedInputKey)
-	kIndexes                  = ast.StringTerm(indexesKey)
+	kInputIndexed = ast.StringTerm(indexedInputKey)
+	kIndexes      = ast.StringTerm(indexesKey)
 )
 
 // denyIndexQuery returns the deny query's prefix that binds the user's
@@ -222,10 +221,7 @@ func denyIndexes(in ast.Object, inv *inventory.Inventory) ast.Object {
 	)
 }
 
-var (
-	kGrantsKey, kTopicsKey, kPrincipalsKey = ast.StringTerm("grants"), ast.StringTerm("topics"), ast.StringTerm("principals")
-	everyone                               = ast.String("*")
-)
+var kGrantsKey, kTopicsKey, kPrincipalsKey = ast.StringTerm("grants"), ast.StringTerm("topics"), ast.StringTerm("principals")
 
 // entry is the key name and its value in obj, nil when obj lacks it.
 func entry(obj ast.Object, name string) (k, v *ast.Term) {
